@@ -1,0 +1,133 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { ArtifactsArgs } from "./config";
+import { ClusterHost, shellQuote } from "./remote";
+
+/** Where binaries come from, resolved: every needed binary has a checksum. */
+export interface ArtifactSource {
+    readonly kind: "download" | "local";
+    /** download: URL prefix (placeholders already substituted). */
+    readonly baseUrl?: string;
+    /** local: directory on the Pulumi machine. */
+    readonly directory?: string;
+    /** sha256 per binary name. */
+    readonly sha256: Readonly<Record<string, string>>;
+}
+
+export const BIN_DIR = "/usr/local/bin";
+export const STAGING_DIR = "/var/lib/ha-kubernetes/artifacts";
+
+/** Parses `sha256sum` output (`<hex>  <name>`). Pure. */
+export function parseSha256Sums(text: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const line of text.split("\n")) {
+        const m = /^([0-9a-f]{64})\s+\*?(.+)$/.exec(line.trim());
+        if (m) out[path.basename(m[2])] = m[1];
+    }
+    return out;
+}
+
+/** Resolves the configured source: substitutes versions, reads SHA256SUMS for local sources. */
+export function resolveArtifactSource(args: ArtifactsArgs | undefined, versions: { kubernetes: string; etcd: string }): ArtifactSource {
+    const kind = args?.source ?? "download";
+    if (kind === "local") {
+        const directory = args?.directory ?? "";
+        const sums = args?.sha256 ?? parseSha256Sums(fs.readFileSync(path.join(directory, "SHA256SUMS"), "utf8"));
+        return { kind, directory, sha256: sums };
+    }
+    const baseUrl = (args?.baseUrl ?? "").replace(/\{version\}/g, versions.kubernetes).replace(/\{etcdVersion\}/g, versions.etcd).replace(/\/+$/, "");
+    return { kind, baseUrl, sha256: args?.sha256 ?? {} };
+}
+
+/** Shell that installs one binary into /usr/local/bin after checking its sha256; idempotent. Pure. */
+export function installBinaryScript(input: { name: string; sha256: string; host: string; url?: string; staged?: string }): string {
+    const dest = `${BIN_DIR}/${input.name}`;
+    const q = shellQuote;
+    const fetch = input.url
+        ? `tmp="$(mktemp)"; trap 'rm -f "$tmp"' EXIT\ncurl -fsSL --retry 3 --connect-timeout 10 -o "$tmp" ${q(input.url)} || { echo ${q(`ha-kubernetes: download of ${input.name} failed on ${input.host}`)} >&2; exit 1; }`
+        : `tmp=${q(input.staged!)}`;
+    return [
+        "set -eu",
+        `want=${q(input.sha256)}`,
+        `if [ -x ${q(dest)} ] && echo "$want  ${dest}" | sha256sum -c --status; then exit 0; fi`,
+        fetch,
+        `echo "$want  $tmp" | sha256sum -c --status || { echo ${q(`ha-kubernetes: checksum mismatch for ${input.name} on ${input.host}`)} >&2; exit 1; }`,
+        `install -m 0755 "$tmp" ${q(dest + ".new")}`,
+        `mv -f ${q(dest + ".new")} ${q(dest)}`,
+    ].join("\n");
+}
+
+/**
+ * Installs `binaries` on `host`, one Command each (`${prefix}-bin-${name}`); for a local source the
+ * file is first uploaded with CopyToRemote (`${prefix}-upload-${name}`). Returns the install commands.
+ */
+export function installBinaries(prefix: string, host: ClusterHost, binaries: readonly string[], source: ArtifactSource, opts: pulumi.CustomResourceOptions): command.remote.Command[] {
+    return binaries.map((name) => {
+        const sha = source.sha256[name];
+        if (!sha) throw new Error(`no sha256 for ${name}`);
+        let deps: pulumi.Resource[] = [];
+        let script: string;
+        if (source.kind === "local") {
+            const staged = `${STAGING_DIR}/${name}-${sha.slice(0, 16)}`;
+            const mkdir = new command.remote.Command(`${prefix}-stage-${name}`, {
+                connection: host.connection,
+                create: `mkdir -p ${shellQuote(STAGING_DIR)}`,
+                triggers: [sha],
+            }, opts);
+            deps = [new command.remote.CopyToRemote(`${prefix}-upload-${name}`, {
+                connection: host.connection,
+                source: new pulumi.asset.FileAsset(path.join(source.directory!, name)),
+                remotePath: staged,
+                triggers: [sha],
+            }, pulumi.mergeOptions(opts, { dependsOn: [mkdir] }))];
+            script = installBinaryScript({ name, sha256: sha, host: host.name, staged });
+        } else {
+            script = installBinaryScript({ name, sha256: sha, host: host.name, url: `${source.baseUrl}/${name}` });
+        }
+        return new command.remote.Command(`${prefix}-bin-${name}`, {
+            connection: host.connection,
+            create: script,
+            delete: `rm -f -- ${shellQuote(`${BIN_DIR}/${name}`)} ${source.kind === "local" ? `${shellQuote(STAGING_DIR)}/${shellQuote(name)}-*` : ""}`.trim(),
+            logging: "stderr",
+        }, pulumi.mergeOptions(opts, { dependsOn: deps }));
+    });
+}
+
+/**
+ * Shell that makes sure Debian packages are present (apt only when something is missing) and
+ * prints the packages it installed, so that destroy removes exactly those. Pure.
+ */
+export function ensurePackagesScript(packages: readonly string[]): string {
+    const pk = packages.map(shellQuote).join(" ");
+    return [
+        "set -eu",
+        "missing=''",
+        `for p in ${pk}; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"; done`,
+        `if [ -n "$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null; fi`,
+        `echo $missing`,
+    ].join("\n");
+}
+
+/** Shell for destroy: `cleanup`, then removal of the packages the create step installed. Pure. */
+export function removePackagesScript(cleanup: string): string {
+    return [
+        cleanup,
+        `if [ -n "\${PULUMI_COMMAND_STDOUT:-}" ]; then DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq $PULUMI_COMMAND_STDOUT >/dev/null 2>&1 || true; fi`,
+    ].filter(Boolean).join("\n");
+}
+
+/**
+ * The first resource on a host for one component: installs missing Debian packages; on destroy
+ * (it is deleted last, since everything else on the host depends on it) runs `cleanup` and removes
+ * the packages it installed.
+ */
+export function hostBase(name: string, host: ClusterHost, packages: readonly string[], cleanup: string, opts: pulumi.CustomResourceOptions): command.remote.Command {
+    return new command.remote.Command(name, {
+        connection: host.connection,
+        create: ensurePackagesScript(packages),
+        delete: removePackagesScript(cleanup),
+        logging: "stderr",
+    }, opts);
+}

@@ -1,0 +1,115 @@
+import * as pulumi from "@pulumi/pulumi";
+import { resolveArtifactSource } from "./artifacts";
+import { ClusterPki } from "./clusterPki";
+import { ClusterArgs } from "./config";
+import { clusterHosts } from "./connection";
+import { ControlPlane } from "./controlPlane";
+import { EtcdCluster } from "./etcdCluster";
+import { LoadBalancer } from "./loadBalancer";
+import { ClusterHost } from "./remote";
+import { DEFAULTS, defaultHostCidr, prefixLength, resolveTopology } from "./topology";
+import { validateCluster, validatedProps, ValidationEnv } from "./validation";
+import { FLANNEL_USER, WorkerPool } from "./workerPool";
+
+export interface ClusterOutputs {
+    /** Admin kubeconfig through the load balancer. Secret. */
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly apiserverUrl: pulumi.Output<string>;
+    readonly etcdEndpoints: pulumi.Output<string[]>;
+    readonly nodeNames: pulumi.Output<string[]>;
+    readonly podCidrs: pulumi.Output<Record<string, string>>;
+    /** Every certificate's expiry (RFC 3339), keyed `<component>/<cert>`. */
+    readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+    /** Resolves once etcd, the load balancer, the control plane and every node passed their health gates. */
+    readonly ready: pulumi.Output<boolean>;
+}
+
+function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource): ClusterOutputs {
+    const opts = { parent };
+    const t = resolveTopology(args);
+    const net = args.network ?? {};
+    const hosts = new Map<string, ClusterHost>(clusterHosts(args.hosts, args.ssh).map((h) => [h.name, h]));
+    const pick = (list: readonly { name: string }[]) => list.map((h) => hosts.get(h.name)!);
+    const masters = pick(t.masters);
+    const artifacts = resolveArtifactSource(args.artifacts, args.versions);
+    const certs = args.certificates ?? {};
+    const validity = { validityHours: certs.validityHours ?? DEFAULTS.validityHours, earlyRenewalHours: certs.earlyRenewalHours ?? DEFAULTS.earlyRenewalHours };
+    const podNetwork = net.podNetwork ?? DEFAULTS.podNetwork;
+
+    const pki = new ClusterPki(`${name}-pki`, { clusterName: args.clusterName, caValidityHours: certs.caValidityHours }, opts);
+    const etcd = new EtcdCluster(`${name}-etcd`, {
+        members: pick(t.etcdMembers), ca: pki.etcdCa, artifacts, validity,
+        clusterToken: args.clusterName, clientPort: args.etcd?.clientPort, peerPort: args.etcd?.peerPort,
+        keepDataOnDestroy: args.etcd?.keepDataOnDestroy, allowSingleMember: args.etcd?.allowSingleMember,
+    }, opts);
+    const lb = new LoadBalancer(`${name}-lb`, {
+        mode: t.lbMode, backends: masters, port: t.apiserverPort,
+        vip: args.loadBalancer?.vip,
+        vipPrefixLength: prefixLength(net.hostCidr ?? defaultHostCidr(masters[0].address)),
+        interface: args.loadBalancer?.interface, virtualRouterId: args.loadBalancer?.virtualRouterId,
+        lbHost: t.lbHosts[0] ? hosts.get(t.lbHosts[0].name) : undefined,
+        externalAddress: args.loadBalancer?.address,
+    }, opts);
+    const controlPlane = new ControlPlane(`${name}-cp`, {
+        clusterName: args.clusterName, masters,
+        clusterCa: pki.clusterCa, etcdCa: pki.etcdCa, frontProxyCa: pki.frontProxyCa,
+        serviceAccountKeyPem: pki.serviceAccountKeyPem, serviceAccountPublicKeyPem: pki.serviceAccountPublicKeyPem,
+        encryptionKeyBase64: pki.encryptionKeyBase64,
+        etcdEndpoints: etcd.endpoints, etcdReady: etcd.ready,
+        endpointHost: t.apiserverHost, endpointPort: t.apiserverPort, loadBalancerReady: lb.ready,
+        serviceCidr: net.serviceCidr, podCidr: net.podCidr ?? DEFAULTS.podCidr, clusterDomain: net.clusterDomain,
+        allocateNodeCidrs: podNetwork === "flannel", nodeCidrMaskSize: net.nodeCidrMaskSize,
+        flannelUser: podNetwork === "flannel" ? FLANNEL_USER : undefined,
+        artifacts, validity,
+    }, opts);
+    const workers = new WorkerPool(`${name}-workers`, {
+        clusterName: args.clusterName,
+        nodes: t.workers.map((w) => ({ ...hosts.get(w.name)!, labels: w.labels, taints: w.taints, podCidr: w.podCidr })),
+        clusterCa: pki.clusterCa, apiserverUrl: controlPlane.apiserverUrl, controlPlaneReady: controlPlane.ready,
+        kubectlHost: masters[0],
+        podNetwork, podCidr: net.podCidr, nodeCidrMaskSize: net.nodeCidrMaskSize, serviceCidr: net.serviceCidr,
+        clusterDomain: net.clusterDomain, clusterDns: net.clusterDns, flannelBackend: net.flannelBackend,
+        registry: args.registry, sandboxImage: args.nodes?.sandboxImage, cgroupDriver: args.nodes?.cgroupDriver,
+        proxyMode: args.nodes?.proxyMode, conntrackMaxPerCore: args.nodes?.conntrackMaxPerCore,
+        kubeletExtraConfig: args.nodes?.kubeletExtraConfig,
+        artifacts, validity,
+    }, opts);
+    const prefixed = (p: string, o: pulumi.Output<Record<string, string>>) => o.apply((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [`${p}/${k}`, v])));
+    return {
+        kubeconfig: controlPlane.kubeconfig,
+        apiserverUrl: controlPlane.apiserverUrl,
+        etcdEndpoints: etcd.endpoints,
+        nodeNames: workers.nodeNames,
+        podCidrs: workers.podCidrs,
+        certificateExpiry: pulumi.all([prefixed("ca", pki.caExpiry), prefixed("etcd", etcd.certificateExpiry), prefixed("control-plane", controlPlane.certificateExpiry), prefixed("workers", workers.certificateExpiry)])
+            .apply((parts): Record<string, string> => Object.assign({}, ...parts)),
+        ready: pulumi.all([etcd.ready, lb.ready, controlPlane.ready, workers.ready]).apply((r) => r.every(Boolean)),
+    };
+}
+
+/** A whole HA cluster from one configuration object: PKI, etcd, load balancer, control plane, workers. */
+export class HaKubernetesCluster extends pulumi.ComponentResource implements ClusterOutputs {
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly apiserverUrl: pulumi.Output<string>;
+    public readonly etcdEndpoints: pulumi.Output<string[]>;
+    public readonly nodeNames: pulumi.Output<string[]>;
+    public readonly podCidrs: pulumi.Output<Record<string, string>>;
+    public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+    public readonly ready: pulumi.Output<boolean>;
+
+    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions, env?: ValidationEnv) {
+        super("ha-kubernetes:components:Cluster", name, validatedProps("ha-kubernetes configuration", validateCluster(args, env)), opts);
+        const o = createCluster(name, args, this);
+        this.kubeconfig = o.kubeconfig;
+        this.apiserverUrl = o.apiserverUrl;
+        this.etcdEndpoints = o.etcdEndpoints;
+        this.nodeNames = o.nodeNames;
+        this.podCidrs = o.podCidrs;
+        this.certificateExpiry = o.certificateExpiry;
+        this.ready = o.ready;
+        this.registerOutputs({
+            kubeconfig: o.kubeconfig, apiserverUrl: o.apiserverUrl, etcdEndpoints: o.etcdEndpoints, nodeNames: o.nodeNames,
+            podCidrs: o.podCidrs, certificateExpiry: o.certificateExpiry, ready: o.ready,
+        });
+    }
+}

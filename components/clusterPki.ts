@@ -1,0 +1,74 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import { CertificateAuthority, createCa } from "./pki";
+
+export interface ClusterPkiArgs {
+    /** Cluster name, used in CA common names. */
+    readonly clusterName: string;
+    /** CA validity in hours. Default 87600 (10 years). */
+    readonly caValidityHours?: number;
+}
+
+/** The cluster's trust roots and shared secrets, all kept in Pulumi state as secrets. */
+export interface ClusterPkiOutputs {
+    /** Signs apiserver, kubelet and client certificates. */
+    readonly clusterCa: CertificateAuthority;
+    /** Signs etcd server, peer and client certificates. */
+    readonly etcdCa: CertificateAuthority;
+    /** Signs the apiserver's front-proxy (aggregation) client certificate. */
+    readonly frontProxyCa: CertificateAuthority;
+    /** Service-account token signing key pair (PEM). */
+    readonly serviceAccountKeyPem: pulumi.Output<string>;
+    readonly serviceAccountPublicKeyPem: pulumi.Output<string>;
+    /** 32 random bytes, base64, for secrets encryption at rest. */
+    readonly encryptionKeyBase64: pulumi.Output<string>;
+    /** Expiry (RFC 3339) of each CA. */
+    readonly caExpiry: pulumi.Output<Record<string, string>>;
+}
+
+function createClusterPki(name: string, args: ClusterPkiArgs, opts: pulumi.CustomResourceOptions): ClusterPkiOutputs {
+    const validity = args.caValidityHours ?? 87600;
+    const clusterCa = createCa(`${name}-cluster-ca`, `${args.clusterName}-ca`, validity, opts);
+    const etcdCa = createCa(`${name}-etcd-ca`, `${args.clusterName}-etcd-ca`, validity, opts);
+    const frontProxyCa = createCa(`${name}-front-proxy-ca`, `${args.clusterName}-front-proxy-ca`, validity, opts);
+    const saKey = new tls.PrivateKey(`${name}-service-account-key`, { algorithm: "RSA", rsaBits: 2048 },
+        pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] }));
+    const encryptionKey = new random.RandomBytes(`${name}-encryption-key`, { length: 32 }, opts);
+    return {
+        clusterCa, etcdCa, frontProxyCa,
+        serviceAccountKeyPem: pulumi.secret(saKey.privateKeyPem),
+        serviceAccountPublicKeyPem: saKey.publicKeyPem,
+        encryptionKeyBase64: pulumi.secret(encryptionKey.base64),
+        caExpiry: pulumi.all([clusterCa.expiresAt, etcdCa.expiresAt, frontProxyCa.expiresAt])
+            .apply(([cluster, etcd, frontProxy]): Record<string, string> => ({ cluster, etcd, frontProxy })),
+    };
+}
+
+/** Certificate authorities, service-account key and encryption key of one cluster. */
+export class ClusterPki extends pulumi.ComponentResource implements ClusterPkiOutputs {
+    public readonly clusterCa: CertificateAuthority;
+    public readonly etcdCa: CertificateAuthority;
+    public readonly frontProxyCa: CertificateAuthority;
+    public readonly serviceAccountKeyPem: pulumi.Output<string>;
+    public readonly serviceAccountPublicKeyPem: pulumi.Output<string>;
+    public readonly encryptionKeyBase64: pulumi.Output<string>;
+    public readonly caExpiry: pulumi.Output<Record<string, string>>;
+
+    constructor(name: string, args: ClusterPkiArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ha-kubernetes:components:ClusterPki", name, {}, opts);
+        const o = createClusterPki(name, args, { parent: this });
+        this.clusterCa = o.clusterCa;
+        this.etcdCa = o.etcdCa;
+        this.frontProxyCa = o.frontProxyCa;
+        this.serviceAccountKeyPem = o.serviceAccountKeyPem;
+        this.serviceAccountPublicKeyPem = o.serviceAccountPublicKeyPem;
+        this.encryptionKeyBase64 = o.encryptionKeyBase64;
+        this.caExpiry = o.caExpiry;
+        this.registerOutputs({
+            clusterCa: o.clusterCa, etcdCa: o.etcdCa, frontProxyCa: o.frontProxyCa,
+            serviceAccountKeyPem: o.serviceAccountKeyPem, serviceAccountPublicKeyPem: o.serviceAccountPublicKeyPem,
+            encryptionKeyBase64: o.encryptionKeyBase64, caExpiry: o.caExpiry,
+        });
+    }
+}

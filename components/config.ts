@@ -1,0 +1,180 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** What a host does in the cluster. A host may have several roles. */
+export type Role = "master" | "etcd" | "worker" | "lb";
+export const ROLES: readonly Role[] = ["master", "etcd", "worker", "lb"];
+
+export type LoadBalancerMode = "haproxy-keepalived" | "nginx" | "external";
+export const LB_MODES: readonly LoadBalancerMode[] = ["haproxy-keepalived", "nginx", "external"];
+
+export type EtcdTopology = "stacked" | "dedicated";
+export type PodNetworkMode = "bridge" | "flannel";
+export type ArtifactSourceKind = "download" | "local";
+
+/** How Pulumi reaches a host over SSH. */
+export interface SshArgs {
+    /** Login user. Default `root`. */
+    readonly user?: string;
+    /** SSH port. Default 22. */
+    readonly port?: number;
+    /** PEM/OpenSSH private key (keep it in secret config). One of `privateKey`/`privateKeyPath` is required. */
+    readonly privateKey?: pulumi.Input<string>;
+    /** Path of a private key file on the machine that runs Pulumi; read at program start. */
+    readonly privateKeyPath?: string;
+    /** Optional jump host every connection goes through. */
+    readonly bastion?: BastionArgs;
+}
+
+export interface BastionArgs {
+    readonly address: string;
+    /** Default 22. */
+    readonly port?: number;
+    /** Default: the host's SSH user. */
+    readonly user?: string;
+    /** Default: the host's SSH key. */
+    readonly privateKey?: pulumi.Input<string>;
+    readonly privateKeyPath?: string;
+}
+
+/** A Kubernetes taint for a node. */
+export interface TaintArgs {
+    readonly key: string;
+    readonly value?: string;
+    readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/**
+ * One existing Linux host. `name` is the stable key: it names Pulumi resources, the etcd
+ * member and the Kubernetes node, so never rename a host in place.
+ */
+export interface HostArgs {
+    /** Stable key, lower-case DNS label (`[a-z0-9-]`, ≤ 63). */
+    readonly name: string;
+    /** IPv4 address on the host network; every component listens on / advertises it. */
+    readonly address: string;
+    readonly roles: readonly Role[];
+    /** Per-host SSH overrides (user, port, key, bastion). */
+    readonly ssh?: SshArgs;
+    /** Node labels (workers). */
+    readonly labels?: Readonly<Record<string, string>>;
+    /** Node taints (workers). */
+    readonly taints?: readonly TaintArgs[];
+    /** Pin this worker's pod CIDR (bridge mode). Default: the next free block in declaration order. */
+    readonly podCidr?: string;
+}
+
+export interface VersionsArgs {
+    /** Kubernetes version, `1.MINOR.PATCH` (no leading `v`). */
+    readonly kubernetes: string;
+    /** etcd version, `3.MINOR.PATCH`. */
+    readonly etcd: string;
+}
+
+export interface NetworkArgs {
+    /** Service ClusterIP range. Default `10.96.0.0/12`. */
+    readonly serviceCidr?: string;
+    /** Cluster pod range. Default `10.244.0.0/16`. */
+    readonly podCidr?: string;
+    /** Prefix length of each node's pod block. Default 24. */
+    readonly nodeCidrMaskSize?: number;
+    /** Host network in CIDR form; the VIP must lie inside it. Default: derived from the masters' /24. */
+    readonly hostCidr?: string;
+    /** `bridge` (CNI bridge + static routes computed by Pulumi) or `flannel`. Default `bridge`. */
+    readonly podNetwork?: PodNetworkMode;
+    /** flannel backend. Default `vxlan`. */
+    readonly flannelBackend?: "vxlan" | "host-gw";
+    /** Cluster DNS domain. Default `cluster.local`. */
+    readonly clusterDomain?: string;
+    /** Cluster DNS service IP given to kubelets. Default: the 10th address of `serviceCidr`. */
+    readonly clusterDns?: string;
+}
+
+export interface LoadBalancerArgs {
+    /** Default `haproxy-keepalived`. */
+    readonly mode?: LoadBalancerMode;
+    /** Virtual IP held by keepalived (mode haproxy-keepalived). */
+    readonly vip?: string;
+    /** Port clients use at the LB. Default 8443 for haproxy-keepalived (it shares the masters with the apiserver), 6443 otherwise. */
+    readonly port?: number;
+    /** Network interface keepalived manages on the masters. Default `eth0`. */
+    readonly interface?: string;
+    /** VRRP virtual router id, 1–255. Default 51. */
+    readonly virtualRouterId?: number;
+    /** mode external: address (IP or DNS name) of your own load balancer. */
+    readonly address?: string;
+}
+
+export interface EtcdArgs {
+    /** `stacked` (etcd on every master) or `dedicated` (hosts with role etcd). Default `stacked`. */
+    readonly topology?: EtcdTopology;
+    /** Client port. Default 2379. */
+    readonly clientPort?: number;
+    /** Peer port. Default 2380. */
+    readonly peerPort?: number;
+    /** Keep /var/lib/etcd on `pulumi destroy`. Default true. */
+    readonly keepDataOnDestroy?: boolean;
+    /** Allow a single, non-HA member (throw-away labs only). Default false. */
+    readonly allowSingleMember?: boolean;
+}
+
+export interface ArtifactsArgs {
+    /** `download` (hosts fetch from `baseUrl`) or `local` (Pulumi uploads files from `directory`). Default `download`. */
+    readonly source?: ArtifactSourceKind;
+    /** download: URL prefix; each binary is `${baseUrl}/${name}`. `{version}` / `{etcdVersion}` are substituted. */
+    readonly baseUrl?: string;
+    /** local: directory on the Pulumi machine holding the binaries (flat). */
+    readonly directory?: string;
+    /** sha256 of each binary. Required for download; for local, read from `${directory}/SHA256SUMS` when absent. */
+    readonly sha256?: Readonly<Record<string, string>>;
+}
+
+export interface RegistryArgs {
+    /** Registry name as used in image references, `host[:port]`. */
+    readonly server: string;
+    /** Endpoint containerd pulls from, e.g. `https://10.0.0.5:5000`. Default `https://${server}`. */
+    readonly endpoint?: string;
+    /** PEM CA that signed the registry's certificate. */
+    readonly caPem?: pulumi.Input<string>;
+    readonly username?: string;
+    /** Keep it in secret config. */
+    readonly password?: pulumi.Input<string>;
+}
+
+export interface CertificatesArgs {
+    /** Validity of CAs, hours. Default 87600 (10 years). */
+    readonly caValidityHours?: number;
+    /** Validity of leaf certificates, hours. Default 8760 (1 year). */
+    readonly validityHours?: number;
+    /** Re-issue leaf certificates this many hours before expiry (on the next `pulumi up`). Default 720 (30 days). */
+    readonly earlyRenewalHours?: number;
+}
+
+export interface NodeArgs {
+    /** kubelet/containerd cgroup driver. Default `systemd`. */
+    readonly cgroupDriver?: "systemd" | "cgroupfs";
+    /** Pod sandbox (pause) image reference. Default: containerd's built-in default; set it when air-gapped. */
+    readonly sandboxImage?: string;
+    /** kube-proxy mode. Default `iptables`. */
+    readonly proxyMode?: "iptables" | "ipvs" | "nftables";
+    /** kube-proxy conntrack maxPerCore; 0 leaves the kernel value (needed in containers). Default: kube-proxy's. */
+    readonly conntrackMaxPerCore?: number;
+    /** Extra KubeletConfiguration fields (security settings cannot be overridden). */
+    readonly kubeletExtraConfig?: Readonly<Record<string, unknown>>;
+}
+
+/** The whole cluster, as read from stack configuration. */
+export interface ClusterArgs {
+    /** Cluster name (kubeconfig, etcd token). Lower-case DNS label. */
+    readonly clusterName: string;
+    readonly hosts: readonly HostArgs[];
+    /** SSH defaults for every host. */
+    readonly ssh: SshArgs;
+    readonly versions: VersionsArgs;
+    readonly network?: NetworkArgs;
+    readonly loadBalancer?: LoadBalancerArgs;
+    readonly etcd?: EtcdArgs;
+    readonly artifacts?: ArtifactsArgs;
+    readonly registry?: RegistryArgs;
+    readonly certificates?: CertificatesArgs;
+    readonly nodes?: NodeArgs;
+}

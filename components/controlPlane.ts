@@ -1,0 +1,218 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { ArtifactSource, hostBase, installBinaries } from "./artifacts";
+import { CertificateAuthority, IssuedCert, issueCert, Validity } from "./pki";
+import { ClusterHost, revision, FileSpec, remoteFiles, restartAndWaitScript, shellQuote, unitScripts, waitScript } from "./remote";
+import { renderApiserverEnv, renderApiserverUnit } from "./render/apiserver";
+import { renderAuditPolicy } from "./render/auditPolicy";
+import { renderControllerManagerEnv, renderControllerManagerUnit } from "./render/controllerManager";
+import { renderEncryptionConfig } from "./render/encryptionConfig";
+import { renderKubeconfig } from "./render/kubeconfig";
+import { PATHS } from "./render/paths";
+import { renderBootstrapRbac } from "./render/rbac";
+import { renderSchedulerConfig, renderSchedulerEnv, renderSchedulerUnit } from "./render/scheduler";
+import { apiserverSans, DEFAULTS } from "./topology";
+import { Problem, validatedProps } from "./validation";
+
+export interface ControlPlaneArgs {
+    /** Cluster name (kubeconfig cluster entry, controller-manager --cluster-name). */
+    readonly clusterName: string;
+    /** The masters, in declaration order. */
+    readonly masters: readonly ClusterHost[];
+    readonly clusterCa: CertificateAuthority;
+    readonly etcdCa: CertificateAuthority;
+    readonly frontProxyCa: CertificateAuthority;
+    /** Service-account signing key (secret PEM) and its public key. */
+    readonly serviceAccountKeyPem: pulumi.Input<string>;
+    readonly serviceAccountPublicKeyPem: pulumi.Input<string>;
+    /** 32 random bytes, base64 (secret), for secrets encryption at rest. */
+    readonly encryptionKeyBase64: pulumi.Input<string>;
+    /** etcd client URLs. */
+    readonly etcdEndpoints: pulumi.Input<string[]>;
+    /** The etcd health gate; nothing starts before it resolves. */
+    readonly etcdReady: pulumi.Input<boolean>;
+    /** Address and port of the apiserver load balancer (goes into SANs and kubeconfigs). */
+    readonly endpointHost: string;
+    readonly endpointPort: number;
+    /** The load balancer's health gate. */
+    readonly loadBalancerReady: pulumi.Input<boolean>;
+    /** Service ClusterIP range. Default 10.96.0.0/12. */
+    readonly serviceCidr?: string;
+    /** Pod range, for the controller-manager's node CIDR allocator. */
+    readonly podCidr?: string;
+    /** Let the controller-manager allocate node pod CIDRs (flannel). Default false. */
+    readonly allocateNodeCidrs?: boolean;
+    /** Node pod block prefix length. Default 24. */
+    readonly nodeCidrMaskSize?: number;
+    /** Default cluster.local. */
+    readonly clusterDomain?: string;
+    /** Create RBAC for a flanneld identity with this user name. */
+    readonly flannelUser?: string;
+    /** Extra apiserver SANs (DNS names or IPs). */
+    readonly extraSans?: readonly string[];
+    readonly artifacts: ArtifactSource;
+    readonly validity: Validity;
+    /** Seconds a health gate waits. Default 180. */
+    readonly healthTimeoutSec?: number;
+}
+
+export interface ControlPlaneOutputs {
+    /** Admin kubeconfig (system:masters) pointing at the load balancer. Secret. */
+    readonly kubeconfig: pulumi.Output<string>;
+    /** `https://lb:port`. */
+    readonly apiserverUrl: pulumi.Output<string>;
+    /** Resolves once every apiserver is ready through the load balancer and bootstrap RBAC is applied. */
+    readonly ready: pulumi.Output<boolean>;
+    /** Expiry (RFC 3339) of every control-plane certificate. */
+    readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+}
+
+export const APISERVER_KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client";
+
+export function validateControlPlane(args: ControlPlaneArgs): Problem[] {
+    const problems: Problem[] = [];
+    if (args.masters.length === 0) problems.push({ propertyPath: "masters", reason: "at least one master is required" });
+    const names = new Set<string>();
+    for (const [i, m] of args.masters.entries()) {
+        if (names.has(m.name)) problems.push({ propertyPath: `masters[${i}].name`, reason: `duplicate master ${m.name}` });
+        names.add(m.name);
+    }
+    if (!args.endpointHost) problems.push({ propertyPath: "endpointHost", reason: "the load balancer address is required" });
+    return problems;
+}
+
+/** A kubeconfig as an Output (secret, since it embeds a client key). */
+export function kubeconfigFor(clusterName: string, server: string, ca: pulumi.Input<string>, user: string, cert: IssuedCert): pulumi.Output<string> {
+    return pulumi.secret(pulumi.all([ca, cert.certPem, cert.keyPem]).apply(([caCertPem, clientCertPem, clientKeyPem]) =>
+        renderKubeconfig({ clusterName, server, caCertPem, userName: user, clientCertPem, clientKeyPem })));
+}
+
+/** `kubectl` with the admin kubeconfig a master holds. Pure. */
+export function adminKubectl(args: string): string {
+    return `${PATHS.bin.kubectl} --kubeconfig=${PATHS.kubernetes.adminKubeconfig} --request-timeout=5s ${args}`;
+}
+
+function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.CustomResourceOptions): ControlPlaneOutputs {
+    const serviceCidr = args.serviceCidr ?? DEFAULTS.serviceCidr;
+    const clusterDomain = args.clusterDomain ?? DEFAULTS.clusterDomain;
+    const timeout = args.healthTimeoutSec ?? 180;
+    const lbUrl = `https://${args.endpointHost}:${args.endpointPort}`;
+    const localUrl = `https://127.0.0.1:${DEFAULTS.apiserverPort}`;
+    const v = args.validity;
+    const K = PATHS.kubernetes;
+    const sans = apiserverSans({ masters: args.masters, serviceCidr, clusterDomain, apiserverHost: args.endpointHost, extraSans: args.extraSans });
+    const admin = issueCert(`${name}-admin`, args.clusterCa, { commonName: "ha-kubernetes-admin", organization: "system:masters", usages: ["client"] }, v, opts);
+    const adminKubeconfig = kubeconfigFor(args.clusterName, lbUrl, args.clusterCa.certPem, "ha-kubernetes-admin", admin);
+    const encryption = pulumi.secret(pulumi.output(args.encryptionKeyBase64).apply((secretBase64) => renderEncryptionConfig({ keyName: "key1", secretBase64 })));
+    const expiry: Record<string, pulumi.Output<string>> = { admin: admin.expiresAt };
+    let previous: pulumi.Resource | undefined;
+    const restarts: command.remote.Command[] = [];
+    for (const m of args.masters) {
+        const prefix = `${name}-${m.name}`;
+        const certs = {
+            apiserver: issueCert(`${prefix}-apiserver`, args.clusterCa, { commonName: "kube-apiserver", sans, usages: ["server"] }, v, opts),
+            etcdClient: issueCert(`${prefix}-apiserver-etcd-client`, args.etcdCa, { commonName: "kube-apiserver-etcd-client", usages: ["client"] }, v, opts),
+            kubeletClient: issueCert(`${prefix}-apiserver-kubelet-client`, args.clusterCa, { commonName: APISERVER_KUBELET_CLIENT_USER, usages: ["client"] }, v, opts),
+            frontProxyClient: issueCert(`${prefix}-front-proxy-client`, args.frontProxyCa, { commonName: "front-proxy-client", usages: ["client"] }, v, opts),
+            controllerManager: issueCert(`${prefix}-controller-manager`, args.clusterCa, { commonName: "system:kube-controller-manager", usages: ["client"] }, v, opts),
+            scheduler: issueCert(`${prefix}-scheduler`, args.clusterCa, { commonName: "system:kube-scheduler", usages: ["client"] }, v, opts),
+        };
+        for (const [k, c] of Object.entries(certs)) expiry[`${m.name}-${k}`] = c.expiresAt;
+        const apiserverEnv = pulumi.output(args.etcdEndpoints).apply((etcdServers) => renderApiserverEnv({
+            advertiseAddress: m.address,
+            securePort: DEFAULTS.apiserverPort,
+            etcdServers,
+            serviceClusterIpRange: serviceCidr,
+        }));
+        const files: Array<FileSpec & { key: string }> = [
+            { key: "ca-crt", path: K.ca, content: args.clusterCa.certPem },
+            { key: "apiserver-crt", path: K.apiserverCert, content: certs.apiserver.certPem },
+            { key: "apiserver-key", path: K.apiserverKey, content: certs.apiserver.keyPem, mode: "0600" },
+            { key: "etcd-ca-crt", path: K.etcdCa, content: args.etcdCa.certPem },
+            { key: "etcd-client-crt", path: K.apiserverEtcdClientCert, content: certs.etcdClient.certPem },
+            { key: "etcd-client-key", path: K.apiserverEtcdClientKey, content: certs.etcdClient.keyPem, mode: "0600" },
+            { key: "kubelet-client-crt", path: K.apiserverKubeletClientCert, content: certs.kubeletClient.certPem },
+            { key: "kubelet-client-key", path: K.apiserverKubeletClientKey, content: certs.kubeletClient.keyPem, mode: "0600" },
+            { key: "front-proxy-ca-crt", path: K.frontProxyCa, content: args.frontProxyCa.certPem },
+            { key: "front-proxy-client-crt", path: K.frontProxyClientCert, content: certs.frontProxyClient.certPem },
+            { key: "front-proxy-client-key", path: K.frontProxyClientKey, content: certs.frontProxyClient.keyPem, mode: "0600" },
+            { key: "sa-pub", path: K.serviceAccountPublicKey, content: args.serviceAccountPublicKeyPem },
+            { key: "sa-key", path: K.serviceAccountKey, content: args.serviceAccountKeyPem, mode: "0600" },
+            { key: "encryption-config", path: K.encryptionConfig, content: encryption, mode: "0600" },
+            { key: "audit-policy", path: K.auditPolicy, content: renderAuditPolicy() },
+            { key: "apiserver-env", path: K.apiserverEnv, content: apiserverEnv },
+            { key: "apiserver-unit", path: PATHS.unit("kube-apiserver"), content: renderApiserverUnit() },
+            { key: "cm-kubeconfig", path: K.controllerManagerKubeconfig, content: kubeconfigFor(args.clusterName, localUrl, args.clusterCa.certPem, "system:kube-controller-manager", certs.controllerManager), mode: "0600" },
+            { key: "cm-env", path: K.controllerManagerEnv, content: renderControllerManagerEnv({ clusterName: args.clusterName, serviceClusterIpRange: serviceCidr, allocateNodeCidrs: !!args.allocateNodeCidrs, clusterCidr: args.podCidr, nodeCidrMaskSize: args.nodeCidrMaskSize }) },
+            { key: "cm-unit", path: PATHS.unit("kube-controller-manager"), content: renderControllerManagerUnit() },
+            { key: "scheduler-kubeconfig", path: K.schedulerKubeconfig, content: kubeconfigFor(args.clusterName, localUrl, args.clusterCa.certPem, "system:kube-scheduler", certs.scheduler), mode: "0600" },
+            { key: "scheduler-config", path: K.schedulerConfig, content: renderSchedulerConfig({}) },
+            { key: "scheduler-env", path: K.schedulerEnv, content: renderSchedulerEnv({}) },
+            { key: "scheduler-unit", path: PATHS.unit("kube-scheduler"), content: renderSchedulerUnit() },
+            { key: "admin-kubeconfig", path: K.adminKubeconfig, content: adminKubeconfig, mode: "0600" },
+        ];
+        const gateDeps = pulumi.all([args.etcdReady, args.loadBalancerReady]);
+        const base = hostBase(`${prefix}-cp-base`, m, ["curl", "ca-certificates"], `rm -rf -- ${shellQuote(K.pkiDir)} ${shellQuote(K.auditLogDir)}`, opts);
+        const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
+        const written = remoteFiles(`${prefix}-cp`, m, files, onBase);
+        const bins = installBinaries(prefix, m, ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"], args.artifacts, onBase);
+        const units = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((u) => {
+            const s = unitScripts(u, PATHS.unit(u));
+            return new command.remote.Command(`${prefix}-${u}-unit`, {
+                connection: m.connection, create: s.create, delete: s.delete,
+            }, pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
+        });
+        const digest = revision(written, ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((b) => args.artifacts.sha256[b] ?? ""));
+        // One master at a time: apiserver (until /readyz), then controller-manager and scheduler (until /healthz).
+        const restart = new command.remote.Command(`${prefix}-cp-restart`, {
+            connection: m.connection,
+            create: [
+                `# gates passed: etcd and load balancer ready`,
+                restartAndWaitScript({ unit: "kube-apiserver", host: m.name, check: `curl -sfk --max-time 3 ${localUrl}/readyz`, timeoutSec: timeout }),
+                restartAndWaitScript({ unit: "kube-controller-manager", host: m.name, check: "curl -sfk --max-time 3 https://127.0.0.1:10257/healthz", timeoutSec: timeout }),
+                restartAndWaitScript({ unit: "kube-scheduler", host: m.name, check: "curl -sfk --max-time 3 https://127.0.0.1:10259/healthz", timeoutSec: timeout }),
+            ].join("\n"),
+            triggers: [digest, gateDeps.apply(() => "ready")],
+            logging: "stderr",
+        }, pulumi.mergeOptions(opts, { dependsOn: [...units, ...(previous ? [previous] : [])] }));
+        restarts.push(restart);
+        previous = restart;
+    }
+    const first = args.masters[0];
+    const rbac = renderBootstrapRbac({ apiserverKubeletClientUser: APISERVER_KUBELET_CLIENT_USER, flannelUser: args.flannelUser });
+    const bootstrap = new command.remote.Command(`${name}-${first.name}-bootstrap`, {
+        connection: first.connection,
+        create: [
+            "set -u",
+            waitScript({ what: `kube-apiserver /readyz through the load balancer ${lbUrl}`, check: adminKubectl("get --raw=/readyz"), timeoutSec: timeout }),
+            `${adminKubectl("apply --server-side --force-conflicts -f -")} >/dev/null`,
+        ].join("\n"),
+        stdin: rbac,
+        triggers: restarts.map((r) => r.id),
+        logging: "stderr",
+    }, pulumi.mergeOptions(opts, { dependsOn: restarts }));
+    return {
+        kubeconfig: adminKubeconfig,
+        apiserverUrl: pulumi.output(lbUrl),
+        ready: bootstrap.stdout.apply(() => true),
+        certificateExpiry: pulumi.all(expiry),
+    };
+}
+
+/** kube-apiserver, kube-controller-manager and kube-scheduler as systemd units on every master. */
+export class ControlPlane extends pulumi.ComponentResource implements ControlPlaneOutputs {
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly apiserverUrl: pulumi.Output<string>;
+    public readonly ready: pulumi.Output<boolean>;
+    public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+
+    constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ha-kubernetes:components:ControlPlane", name, validatedProps(`ControlPlane ${name}`, validateControlPlane(args)), opts);
+        const o = createControlPlane(name, args, { parent: this });
+        this.kubeconfig = o.kubeconfig;
+        this.apiserverUrl = o.apiserverUrl;
+        this.ready = o.ready;
+        this.certificateExpiry = o.certificateExpiry;
+        this.registerOutputs({ kubeconfig: o.kubeconfig, apiserverUrl: o.apiserverUrl, ready: o.ready, certificateExpiry: o.certificateExpiry });
+    }
+}

@@ -1,0 +1,177 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { ArtifactSource, hostBase, installBinaries } from "./artifacts";
+import { isIpv4 } from "./cidr";
+import { CertificateAuthority, issueCert, Validity } from "./pki";
+import { ClusterHost, revision, FileSpec, remoteFiles, restartAndWaitScript, shellQuote, unitScripts, waitScript } from "./remote";
+import { renderEtcdEnv, renderEtcdUnit } from "./render/etcd";
+import { PATHS } from "./render/paths";
+import { DEFAULTS, etcdMemberSans, etcdPeers, etcdQuorum } from "./topology";
+import { Problem, validatedProps } from "./validation";
+
+export interface EtcdClusterArgs {
+    /** Members in declaration order; `name` is the stable member name. 3, 5 or 7. */
+    readonly members: readonly ClusterHost[];
+    /** The etcd CA (server, peer and client certificates are issued from it). */
+    readonly ca: CertificateAuthority;
+    /** Where the etcd/etcdctl binaries come from. */
+    readonly artifacts: ArtifactSource;
+    /** Leaf certificate validity and early renewal, hours. */
+    readonly validity: Validity;
+    /** `--initial-cluster-token`. Default: the component name. */
+    readonly clusterToken?: string;
+    /** Client port. Default 2379. */
+    readonly clientPort?: number;
+    /** Peer port. Default 2380. */
+    readonly peerPort?: number;
+    /** Keep /var/lib/etcd when the cluster is destroyed. Default true. */
+    readonly keepDataOnDestroy?: boolean;
+    /** Allow one member (labs only). Default false. */
+    readonly allowSingleMember?: boolean;
+    /** Seconds a health gate waits. Default 180. */
+    readonly healthTimeoutSec?: number;
+}
+
+export interface EtcdClusterOutputs {
+    /** Client URLs of every member (https). */
+    readonly endpoints: pulumi.Output<string[]>;
+    /** Resolves once every member is healthy over TLS and the member list is complete. */
+    readonly ready: pulumi.Output<boolean>;
+    /** Expiry (RFC 3339) of each member's server and peer certificate. */
+    readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+}
+
+/** What a health check on a member runs: etcdctl over TLS with the health-check client cert. Pure. */
+export function etcdctlCommand(clientPort: number, args: string): string {
+    const p = PATHS.etcd;
+    return `ETCDCTL_API=3 ${PATHS.bin.etcdctl} --endpoints=https://127.0.0.1:${clientPort} --cacert=${p.ca} --cert=${p.healthcheckCert} --key=${p.healthcheckKey} --dial-timeout=3s --command-timeout=5s ${args}`;
+}
+
+export function validateEtcdMembers(members: readonly ClusterHost[], allowSingle: boolean): Problem[] {
+    const problems: Problem[] = [];
+    const n = members.length;
+    if (n % 2 === 0) problems.push({ propertyPath: "members", reason: `etcd needs an odd number of members (3, 5 or 7), got ${n}` });
+    else if (n < 3 && !allowSingle) problems.push({ propertyPath: "members", reason: `etcd has ${n} member(s): an HA cluster needs 3, 5 or 7` });
+    else if (n > 7) problems.push({ propertyPath: "members", reason: `etcd has ${n} members; use 3, 5 or 7` });
+    const seen = new Set<string>();
+    for (const [i, m] of members.entries()) {
+        if (seen.has(m.name)) problems.push({ propertyPath: `members[${i}].name`, reason: `duplicate member ${m.name}` });
+        if (seen.has(`@${m.address}`)) problems.push({ propertyPath: `members[${i}].address`, reason: `duplicate address ${m.address}` });
+        if (!isIpv4(m.address)) problems.push({ propertyPath: `members[${i}].address`, reason: `member ${m.name} address ${JSON.stringify(m.address)} is not IPv4` });
+        seen.add(m.name).add(`@${m.address}`);
+    }
+    return problems;
+}
+
+function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.CustomResourceOptions): EtcdClusterOutputs {
+    const clientPort = args.clientPort ?? DEFAULTS.etcdClientPort;
+    const peerPort = args.peerPort ?? DEFAULTS.etcdPeerPort;
+    const peers = etcdPeers(args.members, peerPort, clientPort);
+    const timeout = args.healthTimeoutSec ?? 180;
+    const healthcheck = issueCert(`${name}-healthcheck-client`, args.ca, { commonName: "ha-kubernetes-etcd-healthcheck", usages: ["client"] }, args.validity, opts);
+    const expiry: Record<string, pulumi.Output<string>> = {};
+    let previous: pulumi.Resource | undefined;
+    const restarts: command.remote.Command[] = [];
+    for (const member of args.members) {
+        const prefix = `${name}-${member.name}`;
+        const sans = etcdMemberSans(member);
+        const server = issueCert(`${prefix}-server`, args.ca, { commonName: member.name, sans, usages: ["server", "client"] }, args.validity, opts);
+        const peer = issueCert(`${prefix}-peer`, args.ca, { commonName: member.name, sans, usages: ["server", "client"] }, args.validity, opts);
+        expiry[`${member.name}-server`] = server.expiresAt;
+        expiry[`${member.name}-peer`] = peer.expiresAt;
+        const env = renderEtcdEnv({
+            name: member.name, ip: member.address, clientPort, peerPort,
+            initialCluster: peers.map((p) => ({ name: p.name, peerUrl: p.peerUrl })),
+            initialClusterState: "new",
+            initialClusterToken: args.clusterToken ?? name,
+        });
+        const unit = renderEtcdUnit();
+        const p = PATHS.etcd;
+        const files: Array<FileSpec & { key: string }> = [
+            { key: "ca-crt", path: p.ca, content: args.ca.certPem },
+            { key: "server-crt", path: p.serverCert, content: server.certPem },
+            { key: "server-key", path: p.serverKey, content: server.keyPem, mode: "0600" },
+            { key: "peer-crt", path: p.peerCert, content: peer.certPem },
+            { key: "peer-key", path: p.peerKey, content: peer.keyPem, mode: "0600" },
+            { key: "healthcheck-crt", path: p.healthcheckCert, content: healthcheck.certPem },
+            { key: "healthcheck-key", path: p.healthcheckKey, content: healthcheck.keyPem, mode: "0600" },
+            { key: "env", path: p.env, content: env },
+            { key: "unit", path: PATHS.unit("etcd"), content: unit },
+        ];
+        const keepData = args.keepDataOnDestroy ?? true;
+        const base = hostBase(`${prefix}-etcd-base`, member, ["ca-certificates"], `rm -rf -- ${shellQuote(p.pkiDir)}${keepData ? "" : ` ${shellQuote(p.dataDir)}`}`, opts);
+        const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
+        const written = remoteFiles(`${prefix}-etcd`, member, files, onBase);
+        const bins = installBinaries(prefix, member, ["etcd", "etcdctl"], args.artifacts, onBase);
+        const scripts = unitScripts("etcd", PATHS.unit("etcd"));
+        const enable = new command.remote.Command(`${prefix}-etcd-unit`, {
+            connection: member.connection,
+            create: scripts.create,
+            delete: keepData ? scripts.delete : `${scripts.delete}\nrm -rf -- ${shellQuote(p.dataDir)}`,
+        }, pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
+        const localHealthy = etcdctlCommand(clientPort, "endpoint health");
+        const clusterHealthy = etcdctlCommand(clientPort, "endpoint health --cluster");
+        // First start: every member starts without blocking (a new member waits for its peers).
+        // Later changes: wait for the whole cluster, restart this member, wait for it: one at a time.
+        const roll = [
+            "set -u",
+            `if systemctl is-active --quiet etcd && [ -d ${shellQuote(p.dataDir + "/member")} ]; then`,
+            waitScript({ what: `a healthy etcd cluster before restarting ${member.name}`, check: clusterHealthy, timeoutSec: timeout }),
+            restartAndWaitScript({ unit: "etcd", host: member.name, check: localHealthy, timeoutSec: timeout }),
+            "else",
+            `  install -d -m 0700 ${shellQuote(p.dataDir)}`,
+            "  systemctl daemon-reload",
+            "  systemctl restart --no-block etcd",
+            "fi",
+        ].join("\n");
+        const restart = new command.remote.Command(`${prefix}-etcd-restart`, {
+            connection: member.connection,
+            create: roll,
+            triggers: [revision(written, [args.artifacts.sha256["etcd"] ?? ""])],
+            logging: "stderr",
+        }, pulumi.mergeOptions(opts, { dependsOn: [enable, ...(previous ? [previous] : [])] }));
+        restarts.push(restart);
+        previous = restart;
+    }
+    const first = args.members[0];
+    const quorum = etcdQuorum(args.members.length);
+    const gate = new command.remote.Command(`${name}-${first.name}-etcd-health`, {
+        connection: first.connection,
+        create: [
+            "set -u",
+            waitScript({
+                what: `etcd cluster ${name} (all ${args.members.length} members healthy over TLS)`,
+                check: `${clusterHealthyCheck(clientPort)} && [ "$(${etcdctlCommand(clientPort, "member list")} | grep -c ', started, ')" -eq ${args.members.length} ]`,
+                timeoutSec: timeout,
+            }),
+            `echo quorum=${quorum}`,
+        ].join("\n"),
+        triggers: restarts.map((r) => r.id),
+        logging: "stderr",
+    }, pulumi.mergeOptions(opts, { dependsOn: restarts }));
+    return {
+        endpoints: pulumi.output(peers.map((p) => p.clientUrl)),
+        ready: gate.stdout.apply(() => true),
+        certificateExpiry: pulumi.all(expiry),
+    };
+}
+
+function clusterHealthyCheck(clientPort: number): string {
+    return etcdctlCommand(clientPort, "endpoint health --cluster");
+}
+
+/** An etcd cluster with TLS peer and client authentication, one systemd unit per member. */
+export class EtcdCluster extends pulumi.ComponentResource implements EtcdClusterOutputs {
+    public readonly endpoints: pulumi.Output<string[]>;
+    public readonly ready: pulumi.Output<boolean>;
+    public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+
+    constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ha-kubernetes:components:EtcdCluster", name, validatedProps(`EtcdCluster ${name}`, validateEtcdMembers(args.members, !!args.allowSingleMember)), opts);
+        const o = createEtcdCluster(name, args, { parent: this });
+        this.endpoints = o.endpoints;
+        this.ready = o.ready;
+        this.certificateExpiry = o.certificateExpiry;
+        this.registerOutputs({ endpoints: o.endpoints, ready: o.ready, certificateExpiry: o.certificateExpiry });
+    }
+}

@@ -1,0 +1,178 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { hostBase } from "./artifacts";
+import { isIpv4 } from "./cidr";
+import { LoadBalancerMode } from "./config";
+import { ClusterHost, revision, FileSpec, remoteFiles, restartAndWaitScript, shellQuote, waitScript } from "./remote";
+import { renderHaproxyConfig } from "./render/haproxy";
+import { renderKeepalivedCheckScript, renderKeepalivedConfig } from "./render/keepalived";
+import { renderNginxConfig } from "./render/nginx";
+import { PATHS } from "./render/paths";
+import { DEFAULTS, keepalivedRoles } from "./topology";
+import { Problem, validatedProps } from "./validation";
+
+export interface LoadBalancerArgs {
+    /** `haproxy-keepalived` (on the masters, VRRP VIP), `nginx` (own host) or `external`. */
+    readonly mode: LoadBalancerMode;
+    /** The apiservers behind the balancer (the masters). */
+    readonly backends: readonly ClusterHost[];
+    /** Port kube-apiserver listens on. Default 6443. */
+    readonly backendPort?: number;
+    /** Port clients use. Default 8443 for haproxy-keepalived, 6443 otherwise. */
+    readonly port?: number;
+    /** haproxy-keepalived: the virtual IP. */
+    readonly vip?: string;
+    /** haproxy-keepalived: prefix length of the VIP on the interface. Default 24. */
+    readonly vipPrefixLength?: number;
+    /** haproxy-keepalived: interface keepalived manages. Default `eth0`. */
+    readonly interface?: string;
+    /** haproxy-keepalived: VRRP router id 1–255. Default 51. */
+    readonly virtualRouterId?: number;
+    /** nginx: the host nginx runs on. */
+    readonly lbHost?: ClusterHost;
+    /** external: address of the user's load balancer. */
+    readonly externalAddress?: string;
+    /** Seconds the health gate waits. Default 120. */
+    readonly healthTimeoutSec?: number;
+}
+
+export interface LoadBalancerOutputs {
+    /** `https://host:port` clients use for the apiserver. */
+    readonly endpoint: pulumi.Output<string>;
+    readonly host: pulumi.Output<string>;
+    readonly port: pulumi.Output<number>;
+    /** Resolves once the balancer accepts connections on its address (for haproxy-keepalived: the VIP is up). */
+    readonly ready: pulumi.Output<boolean>;
+}
+
+export function validateLoadBalancer(args: LoadBalancerArgs): Problem[] {
+    const problems: Problem[] = [];
+    if (args.backends.length === 0) problems.push({ propertyPath: "backends", reason: "at least one apiserver backend is required" });
+    if (args.mode === "haproxy-keepalived") {
+        if (!args.vip || !isIpv4(args.vip)) problems.push({ propertyPath: "vip", reason: `haproxy-keepalived needs an IPv4 VIP, got ${JSON.stringify(args.vip)}` });
+        if ((args.port ?? DEFAULTS.haproxyPort) === (args.backendPort ?? DEFAULTS.apiserverPort)) problems.push({ propertyPath: "port", reason: "haproxy shares the masters with kube-apiserver: its port must differ from the apiserver's" });
+    } else if (args.mode === "nginx") {
+        if (!args.lbHost) problems.push({ propertyPath: "lbHost", reason: "mode nginx needs lbHost" });
+    } else if (args.mode === "external") {
+        if (!args.externalAddress) problems.push({ propertyPath: "externalAddress", reason: "mode external needs externalAddress" });
+    } else {
+        problems.push({ propertyPath: "mode", reason: `unknown mode ${JSON.stringify(args.mode)}` });
+    }
+    return problems;
+}
+
+/** TCP connect check with bash's /dev/tcp (no extra tools needed). Pure. */
+export function tcpCheck(host: string, port: number): string {
+    return `timeout 3 bash -c ${shellQuote(`</dev/tcp/${host}/${port}`)}`;
+}
+
+function haproxyKeepalived(name: string, args: LoadBalancerArgs, port: number, timeout: number, opts: pulumi.CustomResourceOptions): pulumi.Output<boolean> {
+    const backendPort = args.backendPort ?? DEFAULTS.apiserverPort;
+    const vip = args.vip!;
+    const authPass = new random.RandomPassword(`${name}-vrrp-auth`, { length: 8, special: false }, opts);
+    const roles = keepalivedRoles(args.backends);
+    const haproxy = renderHaproxyConfig({
+        port,
+        backends: args.backends.map((b) => ({ name: b.name, address: b.address, port: backendPort })),
+    });
+    const check = renderKeepalivedCheckScript({ port, vip });
+    let previous: pulumi.Resource | undefined;
+    const gates: command.remote.Command[] = [];
+    for (const b of args.backends) {
+        const prefix = `${name}-${b.name}`;
+        const role = roles.get(b.name)!;
+        const keepalived = pulumi.secret(authPass.result).apply((pass) => renderKeepalivedConfig({
+            routerId: b.name,
+            interface: args.interface ?? DEFAULTS.keepalivedInterface,
+            virtualRouterId: args.virtualRouterId ?? DEFAULTS.virtualRouterId,
+            priority: role.priority,
+            state: role.state,
+            vip,
+            vipPrefixLength: args.vipPrefixLength ?? 24,
+            authPass: pass,
+            unicastSrcIp: b.address,
+            unicastPeers: args.backends.filter((o) => o.name !== b.name).map((o) => o.address),
+            checkScriptPath: PATHS.lb.keepalivedCheckScript,
+            weight: -30,
+        }));
+        const packages = hostBase(`${prefix}-lb-base`, b, ["haproxy", "keepalived", "curl"], "", opts);
+        const files: Array<FileSpec & { key: string }> = [
+            { key: "haproxy-cfg", path: PATHS.lb.haproxyConfig, content: haproxy },
+            { key: "keepalived-conf", path: PATHS.lb.keepalivedConfig, content: keepalived, mode: "0600" },
+            { key: "keepalived-check", path: PATHS.lb.keepalivedCheckScript, content: check, mode: "0755" },
+        ];
+        const written = remoteFiles(`${prefix}-lb`, b, files, pulumi.mergeOptions(opts, { dependsOn: [packages] }));
+        const restart = new command.remote.Command(`${prefix}-lb-restart`, {
+            connection: b.connection,
+            create: [
+                "set -u",
+                "systemctl enable haproxy keepalived >/dev/null 2>&1",
+                restartAndWaitScript({ unit: "haproxy", host: b.name, check: tcpCheck("127.0.0.1", port), timeoutSec: timeout, preRestart: `haproxy -c -q -f ${shellQuote(PATHS.lb.haproxyConfig)} >&2 || { echo ${shellQuote(`ha-kubernetes: invalid haproxy config on ${b.name}`)} >&2; exit 1; }` }),
+                restartAndWaitScript({ unit: "keepalived", host: b.name, check: "systemctl is-active --quiet keepalived", timeoutSec: timeout }),
+            ].join("\n"),
+            delete: "systemctl disable --now keepalived haproxy >/dev/null 2>&1 || true",
+            triggers: [revision(written)],
+            logging: "stderr",
+        }, pulumi.mergeOptions(opts, { dependsOn: [...written, ...(previous ? [previous] : [])] }));
+        previous = restart;
+        gates.push(restart);
+    }
+    const gate = new command.remote.Command(`${name}-${args.backends[0].name}-lb-health`, {
+        connection: args.backends[0].connection,
+        create: waitScript({ what: `the VIP ${vip}:${port} to accept connections`, check: tcpCheck(vip, port), timeoutSec: timeout }),
+        triggers: gates.map((g) => g.id),
+        logging: "stderr",
+    }, pulumi.mergeOptions(opts, { dependsOn: gates }));
+    return gate.stdout.apply(() => true);
+}
+
+function nginx(name: string, args: LoadBalancerArgs, port: number, timeout: number, opts: pulumi.CustomResourceOptions): pulumi.Output<boolean> {
+    const host = args.lbHost!;
+    const prefix = `${name}-${host.name}`;
+    const backendPort = args.backendPort ?? DEFAULTS.apiserverPort;
+    const conf = renderNginxConfig({ listenPort: port, backends: args.backends.map((b) => ({ address: b.address, port: backendPort })) });
+    const packages = hostBase(`${prefix}-lb-base`, host, ["nginx", "libnginx-mod-stream", "curl"], "", opts);
+    const files: Array<FileSpec & { key: string }> = [{ key: "nginx-conf", path: PATHS.lb.nginxConfig, content: conf }];
+    const written = remoteFiles(`${prefix}-lb`, host, files, pulumi.mergeOptions(opts, { dependsOn: [packages] }));
+    const restart = new command.remote.Command(`${prefix}-lb-restart`, {
+        connection: host.connection,
+        create: [
+            "set -u",
+            "systemctl enable nginx >/dev/null 2>&1",
+            restartAndWaitScript({ unit: "nginx", host: host.name, check: tcpCheck(host.address, port), timeoutSec: timeout, preRestart: `nginx -t -q >&2 || { echo ${shellQuote(`ha-kubernetes: invalid nginx config on ${host.name}`)} >&2; exit 1; }` }),
+        ].join("\n"),
+        delete: "systemctl disable --now nginx >/dev/null 2>&1 || true",
+        triggers: [revision(written)],
+        logging: "stderr",
+    }, pulumi.mergeOptions(opts, { dependsOn: written }));
+    return restart.stdout.apply(() => true);
+}
+
+function createLoadBalancer(name: string, args: LoadBalancerArgs, opts: pulumi.CustomResourceOptions): LoadBalancerOutputs {
+    const port = args.port ?? (args.mode === "haproxy-keepalived" ? DEFAULTS.haproxyPort : DEFAULTS.apiserverPort);
+    const timeout = args.healthTimeoutSec ?? 120;
+    const host = args.mode === "haproxy-keepalived" ? args.vip! : args.mode === "nginx" ? args.lbHost!.address : args.externalAddress!;
+    const ready = args.mode === "haproxy-keepalived" ? haproxyKeepalived(name, args, port, timeout, opts)
+        : args.mode === "nginx" ? nginx(name, args, port, timeout, opts)
+        : pulumi.output(true);
+    return { endpoint: pulumi.output(`https://${host}:${port}`), host: pulumi.output(host), port: pulumi.output(port), ready };
+}
+
+/** The apiserver load balancer: haproxy + keepalived VIP on the masters, nginx on its own host, or external. */
+export class LoadBalancer extends pulumi.ComponentResource implements LoadBalancerOutputs {
+    public readonly endpoint: pulumi.Output<string>;
+    public readonly host: pulumi.Output<string>;
+    public readonly port: pulumi.Output<number>;
+    public readonly ready: pulumi.Output<boolean>;
+
+    constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ha-kubernetes:components:LoadBalancer", name, validatedProps(`LoadBalancer ${name}`, validateLoadBalancer(args)), opts);
+        const o = createLoadBalancer(name, args, { parent: this });
+        this.endpoint = o.endpoint;
+        this.host = o.host;
+        this.port = o.port;
+        this.ready = o.ready;
+        this.registerOutputs({ endpoint: o.endpoint, host: o.host, port: o.port, ready: o.ready });
+    }
+}

@@ -1,0 +1,97 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import { ManagedFile } from "../providers/managedFile";
+import { SshTarget } from "../providers/ssh";
+import { BACKUP_SUFFIX, deleteFileScript, shellQuote, writeFileScript } from "./shell";
+
+export { BACKUP_SUFFIX, deleteFileScript, shellQuote, writeFileScript };
+
+/** SSH connection settings as @pulumi/command takes them. */
+export type Connection = command.types.input.remote.ConnectionArgs;
+
+/** A host as components take it: stable key, address, and how to reach it. */
+export interface ClusterHost {
+    /** Stable key: names resources, the etcd member and the Kubernetes node. */
+    readonly name: string;
+    /** IPv4 address on the host network. */
+    readonly address: string;
+    /** SSH connection (privateKey should be a secret). */
+    readonly connection: pulumi.Input<Connection>;
+}
+
+export function sha256(s: string): string {
+    return createHash("sha256").update(s).digest("hex");
+}
+
+/** A file to place on a host. Content travels over stdin, never on the command line. */
+export interface FileSpec {
+    readonly path: string;
+    readonly content: pulumi.Input<string>;
+    /** Octal mode. Default "0644"; use "0600" for anything secret. */
+    readonly mode?: string;
+}
+
+/**
+ * Writes one file on a host: a drift-detected ManagedFile (rewritten atomically on change or
+ * drift, removed or restored on destroy). Content travels over SSH stdin only.
+ */
+export function remoteFile(name: string, host: ClusterHost, file: FileSpec, opts: pulumi.CustomResourceOptions): ManagedFile {
+    const mode = file.mode ?? "0644";
+    return new ManagedFile(name, {
+        host: host.name,
+        connection: pulumi.output(host.connection) as pulumi.Output<SshTarget>,
+        path: file.path,
+        content: file.content,
+        mode,
+    }, { ...opts, secretContent: mode === "0600" });
+}
+
+/**
+ * A restart trigger: changes whenever any of the files is (re)written — new content or a drift
+ * repair — or a binary's checksum changes.
+ */
+export function revision(files: readonly ManagedFile[], binarySha256s: readonly string[] = []): pulumi.Output<string> {
+    return pulumi.all(files.map((f) => f.writes)).apply((w) => sha256([...w.map(String), ...binarySha256s].join(",")));
+}
+
+/** Writes a list of files on one host, named `${prefix}-${suffix}` by a stable suffix per file. */
+export function remoteFiles(prefix: string, host: ClusterHost, files: ReadonlyArray<FileSpec & { readonly key: string }>, opts: pulumi.CustomResourceOptions): ManagedFile[] {
+    return files.map((f) => remoteFile(`${prefix}-${f.key}`, host, f, opts));
+}
+
+/** A systemd unit installed on a host: daemon-reload + enable on create; stop, disable, remove on delete. */
+export function unitScripts(unit: string, unitPath: string): { create: string; delete: string } {
+    const u = shellQuote(unit);
+    return {
+        create: `set -eu\nsystemctl daemon-reload\nsystemctl enable ${u} >/dev/null 2>&1`,
+        delete: `systemctl disable --now ${u} >/dev/null 2>&1 || true\nrm -f -- ${shellQuote(unitPath)}\nsystemctl daemon-reload`,
+    };
+}
+
+/**
+ * Shell that (re)starts `unit` and waits until `check` succeeds, up to `timeoutSec`.
+ * When the unit fails its journal tail goes to stderr, so the Pulumi error names host and reason.
+ */
+export function restartAndWaitScript(input: { unit: string; host: string; check: string; timeoutSec: number; noBlock?: boolean; preRestart?: string }): string {
+    const u = shellQuote(input.unit);
+    return [
+        "set -u",
+        input.preRestart ?? "",
+        `systemctl daemon-reload`,
+        `systemctl restart ${input.noBlock ? "--no-block " : ""}${u} || { journalctl -u ${u} -n 30 --no-pager >&2; echo "ha-kubernetes: ${input.unit} failed to start on ${input.host}" >&2; exit 1; }`,
+        waitScript({ what: `${input.unit} on ${input.host}`, check: input.check, timeoutSec: input.timeoutSec, unit: input.unit }),
+    ].filter((l) => l !== "").join("\n");
+}
+
+/** Shell that polls `check` every second until it succeeds or `timeoutSec` passes. */
+export function waitScript(input: { what: string; check: string; timeoutSec: number; unit?: string }): string {
+    const journal = input.unit ? `journalctl -u ${shellQuote(input.unit)} -n 30 --no-pager >&2; ` : "";
+    return [
+        `deadline=$(( $(date +%s) + ${Math.ceil(input.timeoutSec)} ))`,
+        `until ( ${input.check} ) >/dev/null 2>&1; do`,
+        `  if [ "$(date +%s)" -ge "$deadline" ]; then ${journal}echo ${shellQuote(`ha-kubernetes: timed out after ${input.timeoutSec}s waiting for ${input.what}`)} >&2; ( ${input.check} ) >&2 2>&1 | tail -n 5 >&2; exit 1; fi`,
+        "  sleep 1",
+        "done",
+    ].join("\n");
+}

@@ -1,0 +1,141 @@
+import { cidrContains, cidrsOverlap, isIpv4, parseCidr } from "../cidr";
+import { hashHeader } from "./header";
+import { PATHS } from "./paths";
+import { renderEnvFile, renderSystemdUnit } from "./systemd";
+
+/**
+ * Bridge pod network: static routes from this node to every other node's pod CIDR.
+ * Per-node data lives in /etc/ha-kubernetes/pod-routes.env (`POD_ROUTES`); the script
+ * (/usr/local/lib/ha-kubernetes/pod-routes.sh) and the unit (ha-kubernetes-pod-routes.service)
+ * are static.
+ */
+
+/** Routing protocol number our routes carry (`ip route ... proto 213`), so they can be found and removed. */
+export const POD_ROUTES_PROTO = 213;
+
+/** One route: `cidr` (another node's pod CIDR) via `via` (that node's address). */
+export interface PodRoute {
+    readonly cidr: string;
+    readonly via: string;
+}
+
+export interface PodRoutesSpec {
+    /** Routes to every other node's pod CIDR; may be empty (single node). CIDRs may not overlap. */
+    readonly routes: ReadonlyArray<PodRoute>;
+}
+
+/**
+ * /etc/ha-kubernetes/pod-routes.env: `POD_ROUTES="CIDR,GATEWAY CIDR,GATEWAY ..."` — entries
+ * separated by spaces, CIDR and gateway by a comma (only digits, dots, slashes and commas, so the
+ * script can split and check it without eval). Pure.
+ */
+export function renderPodRoutesEnv(spec: PodRoutesSpec): string {
+    if (!Array.isArray(spec.routes)) throw new Error("pod routes must be a list");
+    const seen: string[] = [];
+    for (const r of spec.routes) {
+        const c = parseCidr(r.cidr);
+        if (c.prefix < 8) throw new Error(`pod route ${r.cidr} is too wide (a node's pod CIDR is /8 or narrower)`);
+        if (!isIpv4(r.via)) throw new Error(`pod route ${r.cidr}: gateway ${JSON.stringify(r.via)} is not an IPv4 address`);
+        if (cidrContains(r.cidr, r.via)) throw new Error(`pod route ${r.cidr}: gateway ${r.via} lies inside the routed CIDR`);
+        for (const other of seen) if (cidrsOverlap(other, r.cidr)) throw new Error(`pod routes ${other} and ${r.cidr} overlap`);
+        seen.push(r.cidr);
+    }
+    return renderEnvFile([["POD_ROUTES", spec.routes.map((r) => `${r.cidr},${r.via}`).join(" ")]]);
+}
+
+/**
+ * /usr/local/lib/ha-kubernetes/pod-routes.sh (mode 0755), POSIX sh + iproute2:
+ * `up` replaces every route in $POD_ROUTES and deletes our routes no longer listed;
+ * `down` deletes all our routes. Exits 1 when an entry is malformed or a route cannot be set
+ * (after trying the others). Shebang first, header second. Static. Pure.
+ */
+export function renderPodRoutesScript(): string {
+    return [
+        "#!/bin/sh",
+        hashHeader().trimEnd(),
+        "# Routes to other nodes' pod CIDRs (bridge pod network), read from POD_ROUTES:",
+        "#   POD_ROUTES=\"CIDR,GATEWAY CIDR,GATEWAY ...\"",
+        "# usage: pod-routes.sh up|down",
+        "set -eu",
+        "set -f",
+        "PATH=${PATH:+$PATH:}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "export PATH",
+        `PROTO=${POD_ROUTES_PROTO}`,
+        "",
+        "# CIDR,GATEWAY with only digits, dots, one slash and one comma.",
+        "valid_entry() {",
+        "    case \"$1\" in",
+        "        *[!0-9./,]* | *,*,* | */*/* ) return 1 ;;",
+        "        [0-9]*.[0-9]*.[0-9]*.[0-9]*/[0-9]*,[0-9]*.[0-9]*.[0-9]*.[0-9]* ) return 0 ;;",
+        "        * ) return 1 ;;",
+        "    esac",
+        "}",
+        "",
+        "up() {",
+        "    rc=0",
+        "    wanted=' '",
+        "    for entry in ${POD_ROUTES:-}; do",
+        "        if ! valid_entry \"$entry\"; then",
+        "            echo \"pod-routes: malformed entry '$entry'\" >&2",
+        "            rc=1",
+        "            continue",
+        "        fi",
+        "        cidr=${entry%,*}",
+        "        via=${entry#*,}",
+        "        if ip -4 route replace \"$cidr\" via \"$via\" proto \"$PROTO\"; then",
+        "            wanted=\"$wanted$cidr \"",
+        "        else",
+        "            echo \"pod-routes: cannot route $cidr via $via\" >&2",
+        "            rc=1",
+        "        fi",
+        "    done",
+        "    # Remove our routes that are no longer listed.",
+        "    for dst in $(ip -4 route show proto \"$PROTO\" | cut -d ' ' -f 1); do",
+        "        case \"$wanted\" in",
+        "            *\" $dst \"* | *\" $dst/32 \"* ) ;;",
+        "            * ) ip -4 route del \"$dst\" proto \"$PROTO\" || rc=1 ;;",
+        "        esac",
+        "    done",
+        "    return \"$rc\"",
+        "}",
+        "",
+        "down() {",
+        "    ip -4 route flush proto \"$PROTO\"",
+        "}",
+        "",
+        "case \"${1:-}\" in",
+        "    up) up ;;",
+        "    down) down ;;",
+        "    *) echo \"usage: $0 up|down\" >&2; exit 2 ;;",
+        "esac",
+        "",
+    ].join("\n");
+}
+
+/**
+ * ha-kubernetes-pod-routes.service: a static oneshot unit that runs the script with `up` on
+ * start and reload and `down` on stop, after the network is online, retrying on failure. Pure.
+ */
+export function renderPodRoutesUnit(): string {
+    const script = PATHS.node.podRoutesScript;
+    return renderSystemdUnit({
+        sections: [
+            { name: "Unit", directives: [
+                ["Description", "Routes to other nodes' pod networks"],
+                ["After", "network-online.target"],
+                ["Wants", "network-online.target"],
+            ] },
+            { name: "Service", directives: [
+                ["Type", "oneshot"],
+                ["RemainAfterExit", true],
+                ["EnvironmentFile", PATHS.node.podRoutesEnv],
+                ["ExecStart", `/bin/sh ${script} up`],
+                ["ExecReload", `/bin/sh ${script} up`],
+                ["ExecStop", `/bin/sh ${script} down`],
+                ["Restart", "on-failure"],
+                ["RestartSec", 5],
+            ] },
+            { name: "Install", directives: [["WantedBy", "multi-user.target"]] },
+        ],
+    });
+}

@@ -1,0 +1,39 @@
+// Pure shell-script builders, shared by components and dynamic providers (no imports, so a
+// provider can capture them).
+
+/** Quotes one word for POSIX sh. */
+export function shellQuote(s: string): string {
+    return `'${String(s).replace(/'/g, `'\\''`)}'`;
+}
+
+/** Suffix of the copy of a file that existed before ha-kubernetes first wrote it. */
+export const BACKUP_SUFFIX = ".ha-kubernetes-orig";
+
+/**
+ * The shell that writes stdin atomically to `path` with `mode`, under umask 077. With `backup`
+ * (first write only), a file that was already there is kept beside it for `deleteFileScript`.
+ */
+export function writeFileScript(path: string, mode: string, backup = false): string {
+    if (!/^0[0-7]{3}$/.test(mode)) throw new Error(`bad file mode ${mode}`);
+    if (!path.startsWith("/")) throw new Error(`remote path must be absolute: ${path}`);
+    const p = shellQuote(path);
+    const b = shellQuote(path + BACKUP_SUFFIX);
+    return [
+        "set -eu",
+        "umask 077",
+        `mkdir -p -- "$(dirname -- ${p})"`,
+        ...(backup ? [`if [ -e ${p} ] && [ ! -e ${b} ]; then cp -p -- ${p} ${b}; fi`] : []),
+        `tmp="$(mktemp -- ${shellQuote(path + ".ha-k8s.XXXXXX")})"`,
+        `cat > "$tmp"`,
+        `chmod ${mode} -- "$tmp"`,
+        `mv -f -- "$tmp" ${p}`,
+    ].join("\n");
+}
+
+/** The shell that removes a managed file, putting back what was there before us. */
+export function deleteFileScript(path: string): string {
+    const p = shellQuote(path);
+    const b = shellQuote(path + BACKUP_SUFFIX);
+    return `if [ -e ${b} ]; then mv -f -- ${b} ${p}; else rm -f -- ${p}; fi`;
+}
+

@@ -1,0 +1,296 @@
+import * as pulumi from "@pulumi/pulumi";
+import { cidrContains, cidrsOverlap, isIpv4, parseCidr, subnetCount } from "./cidr";
+import { ClusterArgs, HostArgs, LB_MODES, ROLES, SshArgs } from "./config";
+import { DEFAULTS, defaultHostCidr, resolveTopology } from "./topology";
+
+/** One problem with the input, addressed by its path in the stack configuration. */
+export interface Problem {
+    readonly propertyPath: string;
+    readonly reason: string;
+}
+
+/** What validation may look at outside the configuration (injectable for tests). */
+export interface ValidationEnv {
+    readonly fileExists: (path: string) => boolean;
+}
+
+const defaultEnv: ValidationEnv = {
+    fileExists: (p) => require("fs").existsSync(p),
+};
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const IFACE = /^[A-Za-z0-9_.@-]{1,15}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const HOST_PORT = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
+/** Binaries every deployment needs, by role. */
+export const REQUIRED_BINARIES = {
+    etcd: ["etcd", "etcdctl"],
+    master: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"],
+    worker: ["kubelet", "kube-proxy"],
+    flannel: ["flanneld", "flannel"],
+} as const;
+
+function validPort(p: unknown): boolean {
+    return Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
+}
+
+function checkCidr(problems: Problem[], path: string, value: string | undefined): boolean {
+    if (value === undefined) return false;
+    try {
+        parseCidr(value);
+        return true;
+    } catch (e) {
+        problems.push({ propertyPath: path, reason: (e as Error).message });
+        return false;
+    }
+}
+
+function hasKey(ssh: SshArgs | undefined): boolean {
+    return !!ssh && (ssh.privateKey !== undefined || ssh.privateKeyPath !== undefined);
+}
+
+function checkSsh(problems: Problem[], path: string, ssh: SshArgs | undefined, env: ValidationEnv): void {
+    if (!ssh) return;
+    if (ssh.port !== undefined && !validPort(ssh.port)) problems.push({ propertyPath: `${path}.port`, reason: `SSH port ${ssh.port} is not in 1..65535` });
+    if (ssh.user !== undefined && !/^[a-z_][a-z0-9_-]*$/.test(ssh.user)) problems.push({ propertyPath: `${path}.user`, reason: `SSH user ${JSON.stringify(ssh.user)} is not a valid user name` });
+    if (ssh.privateKeyPath !== undefined && !env.fileExists(ssh.privateKeyPath)) {
+        problems.push({ propertyPath: `${path}.privateKeyPath`, reason: `SSH key file ${ssh.privateKeyPath} does not exist` });
+    }
+    if (ssh.bastion) {
+        if (!isIpv4(ssh.bastion.address) && !/^[A-Za-z0-9.-]+$/.test(ssh.bastion.address)) problems.push({ propertyPath: `${path}.bastion.address`, reason: `bastion address ${JSON.stringify(ssh.bastion.address)} is neither an IPv4 address nor a host name` });
+        if (ssh.bastion.port !== undefined && !validPort(ssh.bastion.port)) problems.push({ propertyPath: `${path}.bastion.port`, reason: `bastion port ${ssh.bastion.port} is not in 1..65535` });
+        if (ssh.bastion.privateKeyPath !== undefined && !env.fileExists(ssh.bastion.privateKeyPath)) problems.push({ propertyPath: `${path}.bastion.privateKeyPath`, reason: `SSH key file ${ssh.bastion.privateKeyPath} does not exist` });
+    }
+}
+
+function checkHosts(problems: Problem[], args: ClusterArgs, env: ValidationEnv): void {
+    if (!Array.isArray(args.hosts) || args.hosts.length === 0) {
+        problems.push({ propertyPath: "hosts", reason: "at least one host is required" });
+        return;
+    }
+    const names = new Map<string, number>();
+    const addrs = new Map<string, string>();
+    args.hosts.forEach((h: HostArgs, i) => {
+        const p = `hosts[${i}]`;
+        if (typeof h.name !== "string" || !DNS_LABEL.test(h.name)) problems.push({ propertyPath: `${p}.name`, reason: `host name ${JSON.stringify(h.name)} must be a lower-case DNS label ([a-z0-9-], at most 63)` });
+        else if (names.has(h.name)) problems.push({ propertyPath: `${p}.name`, reason: `duplicate host name ${h.name} (also hosts[${names.get(h.name)}])` });
+        else names.set(h.name, i);
+        if (!isIpv4(h.address)) problems.push({ propertyPath: `${p}.address`, reason: `address ${JSON.stringify(h.address)} is not an IPv4 address` });
+        else if (addrs.has(h.address)) problems.push({ propertyPath: `${p}.address`, reason: `duplicate address ${h.address} (also host ${addrs.get(h.address)})` });
+        else addrs.set(h.address, h.name);
+        if (!Array.isArray(h.roles) || h.roles.length === 0) problems.push({ propertyPath: `${p}.roles`, reason: `host ${h.name} has no roles (one or more of ${ROLES.join(", ")})` });
+        else for (const r of h.roles) if (!ROLES.includes(r)) problems.push({ propertyPath: `${p}.roles`, reason: `unknown role ${JSON.stringify(r)} (known: ${ROLES.join(", ")})` });
+        if (!hasKey(h.ssh) && !hasKey(args.ssh)) problems.push({ propertyPath: `${p}.ssh`, reason: `no SSH credentials for host ${h.name}: set ssh.privateKey (secret) or ssh.privateKeyPath` });
+        checkSsh(problems, `${p}.ssh`, h.ssh, env);
+        for (const [ti, t] of (h.taints ?? []).entries()) {
+            if (!["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(t.effect)) problems.push({ propertyPath: `${p}.taints[${ti}].effect`, reason: `unknown taint effect ${JSON.stringify(t.effect)}` });
+            if (!/^[A-Za-z0-9./_-]+$/.test(t.key ?? "")) problems.push({ propertyPath: `${p}.taints[${ti}].key`, reason: `bad taint key ${JSON.stringify(t.key)}` });
+        }
+        for (const k of Object.keys(h.labels ?? {})) if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(k)) problems.push({ propertyPath: `${p}.labels`, reason: `bad label key ${JSON.stringify(k)}` });
+    });
+    checkSsh(problems, "ssh", args.ssh, env);
+}
+
+function checkVersions(problems: Problem[], args: ClusterArgs): void {
+    const k = args.versions?.kubernetes;
+    const m = /^1\.(\d+)\.(\d+)$/.exec(k ?? "");
+    if (!m) problems.push({ propertyPath: "versions.kubernetes", reason: `Kubernetes version ${JSON.stringify(k)} must look like 1.MINOR.PATCH` });
+    else if (Number(m[1]) < 30) problems.push({ propertyPath: "versions.kubernetes", reason: `Kubernetes ${k} is not supported (1.30 or newer)` });
+    const e = args.versions?.etcd;
+    const em = /^3\.(\d+)\.(\d+)$/.exec(e ?? "");
+    if (!em) problems.push({ propertyPath: "versions.etcd", reason: `etcd version ${JSON.stringify(e)} must look like 3.MINOR.PATCH` });
+    else if (Number(em[1]) < 5) problems.push({ propertyPath: "versions.etcd", reason: `etcd ${e} is too old for current Kubernetes (3.5 or newer)` });
+}
+
+function checkTopology(problems: Problem[], args: ClusterArgs): void {
+    const t = resolveTopology(args);
+    if (t.masters.length === 0) problems.push({ propertyPath: "hosts", reason: "no host has role master" });
+    if (t.workers.length === 0) problems.push({ propertyPath: "hosts", reason: "no host has role worker" });
+    const topo = args.etcd?.topology ?? DEFAULTS.etcdTopology;
+    if (topo !== "stacked" && topo !== "dedicated") {
+        problems.push({ propertyPath: "etcd.topology", reason: `unknown etcd topology ${JSON.stringify(topo)} (stacked or dedicated)` });
+        return;
+    }
+    if (topo === "stacked") {
+        for (const h of args.hosts) if (h.roles?.includes("etcd") && !h.roles.includes("master")) problems.push({ propertyPath: "etcd.topology", reason: `host ${h.name} has role etcd but the topology is stacked (etcd runs on the masters); use etcd.topology: dedicated` });
+    } else {
+        for (const h of t.etcdMembers) if (h.roles.includes("master")) problems.push({ propertyPath: "etcd.topology", reason: `dedicated etcd host ${h.name} is also a master; use etcd.topology: stacked or give it its own host` });
+    }
+    const n = t.etcdMembers.length;
+    if (n % 2 === 0) problems.push({ propertyPath: topo === "stacked" ? "hosts" : "etcd", reason: `etcd needs an odd number of members (3, 5 or 7); ${topo} topology gives ${n}` });
+    else if (n < 3 && !args.etcd?.allowSingleMember) problems.push({ propertyPath: "etcd", reason: `etcd has ${n} member(s): an HA cluster needs 3, 5 or 7 (set etcd.allowSingleMember for a throw-away lab)` });
+    else if (n > 7) problems.push({ propertyPath: "etcd", reason: `etcd has ${n} members: more than 7 slows every write; use 3, 5 or 7` });
+    for (const [key, v] of [["clientPort", args.etcd?.clientPort], ["peerPort", args.etcd?.peerPort]] as const) if (v !== undefined && !validPort(v)) problems.push({ propertyPath: `etcd.${key}`, reason: `port ${v} is not in 1..65535` });
+}
+
+function checkNetwork(problems: Problem[], args: ClusterArgs): void {
+    const net = args.network ?? {};
+    const service = net.serviceCidr ?? DEFAULTS.serviceCidr;
+    const pod = net.podCidr ?? DEFAULTS.podCidr;
+    const okService = checkCidr(problems, "network.serviceCidr", service);
+    const okPod = checkCidr(problems, "network.podCidr", pod);
+    const okHost = net.hostCidr !== undefined && checkCidr(problems, "network.hostCidr", net.hostCidr);
+    if (okService && okPod && cidrsOverlap(service, pod)) problems.push({ propertyPath: "network.podCidr", reason: `pod range ${pod} overlaps service range ${service}` });
+    if (okHost && okService && cidrsOverlap(net.hostCidr!, service)) problems.push({ propertyPath: "network.serviceCidr", reason: `service range ${service} overlaps host network ${net.hostCidr}` });
+    if (okHost && okPod && cidrsOverlap(net.hostCidr!, pod)) problems.push({ propertyPath: "network.podCidr", reason: `pod range ${pod} overlaps host network ${net.hostCidr}` });
+    for (const h of args.hosts ?? []) {
+        if (!isIpv4(h.address)) continue;
+        if (okService && cidrContains(service, h.address)) problems.push({ propertyPath: "network.serviceCidr", reason: `host ${h.name} (${h.address}) is inside the service range ${service}` });
+        if (okPod && cidrContains(pod, h.address)) problems.push({ propertyPath: "network.podCidr", reason: `host ${h.name} (${h.address}) is inside the pod range ${pod}` });
+        if (okHost && !cidrContains(net.hostCidr!, h.address)) problems.push({ propertyPath: "network.hostCidr", reason: `host ${h.name} (${h.address}) is outside the host network ${net.hostCidr}` });
+    }
+    if (okService && parseCidr(service).prefix > 28) problems.push({ propertyPath: "network.serviceCidr", reason: `service range ${service} is too small (at most /28)` });
+    if (net.clusterDns !== undefined && (!isIpv4(net.clusterDns) || (okService && !cidrContains(service, net.clusterDns)))) problems.push({ propertyPath: "network.clusterDns", reason: `cluster DNS ${JSON.stringify(net.clusterDns)} must be an address inside the service range ${service}` });
+    const mode = net.podNetwork ?? DEFAULTS.podNetwork;
+    if (mode !== "bridge" && mode !== "flannel") problems.push({ propertyPath: "network.podNetwork", reason: `unknown pod network ${JSON.stringify(mode)} (bridge or flannel)` });
+    if (net.flannelBackend !== undefined && net.flannelBackend !== "vxlan" && net.flannelBackend !== "host-gw") problems.push({ propertyPath: "network.flannelBackend", reason: `unknown flannel backend ${JSON.stringify(net.flannelBackend)} (vxlan or host-gw)` });
+    if (net.clusterDomain !== undefined && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(net.clusterDomain)) problems.push({ propertyPath: "network.clusterDomain", reason: `bad cluster domain ${JSON.stringify(net.clusterDomain)}` });
+    const mask = net.nodeCidrMaskSize ?? DEFAULTS.nodeCidrMaskSize;
+    if (!okPod) return;
+    const podPrefix = parseCidr(pod).prefix;
+    if (!Number.isInteger(mask) || mask < podPrefix || mask > 28) {
+        problems.push({ propertyPath: "network.nodeCidrMaskSize", reason: `node pod block /${mask} must be between the pod range's /${podPrefix} and /28` });
+        return;
+    }
+    const workers = resolveTopology(args).workers;
+    if (BigInt(workers.length) > subnetCount(pod, mask)) problems.push({ propertyPath: "network.nodeCidrMaskSize", reason: `pod range ${pod} holds only ${subnetCount(pod, mask)} blocks of /${mask} for ${workers.length} workers` });
+    const pinned = new Map<string, string>();
+    args.hosts.forEach((h, i) => {
+        if (h.podCidr === undefined) return;
+        const path = `hosts[${i}].podCidr`;
+        if (!checkCidr(problems, path, h.podCidr)) return;
+        if (parseCidr(h.podCidr).prefix !== mask || !cidrContains(pod, h.podCidr.split("/")[0])) problems.push({ propertyPath: path, reason: `pinned pod block ${h.podCidr} must be a /${mask} inside ${pod}` });
+        if (pinned.has(h.podCidr)) problems.push({ propertyPath: path, reason: `pod block ${h.podCidr} is pinned by ${pinned.get(h.podCidr)} too` });
+        pinned.set(h.podCidr, h.name);
+    });
+}
+
+function checkLoadBalancer(problems: Problem[], args: ClusterArgs): void {
+    const lb = args.loadBalancer ?? {};
+    const mode = lb.mode ?? DEFAULTS.lbMode;
+    if (!LB_MODES.includes(mode)) {
+        problems.push({ propertyPath: "loadBalancer.mode", reason: `unknown load balancer mode ${JSON.stringify(mode)} (${LB_MODES.join(", ")})` });
+        return;
+    }
+    if (lb.port !== undefined && !validPort(lb.port)) problems.push({ propertyPath: "loadBalancer.port", reason: `port ${lb.port} is not in 1..65535` });
+    const t = resolveTopology(args);
+    const lbHosts = t.lbHosts;
+    if (mode === "haproxy-keepalived") {
+        if (lb.port === DEFAULTS.apiserverPort) problems.push({ propertyPath: "loadBalancer.port", reason: `haproxy runs on the masters beside kube-apiserver (:${DEFAULTS.apiserverPort}); pick another port (default ${DEFAULTS.haproxyPort})` });
+        if (lbHosts.length) problems.push({ propertyPath: "hosts", reason: `hosts ${lbHosts.map((h) => h.name).join(", ")} have role lb, but haproxy-keepalived runs on the masters` });
+        if (lb.vip === undefined) problems.push({ propertyPath: "loadBalancer.vip", reason: "mode haproxy-keepalived needs a virtual IP (loadBalancer.vip)" });
+        else if (!isIpv4(lb.vip)) problems.push({ propertyPath: "loadBalancer.vip", reason: `VIP ${JSON.stringify(lb.vip)} is not an IPv4 address` });
+        else {
+            const hostCidr = args.network?.hostCidr ?? (t.masters[0] && isIpv4(t.masters[0].address) ? defaultHostCidr(t.masters[0].address) : undefined);
+            let okHostCidr = false;
+            try { if (hostCidr) { parseCidr(hostCidr); okHostCidr = true; } } catch { /* reported by checkNetwork */ }
+            if (okHostCidr) {
+                const c = parseCidr(hostCidr!);
+                const n = BigInt(lb.vip.split(".").reduce((a, o) => a * 256 + Number(o), 0));
+                if (!cidrContains(hostCidr!, lb.vip)) problems.push({ propertyPath: "loadBalancer.vip", reason: `VIP ${lb.vip} is outside the host network ${hostCidr}` });
+                else if (c.prefix < 31 && (n === c.network || n === c.network + c.size - 1n)) problems.push({ propertyPath: "loadBalancer.vip", reason: `VIP ${lb.vip} is the network or broadcast address of ${hostCidr}` });
+                for (const m of t.masters) if (m.address && isIpv4(m.address) && !cidrContains(hostCidr!, m.address)) problems.push({ propertyPath: "loadBalancer.vip", reason: `master ${m.name} (${m.address}) is outside the VIP's network ${hostCidr}: VRRP needs one L2 segment` });
+            }
+            const owner = args.hosts.find((h) => h.address === lb.vip);
+            if (owner) problems.push({ propertyPath: "loadBalancer.vip", reason: `VIP ${lb.vip} collides with host ${owner.name}'s address` });
+        }
+        if (lb.virtualRouterId !== undefined && (!Number.isInteger(lb.virtualRouterId) || lb.virtualRouterId < 1 || lb.virtualRouterId > 255)) problems.push({ propertyPath: "loadBalancer.virtualRouterId", reason: `VRRP router id ${lb.virtualRouterId} is not in 1..255` });
+        if (lb.interface !== undefined && !IFACE.test(lb.interface)) problems.push({ propertyPath: "loadBalancer.interface", reason: `bad interface name ${JSON.stringify(lb.interface)}` });
+        if (t.masters.length === 1) problems.push({ propertyPath: "hosts", reason: "haproxy-keepalived needs at least 2 masters to fail over; use 3" });
+    } else if (mode === "nginx") {
+        if (lbHosts.length !== 1) problems.push({ propertyPath: "hosts", reason: `mode nginx needs exactly one host with role lb (found ${lbHosts.length})` });
+        for (const h of lbHosts) if (h.roles.includes("master") && (lb.port ?? DEFAULTS.apiserverPort) === DEFAULTS.apiserverPort) problems.push({ propertyPath: "loadBalancer.port", reason: `nginx on master ${h.name} cannot listen on :${DEFAULTS.apiserverPort} beside kube-apiserver; give it its own host or another port` });
+        if (lb.vip !== undefined) problems.push({ propertyPath: "loadBalancer.vip", reason: "mode nginx has no VIP: clients use the lb host's address" });
+    } else {
+        if (!lb.address || !(isIpv4(lb.address) || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(lb.address))) problems.push({ propertyPath: "loadBalancer.address", reason: "mode external needs loadBalancer.address (IP or DNS name of your load balancer)" });
+        if (lbHosts.length) problems.push({ propertyPath: "hosts", reason: `hosts ${lbHosts.map((h) => h.name).join(", ")} have role lb, but the load balancer is external` });
+    }
+}
+
+function checkArtifacts(problems: Problem[], args: ClusterArgs, env: ValidationEnv): void {
+    const a = args.artifacts ?? {};
+    const source = a.source ?? "download";
+    if (source !== "download" && source !== "local") {
+        problems.push({ propertyPath: "artifacts.source", reason: `unknown artifact source ${JSON.stringify(source)} (download or local)` });
+        return;
+    }
+    for (const [k, v] of Object.entries(a.sha256 ?? {})) if (!SHA256.test(v)) problems.push({ propertyPath: `artifacts.sha256.${k}`, reason: `sha256 of ${k} must be 64 lower-case hex digits` });
+    if (source === "download") {
+        if (!a.baseUrl || !/^https?:\/\/[^\s'"]+$/.test(a.baseUrl)) problems.push({ propertyPath: "artifacts.baseUrl", reason: "artifact source download needs baseUrl (http or https URL)" });
+        for (const b of neededBinaries(args)) if (!a.sha256?.[b]) problems.push({ propertyPath: `artifacts.sha256.${b}`, reason: `download needs the sha256 of ${b}` });
+    } else {
+        if (!a.directory) problems.push({ propertyPath: "artifacts.directory", reason: "artifact source local needs a directory" });
+        else {
+            for (const b of neededBinaries(args)) if (!env.fileExists(`${a.directory}/${b}`)) problems.push({ propertyPath: "artifacts.directory", reason: `${a.directory}/${b} does not exist` });
+            if (!a.sha256 && !env.fileExists(`${a.directory}/SHA256SUMS`)) problems.push({ propertyPath: "artifacts.sha256", reason: `no checksums: set artifacts.sha256 or put SHA256SUMS in ${a.directory}` });
+        }
+    }
+}
+
+/** The binaries this configuration installs somewhere. */
+export function neededBinaries(args: ClusterArgs): string[] {
+    const set = new Set<string>([...REQUIRED_BINARIES.etcd, ...REQUIRED_BINARIES.master, ...REQUIRED_BINARIES.worker]);
+    if ((args.network?.podNetwork ?? DEFAULTS.podNetwork) === "flannel") for (const b of REQUIRED_BINARIES.flannel) set.add(b);
+    return [...set];
+}
+
+function checkRest(problems: Problem[], args: ClusterArgs): void {
+    if (typeof args.clusterName !== "string" || !DNS_LABEL.test(args.clusterName)) problems.push({ propertyPath: "clusterName", reason: `cluster name ${JSON.stringify(args.clusterName)} must be a lower-case DNS label` });
+    const r = args.registry;
+    if (r) {
+        if (!HOST_PORT.test(r.server ?? "")) problems.push({ propertyPath: "registry.server", reason: `registry server ${JSON.stringify(r.server)} must be host[:port]` });
+        if (r.endpoint !== undefined && !/^https?:\/\/[^\s'"]+$/.test(r.endpoint)) problems.push({ propertyPath: "registry.endpoint", reason: `registry endpoint ${JSON.stringify(r.endpoint)} must be an http(s) URL` });
+        if ((r.username === undefined) !== (r.password === undefined)) problems.push({ propertyPath: "registry", reason: "registry username and password go together" });
+    }
+    const c = args.certificates ?? {};
+    const validity = c.validityHours ?? DEFAULTS.validityHours;
+    const early = c.earlyRenewalHours ?? DEFAULTS.earlyRenewalHours;
+    const caValidity = c.caValidityHours ?? DEFAULTS.caValidityHours;
+    for (const [k, v] of [["caValidityHours", caValidity], ["validityHours", validity], ["earlyRenewalHours", early]] as const) if (!Number.isInteger(v) || v < (k === "earlyRenewalHours" ? 0 : 1)) problems.push({ propertyPath: `certificates.${k}`, reason: `${k} must be a whole number of hours` });
+    if (early >= validity) problems.push({ propertyPath: "certificates.earlyRenewalHours", reason: `early renewal (${early} h) must be shorter than the validity (${validity} h)` });
+    if (validity > caValidity) problems.push({ propertyPath: "certificates.validityHours", reason: `leaf validity (${validity} h) exceeds the CA's (${caValidity} h)` });
+    const n = args.nodes ?? {};
+    if (n.cgroupDriver !== undefined && n.cgroupDriver !== "systemd" && n.cgroupDriver !== "cgroupfs") problems.push({ propertyPath: "nodes.cgroupDriver", reason: `unknown cgroup driver ${JSON.stringify(n.cgroupDriver)}` });
+    if (n.proxyMode !== undefined && !["iptables", "ipvs", "nftables"].includes(n.proxyMode)) problems.push({ propertyPath: "nodes.proxyMode", reason: `unknown kube-proxy mode ${JSON.stringify(n.proxyMode)}` });
+    if (n.sandboxImage !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/.test(n.sandboxImage)) problems.push({ propertyPath: "nodes.sandboxImage", reason: `bad image reference ${JSON.stringify(n.sandboxImage)}` });
+}
+
+/** Every problem with the configuration, in a stable order. Pure but for `env`. */
+export function validateCluster(args: ClusterArgs, env: ValidationEnv = defaultEnv): Problem[] {
+    const problems: Problem[] = [];
+    if (!args || typeof args !== "object") return [{ propertyPath: "", reason: "no configuration" }];
+    checkRest(problems, args);
+    checkHosts(problems, args, env);
+    checkVersions(problems, args);
+    if (Array.isArray(args.hosts)) {
+        checkTopology(problems, args);
+        checkNetwork(problems, args);
+        checkLoadBalancer(problems, args);
+    }
+    checkArtifacts(problems, args, env);
+    return problems;
+}
+
+/** Throws one `pulumi.InputPropertiesError` listing every problem; returns otherwise. */
+export function assertValidCluster(args: ClusterArgs, env?: ValidationEnv): void {
+    throwIfProblems("ha-kubernetes configuration", validateCluster(args, env));
+}
+
+export function throwIfProblems(what: string, problems: readonly Problem[]): void {
+    if (problems.length === 0) return;
+    const lines = problems.map((p) => `  - ${p.propertyPath || "(root)"}: ${p.reason}`).join("\n");
+    throw new pulumi.InputPropertiesError({
+        message: `${what} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was changed on any host:\n${lines}`,
+        errors: problems.map((p) => ({ propertyPath: p.propertyPath, reason: p.reason })),
+    });
+}
+
+/**
+ * For a component constructor's `super(...)` props: throws before the component (or anything
+ * under it) is registered when there are problems, else gives the empty props object.
+ */
+export function validatedProps(what: string, problems: readonly Problem[]): Record<string, never> {
+    throwIfProblems(what, problems);
+    return {};
+}

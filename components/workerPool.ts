@@ -1,0 +1,280 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { ArtifactSource, hostBase, installBinaries } from "./artifacts";
+import { isIpv4 } from "./cidr";
+import { PodNetworkMode, TaintArgs } from "./config";
+import { kubeconfigFor } from "./controlPlane";
+import { CertificateAuthority, IssuedCert, issueCert, Validity } from "./pki";
+import { ClusterHost, revision, FileSpec, remoteFiles, restartAndWaitScript, shellQuote, unitScripts, waitScript } from "./remote";
+import { renderBridgeConflist, renderFlannelConflist, renderLoopbackConf } from "./render/cni";
+import { renderContainerdConfig } from "./render/containerd";
+import { renderFlanneldEnv, renderFlanneldUnit, renderFlannelNetConf } from "./render/flannel";
+import { renderKubeletConfig, renderKubeletEnv, renderKubeletUnit } from "./render/kubelet";
+import { renderKubeProxyConfig, renderKubeProxyEnv, renderKubeProxyUnit } from "./render/kubeProxy";
+import { NODE_EXTRA_PATHS, PATHS } from "./render/paths";
+import { renderPodRoutesEnv, renderPodRoutesScript, renderPodRoutesUnit } from "./render/podRoutes";
+import { registryHostsDir, renderRegistryHostsToml } from "./render/registryHosts";
+import { renderModulesLoadConf, renderSysctlConf } from "./render/sysctl";
+import { allocatePodCidrs, clusterDnsIp, DEFAULTS, podRoutesFor } from "./topology";
+import { Problem, validatedProps } from "./validation";
+
+/** A worker: a host plus its node settings. */
+export interface WorkerNode extends ClusterHost {
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly taints?: readonly TaintArgs[];
+    /** Pinned pod CIDR (bridge mode). */
+    readonly podCidr?: string;
+}
+
+/** Private registry settings for containerd. */
+export interface RegistrySettings {
+    /** Name in image references, `host[:port]`. */
+    readonly server: string;
+    /** Endpoint URL. Default `https://${server}`. */
+    readonly endpoint?: string;
+    /** CA certificate (PEM) of the registry. */
+    readonly caPem?: pulumi.Input<string>;
+    readonly username?: string;
+    readonly password?: pulumi.Input<string>;
+}
+
+export interface WorkerPoolArgs {
+    readonly clusterName: string;
+    /** The workers in declaration order (declaration order decides unpinned pod CIDRs). */
+    readonly nodes: readonly WorkerNode[];
+    readonly clusterCa: CertificateAuthority;
+    /** `https://lb:port` of the apiserver. */
+    readonly apiserverUrl: pulumi.Input<string>;
+    /** The control plane's health gate. */
+    readonly controlPlaneReady: pulumi.Input<boolean>;
+    /** A master with kubectl and the admin kubeconfig, used for the node-Ready gate. */
+    readonly kubectlHost: ClusterHost;
+    /** `bridge` or `flannel`. Default bridge. */
+    readonly podNetwork?: PodNetworkMode;
+    /** Default 10.244.0.0/16. */
+    readonly podCidr?: string;
+    /** Default 24. */
+    readonly nodeCidrMaskSize?: number;
+    /** Default 10.96.0.0/12. */
+    readonly serviceCidr?: string;
+    /** Default cluster.local. */
+    readonly clusterDomain?: string;
+    /** Default: 10th address of serviceCidr. */
+    readonly clusterDns?: string;
+    /** Default vxlan. */
+    readonly flannelBackend?: "vxlan" | "host-gw";
+    /** User name (cert CN) flanneld authenticates as. Default `ha-kubernetes:flannel`. */
+    readonly flannelUser?: string;
+    readonly registry?: RegistrySettings;
+    /** Pod sandbox image. Default: containerd's. */
+    readonly sandboxImage?: string;
+    /** Default systemd. */
+    readonly cgroupDriver?: "systemd" | "cgroupfs";
+    /** Default iptables. */
+    readonly proxyMode?: "iptables" | "ipvs" | "nftables";
+    readonly conntrackMaxPerCore?: number;
+    readonly kubeletExtraConfig?: Readonly<Record<string, unknown>>;
+    readonly artifacts: ArtifactSource;
+    readonly validity: Validity;
+    /** Seconds a health gate waits. Default 240. */
+    readonly healthTimeoutSec?: number;
+}
+
+export interface WorkerPoolOutputs {
+    /** Node names. */
+    readonly nodeNames: pulumi.Output<string[]>;
+    /** Pod CIDR per node (bridge mode; flannel gets them from the controller-manager). */
+    readonly podCidrs: pulumi.Output<Record<string, string>>;
+    /** Resolves once every node is Ready. */
+    readonly ready: pulumi.Output<boolean>;
+    readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+}
+
+export const FLANNEL_USER = "ha-kubernetes:flannel";
+
+/** Debian packages a worker needs. */
+export const NODE_PACKAGES = ["containerd", "runc", "containernetworking-plugins", "conntrack", "iptables", "iproute2", "kmod", "curl", "ca-certificates"];
+
+/** Extra packages a kube-proxy mode needs. */
+export const PROXY_MODE_PACKAGES: Readonly<Record<string, readonly string[]>> = { iptables: [], ipvs: ["ipset", "ipvsadm"], nftables: ["nftables"] };
+
+/** What destroy runs last on a worker: pods, mounts, pod network and kube-proxy rules go. Pure. */
+export function nodeCleanupScript(): string {
+    const N = PATHS.node;
+    return [
+        "systemctl stop kubelet kube-proxy flanneld >/dev/null 2>&1 || true",
+        "systemctl disable --now containerd >/dev/null 2>&1 || true",
+        `for m in $(awk '$2 ~ "^${N.kubeletDir}/" {print $2}' /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null || true; done`,
+        `rm -rf -- ${[N.kubeletDir, N.kubeProxyDir, "/var/lib/cni", "/run/flannel", N.flannelConfDir].map(shellQuote).join(" ")}`,
+        "ip link delete cni0 >/dev/null 2>&1 || true",
+        "ip link delete flannel.1 >/dev/null 2>&1 || true",
+        "if command -v iptables-save >/dev/null; then iptables-save | grep -vE -- '(KUBE-|FLANNEL|CNI-)' | iptables-restore || true; fi",
+    ].join("\n");
+}
+
+export function validateWorkerPool(args: WorkerPoolArgs): Problem[] {
+    const problems: Problem[] = [];
+    if (args.nodes.length === 0) problems.push({ propertyPath: "nodes", reason: "at least one worker is required" });
+    const seen = new Set<string>();
+    for (const [i, n] of args.nodes.entries()) {
+        if (seen.has(n.name)) problems.push({ propertyPath: `nodes[${i}].name`, reason: `duplicate node ${n.name}` });
+        seen.add(n.name);
+        if (!isIpv4(n.address)) problems.push({ propertyPath: `nodes[${i}].address`, reason: `node ${n.name} address ${JSON.stringify(n.address)} is not IPv4` });
+    }
+    return problems;
+}
+
+function nodeCertFiles(kubelet: IssuedCert): Array<FileSpec & { key: string }> {
+    return [
+        { key: "kubelet-crt", path: PATHS.node.kubeletCert, content: kubelet.certPem },
+        { key: "kubelet-key", path: PATHS.node.kubeletKey, content: kubelet.keyPem, mode: "0600" },
+    ];
+}
+
+function registryFiles(r: RegistrySettings | undefined): Array<FileSpec & { key: string }> {
+    if (!r) return [];
+    const dir = registryHostsDir(r.server);
+    const caFile = r.caPem ? `${dir}/ca.crt` : undefined;
+    const files: Array<FileSpec & { key: string }> = [
+        { key: "registry-hosts", path: `${dir}/hosts.toml`, content: renderRegistryHostsToml({ server: r.server, mirrors: [{ url: r.endpoint ?? `https://${r.server}`, capabilities: ["pull", "resolve"], caFile }] }) },
+    ];
+    if (r.caPem) files.push({ key: "registry-ca", path: caFile!, content: r.caPem });
+    return files;
+}
+
+function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.CustomResourceOptions): WorkerPoolOutputs {
+    const mode = args.podNetwork ?? DEFAULTS.podNetwork;
+    const podCidr = args.podCidr ?? DEFAULTS.podCidr;
+    const serviceCidr = args.serviceCidr ?? DEFAULTS.serviceCidr;
+    const clusterDomain = args.clusterDomain ?? DEFAULTS.clusterDomain;
+    const cgroupDriver = args.cgroupDriver ?? DEFAULTS.cgroupDriver;
+    const timeout = args.healthTimeoutSec ?? 240;
+    const podCidrs = allocatePodCidrs(args.nodes.map((n) => ({ ...n, roles: ["worker" as const] })), podCidr, args.nodeCidrMaskSize ?? DEFAULTS.nodeCidrMaskSize);
+    const v = args.validity;
+    const N = PATHS.node;
+    const kubeProxyCert = issueCert(`${name}-kube-proxy`, args.clusterCa, { commonName: "system:kube-proxy", usages: ["client"] }, v, opts);
+    const flannelCert = mode === "flannel"
+        ? issueCert(`${name}-flanneld`, args.clusterCa, { commonName: args.flannelUser ?? FLANNEL_USER, usages: ["client"] }, v, opts)
+        : undefined;
+    type Auth = Array<{ host: string; username: string; password: string }> | undefined;
+    const registryAuth: pulumi.Output<Auth> = args.registry?.username
+        ? pulumi.output(args.registry.password!).apply((password): Auth => [{ host: args.registry!.server, username: args.registry!.username!, password }])
+        : pulumi.output<Auth>(undefined);
+    const containerdConfig = pulumi.secret(registryAuth.apply((auth) => renderContainerdConfig({
+        sandboxImage: args.sandboxImage, systemdCgroup: cgroupDriver === "systemd", registryAuth: auth,
+    })));
+    const expiry: Record<string, pulumi.Output<string>> = { "kube-proxy": kubeProxyCert.expiresAt };
+    const restarts: command.remote.Command[] = [];
+    for (const node of args.nodes) {
+        const prefix = `${name}-${node.name}`;
+        const kubelet = issueCert(`${prefix}-kubelet`, args.clusterCa, {
+            commonName: `system:node:${node.name}`, organization: "system:nodes",
+            sans: { dnsNames: [node.name], ipAddresses: [node.address] }, usages: ["server", "client"],
+        }, v, opts);
+        expiry[`${node.name}-kubelet`] = kubelet.expiresAt;
+        const apiserver = pulumi.output(args.apiserverUrl);
+        const files: Array<FileSpec & { key: string }> = [
+            { key: "modules-load", path: NODE_EXTRA_PATHS.modulesLoad, content: renderModulesLoadConf() },
+            { key: "sysctl", path: N.sysctl, content: renderSysctlConf({ ipForward: true, bridgeNfCall: true }) },
+            { key: "ca-crt", path: PATHS.kubernetes.ca, content: args.clusterCa.certPem },
+            ...nodeCertFiles(kubelet),
+            { key: "containerd-config", path: N.containerdConfig, content: containerdConfig, mode: "0600" },
+            ...registryFiles(args.registry),
+            { key: "kubelet-kubeconfig", path: N.kubeletKubeconfig, content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, `system:node:${node.name}`, kubelet)), mode: "0600" },
+            { key: "kubelet-config", path: N.kubeletConfig, content: renderKubeletConfig({
+                clusterDns: [clusterDnsIp(serviceCidr, args.clusterDns)], clusterDomain, cgroupDriver,
+                podCidr: mode === "bridge" ? podCidrs.get(node.name) : undefined,
+                extra: args.kubeletExtraConfig as Record<string, unknown> | undefined,
+            }) },
+            { key: "kubelet-env", path: N.kubeletEnv, content: renderKubeletEnv({ hostnameOverride: node.name, nodeIp: node.address, nodeLabels: node.labels, registerWithTaints: node.taints }) },
+            { key: "kubelet-unit", path: PATHS.unit("kubelet"), content: renderKubeletUnit() },
+            { key: "kube-proxy-kubeconfig", path: N.kubeProxyKubeconfig, content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, "system:kube-proxy", kubeProxyCert)), mode: "0600" },
+            { key: "kube-proxy-config", path: N.kubeProxyConfig, content: renderKubeProxyConfig({ clusterCidr: podCidr, mode: args.proxyMode ?? DEFAULTS.proxyMode, hostnameOverride: node.name, conntrackMaxPerCore: args.conntrackMaxPerCore }) },
+            { key: "kube-proxy-env", path: N.kubeProxyEnv, content: renderKubeProxyEnv({ hostnameOverride: node.name }) },
+            { key: "kube-proxy-unit", path: PATHS.unit("kube-proxy"), content: renderKubeProxyUnit() },
+            { key: "cni-loopback", path: N.cniLoopback, content: renderLoopbackConf() },
+        ];
+        const services = ["containerd", "kubelet", "kube-proxy"];
+        if (mode === "bridge") {
+            files.push(
+                { key: "cni-conflist", path: N.cniConflist, content: renderBridgeConflist({ podCidr: podCidrs.get(node.name)! }) },
+                { key: "pod-routes-env", path: N.podRoutesEnv, content: renderPodRoutesEnv({ routes: podRoutesFor(node.name, args.nodes, podCidrs) }) },
+                { key: "pod-routes-script", path: N.podRoutesScript, content: renderPodRoutesScript(), mode: "0755" },
+                { key: "pod-routes-unit", path: PATHS.unit("ha-kubernetes-pod-routes"), content: renderPodRoutesUnit() },
+            );
+            services.unshift("ha-kubernetes-pod-routes");
+        } else {
+            files.push(
+                { key: "cni-conflist", path: N.cniConflist, content: renderFlannelConflist() },
+                { key: "flannel-net-conf", path: N.flannelNetConf, content: renderFlannelNetConf({ network: podCidr, subnetLen: args.nodeCidrMaskSize, backend: args.flannelBackend ?? "vxlan" }) },
+                { key: "flanneld-kubeconfig", path: N.flanneldKubeconfig, content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, args.flannelUser ?? FLANNEL_USER, flannelCert!)), mode: "0600" },
+                { key: "flanneld-env", path: N.flanneldEnv, content: renderFlanneldEnv({ nodeName: node.name, iface: node.address }) },
+                { key: "flanneld-unit", path: PATHS.unit("flanneld"), content: renderFlanneldUnit() },
+            );
+            services.splice(1, 0, "flanneld");
+        }
+        const base = hostBase(`${prefix}-node-base`, node, [...NODE_PACKAGES, ...PROXY_MODE_PACKAGES[args.proxyMode ?? DEFAULTS.proxyMode]], nodeCleanupScript(), opts);
+        const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
+        const written = remoteFiles(`${prefix}-node`, node, files, onBase);
+        const binaries = ["kubelet", "kube-proxy", "kubectl", ...(mode === "flannel" ? ["flanneld", "flannel"] : [])];
+        const bins = installBinaries(prefix, node, binaries, args.artifacts, onBase);
+        const units = services.filter((s) => s !== "containerd").map((u) => {
+            const s = unitScripts(u, PATHS.unit(u));
+            return new command.remote.Command(`${prefix}-${u}-unit`, { connection: node.connection, create: s.create, delete: s.delete }, pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
+        });
+        const digest = revision(written, binaries.map((b) => args.artifacts.sha256[b] ?? ""));
+        const restart = new command.remote.Command(`${prefix}-node-restart`, {
+            connection: node.connection,
+            create: [
+                "set -u",
+                `systemctl restart systemd-modules-load >/dev/null 2>&1 || true`,
+                `sysctl -q -p ${shellQuote(N.sysctl)} >/dev/null 2>&1 || echo ${shellQuote(`ha-kubernetes: some sysctls could not be set on ${node.name}`)} >&2`,
+                "systemctl enable containerd >/dev/null 2>&1",
+                ...(mode === "flannel" ? [`install -m 0755 -D ${PATHS.bin.flannel} ${shellQuote(`${N.cniBinDir}/flannel`)}`] : []),
+                ...services.map((u) => restartAndWaitScript({ unit: u, host: node.name, check: u === "ha-kubernetes-pod-routes" ? "true" : `systemctl is-active --quiet ${u}`, timeoutSec: timeout })),
+            ].join("\n"),
+            delete: [
+                "systemctl disable --now containerd >/dev/null 2>&1 || true",
+                `rm -f -- ${shellQuote(`${N.cniBinDir}/flannel`)}`,
+            ].join("\n"),
+            triggers: [digest, pulumi.output(args.controlPlaneReady).apply(() => "ready")],
+            logging: "stderr",
+        }, pulumi.mergeOptions(opts, { dependsOn: units }));
+        restarts.push(restart);
+    }
+    const names = args.nodes.map((n) => n.name);
+    const gate = new command.remote.Command(`${name}-${args.kubectlHost.name}-nodes-ready`, {
+        connection: args.kubectlHost.connection,
+        create: waitScript({
+            what: `nodes ${names.join(", ")} to be Ready`,
+            check: names.map((n) => `${PATHS.bin.kubectl} --kubeconfig=${PATHS.kubernetes.adminKubeconfig} --request-timeout=5s get node ${shellQuote(n)} -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True`).join(" && "),
+            timeoutSec: timeout,
+        }),
+        triggers: restarts.map((r) => r.id),
+        logging: "stderr",
+    }, pulumi.mergeOptions(opts, { dependsOn: restarts }));
+    return {
+        nodeNames: pulumi.output(names),
+        podCidrs: pulumi.output(Object.fromEntries(mode === "bridge" ? podCidrs : [])),
+        ready: gate.stdout.apply(() => true),
+        certificateExpiry: pulumi.all(expiry),
+    };
+}
+
+/** Workers: containerd, kubelet, kube-proxy and pod networking (bridge + routes, or flannel). */
+export class WorkerPool extends pulumi.ComponentResource implements WorkerPoolOutputs {
+    public readonly nodeNames: pulumi.Output<string[]>;
+    public readonly podCidrs: pulumi.Output<Record<string, string>>;
+    public readonly ready: pulumi.Output<boolean>;
+    public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+
+    constructor(name: string, args: WorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ha-kubernetes:components:WorkerPool", name, validatedProps(`WorkerPool ${name}`, validateWorkerPool(args)), opts);
+        const o = createWorkerPool(name, args, { parent: this });
+        this.nodeNames = o.nodeNames;
+        this.podCidrs = o.podCidrs;
+        this.ready = o.ready;
+        this.certificateExpiry = o.certificateExpiry;
+        this.registerOutputs({ nodeNames: o.nodeNames, podCidrs: o.podCidrs, ready: o.ready, certificateExpiry: o.certificateExpiry });
+    }
+}

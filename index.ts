@@ -1,0 +1,15 @@
+// The ha-kubernetes program: reads the stack configuration and wires the components.
+import * as pulumi from "@pulumi/pulumi";
+import { HaKubernetesCluster } from "./components/cluster";
+import { readClusterConfig } from "./components/stackConfig";
+
+const args = readClusterConfig(new pulumi.Config());
+const cluster = new HaKubernetesCluster(args.clusterName, args);
+
+export const kubeconfig = cluster.kubeconfig;
+export const apiserverUrl = cluster.apiserverUrl;
+export const etcdEndpoints = cluster.etcdEndpoints;
+export const nodeNames = cluster.nodeNames;
+export const podCidrs = cluster.podCidrs;
+export const certificateExpiry = cluster.certificateExpiry;
+export const ready = cluster.ready;

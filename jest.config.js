@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  preset: "ts-jest",
+  testEnvironment: "node",
+  roots: ["<rootDir>/tests/unit"],
+  modulePathIgnorePatterns: ["<rootDir>/bin/"],
+  testMatch: ["**/*.test.ts"],
+  testTimeout: 30000,
+  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: { warnOnly: false }, isolatedModules: false }] },
+};

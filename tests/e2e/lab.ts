@@ -1,0 +1,80 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+/** Repository root. */
+export const ROOT = path.resolve(__dirname, "..", "..");
+export const CACHE = process.env.HA_K8S_CACHE ?? "/var/cache/ha-kubernetes";
+
+export interface LabHost {
+    readonly name: string;
+    readonly address: string;
+    readonly roles: string[];
+    readonly pid?: number;
+}
+
+/** What `tests/lab/lab.sh up` writes to `${CACHE}/lab/inventory.json`. */
+export interface Inventory {
+    readonly bridge: string;
+    readonly gateway: string;
+    readonly subnet: string;
+    readonly sshUser: string;
+    readonly sshPrivateKeyPath: string;
+    readonly hosts: LabHost[];
+}
+
+export interface LabShape {
+    readonly masters?: number;
+    readonly workers?: number;
+    readonly etcd?: number;
+    readonly lb?: number;
+}
+
+function sh(cmd: string, args: string[], timeoutMs = 600_000): string {
+    return execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "inherit"] });
+}
+
+/** Boots lab hosts of this shape (idempotent) and returns the inventory. */
+export function labUp(shape: LabShape): Inventory {
+    const args = ["tests/lab/lab.sh", "up"];
+    for (const [k, v] of Object.entries(shape)) if (v !== undefined) args.push(`--${k}`, String(v));
+    process.stderr.write(sh("bash", args));
+    return readInventory();
+}
+
+export function labDown(): void {
+    process.stderr.write(sh("bash", ["tests/lab/lab.sh", "down"]));
+}
+
+export function readInventory(): Inventory {
+    return JSON.parse(fs.readFileSync(path.join(CACHE, "lab", "inventory.json"), "utf8"));
+}
+
+/** Runs a shell command on a lab host over SSH; returns stdout, stderr and the exit code. */
+export function ssh(inv: Inventory, host: string, command: string, input?: string, timeoutMs = 120_000): { code: number; out: string; err: string } {
+    const h = inv.hosts.find((x) => x.name === host || x.address === host);
+    if (!h) throw new Error(`no lab host ${host}`);
+    const r = spawnSync("ssh", [
+        "-i", inv.sshPrivateKeyPath, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=5", `${inv.sshUser}@${h.address}`, command,
+    ], { input, encoding: "utf8", timeout: timeoutMs });
+    return { code: r.status ?? -1, out: r.stdout ?? "", err: r.stderr ?? "" };
+}
+
+/** Like `ssh` but throws with the output when the command fails. */
+export function sshOk(inv: Inventory, host: string, command: string, input?: string): string {
+    const r = ssh(inv, host, command, input);
+    if (r.code !== 0) throw new Error(`on ${host}: ${command}\nexit ${r.code}\n${r.out}\n${r.err}`);
+    return r.out;
+}
+
+/** Polls `fn` until it returns true or `timeoutMs` passes; throws with the last error. */
+export async function eventually(what: string, fn: () => boolean, timeoutMs = 120_000, everyMs = 2_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < end) {
+        try { if (fn()) return; } catch (e) { last = e; }
+        await new Promise((r) => setTimeout(r, everyMs));
+    }
+    throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+}

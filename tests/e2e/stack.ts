@@ -1,0 +1,88 @@
+import { ConfigMap, LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { CACHE, Inventory, ROOT } from "./lab";
+
+/** Pinned versions and where the lab's binaries and images are. */
+export function labVersions(): { kubernetes: string; etcd: string } {
+    const env = fs.readFileSync(path.join(ROOT, "tests", "lab", "versions.env"), "utf8");
+    const get = (k: string) => {
+        const m = new RegExp(`^${k}=["']?([^"'\\n]+)`, "m").exec(env);
+        if (!m) throw new Error(`${k} missing from tests/lab/versions.env`);
+        return m[1];
+    };
+    return { kubernetes: get("KUBERNETES_VERSION"), etcd: get("ETCD_VERSION") };
+}
+
+export function bundleDir(): string {
+    return execFileSync("bash", [path.join(ROOT, "tests", "lab", "binaries.sh"), "--print-dir"], { encoding: "utf8" }).trim();
+}
+
+export interface TopologyOptions {
+    readonly lbMode: "haproxy-keepalived" | "nginx" | "external";
+    readonly etcdTopology?: "stacked" | "dedicated";
+    readonly podNetwork?: "bridge" | "flannel";
+    readonly flannelBackend?: "vxlan" | "host-gw";
+    /** Hosts with these roles take part, by lab role. */
+    readonly vip?: string;
+    readonly externalAddress?: string;
+    readonly registry?: Record<string, unknown>;
+    readonly registryPassword?: string;
+    readonly artifacts?: Record<string, unknown>;
+    readonly extra?: Record<string, unknown>;
+}
+
+/** Stack configuration for the lab hosts in `inv`. */
+export function labConfig(inv: Inventory, t: TopologyOptions): ConfigMap {
+    const hosts = inv.hosts.map((h) => ({ name: h.name, address: h.address, roles: h.roles }));
+    const json = (v: unknown) => ({ value: JSON.stringify(v) });
+    const cfg: ConfigMap = {
+        "ha-kubernetes:clusterName": { value: "lab" },
+        "ha-kubernetes:hosts": json(hosts),
+        "ha-kubernetes:ssh": json({ user: inv.sshUser, privateKeyPath: inv.sshPrivateKeyPath }),
+        "ha-kubernetes:versions": json(labVersions()),
+        "ha-kubernetes:network": json({ hostCidr: inv.subnet, podNetwork: t.podNetwork ?? "bridge", flannelBackend: t.flannelBackend }),
+        "ha-kubernetes:loadBalancer": json({ mode: t.lbMode, vip: t.vip, address: t.externalAddress, interface: "host0" }),
+        "ha-kubernetes:etcd": json({ topology: t.etcdTopology ?? "stacked" }),
+        "ha-kubernetes:artifacts": json(t.artifacts ?? { source: "local", directory: bundleDir() }),
+        "ha-kubernetes:nodes": json(labNodeSettings()),
+        ...Object.fromEntries(Object.entries(t.extra ?? {}).map(([k, v]) => [`ha-kubernetes:${k}`, json(v)])),
+    };
+    if (t.registry) cfg["ha-kubernetes:registry"] = json(t.registry);
+    if (t.registryPassword) cfg["ha-kubernetes:registryPassword"] = { value: t.registryPassword, secret: true };
+    return cfg;
+}
+
+/** Node settings the lab hosts need (filled in from what the lab found about nspawn). */
+export function labNodeSettings(): Record<string, unknown> {
+    const file = path.join(ROOT, "tests", "lab", "node-settings.json");
+    return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+}
+
+/** A stack of the repository's own program with a file backend under the lab cache. */
+export async function labStack(name: string, config: ConfigMap): Promise<Stack> {
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: ROOT }, {
+        envVars: {
+            PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${CACHE}/state`,
+            PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "ha-kubernetes-lab",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+        },
+    });
+    await stack.setAllConfig(config);
+    return stack;
+}
+
+/** Counts of each operation in an update's summary, without `same`. */
+export function changes(r: UpResult): Record<string, number> {
+    const c = { ...(r.summary.resourceChanges ?? {}) } as Record<string, number>;
+    delete c.same;
+    return c;
+}
+
+/** Seconds `fn` took, and its result. */
+export async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; result: T }> {
+    const t0 = Date.now();
+    const result = await fn();
+    return { seconds: Math.round((Date.now() - t0) / 100) / 10, result };
+}

@@ -1,0 +1,218 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ENCRYPTION_KEY, installMocks, KEY_MARK, promiseOf, Recorded, recordOptions, dependsOnNames, outputResourceNames, settle, VRRP_PASS } from "./mocks";
+import { ClusterArgs } from "../../components/config";
+import { HaKubernetesCluster } from "../../components/cluster";
+import { allFiles, baseCluster, withHosts } from "./fixtures";
+
+const seen = installMocks();
+
+async function deploy(args: ClusterArgs): Promise<{ cluster: HaKubernetesCluster; res: Map<string, Recorded> }> {
+    seen.clear();
+    const cluster = new HaKubernetesCluster(args.clusterName, args, { transformations: [recordOptions(seen)] }, allFiles);
+    await promiseOf(cluster.ready);
+    await promiseOf(cluster.certificateExpiry);
+    await settle();
+    return { cluster, res: new Map(seen) };
+}
+
+const commands = (res: Map<string, Recorded>) => [...res.values()].filter((r) => r.type === "command:remote:Command");
+const files = (res: Map<string, Recorded>) => [...res.values()].filter((r) => r.type.endsWith(":ManagedFile"));
+/** The content a ManagedFile writes. */
+const content = (res: Map<string, Recorded>, name: string): string => {
+    const r = get(res, name);
+    expect(r.type).toMatch(/ManagedFile$/);
+    return r.inputs.content;
+};
+const get = (res: Map<string, Recorded>, name: string): Recorded => {
+    const r = res.get(name);
+    if (!r) throw new Error(`no resource ${name}; have e.g. ${[...res.keys()].filter((k) => k.includes(name.split("-")[1] ?? "")).slice(0, 20).join(", ")}`);
+    return r;
+};
+// Key material as it appears in files: PEM, base64 inside kubeconfigs, raw secrets.
+const SECRETS = [KEY_MARK, "PRIVATE KEY", "client-key-data", ENCRYPTION_KEY, VRRP_PASS, "SSHKEYMATERIAL", "s3cr3t-registry"];
+
+describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () => {
+    let res: Map<string, Recorded>;
+    let cluster: HaKubernetesCluster;
+    beforeAll(async () => {
+        ({ cluster, res } = await deploy(baseCluster({
+            registry: { server: "registry.lab.test:5000", caPem: "-----BEGIN CERTIFICATE-----\nREGCA\n-----END CERTIFICATE-----\n", username: "puller", password: "s3cr3t-registry" },
+        })));
+    });
+
+    it("registers the four components with their type tokens", () => {
+        const types = [...res.values()].map((r) => r.type);
+        for (const t of ["EtcdCluster", "ControlPlane", "LoadBalancer", "WorkerPool", "ClusterPki"]) {
+            expect(types).toContain(`ha-kubernetes:components:${t}`);
+        }
+    });
+
+    it("names host children by host key, never by index, and parents every child", () => {
+        for (const r of res.values()) {
+            if (r.name === "lab") continue;
+            expect(r.opts?.parent).toBeDefined();
+            expect(r.name).not.toMatch(/-\d+-/);
+        }
+        for (const h of ["m1", "m2", "m3"]) expect(res.has(`lab-etcd-${h}-etcd-restart`)).toBe(true);
+        for (const h of ["w1", "w2"]) expect(res.has(`lab-workers-${h}-node-restart`)).toBe(true);
+    });
+
+    it("lists every etcd peer in each member's initial cluster, over https", () => {
+        for (const h of ["m1", "m2", "m3"]) {
+            const env: string = content(res, `lab-etcd-${h}-etcd-env`);
+            const line = env.split("\n").find((l) => l.startsWith("ETCD_INITIAL_CLUSTER="))!;
+            for (const [n, ip] of [["m1", "10.213.0.11"], ["m2", "10.213.0.12"], ["m3", "10.213.0.13"]]) expect(line).toContain(`${n}=https://${ip}:2380`);
+            expect(env).toMatch(/ETCD_CLIENT_CERT_AUTH="?true/);
+            expect(env).toMatch(/ETCD_PEER_CLIENT_CERT_AUTH="?true/);
+        }
+    });
+
+    it("puts the VIP, every master IP and the first service IP into the apiserver SANs", () => {
+        for (const h of ["m1", "m2", "m3"]) {
+            const csr = get(res, `lab-cp-${h}-apiserver-csr`).inputs;
+            expect(csr.ipAddresses).toEqual(expect.arrayContaining(["10.213.0.100", "10.213.0.11", "10.213.0.12", "10.213.0.13", "10.96.0.1", "127.0.0.1"]));
+            expect(csr.dnsNames).toEqual(expect.arrayContaining(["kubernetes.default.svc.cluster.local", "m1", "m2", "m3"]));
+        }
+    });
+
+    it("issues kubelet certificates as system:node:<name> in system:nodes", () => {
+        const csr = get(res, "lab-workers-w1-kubelet-csr").inputs;
+        expect(csr.subject).toMatchObject({ commonName: "system:node:w1", organization: "system:nodes" });
+        expect(csr.ipAddresses).toEqual(["10.213.0.21"]);
+        expect(get(res, "lab-cp-admin-csr").inputs.subject).toMatchObject({ organization: "system:masters" });
+    });
+
+    it("never puts key material or passwords in a command line or environment", () => {
+        const cmds = commands(res);
+        expect(cmds.length).toBeGreaterThan(50);
+        for (const c of cmds) {
+            const visible = JSON.stringify([c.inputs.create, c.inputs.update, c.inputs.delete, c.inputs.environment, c.inputs.triggers]);
+            for (const s of SECRETS) expect({ name: c.name, leaks: visible.includes(s) ? s : null }).toEqual({ name: c.name, leaks: null });
+        }
+    });
+
+    it("writes every secret into a 0600 file (content over stdin, never in the provider's outputs)", () => {
+        const carrying = files(res).filter((f) => SECRETS.some((s) => String(f.inputs.content ?? "").includes(s)));
+        const names = carrying.map((c) => c.name);
+        expect(names).toEqual(expect.arrayContaining([
+            "lab-etcd-m1-etcd-server-key", "lab-cp-m1-cp-sa-key", "lab-cp-m1-cp-encryption-config",
+            "lab-lb-m1-lb-keepalived-conf", "lab-workers-w1-node-containerd-config", "lab-cp-m1-cp-admin-kubeconfig",
+        ]));
+        for (const f of carrying) expect({ name: f.name, mode: f.inputs.mode }).toEqual({ name: f.name, mode: "0600" });
+        for (const f of files(res)) {
+            expect(f.inputs.path).toMatch(/^\//);
+            expect(f.opts?.additionalSecretOutputs ?? []).toContain("connection");
+        }
+    });
+
+    it("rolls etcd members and masters one at a time", () => {
+        expect(dependsOnNames(res.get("lab-etcd-m2-etcd-restart"))).toContain("lab-etcd-m1-etcd-restart");
+        expect(dependsOnNames(res.get("lab-etcd-m3-etcd-restart"))).toContain("lab-etcd-m2-etcd-restart");
+        expect(dependsOnNames(res.get("lab-cp-m2-cp-restart"))).toContain("lab-cp-m1-cp-restart");
+        expect(dependsOnNames(res.get("lab-lb-m3-lb-restart"))).toContain("lab-lb-m2-lb-restart");
+        expect(dependsOnNames(res.get("lab-etcd-m1-etcd-health"))).toEqual(expect.arrayContaining(["lab-etcd-m1-etcd-restart", "lab-etcd-m2-etcd-restart", "lab-etcd-m3-etcd-restart"]));
+    });
+
+    it("starts the control plane only after the etcd and LB gates, and nodes after the control plane", async () => {
+        const cpTriggers = await outputResourceNames(get(res, "lab-cp-m1-cp-restart").props?.triggers);
+        expect(cpTriggers).toEqual(expect.arrayContaining(["lab-etcd-m1-etcd-health", "lab-lb-m1-lb-health"]));
+        const nodeTriggers = await outputResourceNames(get(res, "lab-workers-w1-node-restart").props?.triggers);
+        expect(nodeTriggers).toContain("lab-cp-m1-bootstrap");
+    });
+
+    it("routes each worker's pods through the other workers (bridge)", () => {
+        const routes: string = content(res, "lab-workers-w1-node-pod-routes-env");
+        expect(routes).toContain("10.244.1.0/24");
+        expect(routes).toContain("10.213.0.22");
+        expect(routes).not.toContain("10.244.0.0/24");
+        expect(content(res, "lab-workers-w1-node-cni-conflist")).toContain("10.244.0.0/24");
+    });
+
+    it("configures haproxy with every master and keepalived with the VIP", () => {
+        const cfg: string = content(res, "lab-lb-m2-lb-haproxy-cfg");
+        for (const ip of ["10.213.0.11", "10.213.0.12", "10.213.0.13"]) expect(cfg).toContain(`${ip}:6443`);
+        const ka: string = content(res, "lab-lb-m1-lb-keepalived-conf");
+        expect(ka).toContain("10.213.0.100");
+        expect(ka).toMatch(/state\s+MASTER/);
+        expect(content(res, "lab-lb-m2-lb-keepalived-conf")).toMatch(/state\s+BACKUP/);
+    });
+
+    it("secures the apiserver and kubelets by default", () => {
+        const env: string = content(res, "lab-cp-m1-cp-apiserver-env");
+        expect(env).toContain("--authorization-mode=Node,RBAC");
+        expect(env).toMatch(/--enable-admission-plugins=[^ "]*NodeRestriction/);
+        expect(env).toContain("--encryption-provider-config=");
+        expect(env).toContain("--audit-policy-file=");
+        expect(env).toContain("--endpoint-reconciler-type=lease");
+        expect(env).toContain("--etcd-servers=https://10.213.0.11:2379,https://10.213.0.12:2379,https://10.213.0.13:2379");
+        expect(env).not.toMatch(/insecure/);
+        const kubelet: string = content(res, "lab-workers-w1-node-kubelet-config");
+        expect(kubelet).toMatch(/anonymous:\s*\n\s*enabled: false/);
+        expect(kubelet).toMatch(/readOnlyPort: 0/);
+    });
+
+    it("configures the private registry for containerd", () => {
+        expect(content(res, "lab-workers-w1-node-registry-hosts")).toContain("https://registry.lab.test:5000");
+        expect(content(res, "lab-workers-w1-node-registry-ca")).toContain("REGCA");
+        expect(content(res, "lab-workers-w1-node-containerd-config")).toContain("puller");
+    });
+
+    it("exposes a secret admin kubeconfig through the VIP and certificate expiry", async () => {
+        expect(await promiseOf(cluster.apiserverUrl)).toBe("https://10.213.0.100:8443");
+        expect(pulumi.isSecret).toBeDefined();
+        expect(await (cluster.kubeconfig as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);
+        expect(await promiseOf(cluster.kubeconfig)).toContain("server: https://10.213.0.100:8443");
+        const expiry = await promiseOf(cluster.certificateExpiry);
+        expect(Object.keys(expiry)).toEqual(expect.arrayContaining(["ca/cluster", "etcd/m1-server", "control-plane/m1-apiserver", "workers/w1-kubelet"]));
+        expect(await promiseOf(cluster.ready)).toBe(true);
+    });
+});
+
+describe("other topologies", () => {
+    it("flannel: controller-manager allocates node CIDRs and flanneld runs on workers", async () => {
+        const { res } = await deploy(baseCluster({ network: { hostCidr: "10.213.0.0/24", podNetwork: "flannel", flannelBackend: "host-gw" } }));
+        expect(content(res, "lab-cp-m1-cp-cm-env")).toContain("--allocate-node-cidrs=true");
+        expect(content(res, "lab-workers-w1-node-flanneld-env")).toContain("--kube-subnet-mgr");
+        expect(content(res, "lab-workers-w1-node-flannel-net-conf")).toContain("host-gw");
+        expect(res.has("lab-workers-w1-node-pod-routes-env")).toBe(false);
+        expect(res.has("lab-workers-w1-bin-flanneld")).toBe(true);
+    });
+
+    it("nginx on its own host balances every master", async () => {
+        const base = baseCluster();
+        const { res, cluster } = await deploy({ ...base, hosts: [...base.hosts, { name: "lb1", address: "10.213.0.41", roles: ["lb"] }], loadBalancer: { mode: "nginx" } });
+        const conf: string = content(res, "lab-lb-lb1-lb-nginx-conf");
+        for (const ip of ["10.213.0.11", "10.213.0.12", "10.213.0.13"]) expect(conf).toContain(`${ip}:6443`);
+        expect(res.has("lab-lb-m1-lb-keepalived-conf")).toBe(false);
+        expect(await promiseOf(cluster.apiserverUrl)).toBe("https://10.213.0.41:6443");
+    });
+
+    it("dedicated etcd hosts carry etcd, masters do not", async () => {
+        const hosts = [
+            ...["m1", "m2", "m3"].map((n, i) => ({ name: n, address: `10.213.0.${11 + i}`, roles: ["master" as const] })),
+            ...["e1", "e2", "e3"].map((n, i) => ({ name: n, address: `10.213.0.${31 + i}`, roles: ["etcd" as const] })),
+            { name: "w1", address: "10.213.0.21", roles: ["worker" as const] },
+        ];
+        const { res } = await deploy(withHosts(hosts, { etcd: { topology: "dedicated" }, loadBalancer: { mode: "external", address: "10.213.0.11" } }));
+        expect(res.has("lab-etcd-e1-etcd-env")).toBe(true);
+        expect(res.has("lab-etcd-m1-etcd-env")).toBe(false);
+        expect(content(res, "lab-cp-m1-cp-apiserver-env")).toContain("--etcd-servers=https://10.213.0.31:2379,https://10.213.0.32:2379,https://10.213.0.33:2379");
+        expect([...res.keys()].some((k) => k.startsWith("lab-lb-"))).toBe(false);
+    });
+
+    it("local artifacts are uploaded with CopyToRemote, not downloaded", async () => {
+        const { res } = await deploy(baseCluster({ artifacts: { source: "local", directory: "/bundle", sha256: baseCluster().artifacts!.sha256 } }));
+        const upload = get(res, "lab-workers-w1-upload-kubelet");
+        expect(upload.type).toBe("command:remote:CopyToRemote");
+        expect(get(res, "lab-workers-w1-bin-kubelet").inputs.create).not.toContain("curl");
+        expect(get(res, "lab-cp-m1-bin-kube-apiserver").inputs.create).toContain("sha256sum -c");
+    });
+
+    it("bad input registers nothing at all", async () => {
+        seen.clear();
+        const bad = withHosts([{ name: "m1", address: "10.213.0.11", roles: ["master"] }, { name: "m2", address: "10.213.0.12", roles: ["master"] }, { name: "w1", address: "10.213.0.21", roles: ["worker"] }]);
+        expect(() => new HaKubernetesCluster("lab", bad, {}, allFiles)).toThrow(/odd number of members/);
+        await settle();
+        expect(seen.size).toBe(0);
+    });
+});

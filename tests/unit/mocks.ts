@@ -1,0 +1,98 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** One resource as the mock engine saw it (inputs resolved) plus its options. */
+export interface Recorded {
+    readonly type: string;
+    readonly name: string;
+    inputs: Record<string, any>;
+    /** Unresolved props as the program passed them (Outputs intact). */
+    props?: Record<string, any>;
+    opts?: pulumi.CustomResourceOptions;
+}
+
+export const KEY_MARK = "KEYMATERIAL";
+export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
+export const VRRP_PASS = "VrRpPa55";
+
+const SIG = "4dabf18193072939515e22adb298388d";
+
+/** Strips the engine's secret wrappers, recording nothing about secretness. */
+export function unwrapSecrets(v: any): any {
+    if (Array.isArray(v)) return v.map(unwrapSecrets);
+    if (v && typeof v === "object") {
+        if (v[SIG] === "1b47061264138c4ac30d75fd1eb44270") return unwrapSecrets(v.value);
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}
+
+/** Installs mocks (dryRun false) that fill in tls/random/command outputs; returns the record. */
+export function installMocks(): Map<string, Recorded> {
+    const seen = new Map<string, Recorded>();
+    pulumi.runtime.setMocks({
+        newResource(args: pulumi.runtime.MockResourceArgs) {
+            const state: Record<string, any> = { ...args.inputs };
+            switch (args.type) {
+                case "tls:index/privateKey:PrivateKey":
+                    state.privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${KEY_MARK}-${args.name}\n-----END PRIVATE KEY-----\n`;
+                    state.publicKeyPem = `-----BEGIN PUBLIC KEY-----\nPUB-${args.name}\n-----END PUBLIC KEY-----\n`;
+                    break;
+                case "tls:index/selfSignedCert:SelfSignedCert":
+                case "tls:index/locallySignedCert:LocallySignedCert":
+                    state.certPem = `-----BEGIN CERTIFICATE-----\nCERT-${args.name}\n-----END CERTIFICATE-----\n`;
+                    state.validityEndTime = "2027-11-22T00:00:00Z";
+                    break;
+                case "tls:index/certRequest:CertRequest":
+                    state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nCSR-${args.name}\n-----END CERTIFICATE REQUEST-----\n`;
+                    break;
+                case "random:index/randomBytes:RandomBytes":
+                    state.base64 = ENCRYPTION_KEY;
+                    break;
+                case "random:index/randomPassword:RandomPassword":
+                    state.result = VRRP_PASS;
+                    break;
+                case "command:remote:Command":
+                    state.stdout = "";
+                    state.stderr = "";
+                    break;
+            }
+            const prev = seen.get(args.name);
+            seen.set(args.name, { type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), props: prev?.props, opts: prev?.opts });
+            return { id: `${args.name}-id`, state };
+        },
+        call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
+    }, "ha-kubernetes", "test", false);
+    return seen;
+}
+
+/** A transformation that records every resource's options (dependsOn, parent) by name. */
+export function recordOptions(seen: Map<string, Recorded>): pulumi.ResourceTransformation {
+    return (a) => {
+        const prev = seen.get(a.name);
+        seen.set(a.name, { type: a.type, name: a.name, inputs: prev?.inputs ?? {}, props: a.props, opts: a.opts as pulumi.CustomResourceOptions });
+        return undefined;
+    };
+}
+
+export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply((v) => { resolve(v); return v; }));
+}
+
+/** Names of the resources an option's dependsOn lists. */
+export function dependsOnNames(r: Recorded | undefined): string[] {
+    const d = r?.opts?.dependsOn;
+    const list = (Array.isArray(d) ? d : d ? [d] : []) as pulumi.Resource[];
+    return list.map((x) => (x as unknown as { __name: string }).__name);
+}
+
+/** Names of the resources whose outputs an Output (e.g. a trigger) waits on. */
+export async function outputResourceNames(o: unknown): Promise<string[]> {
+    const out = pulumi.output(o as pulumi.Input<unknown>);
+    const all = await (out as unknown as { allResources: () => Promise<Set<pulumi.Resource>> }).allResources();
+    return [...all].map((x) => (x as unknown as { __name: string }).__name);
+}
+
+/** Lets every pending mock registration finish. */
+export async function settle(): Promise<void> {
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}

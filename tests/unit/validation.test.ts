@@ -1,0 +1,126 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterArgs } from "../../components/config";
+import { assertValidCluster, Problem, validateCluster } from "../../components/validation";
+import { allFiles, baseCluster, noFiles, withHosts } from "./fixtures";
+
+function reasons(args: ClusterArgs, env = noFiles): string[] {
+    return validateCluster(args, env).map((p: Problem) => `${p.propertyPath}: ${p.reason}`);
+}
+
+function expectProblem(args: ClusterArgs, path: string, pattern: RegExp, env = noFiles): void {
+    const problems = validateCluster(args, env);
+    const hit = problems.find((p) => p.propertyPath === path && pattern.test(p.reason));
+    if (!hit) throw new Error(`expected a problem at ${path} matching ${pattern}, got:\n${reasons(args, env).join("\n")}`);
+}
+
+const m = (n: number) => ({ name: `m${n}`, address: `10.213.0.${10 + n}`, roles: ["master" as const] });
+const w = (n: number) => ({ name: `w${n}`, address: `10.213.0.${20 + n}`, roles: ["worker" as const] });
+const e = (n: number) => ({ name: `e${n}`, address: `10.213.0.${30 + n}`, roles: ["etcd" as const] });
+
+describe("validateCluster", () => {
+    it("accepts the reference cluster", () => {
+        expect(reasons(baseCluster())).toEqual([]);
+    });
+
+    it("accepts dedicated etcd with an external load balancer", () => {
+        const args = withHosts([m(1), m(2), m(3), e(1), e(2), e(3), w(1)], { etcd: { topology: "dedicated" }, loadBalancer: { mode: "external", address: "api.example.test" } });
+        expect(reasons(args)).toEqual([]);
+    });
+
+    it("accepts nginx on its own host", () => {
+        const args = withHosts([m(1), m(2), m(3), w(1), { name: "lb1", address: "10.213.0.41", roles: ["lb"] }], { loadBalancer: { mode: "nginx" } });
+        expect(reasons(args)).toEqual([]);
+    });
+
+    it("rejects an even etcd count", () => {
+        expectProblem(withHosts([m(1), m(2), w(1)]), "hosts", /odd number of members.*gives 2/);
+        expectProblem(withHosts([m(1), m(2), m(3), e(1), e(2), e(3), e(4), w(1)], { etcd: { topology: "dedicated" } }), "etcd", /odd number.*gives 4/);
+    });
+
+    it("rejects a single etcd member unless allowed, and more than 7", () => {
+        const one = withHosts([m(1), w(1)], { loadBalancer: { mode: "external", address: "10.213.0.11" } });
+        expectProblem(one, "etcd", /needs 3, 5 or 7/);
+        expect(reasons({ ...one, etcd: { allowSingleMember: true } })).toEqual([]);
+        const nine = withHosts([...Array.from({ length: 9 }, (_, i) => m(i + 1)), w(1)]);
+        expectProblem(nine, "etcd", /more than 7/);
+    });
+
+    it("rejects duplicate names and addresses", () => {
+        const args = withHosts([m(1), { ...m(2), name: "m1" }, { ...m(3), address: "10.213.0.11" }, w(1)]);
+        expectProblem(args, "hosts[1].name", /duplicate host name m1/);
+        expectProblem(args, "hosts[2].address", /duplicate address 10.213.0.11/);
+    });
+
+    it("rejects bad names, addresses and roles", () => {
+        const args = withHosts([{ name: "M_1", address: "10.213.0.300", roles: ["boss" as never] }, m(2), m(3), w(1)]);
+        expectProblem(args, "hosts[0].name", /DNS label/);
+        expectProblem(args, "hosts[0].address", /not an IPv4 address/);
+        expectProblem(args, "hosts[0].roles", /unknown role "boss"/);
+    });
+
+    it("rejects overlapping CIDRs and hosts inside them", () => {
+        expectProblem(baseCluster({ network: { serviceCidr: "10.96.0.0/12", podCidr: "10.100.0.0/16" } }), "network.podCidr", /overlaps service range/);
+        expectProblem(baseCluster({ network: { podCidr: "10.213.0.0/16" } }), "network.podCidr", /host m1 \(10.213.0.11\) is inside the pod range/);
+        expectProblem(baseCluster({ network: { hostCidr: "10.213.0.0/24", serviceCidr: "10.213.0.0/28" } }), "network.serviceCidr", /overlaps host network/);
+        expectProblem(baseCluster({ network: { podCidr: "10.244.0.1/16" } }), "network.podCidr", /host bits/);
+    });
+
+    it("rejects a VIP outside the host subnet, on a host, or on the network address", () => {
+        expectProblem(baseCluster({ loadBalancer: { mode: "haproxy-keepalived", vip: "10.214.0.100" } }), "loadBalancer.vip", /outside the host network 10.213.0.0\/24/);
+        expectProblem(baseCluster({ loadBalancer: { mode: "haproxy-keepalived", vip: "10.213.0.12" } }), "loadBalancer.vip", /collides with host m2/);
+        expectProblem(baseCluster({ loadBalancer: { mode: "haproxy-keepalived", vip: "10.213.0.0" } }), "loadBalancer.vip", /network or broadcast/);
+        expectProblem(baseCluster({ loadBalancer: { mode: "haproxy-keepalived" } }), "loadBalancer.vip", /needs a virtual IP/);
+        expectProblem(baseCluster({ loadBalancer: { mode: "haproxy-keepalived", vip: "10.213.0.100", port: 6443 } }), "loadBalancer.port", /pick another port/);
+    });
+
+    it("derives the host network from the masters when none is set", () => {
+        expectProblem(baseCluster({ network: {}, loadBalancer: { mode: "haproxy-keepalived", vip: "10.213.1.5" } }), "loadBalancer.vip", /outside the host network 10.213.0.0\/24/);
+    });
+
+    it("rejects unknown modes", () => {
+        expectProblem(baseCluster({ loadBalancer: { mode: "f5" as never } }), "loadBalancer.mode", /unknown load balancer mode "f5"/);
+        expectProblem(baseCluster({ network: { podNetwork: "calico" as never } }), "network.podNetwork", /unknown pod network "calico"/);
+        expectProblem(baseCluster({ etcd: { topology: "external" as never } }), "etcd.topology", /unknown etcd topology/);
+        expectProblem(baseCluster({ artifacts: { source: "ftp" as never } }), "artifacts.source", /unknown artifact source/);
+    });
+
+    it("rejects missing SSH credentials and missing key files", () => {
+        expectProblem(baseCluster({ ssh: { user: "root" } }), "hosts[0].ssh", /no SSH credentials for host m1/);
+        expectProblem(baseCluster({ ssh: { privateKeyPath: "/nonexistent/key" } }), "ssh.privateKeyPath", /does not exist/);
+        expect(reasons(baseCluster({ ssh: { privateKeyPath: "/some/key" } }), allFiles)).toEqual([]);
+    });
+
+    it("rejects bad versions", () => {
+        expectProblem(baseCluster({ versions: { kubernetes: "v1.35.0", etcd: "3.6.5" } }), "versions.kubernetes", /1.MINOR.PATCH/);
+        expectProblem(baseCluster({ versions: { kubernetes: "1.25.0", etcd: "3.6.5" } }), "versions.kubernetes", /not supported/);
+        expectProblem(baseCluster({ versions: { kubernetes: "1.35.0", etcd: "3.4.23" } }), "versions.etcd", /too old/);
+    });
+
+    it("needs checksums for downloads and files for local sources", () => {
+        expectProblem(baseCluster({ artifacts: { source: "download", baseUrl: "http://x/" } }), "artifacts.sha256.kubelet", /needs the sha256 of kubelet/);
+        expectProblem(baseCluster({ artifacts: { source: "local", directory: "/nope" } }), "artifacts.directory", /\/nope\/kube-apiserver does not exist/);
+        expect(reasons(baseCluster({ artifacts: { source: "local", directory: "/bundle" } }), allFiles)).toEqual([]);
+    });
+
+    it("checks pod block size, pinned blocks and certificate windows", () => {
+        expectProblem(baseCluster({ network: { podCidr: "10.244.0.0/24", nodeCidrMaskSize: 24 } }), "network.nodeCidrMaskSize", /holds only 1 blocks/);
+        const pinned = withHosts([m(1), m(2), m(3), { ...w(1), podCidr: "10.244.3.0/24" }, { ...w(2), podCidr: "10.244.3.0/24" }]);
+        expectProblem(pinned, "hosts[4].podCidr", /pinned by w1 too/);
+        expectProblem(baseCluster({ certificates: { validityHours: 100, earlyRenewalHours: 200 } }), "certificates.earlyRenewalHours", /shorter than the validity/);
+    });
+
+    it("collects every problem at once", () => {
+        const args = withHosts([m(1), m(2), w(1)], { clusterName: "Bad Name", versions: { kubernetes: "x", etcd: "y" }, loadBalancer: { mode: "haproxy-keepalived", vip: "1.2.3.4" } });
+        expect(validateCluster(args, noFiles).length).toBeGreaterThanOrEqual(5);
+    });
+
+    it("throws one InputPropertiesError naming every problem", () => {
+        const args = withHosts([m(1), m(2), w(1)], { clusterName: "Bad Name" });
+        let err: unknown;
+        try { assertValidCluster(args, noFiles); } catch (x) { err = x; }
+        expect(pulumi.InputPropertiesError.isInstance(err)).toBe(true);
+        const e = err as pulumi.InputPropertiesError;
+        expect(e.errors.map((x) => x.propertyPath)).toEqual(expect.arrayContaining(["clusterName", "hosts"]));
+        expect(e.message).toMatch(/nothing was changed on any host/);
+    });
+});
