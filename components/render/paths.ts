@@ -1,31 +1,56 @@
-/** Where ha-kubernetes puts things on a host. One place, used by renderers and components. */
+/**
+ * Where ha-kubernetes puts things on a host: the fixed host layout contract, in one place, used by
+ * renderers and components. Plain constants, no logic beyond joining paths.
+ */
 
+const BIN = "/usr/local/bin";
 const K8S = "/etc/kubernetes";
 const KPKI = `${K8S}/pki`;
 const ETCD_PKI = "/etc/etcd/pki";
+const KUBELET = "/var/lib/kubelet";
+const KUBE_PROXY = "/var/lib/kube-proxy";
+const CNI_CONF = "/etc/cni/net.d";
+
+/** systemd unit names (without `.service`) of the services ha-kubernetes installs. */
+export const UNITS = {
+    etcd: "etcd",
+    apiserver: "kube-apiserver",
+    controllerManager: "kube-controller-manager",
+    scheduler: "kube-scheduler",
+    kubelet: "kubelet",
+    kubeProxy: "kube-proxy",
+    flanneld: "flanneld",
+    podRoutes: "ha-kubernetes-pod-routes",
+} as const;
 
 export const PATHS = {
+    /** Binaries ha-kubernetes installs (Debian packages such as containerd or haproxy use their own). */
     bin: {
-        dir: "/usr/local/bin",
-        etcd: "/usr/local/bin/etcd",
-        etcdctl: "/usr/local/bin/etcdctl",
-        kubeApiserver: "/usr/local/bin/kube-apiserver",
-        kubeControllerManager: "/usr/local/bin/kube-controller-manager",
-        kubeScheduler: "/usr/local/bin/kube-scheduler",
-        kubelet: "/usr/local/bin/kubelet",
-        kubeProxy: "/usr/local/bin/kube-proxy",
-        kubectl: "/usr/local/bin/kubectl",
-        flanneld: "/usr/local/bin/flanneld",
-        flannel: "/usr/local/bin/flannel",
+        dir: BIN,
+        etcd: `${BIN}/etcd`,
+        etcdctl: `${BIN}/etcdctl`,
+        kubeApiserver: `${BIN}/kube-apiserver`,
+        kubeControllerManager: `${BIN}/kube-controller-manager`,
+        kubeScheduler: `${BIN}/kube-scheduler`,
+        kubelet: `${BIN}/kubelet`,
+        kubeProxy: `${BIN}/kube-proxy`,
+        kubectl: `${BIN}/kubectl`,
+        flanneld: `${BIN}/flanneld`,
+        /** The flannel CNI plugin as shipped; installed into the CNI bin dir on nodes. */
+        flannel: `${BIN}/flannel`,
     },
     etcd: {
+        dir: "/etc/etcd",
+        /** ETCD_* EnvironmentFile of the etcd unit. */
         env: "/etc/etcd/etcd.env",
         pkiDir: ETCD_PKI,
+        /** The etcd CA: trusted for client and peer certificates. */
         ca: `${ETCD_PKI}/ca.crt`,
         serverCert: `${ETCD_PKI}/server.crt`,
         serverKey: `${ETCD_PKI}/server.key`,
         peerCert: `${ETCD_PKI}/peer.crt`,
         peerKey: `${ETCD_PKI}/peer.key`,
+        /** Client certificate etcdctl uses for health checks on the member itself. */
         healthcheckCert: `${ETCD_PKI}/healthcheck-client.crt`,
         healthcheckKey: `${ETCD_PKI}/healthcheck-client.key`,
         dataDir: "/var/lib/etcd",
@@ -33,11 +58,13 @@ export const PATHS = {
     kubernetes: {
         dir: K8S,
         pkiDir: KPKI,
+        /** Cluster CA certificate (masters and nodes). Its key never leaves Pulumi state. */
         ca: `${KPKI}/ca.crt`,
         apiserverCert: `${KPKI}/apiserver.crt`,
         apiserverKey: `${KPKI}/apiserver.key`,
         apiserverEtcdClientCert: `${KPKI}/apiserver-etcd-client.crt`,
         apiserverEtcdClientKey: `${KPKI}/apiserver-etcd-client.key`,
+        /** The etcd CA, as the apiserver sees it. */
         etcdCa: `${KPKI}/etcd-ca.crt`,
         apiserverKubeletClientCert: `${KPKI}/apiserver-kubelet-client.crt`,
         apiserverKubeletClientKey: `${KPKI}/apiserver-kubelet-client.key`,
@@ -52,30 +79,37 @@ export const PATHS = {
         controllerManagerKubeconfig: `${K8S}/controller-manager.kubeconfig`,
         schedulerKubeconfig: `${K8S}/scheduler.kubeconfig`,
         adminKubeconfig: `${K8S}/admin.kubeconfig`,
+        /** KubeSchedulerConfiguration. */
         schedulerConfig: `${K8S}/kube-scheduler.yaml`,
+        /** EncryptionConfiguration: holds key material, mode 0600. */
         encryptionConfig: `${K8S}/encryption-config.yaml`,
         auditPolicy: `${K8S}/audit-policy.yaml`,
         auditLogDir: "/var/log/kubernetes",
         auditLog: "/var/log/kubernetes/audit.log",
     },
     node: {
-        kubeletDir: "/var/lib/kubelet",
-        kubeletConfig: "/var/lib/kubelet/config.yaml",
-        kubeletKubeconfig: "/var/lib/kubelet/kubeconfig",
-        kubeletCert: "/var/lib/kubelet/pki/kubelet.crt",
-        kubeletKey: "/var/lib/kubelet/pki/kubelet.key",
+        kubeletDir: KUBELET,
+        kubeletConfig: `${KUBELET}/config.yaml`,
+        kubeletKubeconfig: `${KUBELET}/kubeconfig`,
+        kubeletPkiDir: `${KUBELET}/pki`,
+        kubeletCert: `${KUBELET}/pki/kubelet.crt`,
+        kubeletKey: `${KUBELET}/pki/kubelet.key`,
         kubeletEnv: `${K8S}/kubelet.env`,
-        kubeProxyDir: "/var/lib/kube-proxy",
-        kubeProxyConfig: "/var/lib/kube-proxy/config.yaml",
-        kubeProxyKubeconfig: "/var/lib/kube-proxy/kubeconfig",
+        kubeProxyDir: KUBE_PROXY,
+        kubeProxyConfig: `${KUBE_PROXY}/config.yaml`,
+        kubeProxyKubeconfig: `${KUBE_PROXY}/kubeconfig`,
         kubeProxyEnv: `${K8S}/kube-proxy.env`,
         containerdConfig: "/etc/containerd/config.toml",
+        /** containerd `config_path`: one `<registry-host>/hosts.toml` (+ ca.crt) per registry. */
         containerdRegistryDir: "/etc/containerd/certs.d",
         containerdSocket: "unix:///run/containerd/containerd.sock",
+        /** CNI plugins as Debian's containernetworking-plugins installs them (the default). */
         cniBinDir: "/usr/lib/cni",
-        cniConfDir: "/etc/cni/net.d",
-        cniConflist: "/etc/cni/net.d/10-ha-kubernetes.conflist",
-        cniLoopback: "/etc/cni/net.d/99-loopback.conf",
+        /** CNI plugins where upstream release tarballs put them. */
+        cniBinDirUpstream: "/opt/cni/bin",
+        cniConfDir: CNI_CONF,
+        cniConflist: `${CNI_CONF}/10-ha-kubernetes.conflist`,
+        cniLoopback: `${CNI_CONF}/99-loopback.conf`,
         podRoutesEnv: "/etc/ha-kubernetes/pod-routes.env",
         podRoutesScript: "/usr/local/lib/ha-kubernetes/pod-routes.sh",
         flannelConfDir: "/etc/kube-flannel",
@@ -90,8 +124,11 @@ export const PATHS = {
         keepalivedCheckScript: "/etc/keepalived/check_apiserver.sh",
         nginxConfig: "/etc/nginx/nginx.conf",
     },
-    /** A systemd unit file we own. */
-    unit: (name: string): string => `/etc/systemd/system/${name}.service`,
+    /** The file of a systemd unit we own, e.g. `PATHS.unit(UNITS.etcd)`. Throws on a bad name. */
+    unit: (name: string): string => {
+        if (!/^[A-Za-z0-9][A-Za-z0-9_.@-]*$/.test(name) || name.endsWith(".service")) throw new Error(`bad systemd unit name: ${name}`);
+        return `/etc/systemd/system/${name}.service`;
+    },
 } as const;
 
 // ---------------------------------------------------------------------------------------------
