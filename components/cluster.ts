@@ -64,7 +64,7 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
     }, opts);
     const workers = new WorkerPool(`${name}-workers`, {
         clusterName: args.clusterName,
-        nodes: t.workers.map((w) => ({ ...hosts.get(w.name)!, labels: w.labels, taints: w.taints, podCidr: w.podCidr })),
+        nodes: t.workers.map((w) => ({ ...hosts.get(w.name)!, labels: w.labels, taints: w.taints, podCidr: w.podCidr, kubeletExtraConfig: w.kubeletExtraConfig })),
         clusterCa: pki.clusterCa, apiserverUrl: controlPlane.apiserverUrl, controlPlaneReady: controlPlane.ready,
         kubectlHost: masters[0],
         podNetwork, podCidr: net.podCidr, nodeCidrMaskSize: net.nodeCidrMaskSize, serviceCidr: net.serviceCidr,

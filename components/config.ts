@@ -61,6 +61,8 @@ export interface HostArgs {
     readonly taints?: readonly TaintArgs[];
     /** Pin this worker's pod CIDR (bridge mode). Default: the next free block in declaration order. */
     readonly podCidr?: string;
+    /** KubeletConfiguration fields for this worker only, over `nodes.kubeletExtraConfig`. */
+    readonly kubeletExtraConfig?: Readonly<Record<string, unknown>>;
 }
 
 export interface VersionsArgs {

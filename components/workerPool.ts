@@ -24,6 +24,8 @@ export interface WorkerNode extends ClusterHost {
     readonly taints?: readonly TaintArgs[];
     /** Pinned pod CIDR (bridge mode). */
     readonly podCidr?: string;
+    /** KubeletConfiguration fields for this node only (over the pool's kubeletExtraConfig). */
+    readonly kubeletExtraConfig?: Readonly<Record<string, unknown>>;
 }
 
 /** Private registry settings for containerd. */
@@ -184,7 +186,7 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
             { key: "kubelet-config", path: N.kubeletConfig, content: renderKubeletConfig({
                 clusterDns: [clusterDnsIp(serviceCidr, args.clusterDns)], clusterDomain, cgroupDriver,
                 podCidr: mode === "bridge" ? podCidrs.get(node.name) : undefined,
-                extra: args.kubeletExtraConfig as Record<string, unknown> | undefined,
+                extra: { ...(args.kubeletExtraConfig ?? {}), ...(node.kubeletExtraConfig ?? {}) },
             }) },
             { key: "kubelet-env", path: N.kubeletEnv, content: renderKubeletEnv({ hostnameOverride: node.name, nodeIp: node.address, nodeLabels: node.labels, registerWithTaints: node.taints }) },
             { key: "kubelet-unit", path: PATHS.unit("kubelet"), content: renderKubeletUnit() },

@@ -1,56 +1,154 @@
 import { renderDaemonUnit } from "./controlPlaneUnit";
 import { FlagValue, renderFlags } from "./flags";
-import { PATHS } from "./paths";
+import { checkPort, isIpAddress, parseCidrList } from "./netAddress";
+import { PATHS, UNITS } from "./paths";
 import { renderEnvFile } from "./systemd";
 
-/** Per-master kube-apiserver settings. */
+/** Per-master kube-apiserver settings (Kubernetes 1.35/1.36 flags). */
 export interface ApiserverSpec {
-    /** This master's address (advertised to the cluster). */
+    /** This master's IP, advertised to the cluster (the `kubernetes` Service endpoints). */
     readonly advertiseAddress: string;
-    /** Default 0.0.0.0. */
+    /** IP the secure port binds to. Default "0.0.0.0" (all interfaces). */
     readonly bindAddress?: string;
-    /** Default 6443. */
+    /** The (only) serving port, TLS. Default 6443. */
     readonly securePort?: number;
-    /** etcd client URLs (https). */
+    /** etcd client URLs, `https://<host>:<port>` (see `etcdClientUrl`). At least one. */
     readonly etcdServers: readonly string[];
+    /** Service CIDR, or an IPv4,IPv6 dual-stack pair. */
     readonly serviceClusterIpRange: string;
-    /** Default 30000-32767. */
+    /** NodePort range "first-last". Default "30000-32767". */
     readonly serviceNodePortRange?: string;
-    /** Default https://kubernetes.default.svc.cluster.local. */
+    /** Cluster DNS domain; only used for the default service account issuer. Default "cluster.local". */
+    readonly clusterDomain?: string;
+    /** Service account token issuer (https URL). Default `https://kubernetes.default.svc.<clusterDomain>`. */
     readonly serviceAccountIssuer?: string;
-    /** Audit log retention: days (default 30), files (10), MiB per file (100). */
+    /** Days rotated audit logs are kept. Default 30. */
     readonly auditLogMaxAgeDays?: number;
+    /** Rotated audit log files kept. Default 10. */
     readonly auditLogMaxBackups?: number;
+    /** MiB an audit log file may reach before it is rotated. Default 100. */
     readonly auditLogMaxSizeMb?: number;
+    /** `--feature-gates`, rendered sorted by name. */
     readonly featureGates?: Readonly<Record<string, boolean>>;
-    /** Extra flags; the security-relevant ones below cannot be overridden. */
+    /**
+     * Further flags (name without dashes → value). They may replace non-critical defaults, but
+     * not the flags listed in `APISERVER_PROTECTED_FLAGS` (the render throws), nor flags that have
+     * a field in this spec; `enable-admission-plugins` may be replaced only by a list that keeps
+     * NodeRestriction, and `tls-min-version` only raised to VersionTLS13.
+     */
     readonly extraArgs?: Readonly<Record<string, string>>;
 }
 
-/** Flags an operator may not override through extraArgs. */
-export const PROTECTED_APISERVER_FLAGS = [
-    "authorization-mode", "enable-admission-plugins", "disable-admission-plugins", "encryption-provider-config",
-    "client-ca-file", "tls-cert-file", "tls-private-key-file", "etcd-cafile", "etcd-certfile", "etcd-keyfile",
-    "kubelet-certificate-authority", "audit-policy-file", "insecure-port", "insecure-bind-address",
-];
+/**
+ * Flags extraArgs may not set, with the reason. They carry the security model of the cluster
+ * (who is trusted and how, where the keys are) or no longer exist in current Kubernetes.
+ */
+export const APISERVER_PROTECTED_FLAGS: Readonly<Record<string, string>> = {
+    "authorization-mode": "authorization is fixed to Node,RBAC",
+    "authorization-config": "authorization is fixed to Node,RBAC",
+    "anonymous-auth": "anonymous requests must stay enabled for load-balancer /readyz checks (RBAC grants anonymous nothing else)",
+    "token-auth-file": "static token files are not supported",
+    "disable-admission-plugins": "NodeRestriction and the default admission plugins must stay on",
+    "encryption-provider-config": "secrets encryption at rest is managed by ha-kubernetes",
+    "client-ca-file": "managed by ha-kubernetes",
+    "tls-cert-file": "managed by ha-kubernetes",
+    "tls-private-key-file": "managed by ha-kubernetes",
+    "etcd-cafile": "managed by ha-kubernetes",
+    "etcd-certfile": "managed by ha-kubernetes",
+    "etcd-keyfile": "managed by ha-kubernetes",
+    "kubelet-certificate-authority": "kubelet serving certificates are verified against the cluster CA",
+    "kubelet-client-certificate": "managed by ha-kubernetes",
+    "kubelet-client-key": "managed by ha-kubernetes",
+    "proxy-client-cert-file": "managed by ha-kubernetes",
+    "proxy-client-key-file": "managed by ha-kubernetes",
+    "requestheader-client-ca-file": "front-proxy trust is managed by ha-kubernetes",
+    "requestheader-allowed-names": "front-proxy trust is managed by ha-kubernetes",
+    "service-account-key-file": "managed by ha-kubernetes",
+    "service-account-signing-key-file": "managed by ha-kubernetes",
+    "audit-policy-file": "managed by ha-kubernetes",
+    "audit-log-path": "managed by ha-kubernetes",
+    "endpoint-reconciler-type": "the lease reconciler is required for several apiservers",
+    "apiserver-count": "deprecated; the lease endpoint reconciler is used instead",
+    "insecure-port": "there is no insecure port (removed in Kubernetes 1.24)",
+    "insecure-bind-address": "there is no insecure port (removed in Kubernetes 1.24)",
+    "port": "there is no insecure port (removed in Kubernetes 1.24)",
+    "address": "there is no insecure port (removed in Kubernetes 1.24)",
+};
 
-/** The static kube-apiserver unit. Pure. */
+/** Flags that have a field in ApiserverSpec: extraArgs must not set them. */
+const SPEC_FIELD_FLAGS: Readonly<Record<string, keyof ApiserverSpec>> = {
+    "advertise-address": "advertiseAddress",
+    "bind-address": "bindAddress",
+    "secure-port": "securePort",
+    "etcd-servers": "etcdServers",
+    "service-cluster-ip-range": "serviceClusterIpRange",
+    "service-node-port-range": "serviceNodePortRange",
+    "service-account-issuer": "serviceAccountIssuer",
+    "audit-log-maxage": "auditLogMaxAgeDays",
+    "audit-log-maxbackup": "auditLogMaxBackups",
+    "audit-log-maxsize": "auditLogMaxSizeMb",
+    "feature-gates": "featureGates",
+};
+
+/** The static kube-apiserver unit (identical on every master; flags in KUBE_APISERVER_ARGS). Pure. */
 export function renderApiserverUnit(): string {
-    return renderDaemonUnit({ description: "Kubernetes API server", binary: PATHS.bin.kubeApiserver, envFile: PATHS.kubernetes.apiserverEnv, argsVar: "KUBE_APISERVER_ARGS" });
+    return renderDaemonUnit({
+        description: "Kubernetes API server",
+        binary: PATHS.bin.kubeApiserver,
+        envFile: PATHS.kubernetes.apiserverEnv,
+        argsVar: "KUBE_APISERVER_ARGS",
+        // Orders after a co-located etcd member on boot; no effect where there is none.
+        after: [`${UNITS.etcd}.service`],
+    });
 }
 
-/** kube-apiserver flags, in order. Pure. */
+function checkCount(v: number | undefined, dflt: number, what: string): number {
+    const n = v ?? dflt;
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`kube-apiserver ${what} must be a non-negative integer: ${n}`);
+    return n;
+}
+
+function checkHttpsUrl(url: string, what: string, allowPath: boolean): void {
+    let u: URL;
+    try { u = new URL(url); } catch { throw new Error(`${what} is not a URL: ${JSON.stringify(url)}`); }
+    if (u.protocol !== "https:" || u.username || u.password || u.search || u.hash || (!allowPath && (u.pathname !== "/" || url.endsWith("/")))) {
+        throw new Error(`${what} must be an https URL${allowPath ? "" : " of the form https://<host>:<port>"}: ${JSON.stringify(url)}`);
+    }
+}
+
+/**
+ * kube-apiserver flags, in order. Authentication is by client certificates (cluster CA), service
+ * account tokens and the front proxy; anonymous requests stay enabled (the apiserver default) so
+ * that load-balancer health checks can GET /readyz, which the system:public-info-viewer role
+ * allows; RBAC grants anonymous nothing else. There is no insecure port. Throws on a bad spec or a
+ * forbidden extraArgs entry. Pure.
+ */
 export function apiserverFlags(spec: ApiserverSpec): Array<[string, FlagValue]> {
+    if (!isIpAddress(spec.advertiseAddress)) throw new Error(`kube-apiserver advertise address must be an IP: ${JSON.stringify(spec.advertiseAddress)}`);
+    const bindAddress = spec.bindAddress ?? "0.0.0.0";
+    if (!isIpAddress(bindAddress)) throw new Error(`kube-apiserver bind address must be an IP: ${JSON.stringify(bindAddress)}`);
+    const securePort = checkPort(spec.securePort ?? 6443, "kube-apiserver secure port");
     if (spec.etcdServers.length === 0) throw new Error("kube-apiserver needs at least one etcd server");
-    for (const s of spec.etcdServers) if (!s.startsWith("https://")) throw new Error(`etcd server must be https: ${s}`);
+    for (const s of spec.etcdServers) checkHttpsUrl(s, "etcd server", false);
+    parseCidrList(spec.serviceClusterIpRange, "service cluster IP range");
+    const nodePorts = spec.serviceNodePortRange ?? "30000-32767";
+    const np = /^(\d+)-(\d+)$/.exec(nodePorts);
+    if (!np || Number(np[1]) >= Number(np[2]) || Number(np[1]) < 1 || Number(np[2]) > 65535) throw new Error(`bad service node port range: ${JSON.stringify(nodePorts)}`);
+    const domain = spec.clusterDomain ?? "cluster.local";
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(domain)) throw new Error(`bad cluster domain: ${JSON.stringify(domain)}`);
+    const issuer = spec.serviceAccountIssuer ?? `https://kubernetes.default.svc.${domain}`;
+    checkHttpsUrl(issuer, "service account issuer", true);
+    const gates = Object.entries(spec.featureGates ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [g, v] of gates) {
+        if (!/^[A-Za-z][A-Za-z0-9]*$/.test(g) || typeof v !== "boolean") throw new Error(`bad feature gate ${g}=${String(v)}`);
+    }
+
     const K = PATHS.kubernetes;
     const flags: Array<[string, FlagValue]> = [
         ["advertise-address", spec.advertiseAddress],
-        ["bind-address", spec.bindAddress ?? "0.0.0.0"],
-        ["secure-port", spec.securePort ?? 6443],
+        ["bind-address", bindAddress],
+        ["secure-port", securePort],
         ["allow-privileged", true],
-        // Anonymous requests stay enabled (the default) so load-balancer health checks can GET
-        // /readyz (system:public-info-viewer); RBAC gives anonymous nothing else.
         ["authorization-mode", "Node,RBAC"],
         ["enable-admission-plugins", "NodeRestriction"],
         ["client-ca-file", K.ca],
@@ -63,6 +161,7 @@ export function apiserverFlags(spec: ApiserverSpec): Array<[string, FlagValue]> 
         ["etcd-keyfile", K.apiserverEtcdClientKey],
         ["kubelet-client-certificate", K.apiserverKubeletClientCert],
         ["kubelet-client-key", K.apiserverKubeletClientKey],
+        // Kubelet serving certificates are issued by the cluster CA: verify them.
         ["kubelet-certificate-authority", K.ca],
         ["kubelet-preferred-address-types", "InternalIP,Hostname"],
         ["proxy-client-cert-file", K.frontProxyClientCert],
@@ -72,35 +171,44 @@ export function apiserverFlags(spec: ApiserverSpec): Array<[string, FlagValue]> 
         ["requestheader-extra-headers-prefix", "X-Remote-Extra-"],
         ["requestheader-group-headers", "X-Remote-Group"],
         ["requestheader-username-headers", "X-Remote-User"],
+        // Aggregated APIs are reached at their endpoint IPs, not the Service IP: masters need
+        // not run kube-proxy.
         ["enable-aggregator-routing", true],
-        ["service-account-issuer", spec.serviceAccountIssuer ?? "https://kubernetes.default.svc.cluster.local"],
+        ["service-account-issuer", issuer],
         ["service-account-key-file", K.serviceAccountPublicKey],
         ["service-account-signing-key-file", K.serviceAccountKey],
         ["service-cluster-ip-range", spec.serviceClusterIpRange],
-        ["service-node-port-range", spec.serviceNodePortRange ?? "30000-32767"],
+        ["service-node-port-range", nodePorts],
         ["encryption-provider-config", K.encryptionConfig],
         ["encryption-provider-config-automatic-reload", true],
         ["audit-policy-file", K.auditPolicy],
         ["audit-log-path", K.auditLog],
-        ["audit-log-maxage", spec.auditLogMaxAgeDays ?? 30],
-        ["audit-log-maxbackup", spec.auditLogMaxBackups ?? 10],
-        ["audit-log-maxsize", spec.auditLogMaxSizeMb ?? 100],
-        // Each apiserver keeps its own lease; dead masters drop out of the kubernetes Endpoints.
+        ["audit-log-maxage", checkCount(spec.auditLogMaxAgeDays, 30, "audit log max age")],
+        ["audit-log-maxbackup", checkCount(spec.auditLogMaxBackups, 10, "audit log max backups")],
+        ["audit-log-maxsize", checkCount(spec.auditLogMaxSizeMb, 100, "audit log max size")],
+        // Each apiserver holds its own lease; a stopped master drops out of the `kubernetes`
+        // Service endpoints (replaces the deprecated --apiserver-count).
         ["endpoint-reconciler-type", "lease"],
         ["profiling", false],
     ];
-    if (spec.featureGates && Object.keys(spec.featureGates).length) {
-        flags.push(["feature-gates", Object.entries(spec.featureGates).map(([k, v]) => `${k}=${v}`)]);
-    }
-    for (const [k, v] of Object.entries(spec.extraArgs ?? {})) {
-        if (PROTECTED_APISERVER_FLAGS.includes(k)) throw new Error(`kube-apiserver flag --${k} is managed by ha-kubernetes and cannot be overridden`);
-        const i = flags.findIndex(([n]) => n === k);
-        if (i >= 0) flags[i] = [k, v]; else flags.push([k, v]);
+    if (gates.length) flags.push(["feature-gates", gates.map(([k, v]) => `${k}=${v}`)]);
+
+    for (const [name, v] of Object.entries(spec.extraArgs ?? {})) {
+        if (Object.hasOwn(APISERVER_PROTECTED_FLAGS, name)) throw new Error(`kube-apiserver flag --${name} is managed by ha-kubernetes and cannot be overridden through extraArgs: ${APISERVER_PROTECTED_FLAGS[name]}`);
+        if (Object.hasOwn(SPEC_FIELD_FLAGS, name)) throw new Error(`kube-apiserver flag --${name}: use the spec field ${SPEC_FIELD_FLAGS[name]} instead of extraArgs`);
+        if (name === "enable-admission-plugins" && !v.split(",").includes("NodeRestriction")) {
+            throw new Error(`kube-apiserver --enable-admission-plugins must keep NodeRestriction: ${v}`);
+        }
+        if (name === "tls-min-version" && v !== "VersionTLS12" && v !== "VersionTLS13") {
+            throw new Error(`kube-apiserver --tls-min-version may only be VersionTLS12 or VersionTLS13: ${v}`);
+        }
+        const i = flags.findIndex(([n]) => n === name);
+        if (i >= 0) flags[i] = [name, v]; else flags.push([name, v]);
     }
     return flags;
 }
 
-/** The per-master EnvironmentFile with KUBE_APISERVER_ARGS. Pure. */
+/** The per-master EnvironmentFile holding KUBE_APISERVER_ARGS. Pure. */
 export function renderApiserverEnv(spec: ApiserverSpec): string {
     return renderEnvFile([["KUBE_APISERVER_ARGS", renderFlags(apiserverFlags(spec))]]);
 }

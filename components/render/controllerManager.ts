@@ -1,32 +1,90 @@
 import { renderDaemonUnit } from "./controlPlaneUnit";
 import { FlagValue, renderFlags } from "./flags";
+import { cidrsOverlap, parseCidr, parseCidrList } from "./netAddress";
 import { PATHS } from "./paths";
 import { renderEnvFile } from "./systemd";
 
+/** kube-controller-manager settings (the same on every master). */
 export interface ControllerManagerSpec {
+    /** `--cluster-name` (prefix of cloud resources, label of the cluster). */
     readonly clusterName: string;
+    /** Service CIDR (or dual-stack pair), as given to the apiserver. */
     readonly serviceClusterIpRange: string;
-    /** Allocate a pod CIDR to every node (needed by flannel). */
+    /** Allocate a pod CIDR to every node from `clusterCidr` (flannel and the bridge pod network need it). */
     readonly allocateNodeCidrs: boolean;
-    /** Pod range, required with allocateNodeCidrs. */
+    /** Pod network CIDR (one IPv4 range). Required when allocateNodeCidrs (must not overlap the service range); ignored otherwise. */
     readonly clusterCidr?: string;
-    /** Node pod block prefix length. Default 24. */
+    /** Prefix length of each node's pod CIDR; longer than clusterCidr's, at most 16 bits longer. Default 24. Ignored without allocateNodeCidrs. */
     readonly nodeCidrMaskSize?: number;
+    /**
+     * Further flags (name without dashes → value); may replace defaults except those in
+     * `CONTROLLER_MANAGER_PROTECTED_FLAGS` and those that have a field in this spec (the render throws).
+     */
     readonly extraArgs?: Readonly<Record<string, string>>;
 }
 
-/** The static kube-controller-manager unit. Pure. */
+/** Flags extraArgs may not set, with the reason. */
+export const CONTROLLER_MANAGER_PROTECTED_FLAGS: Readonly<Record<string, string>> = {
+    "cluster-signing-cert-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
+    "cluster-signing-key-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
+    "cluster-signing-kubelet-serving-cert-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
+    "cluster-signing-kubelet-serving-key-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
+    "cluster-signing-kubelet-client-cert-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
+    "cluster-signing-kubelet-client-key-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
+    "cluster-signing-kube-apiserver-client-cert-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
+    "cluster-signing-kube-apiserver-client-key-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
+    "cluster-signing-legacy-unknown-cert-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
+    "cluster-signing-legacy-unknown-key-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
+    "kubeconfig": "managed by ha-kubernetes",
+    "authentication-kubeconfig": "managed by ha-kubernetes",
+    "authorization-kubeconfig": "managed by ha-kubernetes",
+    "service-account-private-key-file": "managed by ha-kubernetes",
+    "root-ca-file": "managed by ha-kubernetes",
+    "use-service-account-credentials": "each controller must use its own service account",
+    "leader-elect": "several controller managers run: exactly one may be active",
+};
+
+const SPEC_FIELD_FLAGS: Readonly<Record<string, keyof ControllerManagerSpec>> = {
+    "cluster-name": "clusterName",
+    "service-cluster-ip-range": "serviceClusterIpRange",
+    "allocate-node-cidrs": "allocateNodeCidrs",
+    "cluster-cidr": "clusterCidr",
+    "node-cidr-mask-size": "nodeCidrMaskSize",
+};
+
+/** The static kube-controller-manager unit (flags in KUBE_CONTROLLER_MANAGER_ARGS). Pure. */
 export function renderControllerManagerUnit(): string {
-    return renderDaemonUnit({ description: "Kubernetes controller manager", binary: PATHS.bin.kubeControllerManager, envFile: PATHS.kubernetes.controllerManagerEnv, argsVar: "KUBE_CONTROLLER_MANAGER_ARGS" });
+    return renderDaemonUnit({
+        description: "Kubernetes controller manager",
+        binary: PATHS.bin.kubeControllerManager,
+        envFile: PATHS.kubernetes.controllerManagerEnv,
+        argsVar: "KUBE_CONTROLLER_MANAGER_ARGS",
+    });
 }
 
 /**
- * kube-controller-manager flags. There are no --cluster-signing-* flags: the CA key never leaves
- * Pulumi state, so the CSR signer is off and every certificate is issued by Pulumi. Pure.
+ * kube-controller-manager flags, in order. There are deliberately no --cluster-signing-* flags:
+ * the cluster CA key never leaves Pulumi state, so the in-cluster CSR signer is off and every
+ * certificate is issued by Pulumi. Serving (10257) binds to 127.0.0.1 only. Pure.
  */
 export function controllerManagerFlags(spec: ControllerManagerSpec): Array<[string, FlagValue]> {
+    if (!/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(spec.clusterName)) throw new Error(`bad cluster name: ${JSON.stringify(spec.clusterName)}`);
+    const services = parseCidrList(spec.serviceClusterIpRange, "service cluster IP range");
+    let maskSize: number | undefined;
+    if (spec.allocateNodeCidrs) {
+        if (!spec.clusterCidr) throw new Error("allocateNodeCidrs needs clusterCidr");
+        const pods = parseCidr(spec.clusterCidr, "cluster (pod) CIDR");
+        if (pods.family !== 4) throw new Error(`cluster (pod) CIDR must be IPv4: ${spec.clusterCidr}`);
+        for (const s of services) {
+            if (cidrsOverlap(pods, s)) throw new Error(`cluster (pod) CIDR ${spec.clusterCidr} overlaps the service range ${s.address}/${s.prefix}`);
+        }
+        maskSize = spec.nodeCidrMaskSize ?? 24;
+        if (!Number.isInteger(maskSize) || maskSize <= pods.prefix || maskSize > 32 || maskSize - pods.prefix > 16) {
+            throw new Error(`node CIDR mask size /${maskSize} must be longer than the cluster CIDR /${pods.prefix}, at most /32 and at most 16 bits longer`);
+        }
+    }
+
     const K = PATHS.kubernetes;
-    if (spec.allocateNodeCidrs && !spec.clusterCidr) throw new Error("allocateNodeCidrs needs clusterCidr");
     const flags: Array<[string, FlagValue]> = [
         ["kubeconfig", K.controllerManagerKubeconfig],
         ["authentication-kubeconfig", K.controllerManagerKubeconfig],
@@ -34,25 +92,29 @@ export function controllerManagerFlags(spec: ControllerManagerSpec): Array<[stri
         ["bind-address", "127.0.0.1"],
         ["cluster-name", spec.clusterName],
         ["leader-elect", true],
-        ["root-ca-file", K.ca],
         ["client-ca-file", K.ca],
         ["requestheader-client-ca-file", K.frontProxyCa],
+        ["root-ca-file", K.ca],
         ["service-account-private-key-file", K.serviceAccountKey],
         ["use-service-account-credentials", true],
         ["controllers", "*,bootstrapsigner,tokencleaner"],
         ["service-cluster-ip-range", spec.serviceClusterIpRange],
         ["allocate-node-cidrs", spec.allocateNodeCidrs],
         ["cluster-cidr", spec.allocateNodeCidrs ? spec.clusterCidr : undefined],
-        ["node-cidr-mask-size", spec.allocateNodeCidrs ? spec.nodeCidrMaskSize ?? 24 : undefined],
+        ["node-cidr-mask-size", maskSize],
         ["profiling", false],
     ];
-    for (const [k, v] of Object.entries(spec.extraArgs ?? {})) {
-        const i = flags.findIndex(([n]) => n === k);
-        if (i >= 0) flags[i] = [k, v]; else flags.push([k, v]);
+    for (const [name, v] of Object.entries(spec.extraArgs ?? {})) {
+        if (Object.hasOwn(CONTROLLER_MANAGER_PROTECTED_FLAGS, name)) throw new Error(`kube-controller-manager flag --${name} is managed by ha-kubernetes and cannot be overridden through extraArgs: ${CONTROLLER_MANAGER_PROTECTED_FLAGS[name]}`);
+        if (name.startsWith("cluster-signing-")) throw new Error(`kube-controller-manager flag --${name} cannot be overridden: the cluster CA key never leaves Pulumi state`);
+        if (Object.hasOwn(SPEC_FIELD_FLAGS, name)) throw new Error(`kube-controller-manager flag --${name}: use the spec field ${SPEC_FIELD_FLAGS[name]} instead of extraArgs`);
+        const i = flags.findIndex(([n]) => n === name);
+        if (i >= 0) flags[i] = [name, v]; else flags.push([name, v]);
     }
     return flags;
 }
 
+/** The EnvironmentFile holding KUBE_CONTROLLER_MANAGER_ARGS. Pure. */
 export function renderControllerManagerEnv(spec: ControllerManagerSpec): string {
     return renderEnvFile([["KUBE_CONTROLLER_MANAGER_ARGS", renderFlags(controllerManagerFlags(spec))]]);
 }

@@ -1,35 +1,56 @@
 import YAML from "yaml";
 import { renderDaemonUnit } from "./controlPlaneUnit";
-import { renderFlags } from "./flags";
+import { FlagValue, renderFlags } from "./flags";
 import { hashHeader } from "./header";
+import { YAML_OPTIONS } from "./yamlOptions";
 import { PATHS } from "./paths";
 import { renderEnvFile } from "./systemd";
 
+/** The KubeSchedulerConfiguration file (the same on every master). */
 export interface SchedulerConfigSpec {
-    /** Default /etc/kubernetes/scheduler.kubeconfig. */
+    /** Absolute path of the scheduler's kubeconfig. Default /etc/kubernetes/scheduler.kubeconfig. */
     readonly kubeconfigPath?: string;
-    /** Default true (one active scheduler per cluster). */
+    /** Leader election, so that one scheduler is active at a time. Default true. */
     readonly leaderElect?: boolean;
 }
 
-/** The static kube-scheduler unit. Pure. */
-export function renderSchedulerUnit(): string {
-    return renderDaemonUnit({ description: "Kubernetes scheduler", binary: PATHS.bin.kubeScheduler, envFile: PATHS.kubernetes.schedulerEnv, argsVar: "KUBE_SCHEDULER_ARGS" });
+/** kube-scheduler command-line settings beyond the config file. */
+export interface SchedulerEnvSpec {
+    /**
+     * Further flags (name without dashes → value). May not replace the ones ha-kubernetes sets
+     * (config, authentication/authorization kubeconfigs, CA files); the render throws.
+     */
+    readonly extraArgs?: Readonly<Record<string, string>>;
 }
 
-/** KubeSchedulerConfiguration. Pure. */
-export function renderSchedulerConfig(spec: SchedulerConfigSpec): string {
-    return hashHeader() + YAML.stringify({
-        apiVersion: "kubescheduler.config.k8s.io/v1",
-        kind: "KubeSchedulerConfiguration",
-        clientConnection: { kubeconfig: spec.kubeconfigPath ?? PATHS.kubernetes.schedulerKubeconfig },
-        leaderElection: { leaderElect: spec.leaderElect ?? true },
+/** The static kube-scheduler unit (flags in KUBE_SCHEDULER_ARGS). Pure. */
+export function renderSchedulerUnit(): string {
+    return renderDaemonUnit({
+        description: "Kubernetes scheduler",
+        binary: PATHS.bin.kubeScheduler,
+        envFile: PATHS.kubernetes.schedulerEnv,
+        argsVar: "KUBE_SCHEDULER_ARGS",
     });
 }
 
-export function renderSchedulerEnv(spec: { readonly extraArgs?: Readonly<Record<string, string>> }): string {
+/** KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) with the default profile. Pure. */
+export function renderSchedulerConfig(spec: SchedulerConfigSpec = {}): string {
+    const kubeconfig = spec.kubeconfigPath ?? PATHS.kubernetes.schedulerKubeconfig;
+    if (!/^\/\S+$/.test(kubeconfig)) throw new Error(`scheduler kubeconfig path must be absolute: ${JSON.stringify(kubeconfig)}`);
+    return hashHeader() + YAML.stringify({
+        apiVersion: "kubescheduler.config.k8s.io/v1",
+        kind: "KubeSchedulerConfiguration",
+        clientConnection: { kubeconfig },
+        leaderElection: { leaderElect: spec.leaderElect ?? true },
+    }, YAML_OPTIONS);
+}
+
+const FIXED = ["config", "kubeconfig", "authentication-kubeconfig", "authorization-kubeconfig", "client-ca-file", "requestheader-client-ca-file", "leader-elect"];
+
+/** kube-scheduler flags: the config file, delegated authn/authz, serving (10259) on 127.0.0.1 only. Pure. */
+export function schedulerFlags(spec: SchedulerEnvSpec = {}): Array<[string, FlagValue]> {
     const K = PATHS.kubernetes;
-    return renderEnvFile([["KUBE_SCHEDULER_ARGS", renderFlags([
+    const flags: Array<[string, FlagValue]> = [
         ["config", K.schedulerConfig],
         ["authentication-kubeconfig", K.schedulerKubeconfig],
         ["authorization-kubeconfig", K.schedulerKubeconfig],
@@ -37,6 +58,16 @@ export function renderSchedulerEnv(spec: { readonly extraArgs?: Readonly<Record<
         ["requestheader-client-ca-file", K.frontProxyCa],
         ["bind-address", "127.0.0.1"],
         ["profiling", false],
-        ...Object.entries(spec.extraArgs ?? {}),
-    ])]]);
+    ];
+    for (const [name, v] of Object.entries(spec.extraArgs ?? {})) {
+        if (FIXED.includes(name)) throw new Error(`kube-scheduler flag --${name} is managed by ha-kubernetes (use the config file spec) and cannot be overridden through extraArgs`);
+        const i = flags.findIndex(([n]) => n === name);
+        if (i >= 0) flags[i] = [name, v]; else flags.push([name, v]);
+    }
+    return flags;
+}
+
+/** The EnvironmentFile holding KUBE_SCHEDULER_ARGS. Pure. */
+export function renderSchedulerEnv(spec: SchedulerEnvSpec = {}): string {
+    return renderEnvFile([["KUBE_SCHEDULER_ARGS", renderFlags(schedulerFlags(spec))]]);
 }

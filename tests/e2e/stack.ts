@@ -35,7 +35,11 @@ export interface TopologyOptions {
 
 /** Stack configuration for the lab hosts in `inv`. */
 export function labConfig(inv: Inventory, t: TopologyOptions): ConfigMap {
-    const hosts = inv.hosts.map((h) => ({ name: h.name, address: h.address, roles: h.roles }));
+    const hosts = inv.hosts.map((h) => ({
+        name: h.name, address: h.address, roles: h.roles,
+        // Each lab host has its own cgroup subtree (see lab.sh): pods go under /<host>.
+        ...(h.roles.includes("worker") ? { kubeletExtraConfig: { cgroupRoot: `/${h.name}` } } : {}),
+    }));
     const json = (v: unknown) => ({ value: JSON.stringify(v) });
     const cfg: ConfigMap = {
         "ha-kubernetes:clusterName": { value: "lab" },
@@ -54,10 +58,17 @@ export function labConfig(inv: Inventory, t: TopologyOptions): ConfigMap {
     return cfg;
 }
 
-/** Node settings the lab hosts need (filled in from what the lab found about nspawn). */
+/**
+ * Node settings the nspawn lab hosts need: cgroup v1 with the cgroupfs driver (systemd inside the
+ * container cannot delegate v1 controllers), no conntrack sysctl writes, the lab's pause image.
+ */
 export function labNodeSettings(): Record<string, unknown> {
-    const file = path.join(ROOT, "tests", "lab", "node-settings.json");
-    return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+    return {
+        cgroupDriver: "cgroupfs",
+        conntrackMaxPerCore: 0,
+        sandboxImage: "ha-kubernetes.local/pause:3.10",
+        kubeletExtraConfig: { failCgroupV1: false, failSwapOn: false },
+    };
 }
 
 /** A stack of the repository's own program with a file backend under the lab cache. */

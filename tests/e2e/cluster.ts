@@ -1,0 +1,78 @@
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { CACHE, eventually, Inventory, ssh, sshOk } from "./lab";
+import { bundleDir } from "./stack";
+
+/** kubectl from the lab's bundle, on this machine, through the load balancer. */
+export function kubectl(kubeconfig: string, args: string[], input?: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hak-kc-"));
+    const file = path.join(dir, "kubeconfig");
+    fs.writeFileSync(file, kubeconfig, { mode: 0o600 });
+    try {
+        return execFileSync(path.join(bundleDir(), "kubectl"), ["--kubeconfig", file, "--request-timeout=10s", ...args], { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** etcdctl over TLS on a member, with the health-check client certificate. */
+export function etcdctl(inv: Inventory, member: string, args: string, endpoints = "https://127.0.0.1:2379"): { code: number; out: string; err: string } {
+    return ssh(inv, member, `ETCDCTL_API=3 etcdctl --endpoints=${endpoints} --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/healthcheck-client.crt --key=/etc/etcd/pki/healthcheck-client.key --dial-timeout=3s --command-timeout=5s ${args}`);
+}
+
+/** Copies a local file to a lab host with scp. */
+export function scpTo(inv: Inventory, host: string, local: string, remote: string): void {
+    const h = inv.hosts.find((x) => x.name === host)!;
+    execFileSync("scp", ["-q", "-i", inv.sshPrivateKeyPath, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", local, `${inv.sshUser}@${h.address}:${remote}`]);
+}
+
+/** Imports the lab's OCI images (pause, testapp) into containerd on every worker. */
+export function importImages(inv: Inventory, workers: string[]): void {
+    const dir = path.join(CACHE, "artifacts", "images");
+    for (const w of workers) {
+        for (const img of ["pause.tar", "testapp.tar"]) {
+            scpTo(inv, w, path.join(dir, img), `/tmp/${img}`);
+            sshOk(inv, w, `ctr -n k8s.io images import /tmp/${img} >/dev/null && rm -f /tmp/${img}`);
+        }
+    }
+}
+
+/** Which masters hold the VIP right now. */
+export function vipHolders(inv: Inventory, masters: string[], vip: string): string[] {
+    return masters.filter((m) => {
+        const r = ssh(inv, m, `ip -o -4 addr show | grep -q ' ${vip}/'`);
+        return r.code === 0;
+    });
+}
+
+/** The pod + service manifest for the test app. */
+export function testAppManifest(node: string): string {
+    return `apiVersion: v1
+kind: Pod
+metadata: { name: testapp, namespace: default, labels: { app: testapp } }
+spec:
+  nodeName: ${node}
+  containers:
+    - name: web
+      image: ha-kubernetes.local/testapp:1.0
+      imagePullPolicy: Never
+      ports: [{ containerPort: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: testapp, namespace: default }
+spec:
+  selector: { app: testapp }
+  ports: [{ port: 80, targetPort: 8080 }]
+`;
+}
+
+export async function nodesReady(kubeconfig: string, names: string[]): Promise<void> {
+    await eventually(`nodes ${names.join(",")} Ready`, () => {
+        const out = kubectl(kubeconfig, ["get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"]);
+        const ready = new Set(out.split("\n").filter((l) => l.endsWith("=True")).map((l) => l.split("=")[0]));
+        return names.every((n) => ready.has(n));
+    }, 240_000);
+}

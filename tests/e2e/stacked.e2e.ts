@@ -1,0 +1,112 @@
+/**
+ * Topology 1: 3 masters with stacked etcd behind a haproxy + keepalived VIP, 2 workers, bridge
+ * pod network, binaries uploaded by Pulumi (air-gapped). Asserts the cluster really works, that a
+ * second `pulumi up` and `pulumi preview` change nothing, failover, and a clean destroy.
+ */
+import { Stack } from "@pulumi/pulumi/automation";
+import { etcdctl, importImages, kubectl, nodesReady, testAppManifest, vipHolders } from "./cluster";
+import { eventually, Inventory, labDown, labUp, ssh, sshOk } from "./lab";
+import { changes, labConfig, labStack, timed } from "./stack";
+
+const VIP = "10.213.0.100";
+const MASTERS = ["m1", "m2", "m3"];
+const WORKERS = ["w1", "w2"];
+let inv: Inventory;
+let stack: Stack;
+let kubeconfig: string;
+const report: string[] = [];
+
+beforeAll(async () => {
+    inv = labUp({ masters: 3, workers: 2 });
+    stack = await labStack("e2e-stacked", labConfig(inv, { lbMode: "haproxy-keepalived", vip: VIP }));
+    const up = await timed(() => stack.up({ onOutput: (s) => process.stdout.write(s) }));
+    report.push(`stacked: pulumi up ${up.seconds}s`);
+    kubeconfig = (await stack.outputs()).kubeconfig.value as string;
+});
+
+afterAll(async () => {
+    process.stdout.write(`\n[e2e] ${report.join("; ")}\n`);
+    if (stack && process.env.HA_K8S_E2E_KEEP !== "1") {
+        await stack.destroy({ onOutput: (s) => process.stdout.write(s) }).catch((e) => process.stdout.write(`destroy failed: ${e}\n`));
+        await stack.workspace.removeStack("e2e-stacked").catch(() => undefined);
+    }
+    if (process.env.HA_K8S_E2E_KEEP !== "1") labDown();
+});
+
+describe("stacked etcd + haproxy/keepalived VIP", () => {
+    it("etcd: every member healthy over TLS, 3 members, a write on one is read on another", () => {
+        const health = etcdctl(inv, "m1", "endpoint health --cluster");
+        expect(health.code).toBe(0);
+        expect((health.out + health.err).match(/is healthy/g)).toHaveLength(3);
+        const members = etcdctl(inv, "m2", "member list");
+        expect(members.out.trim().split("\n")).toHaveLength(3);
+        expect(etcdctl(inv, "m1", "put /e2e/hello world").code).toBe(0);
+        expect(etcdctl(inv, "m3", "get /e2e/hello --print-value-only").out.trim()).toBe("world");
+        // no client certificate, no access
+        expect(ssh(inv, "m1", "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --dial-timeout=3s endpoint health").code).not.toBe(0);
+    });
+
+    it("the API answers through the VIP, every node is Ready, one leader each for controller-manager and scheduler", async () => {
+        expect(kubeconfig).toContain(`server: https://${VIP}:8443`);
+        expect(kubectl(kubeconfig, ["get", "--raw", "/readyz"]).trim()).toBe("ok");
+        await nodesReady(kubeconfig, WORKERS);
+        for (const lease of ["kube-controller-manager", "kube-scheduler"]) {
+            const holder = kubectl(kubeconfig, ["-n", "kube-system", "get", "lease", lease, "-o", "jsonpath={.spec.holderIdentity}"]).trim();
+            expect(MASTERS.some((m) => holder.startsWith(m))).toBe(true);
+        }
+        const endpoints = kubectl(kubeconfig, ["get", "endpointslices", "-n", "default", "-l", "kubernetes.io/service-name=kubernetes", "-o", "jsonpath={.items[*].endpoints[*].addresses[*]}"]).trim().split(/\s+/).sort();
+        expect(endpoints).toEqual(["10.213.0.11", "10.213.0.12", "10.213.0.13"]);
+    });
+
+    it("the VIP is held by exactly one master", () => {
+        expect(vipHolders(inv, MASTERS, VIP)).toHaveLength(1);
+    });
+
+    it("secrets are encrypted at rest in etcd", () => {
+        kubectl(kubeconfig, ["create", "secret", "generic", "e2e-secret", "--from-literal=k=plaintext-value"]);
+        const raw = etcdctl(inv, "m1", "get /registry/secrets/default/e2e-secret --print-value-only");
+        expect(raw.out).toContain("k8s:enc:aescbc:v1:key1");
+        expect(raw.out).not.toContain("plaintext-value");
+    });
+
+    it("a pod runs on a worker and its Service answers from the other worker", async () => {
+        importImages(inv, WORKERS);
+        kubectl(kubeconfig, ["apply", "-f", "-"], testAppManifest("w1"));
+        await eventually("testapp Running", () => kubectl(kubeconfig, ["get", "pod", "testapp", "-o", "jsonpath={.status.phase}"]).trim() === "Running", 180_000);
+        const podIp = kubectl(kubeconfig, ["get", "pod", "testapp", "-o", "jsonpath={.status.podIP}"]).trim();
+        const svcIp = kubectl(kubeconfig, ["get", "svc", "testapp", "-o", "jsonpath={.spec.clusterIP}"]).trim();
+        await eventually("pod reachable from w2 by pod IP", () => ssh(inv, "w2", `curl -sf --max-time 3 http://${podIp}:8080/`).code === 0, 60_000);
+        await eventually("service reachable from w2", () => ssh(inv, "w2", `curl -sf --max-time 3 http://${svcIp}/`).code === 0, 60_000);
+        expect(sshOk(inv, "w2", `curl -sf --max-time 3 http://${svcIp}/`)).toContain("testapp");
+        // kubectl logs goes apiserver -> kubelet with the apiserver's client cert (RBAC bootstrap)
+        kubectl(kubeconfig, ["logs", "testapp"]);
+    });
+
+    it("kubelets refuse anonymous requests", () => {
+        const r = ssh(inv, "m1", "curl -sk -o /dev/null -w '%{http_code}' https://10.213.0.21:10250/pods");
+        expect(r.out.trim()).toBe("401");
+    });
+
+    it("a second pulumi up changes nothing and pulumi preview is clean", async () => {
+        const again = await timed(() => stack.up({ onOutput: (s) => process.stdout.write(s) }));
+        report.push(`no-op up ${again.seconds}s`);
+        expect(changes(again.result)).toEqual({});
+        const preview = await stack.preview({ diff: true });
+        const c = { ...preview.changeSummary } as Record<string, number>;
+        delete c.same;
+        expect(c).toEqual({});
+    });
+
+    it("fails over: a master's host stops, the API still answers through the VIP", async () => {
+        const holder = vipHolders(inv, MASTERS, VIP)[0];
+        sshOk(inv, holder, "systemctl poweroff --no-block || true");
+        await eventually("VIP moved", () => {
+            const h = vipHolders(inv, MASTERS.filter((m) => m !== holder), VIP);
+            return h.length === 1;
+        }, 60_000);
+        await eventually("API through the VIP", () => kubectl(kubeconfig, ["get", "--raw", "/readyz"]).trim() === "ok", 60_000);
+        expect(etcdctl(inv, MASTERS.find((m) => m !== holder)!, "put /e2e/after-failover yes").code).toBe(0);
+        labUp({ masters: 3, workers: 2 });
+        await eventually(`${holder} back in the etcd cluster`, () => etcdctl(inv, holder, "get /e2e/after-failover --print-value-only").out.trim() === "yes", 120_000);
+    });
+});

@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Lab hosts for ha-kubernetes: systemd-nspawn machines (real systemd + sshd) booted from a cached
+# debootstrap'd Debian bookworm root filesystem, on a bridge the lab creates. All traffic stays
+# on that bridge; the host's IP forwarding is never touched and hosts get no DNS.
+#
+#   lab.sh up [--masters N] [--workers N] [--etcd N] [--lb N]   boot exactly this shape (idempotent;
+#                                                               stopped hosts are booted again with
+#                                                               their disks, extra hosts removed)
+#   lab.sh down                                                 stop and remove everything
+#   lab.sh status                                               hosts, pids, ssh reachability
+#   lab.sh stop NAME | start NAME                               power a single host off / on again
+#
+# Writes ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/lab/inventory.json.
+set -euo pipefail
+CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
+LAB="$CACHE/lab"
+BR="hak8s0"
+NET="10.213.0"
+GW="$NET.1"
+PREFIX=24
+HOSTS_DIR="$LAB/hosts"
+RUN="$LAB/run"
+LOGS="$LAB/logs"
+KEY="$LAB/ssh/id_ed25519"
+PACKAGES="systemd,systemd-sysv,dbus,openssh-server,iproute2,iputils-ping,udev,procps,kmod,ca-certificates,curl,less,etcd-client,haproxy,keepalived,nginx,libnginx-mod-stream,containerd,runc,containernetworking-plugins,conntrack,iptables,ethtool,socat,util-linux,mount"
+ROOTFS="$LAB/rootfs-$(echo "$PACKAGES" | sha256sum | cut -c1-12)"
+
+log() { echo "[lab] $*"; }
+die() { echo "[lab] ERROR: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root"
+
+ensure_packages() {
+    local missing=""
+    for p in debootstrap systemd-container iproute2 openssh-client; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+    done
+    if [ -n "$missing" ]; then
+        log "installing$missing"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    fi
+}
+
+# The Debian mirror this machine's apt already uses (never a hard-coded host).
+apt_mirror() {
+    local m
+    m="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
+    [ -n "$m" ] || m="$(awk '$1 == "deb" && $3 == "bookworm" {print $2; exit}' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true)"
+    [ -n "$m" ] || die "cannot find this machine's Debian mirror in its apt sources"
+    echo "$m"
+}
+
+build_rootfs() {
+    if [ -f "$ROOTFS/.complete" ]; then log "rootfs cached ($ROOTFS)"; return; fi
+    local t0; t0=$(date +%s)
+    rm -rf "$ROOTFS.tmp"; mkdir -p "$LAB/debs"
+    log "debootstrap bookworm (minbase) into $ROOTFS"
+    debootstrap --variant=minbase --cache-dir="$LAB/debs" --include="$PACKAGES" bookworm "$ROOTFS.tmp" "$(apt_mirror)" >"$LAB/debootstrap.log" 2>&1 \
+        || { tail -n 30 "$LAB/debootstrap.log" >&2; die "debootstrap failed"; }
+    local r="$ROOTFS.tmp"
+    mkdir -p "$LAB/ssh"; [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N "" -C ha-kubernetes-lab -f "$KEY"
+    install -d -m 700 "$r/root/.ssh"; install -m 600 "$KEY.pub" "$r/root/.ssh/authorized_keys"
+    printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' > "$r/etc/hosts"
+    : > "$r/etc/resolv.conf"
+    rm -f "$r/etc/machine-id" "$r/var/lib/dbus/machine-id"; : > "$r/etc/machine-id"
+    # Debian enables these on install: the product starts what it manages deliberately.
+    for u in etcd haproxy keepalived nginx containerd; do chroot "$r" systemctl disable "$u" >/dev/null 2>&1 || true; done
+    chroot "$r" systemctl enable systemd-networkd ssh >/dev/null 2>&1
+    chroot "$r" systemctl mask systemd-resolved systemd-timesyncd apt-daily.timer apt-daily-upgrade.timer >/dev/null 2>&1 || true
+    mkdir -p "$r/etc/systemd/network"
+    rm -f "$r"/etc/ssh/ssh_host_*   # generated per host at first boot
+    cat > "$r/etc/systemd/system/lab-ssh-hostkeys.service" <<'UNIT'
+[Unit]
+Description=Generate SSH host keys (lab)
+Before=ssh.service
+ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/ssh-keygen -A
+[Install]
+WantedBy=multi-user.target
+UNIT
+    chroot "$r" systemctl enable lab-ssh-hostkeys.service >/dev/null 2>&1
+    rm -rf "$r/var/cache/apt/archives"/*.deb
+    touch "$r/.complete"
+    mv "$r" "$ROOTFS"
+    log "rootfs built in $(( $(date +%s) - t0 ))s ($(du -sh "$ROOTFS" | cut -f1))"
+}
+
+ensure_bridge() {
+    if ! ip link show "$BR" >/dev/null 2>&1; then
+        ip link add "$BR" type bridge
+        ip addr add "$GW/$PREFIX" dev "$BR"
+    fi
+    ip link set "$BR" up
+}
+
+# name -> address by role: masters .11-.19, workers .21-.29, etcd .31-.39, lb .41-.49
+addr_of() {
+    local n="$1" i="${1//[!0-9]/}"
+    case "$n" in m*) echo "$NET.$((10 + i))" ;; w*) echo "$NET.$((20 + i))" ;; e*) echo "$NET.$((30 + i))" ;; lb*) echo "$NET.$((40 + i))" ;; esac
+}
+role_of() { case "$1" in m*) echo master ;; w*) echo worker ;; e*) echo etcd ;; lb*) echo lb ;; esac; }
+
+pid_of() { local f="$RUN/$1.pid"; [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"; }
+
+make_host() {
+    local n="$1" d="$HOSTS_DIR/$1"
+    [ -d "$d" ] && return
+    cp -a --reflink=auto "$ROOTFS" "$d.tmp"
+    echo "$n" > "$d.tmp/etc/hostname"
+    printf '127.0.1.1 %s\n' "$n" >> "$d.tmp/etc/hosts"
+    printf '[Match]\nName=host0\n\n[Network]\nAddress=%s/%s\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n' "$(addr_of "$n")" "$PREFIX" > "$d.tmp/etc/systemd/network/10-host0.network"
+    # nspawn on this cgroup-v1 host mounts the v1 controllers read-only. Kubernetes nodes need to
+    # create cgroups: remount them writable and give each host its own subtree, which the lab's
+    # kubelets use as cgroupRoot (/<host name>), so that hosts never touch each other's cgroups.
+    cat > "$d.tmp/etc/systemd/system/lab-cgroups.service" <<UNIT
+[Unit]
+Description=Writable cgroup v1 controllers and a per-host cgroup root (lab)
+DefaultDependencies=no
+Before=containerd.service kubelet.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'for c in /sys/fs/cgroup/*/; do c=\${c%%/}; [ "\$c" = /sys/fs/cgroup/unified ] && continue; mount -o remount,bind,rw "\$c" 2>/dev/null; mkdir -p "\$c/$n"; done; true'
+[Install]
+WantedBy=sysinit.target
+UNIT
+    mkdir -p "$d.tmp/etc/systemd/system/sysinit.target.wants"
+    ln -sf /etc/systemd/system/lab-cgroups.service "$d.tmp/etc/systemd/system/sysinit.target.wants/lab-cgroups.service"
+    mv "$d.tmp" "$d"
+}
+
+boot_host() {
+    local n="$1"
+    [ -n "$(pid_of "$n")" ] && return
+    mkdir -p "$RUN" "$LOGS"
+    # Privileges a Kubernetes node needs inside the container (containerd, runc, kube-proxy).
+    SYSTEMD_NSPAWN_LOCK=0 setsid systemd-nspawn -b -D "$HOSTS_DIR/$n" -M "$n" --register=no --keep-unit \
+        --resolv-conf=off --timezone=off --link-journal=no --network-bridge="$BR" \
+        --capability=all --system-call-filter='@keyring @memlock bpf' </dev/null >"$LOGS/$n.log" 2>&1 &
+    echo $! > "$RUN/$n.pid"
+}
+
+wait_ssh() {
+    local n deadline=$(( $(date +%s) + 120 ))
+    for n in "$@"; do
+        until ssh -i "$KEY" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+                -o ConnectTimeout=2 "root@$(addr_of "$n")" true 2>/dev/null; do
+            [ "$(date +%s)" -lt "$deadline" ] || { tail -n 20 "$LOGS/$n.log" >&2; die "$n did not answer ssh"; }
+            [ -n "$(pid_of "$n")" ] || { tail -n 20 "$LOGS/$n.log" >&2; die "$n exited while booting"; }
+            sleep 0.3
+        done
+    done
+}
+
+stop_host() {
+    local n="$1" pid i
+    pid="$(pid_of "$n" || true)"
+    if [ -n "$pid" ]; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$RUN/$n.pid"
+    ip link delete "vb-$n" >/dev/null 2>&1 || true
+}
+
+remove_host() { stop_host "$1"; rm -rf "${HOSTS_DIR:?}/$1" "${HOSTS_DIR:?}/$1.tmp"; }
+
+known_hosts() { ls "$HOSTS_DIR" 2>/dev/null | grep -v '\.tmp$' || true; ls "$RUN" 2>/dev/null | sed -n 's/\.pid$//p'; }
+
+write_inventory() {
+    local first=1 n
+    {
+        printf '{\n  "bridge": "%s",\n  "gateway": "%s",\n  "subnet": "%s.0/%s",\n  "sshUser": "root",\n  "sshPrivateKeyPath": "%s",\n  "hosts": [' "$BR" "$GW" "$NET" "$PREFIX" "$KEY"
+        for n in "$@"; do
+            [ $first = 1 ] || printf ','
+            first=0
+            printf '\n    { "name": "%s", "address": "%s", "roles": ["%s"], "pid": %s }' "$n" "$(addr_of "$n")" "$(role_of "$n")" "$(pid_of "$n" || echo 0)"
+        done
+        printf '\n  ]\n}\n'
+    } > "$LAB/inventory.json.tmp"
+    mv "$LAB/inventory.json.tmp" "$LAB/inventory.json"
+}
+
+cmd_up() {
+    local masters=3 workers=2 etcd=0 lb=0
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --masters) masters="$2"; shift 2 ;; --workers) workers="$2"; shift 2 ;;
+            --etcd) etcd="$2"; shift 2 ;; --lb) lb="$2"; shift 2 ;;
+            *) die "unknown option $1" ;;
+        esac
+    done
+    local want=() i n t0
+    for i in $(seq 1 "$masters"); do want+=("m$i"); done
+    for i in $(seq 1 "$workers"); do want+=("w$i"); done
+    for i in $(seq 1 "$etcd"); do want+=("e$i"); done
+    for i in $(seq 1 "$lb"); do want+=("lb$i"); done
+    ensure_packages
+    build_rootfs
+    for n in $(known_hosts | sort -u); do
+        printf '%s\n' "${want[@]}" | grep -qx "$n" || { log "removing $n (not in this shape)"; remove_host "$n"; }
+    done
+    ensure_bridge
+    t0=$(date +%s%N)
+    mkdir -p "$HOSTS_DIR"
+    for n in "${want[@]}"; do make_host "$n"; done
+    for n in "${want[@]}"; do boot_host "$n"; done
+    wait_ssh "${want[@]}"
+    write_inventory "${want[@]}"
+    log "${#want[@]} hosts ssh-ready in $(( ($(date +%s%N) - t0) / 1000000 ))ms: ${want[*]}"
+}
+
+cmd_down() {
+    local n
+    for n in $(known_hosts | sort -u); do remove_host "$n"; done
+    # Strays from a crashed run: machines booted from our host dirs, veths of our bridge.
+    for pid in $(pgrep -f "systemd-nspawn .*-D $HOSTS_DIR/" || true); do kill -KILL "$pid" 2>/dev/null || true; done
+    for v in $(ip -o link show master "$BR" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do ip link delete "$v" 2>/dev/null || true; done
+    ip link delete "$BR" >/dev/null 2>&1 || true
+    rm -rf "$HOSTS_DIR" "$RUN" "$LAB/inventory.json"
+    log "down: no hosts, no bridge"
+}
+
+cmd_status() {
+    local n
+    ip -br addr show "$BR" 2>/dev/null || echo "bridge $BR: absent"
+    for n in $(known_hosts | sort -u); do
+        local pid; pid="$(pid_of "$n" || true)"
+        if [ -n "$pid" ] && ssh -i "$KEY" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=2 "root@$(addr_of "$n")" true 2>/dev/null; then
+            echo "$n $(addr_of "$n") pid=$pid ssh=ok"
+        else
+            echo "$n $(addr_of "$n") pid=${pid:-none} ssh=down"
+        fi
+    done
+}
+
+case "${1:-}" in
+    up) shift; cmd_up "$@" ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    stop) stop_host "${2:?name}"; log "$2 stopped (disk kept)" ;;
+    start) ensure_bridge; boot_host "${2:?name}"; wait_ssh "$2"; log "$2 started" ;;
+    *) sed -n '2,14p' "$0"; exit 2 ;;
+esac
