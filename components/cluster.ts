@@ -71,7 +71,7 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         clusterDomain: net.clusterDomain, clusterDns: net.clusterDns, flannelBackend: net.flannelBackend,
         registry: args.registry, sandboxImage: args.nodes?.sandboxImage, cgroupDriver: args.nodes?.cgroupDriver,
         proxyMode: args.nodes?.proxyMode, conntrackMaxPerCore: args.nodes?.conntrackMaxPerCore,
-        kubeletExtraConfig: args.nodes?.kubeletExtraConfig,
+        kubeletExtraConfig: args.nodes?.kubeletExtraConfig, restrictOomScoreAdj: args.nodes?.restrictOomScoreAdj,
         artifacts, validity,
     }, opts);
     const prefixed = (p: string, o: pulumi.Output<Record<string, string>>) => o.apply((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [`${p}/${k}`, v])));

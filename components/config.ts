@@ -162,6 +162,8 @@ export interface NodeArgs {
     readonly conntrackMaxPerCore?: number;
     /** Extra KubeletConfiguration fields (security settings cannot be overridden). */
     readonly kubeletExtraConfig?: Readonly<Record<string, unknown>>;
+    /** Clamp containers' oom_score_adj (nodes without CAP_SYS_RESOURCE, e.g. in containers). Default false. */
+    readonly restrictOomScoreAdj?: boolean;
 }
 
 /** The whole cluster, as read from stack configuration. */

@@ -76,6 +76,8 @@ export interface WorkerPoolArgs {
     readonly proxyMode?: "iptables" | "ipvs" | "nftables";
     readonly conntrackMaxPerCore?: number;
     readonly kubeletExtraConfig?: Readonly<Record<string, unknown>>;
+    /** Clamp containers' oom_score_adj to containerd's. Default false. */
+    readonly restrictOomScoreAdj?: boolean;
     readonly artifacts: ArtifactSource;
     readonly validity: Validity;
     /** Seconds a health gate waits. Default 240. */
@@ -164,6 +166,7 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         : pulumi.output<Auth>(undefined);
     const containerdConfig = pulumi.secret(registryAuth.apply((auth) => renderContainerdConfig({
         sandboxImage: args.sandboxImage, systemdCgroup: cgroupDriver === "systemd", registryAuth: auth,
+        restrictOomScoreAdj: args.restrictOomScoreAdj,
     })));
     const expiry: Record<string, pulumi.Output<string>> = { "kube-proxy": kubeProxyCert.expiresAt };
     const restarts: command.remote.Command[] = [];

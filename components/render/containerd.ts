@@ -27,6 +27,11 @@ export interface ContainerdSpec {
     readonly registryConfigPath?: string;
     /** Registry credentials. SECRET: when present the lead writes the file 0600. */
     readonly registryAuth?: ReadonlyArray<RegistryAuth>;
+    /**
+     * Clamp containers' oom_score_adj to containerd's own (CRI `restrict_oom_score_adj`); needed
+     * where the host lacks CAP_SYS_RESOURCE (nodes in containers). Default false.
+     */
+    readonly restrictOomScoreAdj?: boolean;
 }
 
 const ABS_PATH = /^\/[A-Za-z0-9_./-]*$/;
@@ -62,6 +67,7 @@ export function renderContainerdConfig(spec: ContainerdSpec): string {
     const auth = spec.registryAuth ?? [];
     const cri: Record<string, unknown> = {
         ...(spec.sandboxImage !== undefined ? { sandbox_image: spec.sandboxImage } : {}),
+        ...(spec.restrictOomScoreAdj ? { restrict_oom_score_adj: true } : {}),
         containerd: {
             snapshotter: spec.snapshotter ?? "overlayfs",
             default_runtime_name: "runc",

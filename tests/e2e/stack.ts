@@ -67,6 +67,7 @@ export function labNodeSettings(): Record<string, unknown> {
         cgroupDriver: "cgroupfs",
         conntrackMaxPerCore: 0,
         sandboxImage: "ha-kubernetes.local/pause:3.10",
+        restrictOomScoreAdj: true,
         kubeletExtraConfig: { failCgroupV1: false, failSwapOn: false },
     };
 }

@@ -86,6 +86,23 @@ UNIT
     log "rootfs built in $(( $(date +%s) - t0 ))s ($(du -sh "$ROOTFS" | cut -f1))"
 }
 
+# The kubelet insists on these kernel settings and /proc/sys/{vm,kernel} is read-only in the
+# hosts, so the lab sets them on this machine while it runs and puts the old values back on down.
+KUBELET_SYSCTLS="vm.overcommit_memory=1 kernel.panic=10 kernel.panic_on_oops=1"
+set_sysctls() {
+    local kv k
+    if [ ! -f "$LAB/sysctl.orig" ]; then
+        for kv in $KUBELET_SYSCTLS; do k="${kv%%=*}"; echo "$k=$(sysctl -n "$k")"; done > "$LAB/sysctl.orig"
+    fi
+    for kv in $KUBELET_SYSCTLS; do sysctl -qw "$kv"; done
+}
+restore_sysctls() {
+    local kv
+    [ -f "$LAB/sysctl.orig" ] || return 0
+    while read -r kv; do [ -n "$kv" ] && sysctl -qw "$kv"; done < "$LAB/sysctl.orig"
+    rm -f "$LAB/sysctl.orig"
+}
+
 ensure_bridge() {
     if ! ip link show "$BR" >/dev/null 2>&1; then
         ip link add "$BR" type bridge
@@ -113,20 +130,38 @@ make_host() {
     # nspawn on this cgroup-v1 host mounts the v1 controllers read-only. Kubernetes nodes need to
     # create cgroups: remount them writable and give each host its own subtree, which the lab's
     # kubelets use as cgroupRoot (/<host name>), so that hosts never touch each other's cgroups.
-    cat > "$d.tmp/etc/systemd/system/lab-cgroups.service" <<UNIT
+    mkdir -p "$d.tmp/usr/local/sbin"
+    cat > "$d.tmp/usr/local/sbin/lab-cgroups" <<'SCRIPT'
+#!/bin/sh
+# Make the cgroup v1 controllers writable and create this host's own subtree in each.
+host="$(cat /etc/hostname)"
+for c in /sys/fs/cgroup/*/; do
+    c="${c%/}"
+    [ "$c" = /sys/fs/cgroup/unified ] && continue
+    mount -o remount,bind,rw "$c" || echo "cannot make $c writable" >&2
+    mkdir -p "$c/$host"
+done
+# a new cpuset cgroup starts with no CPUs and no memory nodes: give this host's subtree the root's
+c=/sys/fs/cgroup/cpuset
+if [ -d "$c/$host" ]; then cat "$c/cpuset.cpus" > "$c/$host/cpuset.cpus"; cat "$c/cpuset.mems" > "$c/$host/cpuset.mems"; fi
+# nspawn gives no /dev/kmsg; the kubelet's OOM watcher opens it (kind does the same).
+[ -e /dev/kmsg ] || ln -s /dev/console /dev/kmsg
+SCRIPT
+    chmod 755 "$d.tmp/usr/local/sbin/lab-cgroups"
+    cat > "$d.tmp/etc/systemd/system/lab-cgroups.service" <<'UNIT'
 [Unit]
 Description=Writable cgroup v1 controllers and a per-host cgroup root (lab)
-DefaultDependencies=no
-Before=containerd.service kubelet.service
+After=local-fs.target
+Before=ssh.service containerd.service kubelet.service
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=/bin/sh -c 'for c in /sys/fs/cgroup/*/; do c=\${c%%/}; [ "\$c" = /sys/fs/cgroup/unified ] && continue; mount -o remount,bind,rw "\$c" 2>/dev/null; mkdir -p "\$c/$n"; done; true'
+ExecStart=/usr/local/sbin/lab-cgroups
 [Install]
-WantedBy=sysinit.target
+WantedBy=multi-user.target
 UNIT
-    mkdir -p "$d.tmp/etc/systemd/system/sysinit.target.wants"
-    ln -sf /etc/systemd/system/lab-cgroups.service "$d.tmp/etc/systemd/system/sysinit.target.wants/lab-cgroups.service"
+    mkdir -p "$d.tmp/etc/systemd/system/multi-user.target.wants"
+    ln -sf /etc/systemd/system/lab-cgroups.service "$d.tmp/etc/systemd/system/multi-user.target.wants/lab-cgroups.service"
     mv "$d.tmp" "$d"
 }
 
@@ -165,7 +200,13 @@ stop_host() {
     ip link delete "vb-$n" >/dev/null 2>&1 || true
 }
 
-remove_host() { stop_host "$1"; rm -rf "${HOSTS_DIR:?}/$1" "${HOSTS_DIR:?}/$1.tmp"; }
+remove_host() {
+    stop_host "$1"
+    # the host's cgroup subtrees (see lab-cgroups), deepest first
+    local c
+    for c in /sys/fs/cgroup/*/"$1"; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+    rm -rf "${HOSTS_DIR:?}/$1" "${HOSTS_DIR:?}/$1.tmp"
+}
 
 known_hosts() { ls "$HOSTS_DIR" 2>/dev/null | grep -v '\.tmp$' || true; ls "$RUN" 2>/dev/null | sed -n 's/\.pid$//p'; }
 
@@ -203,6 +244,7 @@ cmd_up() {
         printf '%s\n' "${want[@]}" | grep -qx "$n" || { log "removing $n (not in this shape)"; remove_host "$n"; }
     done
     ensure_bridge
+    set_sysctls
     t0=$(date +%s%N)
     mkdir -p "$HOSTS_DIR"
     for n in "${want[@]}"; do make_host "$n"; done
@@ -219,6 +261,7 @@ cmd_down() {
     for pid in $(pgrep -f "systemd-nspawn .*-D $HOSTS_DIR/" || true); do kill -KILL "$pid" 2>/dev/null || true; done
     for v in $(ip -o link show master "$BR" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do ip link delete "$v" 2>/dev/null || true; done
     ip link delete "$BR" >/dev/null 2>&1 || true
+    restore_sysctls
     rm -rf "$HOSTS_DIR" "$RUN" "$LAB/inventory.json"
     log "down: no hosts, no bridge"
 }

@@ -1,0 +1,3 @@
+module hak-lab/pause
+
+go 1.22
