@@ -28,7 +28,7 @@ export const REQUIRED_BINARIES = {
     etcd: ["etcd", "etcdctl"],
     master: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"],
     worker: ["kubelet", "kube-proxy"],
-    flannel: ["flanneld", "flannel"],
+    flannel: ["flanneld"],
 } as const;
 
 function validPort(p: unknown): boolean {

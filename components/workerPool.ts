@@ -6,7 +6,8 @@ import { PodNetworkMode, TaintArgs } from "./config";
 import { kubeconfigFor } from "./controlPlane";
 import { CertificateAuthority, IssuedCert, issueCert, Validity } from "./pki";
 import { ClusterHost, revision, FileSpec, remoteFiles, restartAndWaitScript, shellQuote, unitScripts, waitScript } from "./remote";
-import { renderBridgeConflist, renderFlannelConflist, renderLoopbackConf } from "./render/cni";
+import { renderBridgeConflist, renderLoopbackConf } from "./render/cni";
+import { FLANNEL_CNI_SCRIPT, FLANNEL_CNI_UNIT, renderFlannelCniScript, renderFlannelCniUnit } from "./render/flannelCni";
 import { renderContainerdConfig } from "./render/containerd";
 import { renderFlanneldEnv, renderFlanneldUnit, renderFlannelNetConf } from "./render/flannel";
 import { renderKubeletConfig, renderKubeletEnv, renderKubeletUnit } from "./render/kubelet";
@@ -210,18 +211,19 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
             services.unshift("ha-kubernetes-pod-routes");
         } else {
             files.push(
-                { key: "cni-conflist", path: N.cniConflist, content: renderFlannelConflist() },
+                { key: "flannel-cni-script", path: FLANNEL_CNI_SCRIPT, content: renderFlannelCniScript(), mode: "0755" },
+                { key: "flannel-cni-unit", path: PATHS.unit(FLANNEL_CNI_UNIT), content: renderFlannelCniUnit() },
                 { key: "flannel-net-conf", path: N.flannelNetConf, content: renderFlannelNetConf({ network: podCidr, subnetLen: args.nodeCidrMaskSize, backend: args.flannelBackend ?? "vxlan" }) },
                 { key: "flanneld-kubeconfig", path: N.flanneldKubeconfig, content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, args.flannelUser ?? FLANNEL_USER, flannelCert!)), mode: "0600" },
                 { key: "flanneld-env", path: N.flanneldEnv, content: renderFlanneldEnv({ nodeName: node.name, iface: node.address }) },
                 { key: "flanneld-unit", path: PATHS.unit("flanneld"), content: renderFlanneldUnit() },
             );
-            services.splice(1, 0, "flanneld");
+            services.splice(1, 0, "flanneld", FLANNEL_CNI_UNIT);
         }
         const base = hostBase(`${prefix}-node-base`, node, [...NODE_PACKAGES, ...PROXY_MODE_PACKAGES[args.proxyMode ?? DEFAULTS.proxyMode]], nodeCleanupScript(), opts);
         const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
         const written = remoteFiles(`${prefix}-node`, node, files, onBase);
-        const binaries = ["kubelet", "kube-proxy", "kubectl", ...(mode === "flannel" ? ["flanneld", "flannel"] : [])];
+        const binaries = ["kubelet", "kube-proxy", "kubectl", ...(mode === "flannel" ? ["flanneld"] : [])];
         const bins = installBinaries(prefix, node, binaries, args.artifacts, onBase);
         const units = services.filter((s) => s !== "containerd").map((u) => {
             const s = unitScripts(u, PATHS.unit(u));
@@ -235,13 +237,9 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
                 `systemctl restart systemd-modules-load >/dev/null 2>&1 || true`,
                 `sysctl -q -p ${shellQuote(N.sysctl)} >/dev/null 2>&1 || echo ${shellQuote(`ha-kubernetes: some sysctls could not be set on ${node.name}`)} >&2`,
                 "systemctl enable containerd >/dev/null 2>&1",
-                ...(mode === "flannel" ? [`install -m 0755 -D ${PATHS.bin.flannel} ${shellQuote(`${N.cniBinDir}/flannel`)}`] : []),
                 ...services.map((u) => restartAndWaitScript({ unit: u, host: node.name, check: u === "ha-kubernetes-pod-routes" ? "true" : `systemctl is-active --quiet ${u}`, timeoutSec: timeout })),
             ].join("\n"),
-            delete: [
-                "systemctl disable --now containerd >/dev/null 2>&1 || true",
-                `rm -f -- ${shellQuote(`${N.cniBinDir}/flannel`)}`,
-            ].join("\n"),
+            delete: "systemctl disable --now containerd >/dev/null 2>&1 || true",
             triggers: [digest, pulumi.output(args.controlPlaneReady).apply(() => "ready")],
             logging: "stderr",
         }, pulumi.mergeOptions(opts, { dependsOn: units }));

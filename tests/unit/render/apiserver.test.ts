@@ -1,0 +1,153 @@
+import { APISERVER_PROTECTED_FLAGS, ApiserverSpec, apiserverFlags, renderApiserverEnv, renderApiserverUnit } from "../../../components/render/apiserver";
+import { etcdClientUrl } from "../../../components/render/etcd";
+import { envVar, envVars, flagMap, IPV4, MASTERS, parseUnit, unitValue } from "./controlPlaneFixtures";
+
+function spec(i: number, extra: Partial<ApiserverSpec> = {}): ApiserverSpec {
+    return {
+        advertiseAddress: MASTERS[i].ip,
+        etcdServers: MASTERS.map((m) => etcdClientUrl(m.ip)),
+        serviceClusterIpRange: "10.96.0.0/12",
+        ...extra,
+    };
+}
+
+function flags(s: ApiserverSpec): Map<string, string> {
+    return flagMap(envVar(renderApiserverEnv(s), "KUBE_APISERVER_ARGS"));
+}
+
+describe("renderApiserverUnit", () => {
+    it("matches the snapshot", () => {
+        expect(renderApiserverUnit()).toMatchSnapshot();
+    });
+
+    it("is static and expands its flags from the environment file", () => {
+        const text = renderApiserverUnit();
+        expect(text).not.toMatch(IPV4);
+        const u = parseUnit(text);
+        expect(unitValue(u, "Service", "EnvironmentFile")).toBe("/etc/kubernetes/kube-apiserver.env");
+        expect(unitValue(u, "Service", "ExecStart")).toBe("/usr/local/bin/kube-apiserver $KUBE_APISERVER_ARGS");
+        expect(unitValue(u, "Service", "Restart")).toMatch(/^(always|on-failure)$/);
+        expect(unitValue(u, "Service", "RestartSec")).toBeDefined();
+        expect(unitValue(u, "Service", "LimitNOFILE")).toBeDefined();
+        expect(unitValue(u, "Unit", "After")).toContain("network-online.target");
+        expect(unitValue(u, "Install", "WantedBy")).toBe("multi-user.target");
+    });
+});
+
+describe("renderApiserverEnv", () => {
+    it("matches the snapshot for each of 3 masters", () => {
+        for (let i = 0; i < 3; i++) expect(renderApiserverEnv(spec(i))).toMatchSnapshot(MASTERS[i].name);
+    });
+
+    it("matches the snapshot with every optional setting", () => {
+        expect(renderApiserverEnv(spec(0, {
+            bindAddress: "10.213.0.11", securePort: 8443, serviceNodePortRange: "30000-31999", clusterDomain: "k8s.example",
+            auditLogMaxAgeDays: 7, auditLogMaxBackups: 3, auditLogMaxSizeMb: 50,
+            featureGates: { ZFeature: false, AFeature: true },
+            extraArgs: { "enable-admission-plugins": "NodeRestriction,AlwaysPullImages", "event-ttl": "2h", "profiling": "true" },
+        }))).toMatchSnapshot();
+    });
+
+    it("holds one variable with whitespace-free flags", () => {
+        const env = renderApiserverEnv(spec(0));
+        expect(envVars(env).map(([k]) => k)).toEqual(["KUBE_APISERVER_ARGS"]);
+        expect(() => flagMap(envVar(env, "KUBE_APISERVER_ARGS"))).not.toThrow();
+    });
+
+    it("sets the security-relevant flags", () => {
+        const f = flags(spec(1));
+        expect(f.get("advertise-address")).toBe("10.213.0.12");
+        expect(f.get("bind-address")).toBe("0.0.0.0");
+        expect(f.get("secure-port")).toBe("6443");
+        expect(f.get("authorization-mode")).toBe("Node,RBAC");
+        expect(f.get("enable-admission-plugins")!.split(",")).toContain("NodeRestriction");
+        expect(f.get("endpoint-reconciler-type")).toBe("lease");
+        expect(f.get("profiling")).toBe("false");
+        expect(f.get("allow-privileged")).toBe("true");
+        expect(f.get("tls-min-version")).toBe("VersionTLS12");
+        expect(f.get("client-ca-file")).toBe("/etc/kubernetes/pki/ca.crt");
+        expect(f.get("tls-cert-file")).toBe("/etc/kubernetes/pki/apiserver.crt");
+        expect(f.get("tls-private-key-file")).toBe("/etc/kubernetes/pki/apiserver.key");
+        expect(f.get("etcd-servers")).toBe("https://10.213.0.11:2379,https://10.213.0.12:2379,https://10.213.0.13:2379");
+        expect(f.get("etcd-cafile")).toBe("/etc/kubernetes/pki/etcd-ca.crt");
+        expect(f.get("etcd-certfile")).toBe("/etc/kubernetes/pki/apiserver-etcd-client.crt");
+        expect(f.get("etcd-keyfile")).toBe("/etc/kubernetes/pki/apiserver-etcd-client.key");
+        expect(f.get("kubelet-client-certificate")).toBe("/etc/kubernetes/pki/apiserver-kubelet-client.crt");
+        expect(f.get("kubelet-client-key")).toBe("/etc/kubernetes/pki/apiserver-kubelet-client.key");
+        expect(f.get("kubelet-certificate-authority")).toBe("/etc/kubernetes/pki/ca.crt");
+        expect(f.get("kubelet-preferred-address-types")).toBe("InternalIP,Hostname");
+        expect(f.get("proxy-client-cert-file")).toBe("/etc/kubernetes/pki/front-proxy-client.crt");
+        expect(f.get("proxy-client-key-file")).toBe("/etc/kubernetes/pki/front-proxy-client.key");
+        expect(f.get("requestheader-client-ca-file")).toBe("/etc/kubernetes/pki/front-proxy-ca.crt");
+        expect(f.get("requestheader-allowed-names")).toBe("front-proxy-client");
+        expect(f.get("requestheader-username-headers")).toBe("X-Remote-User");
+        expect(f.get("requestheader-group-headers")).toBe("X-Remote-Group");
+        expect(f.get("requestheader-extra-headers-prefix")).toBe("X-Remote-Extra-");
+        expect(f.get("service-account-issuer")).toBe("https://kubernetes.default.svc.cluster.local");
+        expect(f.get("service-account-key-file")).toBe("/etc/kubernetes/pki/sa.pub");
+        expect(f.get("service-account-signing-key-file")).toBe("/etc/kubernetes/pki/sa.key");
+        expect(f.get("service-cluster-ip-range")).toBe("10.96.0.0/12");
+        expect(f.get("service-node-port-range")).toBe("30000-32767");
+        expect(f.get("encryption-provider-config")).toBe("/etc/kubernetes/encryption-config.yaml");
+        expect(f.get("encryption-provider-config-automatic-reload")).toBe("true");
+        expect(f.get("audit-policy-file")).toBe("/etc/kubernetes/audit-policy.yaml");
+        expect(f.get("audit-log-path")).toBe("/var/log/kubernetes/audit.log");
+        expect(f.get("audit-log-maxage")).toBe("30");
+        expect(f.get("audit-log-maxbackup")).toBe("10");
+        expect(f.get("audit-log-maxsize")).toBe("100");
+    });
+
+    it("has no insecure port, keeps anonymous auth at the default and no deprecated count", () => {
+        const env = renderApiserverEnv(spec(0));
+        expect(env).not.toMatch(/insecure/);
+        const f = flags(spec(0));
+        for (const gone of ["insecure-port", "insecure-bind-address", "port", "address", "anonymous-auth", "apiserver-count", "token-auth-file", "feature-gates"]) {
+            expect(f.has(gone)).toBe(false);
+        }
+    });
+
+    it("derives the issuer from the cluster domain and renders feature gates sorted", () => {
+        const f = flags(spec(0, { clusterDomain: "corp.internal", featureGates: { B: true, A: false } }));
+        expect(f.get("service-account-issuer")).toBe("https://kubernetes.default.svc.corp.internal");
+        expect(f.get("feature-gates")).toBe("A=false,B=true");
+        expect(flags(spec(0, { serviceAccountIssuer: "https://issuer.example/cluster" })).get("service-account-issuer")).toBe("https://issuer.example/cluster");
+    });
+
+    it("lets extraArgs replace or add non-critical flags", () => {
+        const f = flags(spec(0, { extraArgs: { "profiling": "true", "event-ttl": "4h", "enable-admission-plugins": "NodeRestriction,PodNodeSelector", "tls-min-version": "VersionTLS13" } }));
+        expect(f.get("profiling")).toBe("true");
+        expect(f.get("event-ttl")).toBe("4h");
+        expect(f.get("enable-admission-plugins")).toBe("NodeRestriction,PodNodeSelector");
+        expect(f.get("tls-min-version")).toBe("VersionTLS13");
+    });
+
+    it("refuses extraArgs that weaken security or duplicate spec fields", () => {
+        for (const name of Object.keys(APISERVER_PROTECTED_FLAGS)) {
+            expect(() => apiserverFlags(spec(0, { extraArgs: { [name]: "x" } }))).toThrow(/cannot be overridden through extraArgs/);
+        }
+        expect(Object.keys(APISERVER_PROTECTED_FLAGS)).toEqual(expect.arrayContaining(["authorization-mode", "anonymous-auth", "encryption-provider-config", "insecure-port"]));
+        expect(() => apiserverFlags(spec(0, { extraArgs: { "enable-admission-plugins": "AlwaysPullImages" } }))).toThrow(/NodeRestriction/);
+        expect(() => apiserverFlags(spec(0, { extraArgs: { "tls-min-version": "VersionTLS10" } }))).toThrow(/tls-min-version/);
+        expect(() => apiserverFlags(spec(0, { extraArgs: { "etcd-servers": "https://10.0.0.1:2379" } }))).toThrow(/spec field etcdServers/);
+        expect(() => apiserverFlags(spec(0, { extraArgs: { "feature-gates": "A=true" } }))).toThrow(/spec field featureGates/);
+        expect(() => apiserverFlags(spec(0, { extraArgs: { "toString": "x" } }))).not.toThrow();
+        expect(() => renderApiserverEnv(spec(0, { extraArgs: { "oidc-username-claim": "has space" } }))).toThrow(/whitespace/);
+    });
+
+    it("rejects bad specs", () => {
+        expect(() => renderApiserverEnv(spec(0, { advertiseAddress: "master-1" }))).toThrow(/advertise address/);
+        expect(() => renderApiserverEnv(spec(0, { bindAddress: "any" }))).toThrow(/bind address/);
+        expect(() => renderApiserverEnv(spec(0, { securePort: 0 }))).toThrow(/port/);
+        expect(() => renderApiserverEnv(spec(0, { etcdServers: [] }))).toThrow(/at least one etcd/);
+        expect(() => renderApiserverEnv(spec(0, { etcdServers: ["http://10.213.0.11:2379"] }))).toThrow(/https/);
+        expect(() => renderApiserverEnv(spec(0, { etcdServers: ["https://10.213.0.11:2379/x"] }))).toThrow(/https/);
+        expect(() => renderApiserverEnv(spec(0, { serviceClusterIpRange: "10.96.0.0" }))).toThrow(/not a CIDR/);
+        expect(() => renderApiserverEnv(spec(0, { serviceClusterIpRange: "10.96.0.0/12,10.97.0.0/16" }))).toThrow(/one IPv4 and one IPv6/);
+        expect(() => renderApiserverEnv(spec(0, { serviceNodePortRange: "32767-30000" }))).toThrow(/node port range/);
+        expect(() => renderApiserverEnv(spec(0, { clusterDomain: "Cluster Local" }))).toThrow(/cluster domain/);
+        expect(() => renderApiserverEnv(spec(0, { serviceAccountIssuer: "http://issuer" }))).toThrow(/https/);
+        expect(() => renderApiserverEnv(spec(0, { auditLogMaxAgeDays: -1 }))).toThrow(/non-negative/);
+        expect(() => renderApiserverEnv(spec(0, { featureGates: { "bad gate": true } }))).toThrow(/feature gate/);
+        expect(renderApiserverEnv(spec(0, { serviceClusterIpRange: "10.96.0.0/12,fd00:96::/108" }))).toContain("--service-cluster-ip-range=10.96.0.0/12,fd00:96::/108");
+    });
+});

@@ -1,0 +1,88 @@
+import { CONTROLLER_MANAGER_PROTECTED_FLAGS, ControllerManagerSpec, controllerManagerFlags, renderControllerManagerEnv, renderControllerManagerUnit } from "../../../components/render/controllerManager";
+import { envVar, envVars, flagMap, IPV4, parseUnit, unitValue } from "./controlPlaneFixtures";
+
+const spec: ControllerManagerSpec = {
+    clusterName: "ha-kubernetes",
+    serviceClusterIpRange: "10.96.0.0/12",
+    allocateNodeCidrs: true,
+    clusterCidr: "10.244.0.0/16",
+    nodeCidrMaskSize: 24,
+};
+
+function flags(s: ControllerManagerSpec): Map<string, string> {
+    return flagMap(envVar(renderControllerManagerEnv(s), "KUBE_CONTROLLER_MANAGER_ARGS"));
+}
+
+describe("renderControllerManagerUnit", () => {
+    it("matches the snapshot", () => {
+        expect(renderControllerManagerUnit()).toMatchSnapshot();
+    });
+
+    it("is static", () => {
+        const text = renderControllerManagerUnit();
+        expect(text).not.toMatch(IPV4);
+        const u = parseUnit(text);
+        expect(unitValue(u, "Service", "EnvironmentFile")).toBe("/etc/kubernetes/kube-controller-manager.env");
+        expect(unitValue(u, "Service", "ExecStart")).toBe("/usr/local/bin/kube-controller-manager $KUBE_CONTROLLER_MANAGER_ARGS");
+        expect(unitValue(u, "Install", "WantedBy")).toBe("multi-user.target");
+    });
+});
+
+describe("renderControllerManagerEnv", () => {
+    it("matches the snapshot", () => {
+        expect(renderControllerManagerEnv(spec)).toMatchSnapshot("with node CIDRs");
+        expect(renderControllerManagerEnv({ clusterName: "ha-kubernetes", serviceClusterIpRange: "10.96.0.0/12", allocateNodeCidrs: false })).toMatchSnapshot("without node CIDRs");
+    });
+
+    it("sets the expected flags", () => {
+        expect(envVars(renderControllerManagerEnv(spec)).map(([k]) => k)).toEqual(["KUBE_CONTROLLER_MANAGER_ARGS"]);
+        const f = flags(spec);
+        for (const k of ["kubeconfig", "authentication-kubeconfig", "authorization-kubeconfig"]) expect(f.get(k)).toBe("/etc/kubernetes/controller-manager.kubeconfig");
+        expect(f.get("bind-address")).toBe("127.0.0.1");
+        expect(f.get("leader-elect")).toBe("true");
+        expect(f.get("root-ca-file")).toBe("/etc/kubernetes/pki/ca.crt");
+        expect(f.get("service-account-private-key-file")).toBe("/etc/kubernetes/pki/sa.key");
+        expect(f.get("use-service-account-credentials")).toBe("true");
+        expect(f.get("controllers")).toBe("*,bootstrapsigner,tokencleaner");
+        expect(f.get("cluster-name")).toBe("ha-kubernetes");
+        expect(f.get("service-cluster-ip-range")).toBe("10.96.0.0/12");
+        expect(f.get("allocate-node-cidrs")).toBe("true");
+        expect(f.get("cluster-cidr")).toBe("10.244.0.0/16");
+        expect(f.get("node-cidr-mask-size")).toBe("24");
+        expect(f.get("profiling")).toBe("false");
+    });
+
+    it("has no CSR signing: the CA key never leaves Pulumi state", () => {
+        expect(renderControllerManagerEnv(spec)).not.toMatch(/cluster-signing|ca\.key/);
+        expect(() => controllerManagerFlags({ ...spec, extraArgs: { "cluster-signing-key-file": "/etc/kubernetes/pki/ca.key" } })).toThrow(/never leaves Pulumi state/);
+        expect(() => controllerManagerFlags({ ...spec, extraArgs: { "cluster-signing-duration": "8760h" } })).toThrow(/never leaves Pulumi state/);
+    });
+
+    it("omits pod CIDR flags without allocateNodeCidrs", () => {
+        const f = flags({ ...spec, allocateNodeCidrs: false });
+        expect(f.get("allocate-node-cidrs")).toBe("false");
+        expect(f.has("cluster-cidr")).toBe(false);
+        expect(f.has("node-cidr-mask-size")).toBe(false);
+    });
+
+    it("lets extraArgs replace non-critical flags only", () => {
+        const f = flags({ ...spec, extraArgs: { "terminated-pod-gc-threshold": "100", "profiling": "true" } });
+        expect(f.get("terminated-pod-gc-threshold")).toBe("100");
+        expect(f.get("profiling")).toBe("true");
+        for (const name of Object.keys(CONTROLLER_MANAGER_PROTECTED_FLAGS)) {
+            expect(() => controllerManagerFlags({ ...spec, extraArgs: { [name]: "x" } })).toThrow(/cannot be overridden/);
+        }
+        expect(() => controllerManagerFlags({ ...spec, extraArgs: { "cluster-cidr": "10.0.0.0/8" } })).toThrow(/spec field clusterCidr/);
+    });
+
+    it("rejects bad specs", () => {
+        expect(() => renderControllerManagerEnv({ ...spec, clusterCidr: undefined })).toThrow(/needs clusterCidr/);
+        expect(() => renderControllerManagerEnv({ ...spec, clusterCidr: "10.96.0.0/16" })).toThrow(/overlaps the service range/);
+        expect(() => renderControllerManagerEnv({ ...spec, clusterCidr: "10.0.0.0/8" })).toThrow(/overlaps/);
+        expect(() => renderControllerManagerEnv({ ...spec, nodeCidrMaskSize: 16 })).toThrow(/mask size/);
+        expect(() => renderControllerManagerEnv({ ...spec, clusterCidr: "10.0.0.0/7", serviceClusterIpRange: "172.16.0.0/16" })).toThrow(/16 bits longer/);
+        expect(() => renderControllerManagerEnv({ ...spec, clusterCidr: "fd00::/48" })).toThrow(/IPv4/);
+        expect(() => renderControllerManagerEnv({ ...spec, serviceClusterIpRange: "nope" })).toThrow(/CIDR/);
+        expect(() => renderControllerManagerEnv({ ...spec, clusterName: "my cluster" })).toThrow(/cluster name/);
+    });
+});
