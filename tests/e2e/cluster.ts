@@ -76,3 +76,21 @@ export async function nodesReady(kubeconfig: string, names: string[]): Promise<v
         return names.every((n) => ready.has(n));
     }, 240_000);
 }
+
+/** etcd: every member healthy over TLS and the member list complete. */
+export function expectEtcdHealthy(inv: Inventory, member: string, count: number): void {
+    const health = etcdctl(inv, member, "endpoint health --cluster");
+    if (health.code !== 0) throw new Error(`etcd unhealthy on ${member}: ${health.out}${health.err}`);
+    const healthy = (health.out + health.err).match(/is healthy/g) ?? [];
+    if (healthy.length !== count) throw new Error(`expected ${count} healthy etcd members, got ${healthy.length}`);
+}
+
+/** Runs the test app on `podNode` and checks its Service answers from `fromNode`. */
+export async function expectPodAndService(inv: Inventory, kubeconfig: string, podNode: string, fromNode: string): Promise<void> {
+    kubectl(kubeconfig, ["apply", "-f", "-"], testAppManifest(podNode));
+    await eventually("testapp Running", () => kubectl(kubeconfig, ["get", "pod", "testapp", "-o", "jsonpath={.status.phase}"]).trim() === "Running", 180_000);
+    const podIp = kubectl(kubeconfig, ["get", "pod", "testapp", "-o", "jsonpath={.status.podIP}"]).trim();
+    const svcIp = kubectl(kubeconfig, ["get", "svc", "testapp", "-o", "jsonpath={.spec.clusterIP}"]).trim();
+    await eventually(`pod ${podIp} reachable from ${fromNode}`, () => ssh(inv, fromNode, `curl -sf --max-time 3 http://${podIp}:8080/`).code === 0, 90_000);
+    await eventually(`service ${svcIp} reachable from ${fromNode}`, () => ssh(inv, fromNode, `curl -sf --max-time 3 http://${svcIp}/ | grep -q testapp`).code === 0, 90_000);
+}

@@ -48,6 +48,6 @@ oci_archive pause ha-kubernetes.local/pause:3.10 "$work/pause" '["/bin/pause"]'
 dpkg-deb -x "$work"/busybox-static_*.deb "$work/bb"
 mkdir -p "$work/testapp/bin" "$work/testapp/www" "$work/testapp/tmp"
 cp "$work/bb/bin/busybox" "$work/testapp/bin/busybox"
-for l in sh httpd hostname cat sleep; do ln -s busybox "$work/testapp/bin/$l"; done
+for l in sh httpd hostname cat sleep wget ls; do ln -s busybox "$work/testapp/bin/$l"; done
 printf 'testapp\n' > "$work/testapp/www/index.html"
 oci_archive testapp ha-kubernetes.local/testapp:1.0 "$work/testapp" '["/bin/busybox","httpd","-f","-v","-p","8080","-h","/www"]'
