@@ -48,7 +48,7 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         vipPrefixLength: prefixLength(net.hostCidr ?? defaultHostCidr(masters[0].address)),
         interface: args.loadBalancer?.interface, virtualRouterId: args.loadBalancer?.virtualRouterId,
         lbHost: t.lbHosts[0] ? hosts.get(t.lbHosts[0].name) : undefined,
-        externalAddress: args.loadBalancer?.address,
+        externalAddress: args.loadBalancer?.address, maxConnections: args.loadBalancer?.maxConnections,
     }, opts);
     const controlPlane = new ControlPlane(`${name}-cp`, {
         clusterName: args.clusterName, masters,

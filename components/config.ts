@@ -104,6 +104,8 @@ export interface LoadBalancerArgs {
     readonly virtualRouterId?: number;
     /** mode external: address (IP or DNS name) of your own load balancer. */
     readonly address?: string;
+    /** haproxy/nginx connection limit (haproxy needs about twice as many file descriptors). Default 20000. */
+    readonly maxConnections?: number;
 }
 
 export interface EtcdArgs {

@@ -33,6 +33,8 @@ export interface LoadBalancerArgs {
     readonly lbHost?: ClusterHost;
     /** external: address of the user's load balancer. */
     readonly externalAddress?: string;
+    /** Connection limit of haproxy / nginx. Default 20000. */
+    readonly maxConnections?: number;
     /** Seconds the health gate waits. Default 120. */
     readonly healthTimeoutSec?: number;
 }
@@ -75,6 +77,7 @@ function haproxyKeepalived(name: string, args: LoadBalancerArgs, port: number, t
     const haproxy = renderHaproxyConfig({
         port,
         backends: args.backends.map((b) => ({ name: b.name, address: b.address, port: backendPort })),
+        maxconn: args.maxConnections,
     });
     const check = renderKeepalivedCheckScript({ port, vip });
     let previous: pulumi.Resource | undefined;

@@ -174,6 +174,7 @@ function checkLoadBalancer(problems: Problem[], args: ClusterArgs): void {
         return;
     }
     if (lb.port !== undefined && !validPort(lb.port)) problems.push({ propertyPath: "loadBalancer.port", reason: `port ${lb.port} is not in 1..65535` });
+    if (lb.maxConnections !== undefined && (!Number.isInteger(lb.maxConnections) || lb.maxConnections < 1)) problems.push({ propertyPath: "loadBalancer.maxConnections", reason: `maxConnections must be a positive whole number, got ${lb.maxConnections}` });
     const t = resolveTopology(args);
     const lbHosts = t.lbHosts;
     if (mode === "haproxy-keepalived") {

@@ -47,7 +47,7 @@ export function labConfig(inv: Inventory, t: TopologyOptions): ConfigMap {
         "ha-kubernetes:ssh": json({ user: inv.sshUser, privateKeyPath: inv.sshPrivateKeyPath }),
         "ha-kubernetes:versions": json(labVersions()),
         "ha-kubernetes:network": json({ hostCidr: inv.subnet, podNetwork: t.podNetwork ?? "bridge", flannelBackend: t.flannelBackend }),
-        "ha-kubernetes:loadBalancer": json({ mode: t.lbMode, vip: t.vip, address: t.externalAddress, interface: "host0" }),
+        "ha-kubernetes:loadBalancer": json({ mode: t.lbMode, vip: t.vip, address: t.externalAddress, interface: "host0", maxConnections: 4000 }),
         "ha-kubernetes:etcd": json({ topology: t.etcdTopology ?? "stacked" }),
         "ha-kubernetes:artifacts": json(t.artifacts ?? { source: "local", directory: bundleDir() }),
         "ha-kubernetes:nodes": json(labNodeSettings()),

@@ -66,7 +66,11 @@ build etcdctl "$E" "-X $EV.GitSHA=v$ETCD_VERSION" "go.etcd.io/etcd/etcdctl/v3"
 F="$SRC/flannel-$FLANNEL_VERSION"
 wrapper "$F"
 (cd "$F" && go mod edit -require="github.com/flannel-io/flannel@v$FLANNEL_VERSION")
-build flanneld "$F" "-X github.com/flannel-io/flannel/pkg/version.Version=v$FLANNEL_VERSION" "github.com/flannel-io/flannel"
+# flanneld links every cloud backend; one of their SDK versions is not served by the module
+# proxy, so pin the nearest served one (the lab uses only the vxlan and host-gw backends).
+(cd "$F" && go mod edit -replace=github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common=github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common@v1.3.78)
+# its udp backend is cgo: build it with cgo, statically linked
+CGO_ENABLED=1 build flanneld "$F" "-X github.com/flannel-io/flannel/pkg/version.Version=v$FLANNEL_VERSION -linkmode external -extldflags -static" "github.com/flannel-io/flannel"
 
 (cd "$OUT" && sha256sum "${ALL[@]}" > SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS)
 "$OUT/kube-apiserver" --version >/dev/null

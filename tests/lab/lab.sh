@@ -160,6 +160,11 @@ ExecStart=/usr/local/sbin/lab-cgroups
 [Install]
 WantedBy=multi-user.target
 UNIT
+    # Without CAP_SYS_RESOURCE nothing in the hosts may raise its file limit above what this machine
+    # gives them: cap every service's LimitNOFILE (units ask for 65536) at 16384.
+    mkdir -p "$d.tmp/etc/systemd/system/service.d"
+    local nofile; nofile="$(ulimit -Hn)"; { [ "$nofile" = unlimited ] || [ "$nofile" -gt 16384 ]; } && nofile=16384
+    printf '[Service]\nLimitNOFILE=%s\n' "$nofile" > "$d.tmp/etc/systemd/system/service.d/lab-limits.conf"
     mkdir -p "$d.tmp/etc/systemd/system/multi-user.target.wants"
     ln -sf /etc/systemd/system/lab-cgroups.service "$d.tmp/etc/systemd/system/multi-user.target.wants/lab-cgroups.service"
     mv "$d.tmp" "$d"
@@ -170,6 +175,7 @@ boot_host() {
     [ -n "$(pid_of "$n")" ] && return
     mkdir -p "$RUN" "$LOGS"
     # Privileges a Kubernetes node needs inside the container (containerd, runc, kube-proxy).
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     SYSTEMD_NSPAWN_LOCK=0 setsid systemd-nspawn -b -D "$HOSTS_DIR/$n" -M "$n" --register=no --keep-unit \
         --resolv-conf=off --timezone=off --link-journal=no --network-bridge="$BR" \
         --capability=all --system-call-filter='@keyring @memlock bpf' </dev/null >"$LOGS/$n.log" 2>&1 &

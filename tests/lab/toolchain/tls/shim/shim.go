@@ -1,0 +1,12 @@
+// Package shim exposes the upstream Terraform TLS provider (an internal
+// package of its module) to the lab's bridged provider. Written for the
+// ha-kubernetes lab; the module path makes the internal import legal.
+package shim
+
+import (
+	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
+	upstream "github.com/hashicorp/terraform-provider-tls/internal/provider"
+)
+
+// New returns the upstream plugin-framework provider.
+func New() fwprovider.Provider { return upstream.New() }
