@@ -110,10 +110,18 @@ export function ensurePackagesScript(packages: readonly string[]): string {
     ].join("\n");
 }
 
+/** Directories removed on destroy when empty (deepest first). */
+export const EMPTY_DIRS_ON_DESTROY = [
+    "/etc/kubernetes/pki", "/etc/kubernetes", "/etc/etcd/pki", "/etc/etcd", "/etc/ha-kubernetes",
+    "/usr/local/lib/ha-kubernetes", "/var/lib/ha-kubernetes/artifacts", "/var/lib/ha-kubernetes", "/etc/kube-flannel",
+];
+
 /** Shell for destroy: `cleanup`, then removal of the packages the create step installed. Pure. */
 export function removePackagesScript(cleanup: string): string {
     return [
         cleanup,
+        // directories ha-kubernetes created, if nothing else lives there
+        `for d in ${EMPTY_DIRS_ON_DESTROY.join(" ")}; do rmdir --ignore-fail-on-non-empty "$d" 2>/dev/null || true; done`,
         `if [ -n "\${PULUMI_COMMAND_STDOUT:-}" ]; then DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq $PULUMI_COMMAND_STDOUT >/dev/null 2>&1 || true; fi`,
     ].filter(Boolean).join("\n");
 }

@@ -25,12 +25,12 @@ var Metadata []byte
 // Provider returns the bridge description of the provider.
 func Provider() tfbridge.ProviderInfo {
 	p := tfbridge.ProviderInfo{
-		P:           pf.ShimProvider(shim.New()),
-		Name:        "random",
-		Version:     Version,
+		P:            pf.ShimProvider(shim.New()),
+		Name:         "random",
+		Version:      Version,
 		MetadataInfo: tfbridge.NewProviderMetadata(Metadata),
-		Description: "Randomness (ha-kubernetes lab build)",
-		License:     "Apache-2.0",
+		Description:  "Randomness (ha-kubernetes lab build)",
+		License:      "Apache-2.0",
 		Resources: map[string]*tfbridge.ResourceInfo{
 			// random_bytes has no "id" attribute upstream: use its base64 value.
 			"random_bytes": {ComputeID: bytesID},
