@@ -97,6 +97,26 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         expect(c).toEqual({});
     });
 
+    it("shows drift after refresh and repairs exactly the drifted files", async () => {
+        sshOk(inv, "m2", "sed -i 's/--profiling=false/--profiling=true/' /etc/kubernetes/kube-apiserver.env");
+        sshOk(inv, "w1", "rm -f /var/lib/kubelet/pki/kubelet.crt");
+        await stack.refresh();
+        const preview = await stack.preview({ diff: true });
+        expect(preview.changeSummary.update).toBe(2);
+        const repaired = await stack.up({ onOutput: (s) => process.stdout.write(s) });
+        const c = changes(repaired);
+        expect(c.update).toBe(2);
+        expect(sshOk(inv, "m2", "cat /etc/kubernetes/kube-apiserver.env")).toContain("--profiling=false");
+        expect(ssh(inv, "w1", "test -s /var/lib/kubelet/pki/kubelet.crt").code).toBe(0);
+        // the services reading them were restarted, one host at a time, and still work
+        expect(kubectl(kubeconfig, ["get", "--raw", "/readyz"]).trim()).toBe("ok");
+        await nodesReady(kubeconfig, WORKERS);
+        const clean = await stack.preview();
+        const rest = { ...clean.changeSummary } as Record<string, number>;
+        delete rest.same;
+        expect(rest).toEqual({});
+    });
+
     it("fails over: a master's host stops, the API still answers through the VIP", async () => {
         const holder = vipHolders(inv, MASTERS, VIP)[0];
         sshOk(inv, holder, "systemctl poweroff --no-block || true");

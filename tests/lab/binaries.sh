@@ -2,8 +2,16 @@
 # Builds the Kubernetes, etcd and flannel binaries the lab deploys, from Go modules, into one flat
 # directory with a SHA256SUMS file (the product's `artifacts.source: local` layout):
 #   ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/artifacts/bundle-k<K8S>-e<ETCD>/
+#     kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl
+#     etcd etcdctl flanneld flannel (the flannel CNI plugin) SHA256SUMS
+#
 #   bash tests/lab/binaries.sh              build what is missing ("cached" for the rest)
 #   bash tests/lab/binaries.sh --print-dir  print the bundle directory (exit 1 if incomplete)
+#
+# Versions: tests/lab/versions.env. Each product is built in a wrapper Go module under
+# ${CACHE}/artifacts/src/<product>-<version>/; build times go to ${CACHE}/artifacts/timings.log.
+# Binaries are built one after the other (kubelet first), each with `go build`'s default
+# parallelism; a binary already in the bundle is never rebuilt.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/versions.env"
@@ -11,67 +19,117 @@ CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
 SRC="$CACHE/artifacts/src"
 OUT="$CACHE/artifacts/bundle-k${KUBERNETES_VERSION}-e${ETCD_VERSION}"
 K8S_BINS=(kubelet kube-proxy kube-apiserver kube-controller-manager kube-scheduler kubectl)
-ALL=("${K8S_BINS[@]}" etcd etcdctl flanneld)
+ALL=("${K8S_BINS[@]}" etcd etcdctl flanneld flannel)
 
-complete() { for b in "${ALL[@]}"; do [ -x "$OUT/$b" ] || return 1; done; [ -s "$OUT/SHA256SUMS" ]; }
-if [ "${1:-}" = --print-dir ]; then complete && { echo "$OUT"; exit 0; }; echo "bundle incomplete: $OUT" >&2; exit 1; fi
+complete() {
+    local b
+    [ -s "$OUT/SHA256SUMS" ] || return 1
+    for b in "${ALL[@]}"; do
+        [ -x "$OUT/$b" ] && grep -q "  $b\$" "$OUT/SHA256SUMS" || return 1
+    done
+}
+case "${1:-}" in
+    --print-dir) complete && { echo "$OUT"; exit 0; }; echo "[binaries] bundle incomplete: $OUT (run tests/lab/binaries.sh)" >&2; exit 1 ;;
+    "") ;;
+    *) echo "usage: $0 [--print-dir]" >&2; exit 2 ;;
+esac
 
 log() { echo "[binaries] $*"; }
-export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
-command -v go >/dev/null || { echo "[binaries] Go is required (see README)" >&2; exit 1; }
+die() { echo "[binaries] ERROR: $*" >&2; exit 1; }
+T_ALL=$(date +%s); BUILT=0
+
+# ---------------------------------------------------------------- toolchain
+export PATH="/usr/local/go/bin:$PATH"
+command -v go >/dev/null || die "Go is required (/usr/local/go/bin/go; Kubernetes $KUBERNETES_VERSION needs go >= 1.25)"
+gov="$(go env GOVERSION)"; gov="${gov#go}"
+[ "$(printf '%s\n' 1.25 "$gov" | sort -V | head -1)" = 1.25 ] || die "Go $gov is too old (Kubernetes $KUBERNETES_VERSION needs go >= 1.25)"
+# flanneld links its cgo udp backend statically: gcc and a static libc.
+if ! command -v gcc >/dev/null || [ ! -e /usr/lib/x86_64-linux-gnu/libc.a ]; then
+    log "installing gcc and libc6-dev (for flanneld)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq gcc libc6-dev >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq gcc libc6-dev >/dev/null; }
+fi
+# -mod=mod: the wrapper modules hold only the top-level requirements; go resolves the rest.
+# GOTOOLCHAIN=local: never fetch another Go toolchain.
+export GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=local
 mkdir -p "$OUT" "$SRC"
 
-# A wrapper module per product: requires the release and pins every staging module to its v0.x.
-wrapper() { # dir module version
-    local dir="$1"; mkdir -p "$dir"
-    if [ ! -f "$dir/go.mod" ]; then (cd "$dir" && go mod init "hak-lab/$(basename "$dir")" >/dev/null 2>&1); fi
+# wrapper DIR GO.MOD-BODY: (re)creates the wrapper module when its definition changed.
+wrapper() {
+    local dir="$1" body="$2"
+    mkdir -p "$dir"
+    if [ "$(cat "$dir/.definition" 2>/dev/null)" != "$body" ]; then
+        rm -f "$dir/go.mod" "$dir/go.sum" "$dir/.definition"
+        printf 'module hak-lab/%s\n\ngo %s\n\n%s\n' "$(basename "$dir")" "$gov" "$body" > "$dir/go.mod"
+        printf '%s' "$body" > "$dir/.definition"
+    fi
 }
 
-build() { # name dir ldflags package
-    local name="$1" dir="$2" ldflags="$3" pkg="$4" t0
-    if [ -x "$OUT/$name" ]; then log "$name cached"; return; fi
-    t0=$(date +%s)
-    (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$OUT/$name.tmp" "$pkg")
-    mv -f "$OUT/$name.tmp" "$OUT/$name"
-    log "$name built in $(( $(date +%s) - t0 ))s"
+# build NAME VERSION DIR PACKAGE LDFLAGS: go build into the bundle (atomically), unless there.
+build() {
+    local name="$1" version="$2" dir="$3" pkg="$4" ldflags="$5" t0 dt
+    if [ -x "$OUT/$name" ]; then log "$name $version cached"; return; fi
+    BUILT=$((BUILT + 1)); t0=$(date +%s)
+    (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$OUT/.$name.tmp" "$pkg") || die "build of $name $version failed"
+    mv -f "$OUT/.$name.tmp" "$OUT/$name"
+    dt=$(( $(date +%s) - t0 ))
+    log "$name $version built in ${dt}s ($(du -m "$OUT/$name" | cut -f1) MiB)"
+    echo "$(date -u +%FT%TZ) $name $version ${dt}s" >> "$CACHE/artifacts/timings.log"
 }
 
-# --- Kubernetes
+# ---------------------------------------------------------------- Kubernetes
+# k8s.io/kubernetes replaces every k8s.io/* staging module with ./staging/src/...; those replaces
+# are ignored in a dependency, so the wrapper replaces each with its published v0.<minor>.<patch>.
 K="$SRC/kubernetes-$KUBERNETES_VERSION"
-wrapper "$K"
+kmod="$(cd "$SRC" && go mod download -json "k8s.io/kubernetes@v$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+[ -s "$kmod" ] || die "k8s.io/kubernetes@v$KUBERNETES_VERSION is not available from the Go module proxy"
+staging="$(sed -n '/^replace (/,/^)/p' "$kmod" | awk '$2 == "=>" && $3 ~ /^\.\/staging\// {print $1}')"
+[ -n "$staging" ] || die "no staging replaces found in k8s.io/kubernetes@v$KUBERNETES_VERSION go.mod"
+kbody="require k8s.io/kubernetes v$KUBERNETES_VERSION
+$(for m in $staging; do echo "replace $m => $m v0.${KUBERNETES_VERSION#1.}"; done)"
+wrapper "$K" "$kbody"
 minor="${KUBERNETES_VERSION#1.}"; minor="${minor%%.*}"
-if ! grep -q "k8s.io/kubernetes v$KUBERNETES_VERSION" "$K/go.mod"; then
-    (cd "$K" && go mod edit -require="k8s.io/kubernetes@v$KUBERNETES_VERSION")
-    modfile="$(cd "$K" && go mod download -json "k8s.io/kubernetes@v$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
-    for m in $(sed -n '/^replace (/,/^)/p' "$modfile" | awk '$2 == "=>" && $3 ~ /^\.\/staging/ {print $1}'); do
-        (cd "$K" && go mod edit -replace="$m=$m@v0.${KUBERNETES_VERSION#1.}")
-    done
-fi
 V="k8s.io/component-base/version"
-KLD="-X $V.gitVersion=v$KUBERNETES_VERSION -X $V.gitMajor=1 -X $V.gitMinor=$minor -X $V.gitTreeState=clean -X $V.gitCommit=0000000000000000000000000000000000000000 -X $V.buildDate=1970-01-01T00:00:00Z"
-KLD="$KLD -X k8s.io/client-go/pkg/version.gitVersion=v$KUBERNETES_VERSION"
-for b in "${K8S_BINS[@]}"; do
-    build "$b" "$K" "$KLD" "k8s.io/kubernetes/cmd/$b"
+KLD="-X $V.gitVersion=v$KUBERNETES_VERSION -X $V.gitMajor=1 -X $V.gitMinor=$minor -X $V.gitTreeState=clean"
+KLD="$KLD -X $V.gitCommit=0000000000000000000000000000000000000000 -X $V.buildDate=1970-01-01T00:00:00Z"
+KLD="$KLD -X k8s.io/client-go/pkg/version.gitVersion=v$KUBERNETES_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
+for b in "${K8S_BINS[@]}"; do   # kubelet first
+    build "$b" "$KUBERNETES_VERSION" "$K" "k8s.io/kubernetes/cmd/$b" "$KLD"
 done
 
-# --- etcd
+# ---------------------------------------------------------------- etcd
 E="$SRC/etcd-$ETCD_VERSION"
-wrapper "$E"
-(cd "$E" && go mod edit -require="go.etcd.io/etcd/server/v3@v$ETCD_VERSION" -require="go.etcd.io/etcd/etcdctl/v3@v$ETCD_VERSION")
-EV="go.etcd.io/etcd/api/v3/version"
-build etcd "$E" "-X $EV.GitSHA=v$ETCD_VERSION" "go.etcd.io/etcd/server/v3"
-build etcdctl "$E" "-X $EV.GitSHA=v$ETCD_VERSION" "go.etcd.io/etcd/etcdctl/v3"
+wrapper "$E" "require (
+	go.etcd.io/etcd/server/v3 v$ETCD_VERSION
+	go.etcd.io/etcd/etcdctl/v3 v$ETCD_VERSION
+)"
+EV="-X go.etcd.io/etcd/api/v3/version.GitSHA=v$ETCD_VERSION"
+build etcd "$ETCD_VERSION" "$E" go.etcd.io/etcd/server/v3 "$EV"       # the module root is package main
+build etcdctl "$ETCD_VERSION" "$E" go.etcd.io/etcd/etcdctl/v3 "$EV"
 
-# --- flannel
+# ---------------------------------------------------------------- flannel
 F="$SRC/flannel-$FLANNEL_VERSION"
-wrapper "$F"
-(cd "$F" && go mod edit -require="github.com/flannel-io/flannel@v$FLANNEL_VERSION")
-# flanneld links every cloud backend; one of their SDK versions is not served by the module
-# proxy, so pin the nearest served one (the lab uses only the vxlan and host-gw backends).
-(cd "$F" && go mod edit -replace=github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common=github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common@v1.3.78)
-# its udp backend is cgo: build it with cgo, statically linked
-CGO_ENABLED=1 build flanneld "$F" "-X github.com/flannel-io/flannel/pkg/version.Version=v$FLANNEL_VERSION -linkmode external -extldflags -static" "github.com/flannel-io/flannel"
+# flanneld links every cloud backend; one of their SDK versions (tencentcloud common, pulled in by
+# 0.28.x) is not served by the module proxy, so pin the nearest served one. The lab uses only
+# the vxlan and host-gw backends.
+wrapper "$F" "require github.com/flannel-io/flannel v$FLANNEL_VERSION
+replace github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common => github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.3.78"
+# Its udp backend is cgo: build with cgo, statically linked (no libc needed on the nodes).
+CGO_ENABLED=1 build flanneld "$FLANNEL_VERSION" "$F" github.com/flannel-io/flannel \
+    "-X github.com/flannel-io/flannel/pkg/version.Version=v$FLANNEL_VERSION -linkmode external -extldflags -static"
 
-(cd "$OUT" && sha256sum "${ALL[@]}" > SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS)
-"$OUT/kube-apiserver" --version >/dev/null
-log "bundle ready: $OUT ($(du -sh "$OUT" | cut -f1))"
+# The flannel CNI plugin (see versions.env for why it comes from containernetworking/plugins).
+FC="$SRC/flannel-cni-$FLANNEL_CNI_VERSION"
+wrapper "$FC" "require github.com/containernetworking/plugins v$FLANNEL_CNI_VERSION"
+build flannel "$FLANNEL_CNI_VERSION" "$FC" github.com/containernetworking/plugins/plugins/meta/flannel \
+    "-X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=v$FLANNEL_CNI_VERSION"
+
+# ---------------------------------------------------------------- checksums and a smoke test
+if [ "$BUILT" -gt 0 ] || ! complete; then
+    ( cd "$OUT" && sha256sum "${ALL[@]}" > .SHA256SUMS.tmp && mv -f .SHA256SUMS.tmp SHA256SUMS )
+fi
+got="$("$OUT/kube-apiserver" --version)"
+[ "$got" = "Kubernetes v$KUBERNETES_VERSION" ] || die "kube-apiserver --version says '$got'"
+"$OUT/etcd" --version | grep -q "^etcd Version: $ETCD_VERSION\$" || die "etcd --version does not say $ETCD_VERSION"
+complete || die "bundle incomplete: $OUT"
+log "bundle ready: $OUT ($(du -sm "$OUT" | cut -f1) MiB) in $(( $(date +%s) - T_ALL ))s"

@@ -1,53 +1,103 @@
 #!/usr/bin/env bash
-# Builds the lab's container images as OCI archives from what Debian ships (busybox-static) and a
-# tiny pause process of our own; no container registry involved:
+# Builds the lab's container images as OCI image-layout archives, from what Debian ships
+# (busybox-static) and a tiny pause process of our own; no container registry is involved:
 #   ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/artifacts/images/pause.tar    ha-kubernetes.local/pause:3.10
 #   ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/artifacts/images/testapp.tar  ha-kubernetes.local/testapp:1.0
-# Import on a node: ctr -n k8s.io images import <file>.
-#   bash tests/lab/images.sh [--print-dir]
+# pause: tests/lab/images/pause (static Go; sleeps, exits on SIGTERM/SIGINT, reaps children).
+# testapp: busybox; entrypoint tests/lab/images/testapp/entrypoint.sh serves /www on :8080 with
+#   an index page "testapp <hostname>".
+# Import on a node: ctr -n k8s.io images import <file>.tar (containerd 1.6+). The names are only
+# ever resolved locally after import (pods use imagePullPolicy: Never / the sandbox_image).
+#
+#   bash tests/lab/images.sh              build (prints "cached" when the sources did not change)
+#   bash tests/lab/images.sh --print-dir  print the directory (exit 1 if the images are missing)
+#   bash tests/lab/images.sh --verify     build, then check them with a throwaway containerd: Debian's
+#       containerd and runc packages unpacked under ${CACHE}/artifacts/scratch (not installed), a
+#       temporary root, state and socket, no CRI plugin; imports both archives, runs testapp in a
+#       container of its own (loopback only) and fetches its page, stops both with SIGTERM, checks
+#       that pause reaps orphans; then stops containerd and removes everything it made.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
 OUT="$CACHE/artifacts/images"
-if [ "${1:-}" = --print-dir ]; then [ -s "$OUT/pause.tar" ] && [ -s "$OUT/testapp.tar" ] && { echo "$OUT"; exit 0; }; exit 1; fi
+ready() { [ -s "$OUT/pause.tar" ] && [ -s "$OUT/testapp.tar" ]; }
+VERIFY=0
+case "${1:-}" in
+    --print-dir) ready && { echo "$OUT"; exit 0; }; echo "[images] images missing in $OUT (run tests/lab/images.sh)" >&2; exit 1 ;;
+    --verify) VERIFY=1 ;;
+    "") ;;
+    *) echo "usage: $0 [--print-dir|--verify]" >&2; exit 2 ;;
+esac
 log() { echo "[images] $*"; }
+die() { echo "[images] ERROR: $*" >&2; exit 1; }
+t0=$(date +%s)
+
+# The images are rebuilt when this script or their sources change.
+definition="$(cat "$0" "$HERE"/images/pause/* "$HERE"/images/testapp/* | sha256sum | cut -d' ' -f1)"
+if ready && [ "$(cat "$OUT/.definition" 2>/dev/null)" = "$definition" ]; then
+    log "pause 3.10, testapp 1.0 cached ($OUT)"
+    [ "$VERIFY" = 1 ] || exit 0
+    bash "$HERE/images/verify.sh" "$OUT"; exit 0
+fi
+
+export PATH="/usr/local/go/bin:$PATH" DEBIAN_FRONTEND=noninteractive
+command -v go >/dev/null || die "Go is required (/usr/local/go/bin/go) to build the pause binary"
 mkdir -p "$OUT"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 
-# oci_archive NAME REF ROOTFS_DIR ENTRYPOINT_JSON [CMD_JSON] -> $OUT/NAME.tar
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+# oci_archive NAME REF ROOTFS_DIR ENTRYPOINT_JSON -> $OUT/NAME.tar: an OCI image layout (oci-layout,
+# index.json, blobs/sha256/{layer,config,manifest}) with one gzip layer, reproducible (fixed
+# mtimes and owners), tagged with the containerd image-name annotation that `ctr images import`
+# uses for the image's name.
 oci_archive() {
-    local name="$1" ref="$2" root="$3" entrypoint="$4" cmd="${5:-null}" d="$work/$1-oci"
+    local name="$1" ref="$2" root="$3" entrypoint="$4" d="$work/$1-oci" layer_tar="$work/$1-layer.tar"
     mkdir -p "$d/blobs/sha256"
-    tar -C "$root" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf "$work/$name-layer.tar" .
-    local diffid; diffid="$(sha256sum "$work/$name-layer.tar" | cut -d' ' -f1)"
-    gzip -n -9 -c "$work/$name-layer.tar" > "$work/$name-layer.tgz"
-    local layer size; layer="$(sha256sum "$work/$name-layer.tgz" | cut -d' ' -f1)"; size=$(stat -c %s "$work/$name-layer.tgz")
-    mv "$work/$name-layer.tgz" "$d/blobs/sha256/$layer"
-    printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":%s,"Cmd":%s,"WorkingDir":"/","Env":["PATH=/bin"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created_by":"ha-kubernetes lab images.sh"}]}' "$entrypoint" "$cmd" "$diffid" > "$work/$name-config.json"
-    local config csize; config="$(sha256sum "$work/$name-config.json" | cut -d' ' -f1)"; csize=$(stat -c %s "$work/$name-config.json")
-    mv "$work/$name-config.json" "$d/blobs/sha256/$config"
-    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' "$config" "$csize" "$layer" "$size" > "$work/$name-manifest.json"
-    local manifest msize; manifest="$(sha256sum "$work/$name-manifest.json" | cut -d' ' -f1)"; msize=$(stat -c %s "$work/$name-manifest.json")
-    mv "$work/$name-manifest.json" "$d/blobs/sha256/$manifest"
-    printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' "$manifest" "$msize" "$ref" "${ref##*:}" > "$d/index.json"
+    tar -C "$root" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf "$layer_tar" .
+    local diffid; diffid="$(sha "$layer_tar")"
+    gzip -n -9 -c "$layer_tar" > "$work/layer.gz"
+    local layer lsize; layer="$(sha "$work/layer.gz")"; lsize=$(stat -c %s "$work/layer.gz")
+    mv "$work/layer.gz" "$d/blobs/sha256/$layer"
+    printf '{"created":"1970-01-01T00:00:00Z","architecture":"amd64","os":"linux","config":{"Entrypoint":%s,"WorkingDir":"/","Env":["PATH=/bin"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"ha-kubernetes tests/lab/images.sh"}]}' \
+        "$entrypoint" "$diffid" > "$work/config.json"
+    local config csize; config="$(sha "$work/config.json")"; csize=$(stat -c %s "$work/config.json")
+    mv "$work/config.json" "$d/blobs/sha256/$config"
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
+        "$config" "$csize" "$layer" "$lsize" > "$work/manifest.json"
+    local manifest msize; manifest="$(sha "$work/manifest.json")"; msize=$(stat -c %s "$work/manifest.json")
+    mv "$work/manifest.json" "$d/blobs/sha256/$manifest"
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
+        "$manifest" "$msize" "$ref" "${ref##*:}" > "$d/index.json"
     printf '{"imageLayoutVersion":"1.0.0"}' > "$d/oci-layout"
-    tar -C "$d" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf "$OUT/$name.tar.tmp" oci-layout index.json blobs
-    mv -f "$OUT/$name.tar.tmp" "$OUT/$name.tar"
-    log "$ref -> $OUT/$name.tar ($(stat -c %s "$OUT/$name.tar") bytes)"
+    tar -C "$d" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf "$OUT/.$name.tar.tmp" oci-layout index.json blobs
+    mv -f "$OUT/.$name.tar.tmp" "$OUT/$name.tar"
+    log "$ref -> $OUT/$name.tar ($(stat -c %s "$OUT/$name.tar") bytes, manifest sha256:$manifest)"
 }
-
-if [ -s "$OUT/pause.tar" ] && [ -s "$OUT/testapp.tar" ]; then log "images cached ($OUT)"; exit 0; fi
 
 # pause: our own static binary
 mkdir -p "$work/pause/bin"
-(cd "$HERE/images/pause" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$work/pause/bin/pause" .)
+(cd "$HERE/images/pause" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" \
+    go build -trimpath -ldflags "-s -w" -o "$work/pause/bin/pause" .)
 oci_archive pause ha-kubernetes.local/pause:3.10 "$work/pause" '["/bin/pause"]'
 
-# testapp: Debian's busybox-static serving a page over HTTP on :8080
-(cd "$work" && apt-get download busybox-static >/dev/null 2>&1) || { apt-get update -qq && (cd "$work" && apt-get download busybox-static >/dev/null); }
+# testapp: Debian's busybox-static serving HTTP on :8080
+(cd "$work" && apt-get download busybox-static >/dev/null 2>&1) \
+    || { apt-get update -qq && (cd "$work" && apt-get download busybox-static >/dev/null 2>&1); } \
+    || die "apt-get download busybox-static failed"
 dpkg-deb -x "$work"/busybox-static_*.deb "$work/bb"
-mkdir -p "$work/testapp/bin" "$work/testapp/www" "$work/testapp/tmp"
-cp "$work/bb/bin/busybox" "$work/testapp/bin/busybox"
-for l in sh httpd hostname cat sleep wget ls; do ln -s busybox "$work/testapp/bin/$l"; done
-printf 'testapp\n' > "$work/testapp/www/index.html"
-oci_archive testapp ha-kubernetes.local/testapp:1.0 "$work/testapp" '["/bin/busybox","httpd","-f","-v","-p","8080","-h","/www"]'
+log "busybox-static $(dpkg-deb -f "$work"/busybox-static_*.deb Version)"
+r="$work/testapp"
+mkdir -p "$r/bin" "$r/www" "$r/tmp" "$r/etc"
+chmod 1777 "$r/tmp"
+cp "$work/bb/bin/busybox" "$r/bin/busybox"
+for l in sh httpd hostname cat echo sleep wget ls ps ip nslookup env; do ln -s busybox "$r/bin/$l"; done
+install -m 0755 "$HERE/images/testapp/entrypoint.sh" "$r/bin/testapp"
+printf 'testapp\n' > "$r/www/index.html"    # served when the entrypoint is overridden
+printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$r/etc/passwd"
+printf 'root:x:0:\nnobody:x:65534:\n' > "$r/etc/group"
+oci_archive testapp ha-kubernetes.local/testapp:1.0 "$r" '["/bin/testapp"]'
+
+printf '%s' "$definition" > "$OUT/.definition"
+log "images built in $(( $(date +%s) - t0 ))s"
+[ "$VERIFY" = 1 ] || exit 0
+bash "$HERE/images/verify.sh" "$OUT"

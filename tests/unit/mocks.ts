@@ -16,6 +16,9 @@ export const VRRP_PASS = "VrRpPa55";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 
+/** A PEM body line from a resource name (base64 alphabet only, so PEM checks accept it). */
+const b64 = (s: string): string => s.replace(/[^A-Za-z0-9]/g, "");
+
 /** Strips the engine's secret wrappers, recording nothing about secretness. */
 export function unwrapSecrets(v: any): any {
     if (Array.isArray(v)) return v.map(unwrapSecrets);
@@ -34,16 +37,16 @@ export function installMocks(): Map<string, Recorded> {
             const state: Record<string, any> = { ...args.inputs };
             switch (args.type) {
                 case "tls:index/privateKey:PrivateKey":
-                    state.privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${KEY_MARK}-${args.name}\n-----END PRIVATE KEY-----\n`;
-                    state.publicKeyPem = `-----BEGIN PUBLIC KEY-----\nPUB-${args.name}\n-----END PUBLIC KEY-----\n`;
+                    state.privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${KEY_MARK}${b64(args.name)}\n-----END PRIVATE KEY-----\n`;
+                    state.publicKeyPem = `-----BEGIN PUBLIC KEY-----\nPUB${b64(args.name)}\n-----END PUBLIC KEY-----\n`;
                     break;
                 case "tls:index/selfSignedCert:SelfSignedCert":
                 case "tls:index/locallySignedCert:LocallySignedCert":
-                    state.certPem = `-----BEGIN CERTIFICATE-----\nCERT-${args.name}\n-----END CERTIFICATE-----\n`;
+                    state.certPem = `-----BEGIN CERTIFICATE-----\nCERT${b64(args.name)}\n-----END CERTIFICATE-----\n`;
                     state.validityEndTime = "2027-11-22T00:00:00Z";
                     break;
                 case "tls:index/certRequest:CertRequest":
-                    state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nCSR-${args.name}\n-----END CERTIFICATE REQUEST-----\n`;
+                    state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nCSR${b64(args.name)}\n-----END CERTIFICATE REQUEST-----\n`;
                     break;
                 case "random:index/randomBytes:RandomBytes":
                     state.base64 = ENCRYPTION_KEY;

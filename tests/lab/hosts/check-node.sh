@@ -5,6 +5,8 @@
 # its own containerd instance and two static pods (host network, and pod network through the CNI
 # bridge plugin). Uses its own directories, sockets and names only, and removes everything it
 # created. Exit status: number of failed checks (0 = all passed).
+# Variants (environment): LAB_CHECK_CGROUP_DRIVER=cgroupfs|systemd, LAB_CHECK_CGROUP_ROOT=/x
+# (default /<host>/labchk-pods; "" = the kubelet's default), LAB_CHECK_RESTRICT_OOM=true|false.
 set -u
 W=/var/lib/lab-check
 HOST="$(cat /etc/hostname)"
@@ -32,7 +34,7 @@ for m in overlay bridge br_netfilter veth vxlan nf_conntrack nf_nat iptable_nat 
     if [ -d "/sys/module/$m" ]; then ok "module $m present"; else info "module $m not present"; fi
 done
 check "overlay filesystem available" grep -qw overlay /proc/filesystems
-if modprobe -q dummy 2>/dev/null; then info "modprobe works"; else info "modprobe does not work in the host (no module loading)"; fi
+if modprobe -q ip_vs 2>/dev/null; then info "modprobe works"; else info "modprobe does not work in the host (no module loading)"; fi
 
 echo "-- sysctls (network ones are per network namespace)"
 sysctl_rw net.ipv4.ip_forward && ok "net.ipv4.ip_forward writable" || bad "net.ipv4.ip_forward not writable"
@@ -62,11 +64,13 @@ check "iptables-nft nat chain + rule" sh -c 'iptables-nft -t nat -N LABCHK && ip
 check "iptables-nft filter + conntrack match" sh -c 'iptables-nft -N LABCHK && iptables-nft -A LABCHK -m conntrack --ctstate INVALID -j DROP && iptables-nft -F LABCHK && iptables-nft -X LABCHK'
 check "ip6tables-nft nat chain" sh -c 'ip6tables-nft -t nat -N LABCHK && ip6tables-nft -t nat -X LABCHK'
 if command -v iptables-legacy >/dev/null; then
-    check "iptables-legacy nat chain" sh -c 'iptables-legacy -t nat -N LABCHK && iptables-legacy -t nat -X LABCHK'
+    # in a throwaway network namespace: legacy tables, once there, stay for the namespace's life
+    check "iptables-legacy nat chain" sh -c 'ip netns add labchk-legacy && ip netns exec labchk-legacy sh -c "iptables-legacy -t nat -N LABCHK && iptables-legacy -t nat -X LABCHK"; rc=$?; ip netns del labchk-legacy; exit $rc'
 fi
 check "nft table (kube-proxy nftables mode)" sh -c 'nft add table ip labchk && nft add chain ip labchk c "{ type nat hook output priority -100 ; }" && nft delete table ip labchk'
 check "ipset (kube-proxy ipvs mode)" sh -c 'ipset create labchk hash:ip && ipset destroy labchk'
-check "ipvsadm (kube-proxy ipvs mode)" sh -c 'ipvsadm -A -t 10.96.250.250:80 -s rr && ipvsadm -D -t 10.96.250.250:80'
+if ipvsadm -A -t 10.96.250.250:80 -s rr 2>/dev/null; then ipvsadm -D -t 10.96.250.250:80; ok "IPVS virtual server (kube-proxy ipvs mode)"
+else info "no IPVS in this kernel (and no module loading): kube-proxy's ipvs mode cannot run here"; fi
 check "conntrack table readable" sh -c 'conntrack -C >/dev/null'
 
 echo "-- cgroups"
@@ -87,6 +91,20 @@ check "containerd.service is disabled (product starts it)" sh -c '[ "$(systemctl
 echo "-- standalone kubelet with a containerd of its own ($("$W/kubelet" --version))"
 S=/run/lab-check
 mkdir -p "$S" "$W/manifests" "$W/cni"
+DRIVER="${LAB_CHECK_CGROUP_DRIVER:-cgroupfs}"
+CGROOT="${LAB_CHECK_CGROUP_ROOT-/$HOST/labchk-pods}"   # "" = the kubelet's default (/)
+fwd="$(cat /proc/sys/net/ipv4/ip_forward)"
+# the kubelet's own iptables chains (KUBE-FIREWALL, canaries) and the rules jumping to them
+drop_kube_chains() {
+    local ipt t
+    for ipt in iptables ip6tables; do
+        for t in filter nat mangle; do
+            $ipt -t $t -S 2>/dev/null | awk '/^-A / && / -j KUBE-/ {sub(/^-A/, "-D"); print}' | while read -r r; do eval "$ipt -t $t $r"; done
+            $ipt -t $t -S 2>/dev/null | awk '/^-N KUBE-/ {print $2}' | while read -r c; do $ipt -t $t -F "$c"; done
+            $ipt -t $t -S 2>/dev/null | awk '/^-N KUBE-/ {print $2}' | while read -r c; do $ipt -t $t -X "$c"; done
+        done
+    done 2>/dev/null
+}
 cleanup() {
     systemctl stop lab-check-kubelet.service 2>/dev/null
     # pods go with the kubelet's manifests: stop them through CRI-less ctr, then the runtime
@@ -97,6 +115,8 @@ cleanup() {
         for c in $(ctr -a "$S/containerd.sock" -n k8s.io containers ls -q 2>/dev/null); do ctr -a "$S/containerd.sock" -n k8s.io containers delete "$c" >/dev/null 2>&1; done
     fi
     systemctl stop lab-check-containerd.service 2>/dev/null
+    drop_kube_chains
+    echo "$fwd" > /proc/sys/net/ipv4/ip_forward
     iptables -t nat -D OUTPUT -d 10.96.250.1/32 -p tcp --dport 80 -j LABCHK 2>/dev/null
     iptables -t nat -F LABCHK 2>/dev/null; iptables -t nat -X LABCHK 2>/dev/null
     ip route del 10.96.250.1/32 2>/dev/null
@@ -105,7 +125,7 @@ cleanup() {
     for ns in $(ip netns list 2>/dev/null | awk '/^cni-/ {print $1}'); do ip netns del "$ns" 2>/dev/null; done
     iptables -t nat -S 2>/dev/null | awk '/CNI-/ && /^-A POSTROUTING/ {sub(/^-A/, "-D"); print}' | while read -r r; do eval "iptables -t nat $r" 2>/dev/null; done
     iptables -t nat -S 2>/dev/null | awk '/^-N CNI-/ {print $2}' | while read -r c; do iptables -t nat -F "$c"; iptables -t nat -X "$c"; done 2>/dev/null
-    for c in /sys/fs/cgroup/*/"$HOST"/labchk-pods; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+    for c in /sys/fs/cgroup/*"$CGROOT"/kubepods* /sys/fs/cgroup/*/"$HOST"/labchk-pods; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
     rm -rf "$S" "$W/containerd" "$W/kubelet-root" /var/lib/cni/networks/labchk /var/lib/cni/results/labchk-* 2>/dev/null
 }
 trap cleanup EXIT
@@ -117,14 +137,16 @@ state = "$S/containerd"
   address = "$S/containerd.sock"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "ha-kubernetes.local/pause:3.10"
-  restrict_oom_score_adj = ${LAB_CHECK_RESTRICT_OOM:-false}
+  # the lab machine itself lacks CAP_SYS_RESOURCE: nobody may lower an oom_score_adj, and runc
+  # fails to start a pod sandbox (oom_score_adj -998) unless CRI clamps it
+  restrict_oom_score_adj = ${LAB_CHECK_RESTRICT_OOM:-true}
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        SystemdCgroup = false
+        SystemdCgroup = $([ "$DRIVER" = systemd ] && echo true || echo false)
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$W/cni"
@@ -138,8 +160,8 @@ EOF
 check "containerd (own instance) starts" systemd-run --unit=lab-check-containerd --collect -p Delegate=yes /usr/bin/containerd --config "$W/containerd.toml"
 for i in $(seq 1 50); do ctr -a "$S/containerd.sock" version >/dev/null 2>&1 && break; sleep 0.2; done
 CTR="ctr -a $S/containerd.sock -n k8s.io"
-check "overlayfs snapshotter loaded" sh -c "ctr -a $S/containerd.sock plugins ls | grep -E 'overlayfs +ok'"
-check "CRI plugin loaded" sh -c "ctr -a $S/containerd.sock plugins ls | grep -E 'io.containerd.grpc.v1 +cri +linux/amd64 +ok'"
+check "overlayfs snapshotter loaded" sh -c "ctr -a $S/containerd.sock plugins ls | awk '\$2 == \"overlayfs\" && \$NF == \"ok\" {f = 1} END {exit !f}'"
+check "CRI plugin loaded" sh -c "ctr -a $S/containerd.sock plugins ls | awk '\$2 == \"cri\" && \$NF == \"ok\" {f = 1} END {exit !f}'"
 check "import pause image" $CTR images import --all-platforms "$W/pause.tar"
 check "import testapp image" $CTR images import --all-platforms "$W/testapp.tar"
 check "run a container with ctr (overlayfs + runc)" $CTR run --rm ha-kubernetes.local/testapp:1.0 labchk-ctr /bin/busybox echo hello
@@ -151,15 +173,15 @@ authentication: { anonymous: { enabled: false }, webhook: { enabled: false } }
 authorization: { mode: AlwaysAllow }
 containerRuntimeEndpoint: unix://$S/containerd.sock
 staticPodPath: $W/manifests
-cgroupDriver: cgroupfs
-cgroupRoot: /$HOST/labchk-pods
+cgroupDriver: $DRIVER
+$([ -n "$CGROOT" ] && echo "cgroupRoot: $CGROOT")
 failCgroupV1: false
 failSwapOn: false
 readOnlyPort: 0
 port: 10260
 healthzPort: 10268
 EOF
-for c in /sys/fs/cgroup/*/"$HOST"; do [ "$(stat -f -c %T "$c")" = cgroup2fs ] || mkdir -p "$c/labchk-pods"; done
+[ "$CGROOT" = "/$HOST/labchk-pods" ] && for c in /sys/fs/cgroup/*/"$HOST"; do [ "$(stat -f -c %T "$c")" = cgroup2fs ] || mkdir -p "$c/labchk-pods"; done
 [ -f "/sys/fs/cgroup/cpuset/$HOST/labchk-pods/cpuset.cpus" ] && { cat "/sys/fs/cgroup/cpuset/$HOST/cpuset.cpus" > "/sys/fs/cgroup/cpuset/$HOST/labchk-pods/cpuset.cpus"; cat "/sys/fs/cgroup/cpuset/$HOST/cpuset.mems" > "/sys/fs/cgroup/cpuset/$HOST/labchk-pods/cpuset.mems"; }
 cat > "$W/manifests/hostnet.yaml" <<'EOF'
 apiVersion: v1
@@ -178,7 +200,8 @@ spec:
   containers:
     - { name: web, image: ha-kubernetes.local/testapp:1.0, imagePullPolicy: Never, resources: { limits: { memory: 64Mi, cpu: 200m } } }
 EOF
-check "kubelet starts" systemd-run --unit=lab-check-kubelet --collect -p Delegate=yes "$W/kubelet" --config="$W/kubelet.yaml" --root-dir="$W/kubelet-root" --hostname-override="$HOST" --v=1
+info "kubelet: cgroupDriver $DRIVER, cgroupRoot ${CGROOT:-/ (default)}; containerd: SystemdCgroup $([ "$DRIVER" = systemd ] && echo true || echo false), restrict_oom_score_adj ${LAB_CHECK_RESTRICT_OOM:-true}"
+check "kubelet starts" systemd-run --unit=lab-check-kubelet --collect -p Delegate=yes "$W/kubelet" --config="$W/kubelet.yaml" --root-dir="$W/kubelet-root" --hostname-override="$HOST" --node-ip="$(ip -4 -o addr show dev host0 | awk '{print $4}' | cut -d/ -f1 | head -n1)" --v=1
 running=""
 for i in $(seq 1 120); do
     running="$($CTR tasks ls 2>/dev/null | awk '$3 == "RUNNING"' | wc -l)"
@@ -203,9 +226,11 @@ if [ -n "$podip" ]; then
         && iptables -t nat -A OUTPUT -d 10.96.250.1/32 -p tcp --dport 80 -j LABCHK
     check "iptables DNAT of a service-like IP to the pod" curl -sf -m 3 -o /dev/null http://10.96.250.1/
 else bad "no pod IP from the CNI bridge plugin"; fi
-pod_cg="$(find /sys/fs/cgroup/memory/"$HOST"/labchk-pods -maxdepth 4 -type d -name 'pod*' 2>/dev/null | head -n1)"
-[ -n "$pod_cg" ] && info "pod cgroups under /sys/fs/cgroup/<controller>/$HOST/labchk-pods (e.g. ${pod_cg#/sys/fs/cgroup/memory})"
-lim="$(cat "$(find /sys/fs/cgroup/memory/"$HOST"/labchk-pods -path '*burstable*' -name memory.limit_in_bytes 2>/dev/null | grep pod | head -n1)" 2>/dev/null)"
-[ -n "$lim" ] && check "pod memory limit applied (64Mi)" test "$lim" = 67108864
+pod_cg="$(find /sys/fs/cgroup/memory"$CGROOT"/kubepods* -maxdepth 3 -type d -name '*pod*' 2>/dev/null | head -n1)"
+[ -n "$pod_cg" ] && info "pod cgroups: ${pod_cg#/sys/fs/cgroup/memory} (in each controller)"
+lim="$(find /sys/fs/cgroup/memory"$CGROOT"/kubepods* -path '*pod*' -name memory.limit_in_bytes -exec grep -lx 67108864 {} + 2>/dev/null | head -n1)"
+[ -n "$lim" ] && ok "pod memory limit applied (64Mi: ${lim#/sys/fs/cgroup/memory})" || bad "pod memory limit (64Mi) not found in memory cgroups"
+cpu_q="$(find /sys/fs/cgroup/cpu"$CGROOT"/kubepods* -path '*pod*' -name cpu.cfs_quota_us -exec grep -lx 20000 {} + 2>/dev/null | head -n1)"
+[ -n "$cpu_q" ] && ok "pod cpu limit applied (200m = cfs_quota 20000)" || bad "pod cpu limit (200m) not found in cpu cgroups"
 echo "== $HOST: $FAILS failed"
 exit "$FAILS"

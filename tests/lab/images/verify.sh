@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Checks the lab's image archives with a throwaway containerd (run by tests/lab/images.sh --verify):
+#   bash tests/lab/images/verify.sh <images dir>
+# Debian's containerd and runc packages are unpacked (not installed) under
+# ${HA_K8S_CACHE}/artifacts/scratch/containerd-debs; containerd runs with a temporary root, state
+# and socket and without its CRI plugin. Containers get a network namespace of their own with
+# loopback only. Everything started here is stopped and removed on exit.
+set -euo pipefail
+IMAGES="${1:?usage: $0 <images dir>}"
+CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
+DEBS="$CACHE/artifacts/scratch/containerd-debs"
+log() { echo "[images] verify: $*"; }
+FAILS=0
+check() { # description command...
+    local d="$1"; shift
+    if "$@"; then log "ok   $d"; else log "FAIL $d"; FAILS=$((FAILS + 1)); fi
+}
+
+if [ ! -x "$DEBS/root/usr/bin/containerd" ] || [ ! -x "$DEBS/root/usr/sbin/runc" ]; then
+    rm -rf "$DEBS"; mkdir -p "$DEBS"
+    (cd "$DEBS" && apt-get download containerd runc >/dev/null 2>&1) \
+        || { apt-get update -qq && (cd "$DEBS" && apt-get download containerd runc >/dev/null 2>&1); }
+    for d in "$DEBS"/*.deb; do dpkg-deb -x "$d" "$DEBS/root"; done
+fi
+export PATH="$DEBS/root/usr/bin:$DEBS/root/usr/sbin:$PATH"   # ctr, containerd-shim-runc-v2, runc
+
+T="$(mktemp -d /tmp/hak-images-verify.XXXXXX)"
+CG="hak-images-verify-$$"
+CTRD_PID=""; PAUSE_NS_PID=""
+C() { ctr --address "$T/containerd.sock" -n k8s.io "$@"; }
+cleanup() {
+    set +e
+    if [ -n "$CTRD_PID" ]; then
+        for c in hakv-web hakv-pause; do
+            C task kill -s SIGKILL "$c" >/dev/null 2>&1; sleep 0.2
+            C task rm -f "$c" >/dev/null 2>&1; C containers rm "$c" >/dev/null 2>&1
+        done
+        kill -TERM "$CTRD_PID" 2>/dev/null
+        for _ in $(seq 50); do kill -0 "$CTRD_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$CTRD_PID" 2>/dev/null
+    fi
+    [ -n "$PAUSE_NS_PID" ] && kill -KILL "$PAUSE_NS_PID" 2>/dev/null
+    awk -v t="$T" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
+    rm -rf "$T"
+    rmdir /sys/fs/cgroup/*/"$CG" 2>/dev/null
+    return 0
+}
+trap cleanup EXIT
+
+cat > "$T/config.toml" <<EOF
+version = 2
+root = "$T/root"
+state = "$T/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
+[grpc]
+  address = "$T/containerd.sock"
+[ttrpc]
+  address = "$T/containerd.sock.ttrpc"
+EOF
+containerd --config "$T/config.toml" >"$T/containerd.log" 2>&1 </dev/null &
+CTRD_PID=$!
+for _ in $(seq 100); do [ -S "$T/containerd.sock" ] && break; sleep 0.1; done
+log "containerd $(C version 2>/dev/null | awk '/Server:/{s=1} s && /Version:/{print $2; exit}') (Debian package, throwaway instance)"
+
+check "import pause.tar" C images import "$IMAGES/pause.tar"
+check "import testapp.tar" C images import "$IMAGES/testapp.tar"
+C images check | sed 's/^/[images] verify:      /'
+check "both images complete and unpacked" test "$(C images check | grep -c 'complete.*true$')" = 2
+
+# testapp: run it, fetch the page from inside its network namespace, stop it with SIGTERM.
+check "run testapp" C run -d --cgroup "/$CG/web" ha-kubernetes.local/testapp:1.0 hakv-web
+page=""
+for _ in $(seq 30); do page="$(C task exec --exec-id get hakv-web wget -qO- http://127.0.0.1:8080/ 2>/dev/null)" && break; sleep 0.2; done
+log "testapp page: ${page}"
+check "testapp serves 'testapp <hostname>' on :8080" test "${page%% *}" = testapp
+stopped() { # container seconds: STOPPED within the time?
+    local i; for i in $(seq $(( $2 * 10 ))); do C task ls | grep -q "^$1 .*STOPPED" && return 0; sleep 0.1; done; return 1
+}
+C task kill -s SIGTERM hakv-web
+check "testapp stops within 3s of SIGTERM" stopped hakv-web 3
+
+# pause: run it as the sandbox would, stop it with SIGTERM.
+check "run pause" C run -d --cgroup "/$CG/pause" ha-kubernetes.local/pause:3.10 hakv-pause
+sleep 0.3
+running() { C task ls | grep -q "^$1 .*RUNNING"; }
+check "pause is running" running hakv-pause
+C task kill -s SIGTERM hakv-pause
+check "pause stops within 3s of SIGTERM" stopped hakv-pause 3
+
+# pause reaps orphans: as PID 1 of a new PID namespace, an orphaned child must not stay a zombie.
+layer="$(tar -xOf "$IMAGES/pause.tar" index.json | sed 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/')"
+layer="$(tar -xOf "$IMAGES/pause.tar" "blobs/sha256/$layer" | sed 's/.*"layers":\[{[^}]*"digest":"sha256:\([0-9a-f]*\)".*/\1/')"
+tar -xOf "$IMAGES/pause.tar" "blobs/sha256/$layer" | tar -xzO ./bin/pause > "$T/pause"; chmod +x "$T/pause"
+unshare --pid --fork "$T/pause" &
+UNSHARE_PID=$!
+for _ in $(seq 20); do PAUSE_NS_PID="$(pgrep -P "$UNSHARE_PID" || true)"; [ -n "$PAUSE_NS_PID" ] && break; sleep 0.1; done
+nsenter -t "$PAUSE_NS_PID" -p -- /bin/sh -c 'sleep 0.3 & exit 0'
+sleep 1.2
+zombies="$(ps --ppid "$PAUSE_NS_PID" -o stat= | grep -c Z || true)"
+check "pause reaped its orphaned child (zombies: $zombies)" test "$zombies" = 0
+kill -TERM "$PAUSE_NS_PID"
+check "pause (PID 1 of its namespace) exits 0 on SIGTERM" wait "$UNSHARE_PID"
+PAUSE_NS_PID=""
+
+log "$FAILS failed"
+exit "$FAILS"
