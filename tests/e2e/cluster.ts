@@ -2,11 +2,12 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CACHE, eventually, Inventory, ssh, sshOk } from "./lab";
+import { assertLabNetwork, CACHE, eventually, Inventory, ssh, sshOk } from "./lab";
 import { bundleDir } from "./stack";
 
 /** kubectl from the lab's bundle, on this machine, through the load balancer. */
 export function kubectl(kubeconfig: string, args: string[], input?: string): string {
+    assertLabNetwork();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hak-kc-"));
     const file = path.join(dir, "kubeconfig");
     fs.writeFileSync(file, kubeconfig, { mode: 0o600 });
@@ -25,6 +26,7 @@ export function etcdctl(inv: Inventory, member: string, args: string, endpoints 
 /** Copies a local file to a lab host with scp. */
 export function scpTo(inv: Inventory, host: string, local: string, remote: string): void {
     const h = inv.hosts.find((x) => x.name === host)!;
+    assertLabNetwork();
     execFileSync("scp", ["-q", "-i", inv.sshPrivateKeyPath, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", local, `${inv.sshUser}@${h.address}:${remote}`]);
 }
 
@@ -47,7 +49,38 @@ export function vipHolders(inv: Inventory, masters: string[], vip: string): stri
     });
 }
 
-/** The pod + service manifest for the test app. */
+/** A pod running the test app (which also serves as an HTTP client) on one node. */
+export function podManifest(name: string, node: string, labels: Record<string, string> = {}): string {
+    const l = Object.entries(labels).map(([k, v]) => `${k}: ${v}`).join(", ");
+    return `apiVersion: v1
+kind: Pod
+metadata: { name: ${name}, namespace: default, labels: { ${l} } }
+spec:
+  nodeName: ${node}
+  containers:
+    - name: web
+      image: ha-kubernetes.local/testapp:1.0
+      imagePullPolicy: Never
+      ports: [{ containerPort: 8080 }]
+`;
+}
+
+/** HTTP GET from inside a pod (busybox nc); returns the response or "" when it failed. */
+export function httpFromPod(kubeconfig: string, pod: string, host: string, port: number): string {
+    try {
+        return kubectl(kubeconfig, ["exec", pod, "--", "sh", "-c", `printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 ${host} ${port}`]);
+    } catch {
+        return "";
+    }
+}
+
+/** Waits until these pods are Running. */
+export async function podsRunning(kubeconfig: string, pods: string[]): Promise<void> {
+    await eventually(`pods ${pods.join(", ")} Running`, () =>
+        kubectl(kubeconfig, ["get", "pods", ...pods, "-o", "jsonpath={.items[*].status.phase}"]).trim() === pods.map(() => "Running").join(" "), 180_000);
+}
+
+/** The pod + service manifest for the test app. *//** The pod + service manifest for the test app. */
 export function testAppManifest(node: string): string {
     return `apiVersion: v1
 kind: Pod
@@ -85,12 +118,21 @@ export function expectEtcdHealthy(inv: Inventory, member: string, count: number)
     if (healthy.length !== count) throw new Error(`expected ${count} healthy etcd members, got ${healthy.length}`);
 }
 
-/** Runs the test app on `podNode` and checks its Service answers from `fromNode`. */
-export async function expectPodAndService(inv: Inventory, kubeconfig: string, podNode: string, fromNode: string): Promise<void> {
-    kubectl(kubeconfig, ["apply", "-f", "-"], testAppManifest(podNode));
-    await eventually("testapp Running", () => kubectl(kubeconfig, ["get", "pod", "testapp", "-o", "jsonpath={.status.phase}"]).trim() === "Running", 180_000);
+/**
+ * Runs the test app on `podNode` and a client pod on `fromNode`; checks the client reaches the
+ * app by pod IP (cross-node pod network) and through its Service (kube-proxy), and that the app's
+ * node answers by pod IP from the host network too. Returns the Service IP.
+ * (ClusterIPs are checked from pods: the lab hosts have no default route, and a host process
+ * needs one for a ClusterIP, which kube-proxy only rewrites after routing.)
+ */
+export async function expectPodAndService(inv: Inventory, kubeconfig: string, podNode: string, fromNode: string): Promise<string> {
+    const client = `client-${fromNode}`;
+    kubectl(kubeconfig, ["apply", "-f", "-"], testAppManifest(podNode) + "---\n" + podManifest(client, fromNode));
+    await podsRunning(kubeconfig, ["testapp", client]);
     const podIp = kubectl(kubeconfig, ["get", "pod", "testapp", "-o", "jsonpath={.status.podIP}"]).trim();
     const svcIp = kubectl(kubeconfig, ["get", "svc", "testapp", "-o", "jsonpath={.spec.clusterIP}"]).trim();
-    await eventually(`pod ${podIp} reachable from ${fromNode}`, () => ssh(inv, fromNode, `curl -sf --max-time 3 http://${podIp}:8080/`).code === 0, 90_000);
-    await eventually(`service ${svcIp} reachable from ${fromNode}`, () => ssh(inv, fromNode, `curl -sf --max-time 3 http://${svcIp}/ | grep -q testapp`).code === 0, 90_000);
+    await eventually(`pod ${podIp} reachable from the host ${fromNode}`, () => ssh(inv, fromNode, `curl -sf --max-time 3 http://${podIp}:8080/`).code === 0, 90_000);
+    await eventually(`pod ${podIp} reachable from pod ${client}`, () => httpFromPod(kubeconfig, client, podIp, 8080).includes("testapp testapp"), 90_000);
+    await eventually(`service ${svcIp} reachable from pod ${client}`, () => httpFromPod(kubeconfig, client, svcIp, 80).includes("testapp testapp"), 90_000);
+    return svcIp;
 }

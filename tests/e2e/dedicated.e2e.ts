@@ -5,7 +5,7 @@
 import { Stack } from "@pulumi/pulumi/automation";
 import { etcdctl, expectEtcdHealthy, kubectl, nodesReady } from "./cluster";
 import { Inventory, labDown, labUp, ssh, sshOk } from "./lab";
-import { changes, labConfig, labStack, timed } from "./stack";
+import { changes, labConfig, labStack, timed, freshLab } from "./stack";
 
 let inv: Inventory;
 let stack: Stack;
@@ -28,7 +28,7 @@ backend masters
 `;
 
 beforeAll(async () => {
-    inv = labUp({ masters: 3, workers: 1, etcd: 3, lb: 1 });
+    inv = freshLab("e2e-dedicated", { masters: 3, workers: 1, etcd: 3, lb: 1 });
     // The user's own load balancer, outside the product.
     sshOk(inv, "lb1", "cat > /etc/haproxy/haproxy.cfg && systemctl restart haproxy", USER_LB);
     const hosts = { ...inv, hosts: inv.hosts.filter((h) => h.name !== "lb1") };

@@ -46,14 +46,36 @@ export function labDown(): void {
     process.stderr.write(sh("bash", ["tests/lab/lab.sh", "down"]));
 }
 
+/** Powers one lab host off (its disk is kept), as a crash or an outage would. */
+export function labStop(name: string): void {
+    process.stderr.write(sh("bash", ["tests/lab/lab.sh", "stop", name]));
+}
+
+/** Boots a stopped lab host again and waits for its SSH. */
+export function labStart(name: string): void {
+    process.stderr.write(sh("bash", ["tests/lab/lab.sh", "start", name]));
+}
+
 export function readInventory(): Inventory {
     return JSON.parse(fs.readFileSync(path.join(CACHE, "lab", "inventory.json"), "utf8"));
+}
+
+/** The lab's bridge (tests/lab/lab.sh). */
+export const LAB_BRIDGE = "hak8s0";
+
+/**
+ * Refuses to send anything to a lab address unless the lab's bridge exists: without it the lab
+ * subnet would be routed to this machine's default gateway, and test traffic must never leave it.
+ */
+export function assertLabNetwork(): void {
+    if (!fs.existsSync(`/sys/class/net/${LAB_BRIDGE}`)) throw new Error(`lab bridge ${LAB_BRIDGE} is absent: not sending test traffic (run tests/lab/lab.sh up)`);
 }
 
 /** Runs a shell command on a lab host over SSH; returns stdout, stderr and the exit code. */
 export function ssh(inv: Inventory, host: string, command: string, input?: string, timeoutMs = 120_000): { code: number; out: string; err: string } {
     const h = inv.hosts.find((x) => x.name === host || x.address === host);
     if (!h) throw new Error(`no lab host ${host}`);
+    assertLabNetwork();
     const r = spawnSync("ssh", [
         "-i", inv.sshPrivateKeyPath, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
         "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=5", `${inv.sshUser}@${h.address}`, command,

@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
-# End-to-end suite (npm run test:e2e): builds or restores the toolchain, Kubernetes/etcd binaries
-# and images, then runs every topology against lab hosts. Each suite boots and removes its hosts.
+# End-to-end suite (npm run test:e2e): builds or restores the toolchain, the Kubernetes/etcd
+# binaries, the images and the hosts' rootfs, then runs every topology against lab hosts
+# (tests/e2e/*.e2e.ts, one stack each; each suite boots fresh hosts and removes them).
+# On a cold machine the three builds run side by side: the rootfs is mostly downloads, the Go
+# builds overlap their module downloads with each other's compiling.
+#   bash tests/e2e/run.sh [jest args, e.g. tests/e2e/stacked.e2e.ts]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 start=$(date +%s)
-bash tests/lab/toolchain.sh
+logs="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/logs"; mkdir -p "$logs"
+bash tests/lab/lab.sh prepare > "$logs/lab-prepare.log" 2>&1 & prep=$!
+bash tests/lab/toolchain.sh & tc=$!
 bash tests/lab/binaries.sh
+wait "$tc" || { echo "[e2e] toolchain build failed" >&2; exit 1; }
+wait "$prep" || { tail -n 30 "$logs/lab-prepare.log" >&2; echo "[e2e] lab rootfs failed" >&2; exit 1; }
+cat "$logs/lab-prepare.log"
 bash tests/lab/images.sh
 . tests/lab/env.sh
-trap 'bash tests/lab/lab.sh down >/dev/null 2>&1 || true' EXIT
-echo "[e2e] toolchain, binaries and images ready in $(( $(date +%s) - start ))s"
+# Hosts go away at the end, even after a crash (HA_K8S_E2E_KEEP=1 keeps them for debugging).
+[ "${HA_K8S_E2E_KEEP:-0}" = 1 ] || trap 'bash tests/lab/lab.sh down >/dev/null 2>&1 || true' EXIT
+echo "[e2e] toolchain, binaries, images and rootfs ready in $(( $(date +%s) - start ))s"
 npx jest -c tests/e2e/jest.config.js --ci --runInBand "$@"
+echo "[e2e] done in $(( $(date +%s) - start ))s"

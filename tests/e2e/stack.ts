@@ -2,7 +2,7 @@ import { ConfigMap, LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/autom
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { CACHE, Inventory, ROOT } from "./lab";
+import { CACHE, Inventory, LabShape, labDown, labUp, ROOT } from "./lab";
 
 /** Pinned versions and where the lab's binaries and images are. */
 export function labVersions(): { kubernetes: string; etcd: string } {
@@ -72,17 +72,37 @@ export function labNodeSettings(): Record<string, unknown> {
     };
 }
 
-/** A stack of the repository's own program with a file backend under the lab cache. */
+/** Each suite keeps its state in a file backend of its own, under the lab cache. */
+function stateDir(stackName: string): string {
+    return path.join(CACHE, "e2e-state", stackName);
+}
+
+function env(stackName: string): Record<string, string> {
+    return {
+        PULUMI_BACKEND_URL: `file://${stateDir(stackName)}`,
+        PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "ha-kubernetes-lab",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+    };
+}
+
+/** A stack of the repository's own program with its suite's file backend. */
 export async function labStack(name: string, config: ConfigMap): Promise<Stack> {
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: ROOT }, {
-        envVars: {
-            PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${CACHE}/state`,
-            PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "ha-kubernetes-lab",
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-        },
-    });
+    fs.mkdirSync(stateDir(name), { recursive: true });
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: ROOT }, { envVars: env(name) });
     await stack.setAllConfig(config);
     return stack;
+}
+
+/**
+ * Starts a suite from nothing: removes any lab hosts and whatever state a crashed earlier run of
+ * this suite left behind (its hosts are gone, so that state describes nothing), then boots hosts
+ * of this shape.
+ */
+export function freshLab(stackName: string, shape: LabShape): Inventory {
+    labDown();
+    fs.rmSync(stateDir(stackName), { recursive: true, force: true });
+    fs.rmSync(path.join(ROOT, `Pulumi.${stackName}.yaml`), { force: true });
+    return labUp(shape);
 }
 
 /** Counts of each operation in an update's summary, without `same`. */

@@ -4,9 +4,9 @@
  * second `pulumi up` and `pulumi preview` change nothing, failover, and a clean destroy.
  */
 import { Stack } from "@pulumi/pulumi/automation";
-import { etcdctl, importImages, kubectl, nodesReady, testAppManifest, vipHolders } from "./cluster";
-import { eventually, Inventory, labDown, labUp, ssh, sshOk } from "./lab";
-import { changes, labConfig, labStack, timed } from "./stack";
+import { etcdctl, expectPodAndService, importImages, kubectl, nodesReady, vipHolders } from "./cluster";
+import { eventually, Inventory, labDown, labStart, labStop, ssh, sshOk } from "./lab";
+import { changes, labConfig, labStack, timed, freshLab } from "./stack";
 
 const VIP = "10.213.0.100";
 const MASTERS = ["m1", "m2", "m3"];
@@ -17,7 +17,7 @@ let kubeconfig: string;
 const report: string[] = [];
 
 beforeAll(async () => {
-    inv = labUp({ masters: 3, workers: 2 });
+    inv = freshLab("e2e-stacked", { masters: 3, workers: 2 });
     stack = await labStack("e2e-stacked", labConfig(inv, { lbMode: "haproxy-keepalived", vip: VIP }));
     const up = await timed(() => stack.up({ onOutput: (s) => process.stdout.write(s) }));
     report.push(`stacked: pulumi up ${up.seconds}s`);
@@ -71,15 +71,9 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
 
     it("a pod runs on a worker and its Service answers from the other worker", async () => {
         importImages(inv, WORKERS);
-        kubectl(kubeconfig, ["apply", "-f", "-"], testAppManifest("w1"));
-        await eventually("testapp Running", () => kubectl(kubeconfig, ["get", "pod", "testapp", "-o", "jsonpath={.status.phase}"]).trim() === "Running", 180_000);
-        const podIp = kubectl(kubeconfig, ["get", "pod", "testapp", "-o", "jsonpath={.status.podIP}"]).trim();
-        const svcIp = kubectl(kubeconfig, ["get", "svc", "testapp", "-o", "jsonpath={.spec.clusterIP}"]).trim();
-        await eventually("pod reachable from w2 by pod IP", () => ssh(inv, "w2", `curl -sf --max-time 3 http://${podIp}:8080/`).code === 0, 60_000);
-        await eventually("service reachable from w2", () => ssh(inv, "w2", `curl -sf --max-time 3 http://${svcIp}/`).code === 0, 60_000);
-        expect(sshOk(inv, "w2", `curl -sf --max-time 3 http://${svcIp}/`)).toContain("testapp");
+        await expectPodAndService(inv, kubeconfig, "w1", "w2");
         // kubectl logs goes apiserver -> kubelet with the apiserver's client cert (RBAC bootstrap)
-        kubectl(kubeconfig, ["logs", "testapp"]);
+        expect(kubectl(kubeconfig, ["logs", "testapp"])).toContain("response:200");
     });
 
     it("kubelets refuse anonymous requests", () => {
@@ -119,14 +113,14 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
 
     it("fails over: a master's host stops, the API still answers through the VIP", async () => {
         const holder = vipHolders(inv, MASTERS, VIP)[0];
-        sshOk(inv, holder, "systemctl poweroff --no-block || true");
+        labStop(holder);
         await eventually("VIP moved", () => {
             const h = vipHolders(inv, MASTERS.filter((m) => m !== holder), VIP);
             return h.length === 1;
         }, 60_000);
         await eventually("API through the VIP", () => kubectl(kubeconfig, ["get", "--raw", "/readyz"]).trim() === "ok", 60_000);
         expect(etcdctl(inv, MASTERS.find((m) => m !== holder)!, "put /e2e/after-failover yes").code).toBe(0);
-        labUp({ masters: 3, workers: 2 });
+        labStart(holder);
         await eventually(`${holder} back in the etcd cluster`, () => etcdctl(inv, holder, "get /e2e/after-failover --print-value-only").out.trim() === "yes", 120_000);
     });
 });

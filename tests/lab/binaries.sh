@@ -44,11 +44,8 @@ command -v go >/dev/null || die "Go is required (/usr/local/go/bin/go; Kubernete
 gov="$(go env GOVERSION)"; gov="${gov#go}"
 [ "$(printf '%s\n' 1.25 "$gov" | sort -V | head -1)" = 1.25 ] || die "Go $gov is too old (Kubernetes $KUBERNETES_VERSION needs go >= 1.25)"
 # flanneld links its cgo udp backend statically: gcc and a static libc.
-if ! command -v gcc >/dev/null || [ ! -e /usr/lib/x86_64-linux-gnu/libc.a ]; then
-    log "installing gcc and libc6-dev (for flanneld)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq gcc libc6-dev >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq gcc libc6-dev >/dev/null; }
-fi
+. "$HERE/apt.sh"
+lab_apt_install gcc libc6-dev
 # -mod=mod: the wrapper modules hold only the top-level requirements; go resolves the rest.
 # GOTOOLCHAIN=local: never fetch another Go toolchain.
 export GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=local

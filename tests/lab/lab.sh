@@ -6,6 +6,7 @@
 #   lab.sh up [--masters N] [--workers N] [--etcd N] [--lb N]   boot exactly this shape (idempotent;
 #                                                               stopped hosts are booted again with
 #                                                               their disks, extra hosts removed)
+#   lab.sh prepare                                              install packages, build the rootfs
 #   lab.sh down                                                 stop and remove everything
 #   lab.sh status                                               hosts, pids, ssh reachability
 #   lab.sh stop NAME | start NAME                               power a single host off / on again
@@ -29,16 +30,8 @@ log() { echo "[lab] $*"; }
 die() { echo "[lab] ERROR: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root"
 
-ensure_packages() {
-    local missing=""
-    for p in debootstrap systemd-container iproute2 openssh-client; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-    done
-    if [ -n "$missing" ]; then
-        log "installing$missing"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-    fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+ensure_packages() { lab_apt_install debootstrap systemd-container iproute2 openssh-client; }
 
 # The Debian mirror this machine's apt already uses (never a hard-coded host).
 apt_mirror() {
@@ -289,6 +282,7 @@ case "${1:-}" in
     up) shift; cmd_up "$@" ;;
     down) cmd_down ;;
     status) cmd_status ;;
+    prepare) ensure_packages; build_rootfs ;;
     stop) stop_host "${2:?name}"; log "$2 stopped (disk kept)" ;;
     start) ensure_bridge; boot_host "${2:?name}"; wait_ssh "$2"; log "$2 started" ;;
     *) sed -n '2,14p' "$0"; exit 2 ;;

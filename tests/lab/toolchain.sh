@@ -58,19 +58,11 @@ SFTP_VERSION=v1.13.6             # github.com/pkg/sftp, for the command provider
 LANGHOST_IN_SDK_VERSION=v3.68.0  # last github.com/pulumi/pulumi/sdk/v3 with nodejs/cmd/pulumi-language-nodejs
 
 # ---------------------------------------------------------------- host packages
-APT_UPDATED=0
-need_apt() {
-    local missing=() p
-    for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    log "apt-get install ${missing[*]}"
-    if [ "$APT_UPDATED" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get update -qq; APT_UPDATED=1; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-need_apt ca-certificates coreutils
+. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+lab_apt_install ca-certificates coreutils
 export PATH="/usr/local/go/bin:$PATH"
 command -v go >/dev/null || die "Go (1.26+) is expected at /usr/local/go (Debian's golang is too old)"
-command -v node >/dev/null || need_apt nodejs
+command -v node >/dev/null || lab_apt_install nodejs
 command -v node >/dev/null || die "node is required"
 
 # ---------------------------------------------------------------- Go environment
