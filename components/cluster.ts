@@ -6,7 +6,9 @@ import { clusterHosts } from "./connection";
 import { ControlPlane } from "./controlPlane";
 import { EtcdCluster } from "./etcdCluster";
 import { LoadBalancer } from "./loadBalancer";
-import { ClusterHost } from "./remote";
+import { ClusterHost, Connection } from "./remote";
+import { HostPreflight } from "../providers/hostPreflight";
+import { SshTarget } from "../providers/ssh";
 import { DEFAULTS, defaultHostCidr, prefixLength, resolveTopology } from "./topology";
 import { validateCluster, validatedProps, ValidationEnv } from "./validation";
 import { FLANNEL_USER, WorkerPool } from "./workerPool";
@@ -24,11 +26,21 @@ export interface ClusterOutputs {
     readonly ready: pulumi.Output<boolean>;
 }
 
+/** The connection, available only once the preflight passed (an implicit dependency). */
+function afterPreflight(preflight: HostPreflight, connection: pulumi.Input<Connection>): pulumi.Output<Connection> {
+    return pulumi.all([preflight.facts, connection]).apply(([, c]) => c as Connection);
+}
+
 function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource): ClusterOutputs {
     const opts = { parent };
     const t = resolveTopology(args);
     const net = args.network ?? {};
-    const hosts = new Map<string, ClusterHost>(clusterHosts(args.hosts, args.ssh).map((h) => [h.name, h]));
+    const raw = clusterHosts(args.hosts, args.ssh);
+    // Every remote resource reaches its host through a connection that waits on the preflight.
+    const preflight = new HostPreflight(`${name}-preflight`, {
+        hosts: raw.map((h) => ({ name: h.name, connection: h.connection as pulumi.Input<SshTarget> })),
+    }, opts);
+    const hosts = new Map<string, ClusterHost>(raw.map((h) => [h.name, { ...h, connection: afterPreflight(preflight, h.connection) }]));
     const pick = (list: readonly { name: string }[]) => list.map((h) => hosts.get(h.name)!);
     const masters = pick(t.masters);
     const artifacts = resolveArtifactSource(args.artifacts, args.versions);

@@ -10,6 +10,8 @@ export { ClusterHost, Connection, shellQuote } from "./remote";
 export { ArtifactSource, resolveArtifactSource } from "./artifacts";
 export { CertificateAuthority, IssuedCert, Validity } from "./pki";
 export { clusterHosts, connectionFor } from "./connection";
+export { HostPreflight, HostFacts } from "../providers/hostPreflight";
+export { ManagedFile } from "../providers/managedFile";
 export { readClusterConfig } from "./stackConfig";
 export { validateCluster, assertValidCluster, Problem } from "./validation";
 export * as topology from "./topology";

@@ -218,7 +218,8 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
                 { key: "flanneld-env", path: N.flanneldEnv, content: renderFlanneldEnv({ nodeName: node.name, iface: node.address }) },
                 { key: "flanneld-unit", path: PATHS.unit("flanneld"), content: renderFlanneldUnit() },
             );
-            services.splice(1, 0, "flanneld", FLANNEL_CNI_UNIT);
+            // flanneld leases the subnet of its Node object, which exists once kubelet registered.
+            services.push("flanneld", FLANNEL_CNI_UNIT);
         }
         const base = hostBase(`${prefix}-node-base`, node, [...NODE_PACKAGES, ...PROXY_MODE_PACKAGES[args.proxyMode ?? DEFAULTS.proxyMode]], nodeCleanupScript(), opts);
         const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });

@@ -113,11 +113,11 @@ export const managedFileProvider: pulumi.dynamic.ResourceProvider<ManagedFileArg
 
 /** A file on a host, drift-detected on refresh. */
 export class ManagedFile extends pulumi.dynamic.Resource {
-    public readonly path!: pulumi.Output<string>;
-    public readonly mode!: pulumi.Output<string>;
-    public readonly sha256!: pulumi.Output<string>;
-    public readonly exists!: pulumi.Output<boolean>;
-    public readonly writes!: pulumi.Output<number>;
+    declare public readonly path: pulumi.Output<string>;
+    declare public readonly mode: pulumi.Output<string>;
+    declare public readonly sha256: pulumi.Output<string>;
+    declare public readonly exists: pulumi.Output<boolean>;
+    declare public readonly writes: pulumi.Output<number>;
 
     constructor(name: string, args: ManagedFileInputs, opts?: pulumi.CustomResourceOptions & { readonly secretContent?: boolean }) {
         const { secretContent, ...rest } = opts ?? {};

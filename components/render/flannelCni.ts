@@ -47,16 +47,19 @@ export function renderFlannelCniScript(): string {
     ].join("\n");
 }
 
-/** Runs the script after flanneld (re)starts; removes the conflist when stopped. Static; pure. */
+/** Runs the script after flanneld (re)starts (PartOf: a flanneld restart restarts it); removes the conflist when stopped. Static; pure. */
 export function renderFlannelCniUnit(): string {
     return renderSystemdUnit({
         sections: [
-            { name: "Unit", directives: [["Description", "Pod network configuration from flannel's subnet lease"], ["After", "flanneld.service"], ["BindsTo", "flanneld.service"]] },
+            { name: "Unit", directives: [["Description", "Pod network configuration from flannel's subnet lease"], ["After", "flanneld.service"], ["Requires", "flanneld.service"], ["PartOf", "flanneld.service"]] },
             { name: "Service", directives: [
                 ["Type", "oneshot"],
                 ["RemainAfterExit", true],
                 ["ExecStart", `/bin/sh ${FLANNEL_CNI_SCRIPT}`],
                 ["ExecStop", `/bin/rm -f ${PATHS.node.cniConflist}`],
+                // at boot flanneld may wait for kubelet to register the Node before it leases a subnet
+                ["Restart", "on-failure"],
+                ["RestartSec", 5],
             ] },
             { name: "Install", directives: [["WantedBy", "multi-user.target"]] },
         ],

@@ -112,6 +112,19 @@ export function changes(r: UpResult): Record<string, number> {
     return c;
 }
 
+/** `pulumi up`, collecting which resources it changed, by name and operation. */
+export async function upRecording(stack: Stack): Promise<{ result: UpResult; changed: Record<string, string> }> {
+    const changed: Record<string, string> = {};
+    const result = await stack.up({
+        onOutput: (s) => process.stdout.write(s),
+        onEvent: (e) => {
+            const m = e.resOutputsEvent?.metadata;
+            if (m && m.op !== "same" && m.op !== "read") changed[m.urn.split("::").pop()!] = m.op;
+        },
+    });
+    return { result, changed };
+}
+
 /** Seconds `fn` took, and its result. */
 export async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; result: T }> {
     const t0 = Date.now();

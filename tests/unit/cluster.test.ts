@@ -113,6 +113,31 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         expect(dependsOnNames(res.get("lab-etcd-m1-etcd-health"))).toEqual(expect.arrayContaining(["lab-etcd-m1-etcd-restart", "lab-etcd-m2-etcd-restart", "lab-etcd-m3-etcd-restart"]));
     });
 
+    it("restarts a host's services whenever any of its files is (re)written, drift repairs included", async () => {
+        const restarts: Record<string, string> = {
+            "lab-etcd-m2-etcd-restart": "lab-etcd-m2-etcd-", "lab-cp-m2-cp-restart": "lab-cp-m2-cp-",
+            "lab-lb-m2-lb-restart": "lab-lb-m2-lb-", "lab-workers-w1-node-restart": "lab-workers-w1-node-",
+        };
+        for (const [restart, prefix] of Object.entries(restarts)) {
+            const hostFiles = files(res).map((f) => f.name).filter((n) => n.startsWith(prefix));
+            expect(hostFiles.length).toBeGreaterThan(2);
+            const triggers = await outputResourceNames(get(res, restart).props?.triggers);
+            expect(triggers).toEqual(expect.arrayContaining(hostFiles));
+        }
+    });
+
+    it("reaches no host before the preflight checked every host", async () => {
+        const pre = get(res, "lab-preflight");
+        expect(pre.type).toBe("pulumi-nodejs:dynamic/ha-kubernetes:HostPreflight");
+        expect(pre.inputs.hosts.map((h: { name: string; connection: { host: string } }) => `${h.name}@${h.connection.host}`))
+            .toEqual(["m1@10.213.0.11", "m2@10.213.0.12", "m3@10.213.0.13", "w1@10.213.0.21", "w2@10.213.0.22"]);
+        const remote = [...res.values()].filter((r) => /^command:remote:|ManagedFile$/.test(r.type));
+        expect(remote.length).toBeGreaterThan(100);
+        for (const r of remote) {
+            expect({ name: r.name, waits: (await outputResourceNames(r.props?.connection)).includes("lab-preflight") }).toEqual({ name: r.name, waits: true });
+        }
+    });
+
     it("starts the control plane only after the etcd and LB gates, and nodes after the control plane", async () => {
         const cpTriggers = await outputResourceNames(get(res, "lab-cp-m1-cp-restart").props?.triggers);
         expect(cpTriggers).toEqual(expect.arrayContaining(["lab-etcd-m1-etcd-health", "lab-lb-m1-lb-health"]));
@@ -176,6 +201,12 @@ describe("other topologies", () => {
         expect(content(res, "lab-workers-w1-node-flannel-net-conf")).toContain("host-gw");
         expect(res.has("lab-workers-w1-node-pod-routes-env")).toBe(false);
         expect(res.has("lab-workers-w1-bin-flanneld")).toBe(true);
+        // flanneld leases its Node's podCIDR: kubelet (which registers the Node) starts first
+        const script: string = get(res, "lab-workers-w1-node-restart").inputs.create;
+        const at = (unit: string) => script.indexOf(`systemctl restart '${unit}'`);
+        expect(at("kubelet")).toBeGreaterThan(-1);
+        expect(at("flanneld")).toBeGreaterThan(at("kubelet"));
+        expect(at("ha-kubernetes-flannel-cni")).toBeGreaterThan(at("flanneld"));
     });
 
     it("nginx on its own host balances every master", async () => {
