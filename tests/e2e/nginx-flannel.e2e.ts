@@ -7,7 +7,7 @@
 import { Stack } from "@pulumi/pulumi/automation";
 import { expectEtcdHealthy, expectPodAndService, httpFromPod, importImages, kubectl, nodesReady } from "./cluster";
 import { eventually, Inventory, labDown, ssh } from "./lab";
-import { changes, freshLab, labConfig, labStack, timed } from "./stack";
+import { changes, freshLab, labConfig, labStack, previewChanges, timed } from "./stack";
 
 const LB = "10.213.0.41";
 const WORKERS = ["w1", "w2"];
@@ -58,10 +58,11 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
         expect(ssh(inv, "w1", "ip route").out).toMatch(new RegExp(`${cidrW2.replace(/[./]/g, "\\$&")} via \\S+ dev flannel\\.1`));
     });
 
-    it("a second pulumi up changes nothing", async () => {
+    it("a second pulumi up changes nothing and pulumi preview is clean", async () => {
         const again = await timed(() => stack!.up());
         report.push(`no-op up ${again.seconds}s`);
         expect(changes(again.result)).toEqual({});
+        expect(await previewChanges(stack!)).toEqual({});
     });
 
     it("pulumi destroy stops and removes what it installed", async () => {

@@ -112,6 +112,13 @@ export function changes(r: UpResult): Record<string, number> {
     return c;
 }
 
+/** What `pulumi preview` would change, without `same`. */
+export async function previewChanges(stack: Stack): Promise<Record<string, number>> {
+    const c = { ...(await stack.preview()).changeSummary } as Record<string, number>;
+    delete c.same;
+    return c;
+}
+
 /** `pulumi up`, collecting which resources it changed, by name and operation. */
 export async function upRecording(stack: Stack): Promise<{ result: UpResult; changed: Record<string, string> }> {
     const changed: Record<string, string> = {};
