@@ -11,9 +11,12 @@ start=$(date +%s)
 logs="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/logs"; mkdir -p "$logs"
 bash tests/lab/lab.sh prepare > "$logs/lab-prepare.log" 2>&1 & prep=$!
 bash tests/lab/toolchain.sh & tc=$!
+# a failed build stops the others too
+trap 'kill "$prep" "$tc" 2>/dev/null || true' EXIT
 bash tests/lab/binaries.sh
 wait "$tc" || { echo "[e2e] toolchain build failed" >&2; exit 1; }
 wait "$prep" || { tail -n 30 "$logs/lab-prepare.log" >&2; echo "[e2e] lab rootfs failed" >&2; exit 1; }
+trap - EXIT
 cat "$logs/lab-prepare.log"
 bash tests/lab/images.sh
 . tests/lab/env.sh

@@ -4,7 +4,7 @@
 # lab_apt_install PKG...: installs those of PKG that are not installed yet.
 lab_apt_install() {
     local missing=() p
-    for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+    for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null || missing+=("$p"); done
     [ ${#missing[@]} -eq 0 ] && return 0
     echo "[apt] installing ${missing[*]}"
     (

@@ -127,6 +127,6 @@ if [ "$BUILT" -gt 0 ] || ! complete; then
 fi
 got="$("$OUT/kube-apiserver" --version)"
 [ "$got" = "Kubernetes v$KUBERNETES_VERSION" ] || die "kube-apiserver --version says '$got'"
-"$OUT/etcd" --version | grep -q "^etcd Version: $ETCD_VERSION\$" || die "etcd --version does not say $ETCD_VERSION"
+"$OUT/etcd" --version | grep "^etcd Version: $ETCD_VERSION\$" >/dev/null || die "etcd --version does not say $ETCD_VERSION"
 complete || die "bundle incomplete: $OUT"
 log "bundle ready: $OUT ($(du -sm "$OUT" | cut -f1) MiB) in $(( $(date +%s) - T_ALL ))s"

@@ -240,7 +240,7 @@ cmd_up() {
     ensure_packages
     build_rootfs
     for n in $(known_hosts | sort -u); do
-        printf '%s\n' "${want[@]}" | grep -qx "$n" || { log "removing $n (not in this shape)"; remove_host "$n"; }
+        printf '%s\n' "${want[@]}" | grep -x "$n" >/dev/null || { log "removing $n (not in this shape)"; remove_host "$n"; }
     done
     ensure_bridge
     set_sysctls

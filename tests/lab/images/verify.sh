@@ -74,7 +74,7 @@ for _ in $(seq 30); do page="$(C task exec --exec-id get hakv-web wget -qO- http
 log "testapp page: ${page}"
 check "testapp serves 'testapp <hostname>' on :8080" test "${page%% *}" = testapp
 stopped() { # container seconds: STOPPED within the time?
-    local i; for i in $(seq $(( $2 * 10 ))); do C task ls | grep -q "^$1 .*STOPPED" && return 0; sleep 0.1; done; return 1
+    local i; for i in $(seq $(( $2 * 10 ))); do C task ls | grep "^$1 .*STOPPED" >/dev/null && return 0; sleep 0.1; done; return 1
 }
 C task kill -s SIGTERM hakv-web
 check "testapp stops within 3s of SIGTERM" stopped hakv-web 3
@@ -82,7 +82,7 @@ check "testapp stops within 3s of SIGTERM" stopped hakv-web 3
 # pause: run it as the sandbox would, stop it with SIGTERM.
 check "run pause" C run -d --cgroup "/$CG/pause" ha-kubernetes.local/pause:3.10 hakv-pause
 sleep 0.3
-running() { C task ls | grep -q "^$1 .*RUNNING"; }
+running() { C task ls | grep "^$1 .*RUNNING" >/dev/null; }
 check "pause is running" running hakv-pause
 C task kill -s SIGTERM hakv-pause
 check "pause stops within 3s of SIGTERM" stopped hakv-pause 3

@@ -11,7 +11,7 @@ ROOT="$(cd "$HERE/../../.." && pwd)"
 # Prove "offline": as root, run in a new network namespace that has nothing but loopback.
 if [ -z "${HA_K8S_VERIFY_NETNS:-}" ] && [ "$(id -u)" = 0 ]; then
     for p in util-linux iproute2; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "ok installed" >/dev/null \
             || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null; }
     done
     echo "[toolchain] verify: running in a private network namespace (loopback only)"
@@ -108,7 +108,7 @@ run "up" pulumi up --yes --non-interactive
 grep -q "+ 5 created" "$TMP/up.log" || { cat "$TMP/up.log" >&2; fail "up did not create the stack and its 4 resources"; }
 out="$(pulumi stack output hiStdout)"; [ "$out" = hi ] || fail "command stdout was '$out'"
 len="$(pulumi stack output passwordLength --show-secrets)"; [ "$len" = 24 ] || fail "password length was '$len'"
-pulumi stack output certPem --show-secrets | grep -q "BEGIN CERTIFICATE" || fail "no certificate"
+pulumi stack output certPem --show-secrets | grep "BEGIN CERTIFICATE" >/dev/null || fail "no certificate"
 run "second up (no changes)" pulumi up --yes --non-interactive --expect-no-changes
 run "plugin ls" pulumi plugin ls
 for p in "command" "tls" "random"; do
