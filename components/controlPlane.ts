@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ArtifactSource, hostBase, installBinaries } from "./artifacts";
 import { CertificateAuthority, IssuedCert, issueCert, Validity } from "./pki";
-import { ClusterHost, revision, FileSpec, remoteFiles, restartAndWaitScript, shellQuote, unitScripts, waitScript } from "./remote";
+import { ClusterHost, revision, FileSpec, remoteFiles, remoteService, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderApiserverEnv, renderApiserverUnit } from "./render/apiserver";
 import { renderAuditPolicy } from "./render/auditPolicy";
 import { renderControllerManagerEnv, renderControllerManagerUnit } from "./render/controllerManager";
@@ -157,10 +157,7 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
         const written = remoteFiles(`${prefix}-cp`, m, files, onBase);
         const bins = installBinaries(prefix, m, ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"], args.artifacts, onBase);
         const units = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((u) => {
-            const s = unitScripts(u, PATHS.unit(u));
-            return new command.remote.Command(`${prefix}-${u}-unit`, {
-                connection: m.connection, create: s.create, delete: s.delete,
-            }, pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
+            return remoteService(`${prefix}-${u}-unit`, m, u, pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
         });
         const digest = revision(written, ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((b) => args.artifacts.sha256[b] ?? ""));
         // One master at a time: apiserver (until /readyz), then controller-manager and scheduler (until /healthz).

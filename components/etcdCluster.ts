@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArtifactSource, hostBase, installBinaries } from "./artifacts";
 import { isIpv4 } from "./cidr";
 import { CertificateAuthority, issueCert, Validity } from "./pki";
-import { ClusterHost, revision, FileSpec, remoteFiles, restartAndWaitScript, shellQuote, unitScripts, waitScript } from "./remote";
+import { ClusterHost, revision, FileSpec, remoteFiles, remoteService, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderEtcdEnv, renderEtcdUnit } from "./render/etcd";
 import { PATHS } from "./render/paths";
 import { DEFAULTS, etcdMemberSans, etcdPeers, etcdQuorum } from "./topology";
@@ -103,12 +103,8 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
         const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
         const written = remoteFiles(`${prefix}-etcd`, member, files, onBase);
         const bins = installBinaries(prefix, member, ["etcd", "etcdctl"], args.artifacts, onBase);
-        const scripts = unitScripts("etcd", PATHS.unit("etcd"));
-        const enable = new command.remote.Command(`${prefix}-etcd-unit`, {
-            connection: member.connection,
-            create: scripts.create,
-            delete: keepData ? scripts.delete : `${scripts.delete}\nrm -rf -- ${shellQuote(p.dataDir)}`,
-        }, pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
+        // (the data directory goes with the base, after the service stopped, unless kept)
+        const enable = remoteService(`${prefix}-etcd-unit`, member, "etcd", pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
         const localHealthy = etcdctlCommand(clientPort, "endpoint health");
         const clusterHealthy = etcdctlCommand(clientPort, "endpoint health --cluster");
         // First start: every member starts without blocking (a new member waits for its peers).

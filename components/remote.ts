@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { ManagedFile } from "../providers/managedFile";
+import { ManagedService } from "../providers/managedService";
 import { SshTarget } from "../providers/ssh";
 import { BACKUP_SUFFIX, deleteFileScript, shellQuote, writeFileScript } from "./shell";
 
@@ -60,13 +61,17 @@ export function remoteFiles(prefix: string, host: ClusterHost, files: ReadonlyAr
     return files.map((f) => remoteFile(`${prefix}-${f.key}`, host, f, opts));
 }
 
-/** A systemd unit installed on a host: daemon-reload + enable on create; stop, disable, remove on delete. */
-export function unitScripts(unit: string, unitPath: string): { create: string; delete: string } {
-    const u = shellQuote(unit);
-    return {
-        create: `set -eu\nsystemctl daemon-reload\nsystemctl enable ${u} >/dev/null 2>&1`,
-        delete: `systemctl disable --now ${u} >/dev/null 2>&1 || true\nrm -f -- ${shellQuote(unitPath)}\nsystemctl daemon-reload`,
-    };
+/**
+ * A systemd service on a host: enabled on create (started by the component's rolling restart),
+ * drift-detected on refresh (stopped or disabled) and repaired by `pulumi up`; stopped and
+ * disabled on delete (its unit file is a ManagedFile of its own).
+ */
+export function remoteService(name: string, host: ClusterHost, unit: string, opts: pulumi.CustomResourceOptions): ManagedService {
+    return new ManagedService(name, {
+        host: host.name,
+        connection: pulumi.output(host.connection) as pulumi.Output<SshTarget>,
+        unit,
+    }, opts);
 }
 
 /**

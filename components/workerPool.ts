@@ -5,7 +5,7 @@ import { isIpv4 } from "./cidr";
 import { PodNetworkMode, TaintArgs } from "./config";
 import { kubeconfigFor } from "./controlPlane";
 import { CertificateAuthority, IssuedCert, issueCert, Validity } from "./pki";
-import { ClusterHost, revision, FileSpec, remoteFiles, restartAndWaitScript, shellQuote, unitScripts, waitScript } from "./remote";
+import { ClusterHost, revision, FileSpec, remoteFiles, remoteService, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderBridgeConflist, renderLoopbackConf } from "./render/cni";
 import { FLANNEL_CNI_SCRIPT, FLANNEL_CNI_UNIT, renderFlannelCniScript, renderFlannelCniUnit } from "./render/flannelCni";
 import { renderContainerdConfig } from "./render/containerd";
@@ -227,8 +227,7 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         const binaries = ["kubelet", "kube-proxy", "kubectl", ...(mode === "flannel" ? ["flanneld"] : [])];
         const bins = installBinaries(prefix, node, binaries, args.artifacts, onBase);
         const units = services.filter((s) => s !== "containerd").map((u) => {
-            const s = unitScripts(u, PATHS.unit(u));
-            return new command.remote.Command(`${prefix}-${u}-unit`, { connection: node.connection, create: s.create, delete: s.delete }, pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
+            return remoteService(`${prefix}-${u}-unit`, node, u, pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
         });
         const digest = revision(written, binaries.map((b) => args.artifacts.sha256[b] ?? ""));
         const restart = new command.remote.Command(`${prefix}-node-restart`, {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { deleteFileScript, writeFileScript } from "../components/shell";
-import { SshTarget, sshRun } from "./ssh";
+import { deleteFileScript, shellQuote, writeFileScript } from "../components/shell";
+import { OnHost, OnHostInputs, sshRun } from "./ssh";
 
 /**
  * A file ha-kubernetes owns on a host. Unlike a write-only command, `read` looks at the host:
@@ -10,10 +10,7 @@ import { SshTarget, sshRun } from "./ssh";
  */
 
 /** What the program passes. */
-export interface ManagedFileInputs {
-    /** Host key, for messages. */
-    readonly host: pulumi.Input<string>;
-    readonly connection: pulumi.Input<SshTarget>;
+export interface ManagedFileInputs extends OnHostInputs {
     /** Absolute path on the host. */
     readonly path: pulumi.Input<string>;
     /** The whole content. Travels over SSH stdin only. */
@@ -23,18 +20,14 @@ export interface ManagedFileInputs {
 }
 
 /** The same, resolved, as the provider receives it. */
-export interface ManagedFileArgs {
-    readonly host: string;
-    readonly connection: SshTarget;
+export interface ManagedFileArgs extends OnHost {
     readonly path: string;
     readonly content: string;
     readonly mode: string;
 }
 
 /** What the provider records (never the content). */
-export interface ManagedFileState {
-    readonly host: string;
-    readonly connection: SshTarget;
+export interface ManagedFileState extends OnHost {
     readonly path: string;
     /** Mode found on the host ("" when absent). */
     readonly mode: string;
@@ -52,7 +45,7 @@ export function contentSha256(content: string): string {
 
 /** Shell that prints `<mode> <sha256>` for a file, or `absent`. Pure. */
 export function statScript(path: string): string {
-    const p = `'${path.replace(/'/g, `'\\''`)}'`;
+    const p = shellQuote(path);
     return `if [ -f ${p} ]; then printf '%s %s\\n' "$(stat -c %a -- ${p})" "$(sha256sum -- ${p} | cut -d' ' -f1)"; else echo absent; fi`;
 }
 

@@ -16,6 +16,19 @@ export interface SshTarget {
     readonly perDialTimeout?: number;
 }
 
+/** Which host a dynamic resource acts on, as the program passes it. */
+export interface OnHostInputs {
+    /** Host key, for messages. */
+    readonly host: import("@pulumi/pulumi").Input<string>;
+    readonly connection: import("@pulumi/pulumi").Input<SshTarget>;
+}
+
+/** The same, resolved, as a provider receives it. */
+export interface OnHost {
+    readonly host: string;
+    readonly connection: SshTarget;
+}
+
 export interface ExecResult {
     readonly code: number;
     readonly stdout: string;

@@ -76,11 +76,19 @@ export function httpFromPod(kubeconfig: string, pod: string, host: string, port:
 
 /** Waits until these pods are Running. */
 export async function podsRunning(kubeconfig: string, pods: string[]): Promise<void> {
-    await eventually(`pods ${pods.join(", ")} Running`, () =>
-        kubectl(kubeconfig, ["get", "pods", ...pods, "-o", "jsonpath={.items[*].status.phase}"]).trim() === pods.map(() => "Running").join(" "), 180_000);
+    try {
+        // one name at a time: `get pods a b` returns a List, `get pods a` a single Pod
+        await eventually(`pods ${pods.join(", ")} Running`, () =>
+            pods.every((p) => kubectl(kubeconfig, ["get", "pod", p, "-o", "jsonpath={.status.phase}"]).trim() === "Running"), 180_000);
+    } catch (e) {
+        // say why: the pods' status and events
+        let why = "";
+        try { why = kubectl(kubeconfig, ["describe", "pods", ...pods]).split("\n").slice(-40).join("\n"); } catch (d) { why = (d as Error).message; }
+        throw new Error(`${(e as Error).message}\n${why}`);
+    }
 }
 
-/** The pod + service manifest for the test app. *//** The pod + service manifest for the test app. */
+/** The pod + service manifest for the test app. */
 export function testAppManifest(node: string): string {
     return `apiVersion: v1
 kind: Pod

@@ -91,28 +91,29 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         expect(c).toEqual({});
     });
 
-    it("shows drift after refresh and repairs exactly the drifted files, restarting only their hosts' services", async () => {
+    it("shows drift after refresh (an edited flag, a deleted certificate, a stopped kubelet) and repairs exactly that", async () => {
         const since = (h: string, unit: string) => sshOk(inv, h, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).trim();
-        const before = { m1: since("m1", "kube-apiserver"), m2: since("m2", "kube-apiserver"), w1: since("w1", "kubelet"), w2: since("w2", "kubelet") };
+        const before = { m1: since("m1", "kube-apiserver"), m2: since("m2", "kube-apiserver"), w1: since("w1", "kubelet"), w2proxy: since("w2", "kube-proxy") };
         sshOk(inv, "m2", "sed -i 's/--profiling=false/--profiling=true/' /etc/kubernetes/kube-apiserver.env");
         sshOk(inv, "w1", "rm -f /var/lib/kubelet/pki/kubelet.crt");
+        sshOk(inv, "w2", "systemctl stop kubelet");
         await stack.refresh();
         const preview = await stack.preview({ diff: true });
-        expect(preview.changeSummary.update).toBeGreaterThanOrEqual(2);
+        expect(preview.changeSummary.update).toBeGreaterThanOrEqual(3);
         const { changed } = await upRecording(stack);
-        const updated = Object.keys(changed).sort();
-        // files: exactly the two drifted ones, rewritten in place
-        const files = Object.fromEntries(Object.entries(changed).filter(([n]) => !/-(restart|health|ready|bootstrap)$/.test(n)));
-        expect(files).toEqual({ "lab-cp-m2-cp-apiserver-env": "update", "lab-workers-w1-node-kubelet-crt": "update" });
-        // restarts: only those hosts'; the gates after them (health, ready, RBAC bootstrap) re-run
-        expect(updated.filter((n) => n.endsWith("-restart"))).toEqual(["lab-cp-m2-cp-restart", "lab-workers-w1-node-restart"]);
+        // files and services: exactly the drifted ones, repaired in place
+        const repaired = Object.fromEntries(Object.entries(changed).filter(([n]) => !/-(restart|health|ready|bootstrap)$/.test(n)));
+        expect(repaired).toEqual({ "lab-cp-m2-cp-apiserver-env": "update", "lab-workers-w1-node-kubelet-crt": "update", "lab-workers-w2-kubelet-unit": "update" });
+        // restarts: only the hosts whose files changed; the gates after them (health, ready, RBAC bootstrap) re-run
+        expect(Object.keys(changed).filter((n) => n.endsWith("-restart")).sort()).toEqual(["lab-cp-m2-cp-restart", "lab-workers-w1-node-restart"]);
         expect(sshOk(inv, "m2", "cat /etc/kubernetes/kube-apiserver.env")).toContain("--profiling=false");
         expect(ssh(inv, "w1", "test -s /var/lib/kubelet/pki/kubelet.crt").code).toBe(0);
-        // the services reading them were restarted, on their hosts only, and still work
+        expect(sshOk(inv, "w2", "systemctl is-active kubelet").trim()).toBe("active");
+        // the services reading the files were restarted, on their hosts only, and still work
         expect(since("m2", "kube-apiserver")).not.toBe(before.m2);
         expect(since("w1", "kubelet")).not.toBe(before.w1);
         expect(since("m1", "kube-apiserver")).toBe(before.m1);
-        expect(since("w2", "kubelet")).toBe(before.w2);
+        expect(since("w2", "kube-proxy")).toBe(before.w2proxy);
         expect(kubectl(kubeconfig, ["get", "--raw", "/readyz"]).trim()).toBe("ok");
         await nodesReady(kubeconfig, WORKERS);
         const clean = await stack.preview();

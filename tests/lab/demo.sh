@@ -17,13 +17,23 @@ if [ "${1:-}" = destroy ]; then
     exit 0
 fi
 bash tests/lab/lab.sh up --masters 3 --workers 2
+# State deployed to hosts that no longer exist (the lab was rebuilt) describes nothing: drop it,
+# keeping Pulumi.dev.yaml.
+inventory="${HA_K8S_CACHE}/lab/inventory.json"
+generation="$(node -p 'require(process.argv[1]).generation' "$inventory")"
+marker="${HA_K8S_CACHE}/lab/dev-stack.generation"
+if pulumi stack select dev --non-interactive 2>/dev/null && [ "$(cat "$marker" 2>/dev/null)" != "$generation" ]; then
+    echo "[demo] the lab hosts were rebuilt since the dev stack was deployed: removing its stale state"
+    pulumi stack rm dev --yes --force --preserve-config --non-interactive
+fi
 pulumi stack select dev --non-interactive 2>/dev/null || pulumi stack init dev --non-interactive
 bundle="$(bash tests/lab/binaries.sh --print-dir)"
 pulumi config set --stack dev --path 'artifacts.directory' "$bundle"
-pulumi config set --stack dev --path 'ssh.privateKeyPath' "$(node -p 'require(process.argv[1]).sshPrivateKeyPath' "${HA_K8S_CACHE}/lab/inventory.json")"
+pulumi config set --stack dev --path 'ssh.privateKeyPath' "$(node -p 'require(process.argv[1]).sshPrivateKeyPath' "$inventory")"
 start=$(date +%s)
 pulumi up --stack dev --yes --non-interactive --skip-preview
 echo "[demo] pulumi up took $(( $(date +%s) - start ))s"
+echo "$generation" > "$marker"
 kc="$(mktemp)"; trap 'rm -f "$kc"' EXIT
 pulumi stack output --stack dev kubeconfig --show-secrets > "$kc"
 "$bundle/kubectl" --kubeconfig "$kc" get nodes -o wide

@@ -161,6 +161,8 @@ UNIT
     mkdir -p "$d.tmp/etc/systemd/system/multi-user.target.wants"
     ln -sf /etc/systemd/system/lab-cgroups.service "$d.tmp/etc/systemd/system/multi-user.target.wants/lab-cgroups.service"
     mv "$d.tmp" "$d"
+    # a new disk: stacks deployed to an earlier host of this name describe nothing here
+    head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$HOSTS_DIR/$n.generation"
 }
 
 boot_host() {
@@ -204,15 +206,17 @@ remove_host() {
     # the host's cgroup subtrees (see lab-cgroups), deepest first
     local c
     for c in /sys/fs/cgroup/*/"$1"; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
-    rm -rf "${HOSTS_DIR:?}/$1" "${HOSTS_DIR:?}/$1.tmp"
+    rm -rf "${HOSTS_DIR:?}/$1" "${HOSTS_DIR:?}/$1.tmp" "${HOSTS_DIR:?}/$1.generation"
 }
 
-known_hosts() { ls "$HOSTS_DIR" 2>/dev/null | grep -v '\.tmp$' || true; ls "$RUN" 2>/dev/null | sed -n 's/\.pid$//p'; }
+known_hosts() { ls "$HOSTS_DIR" 2>/dev/null | grep -v -e '\.tmp$' -e '\.generation$' || true; ls "$RUN" 2>/dev/null | sed -n 's/\.pid$//p'; }
 
 write_inventory() {
     local first=1 n
     {
-        printf '{\n  "bridge": "%s",\n  "gateway": "%s",\n  "subnet": "%s.0/%s",\n  "sshUser": "root",\n  "sshPrivateKeyPath": "%s",\n  "hosts": [' "$BR" "$GW" "$NET" "$PREFIX" "$KEY"
+        # generation: changes whenever any of these hosts got a new disk
+        printf '{\n  "bridge": "%s",\n  "gateway": "%s",\n  "subnet": "%s.0/%s",\n  "sshUser": "root",\n  "sshPrivateKeyPath": "%s",\n  "generation": "%s",\n  "hosts": [' \
+            "$BR" "$GW" "$NET" "$PREFIX" "$KEY" "$(for n in "$@"; do echo "$n $(cat "$HOSTS_DIR/$n.generation" 2>/dev/null)"; done | sha256sum | cut -c1-16)"
         for n in "$@"; do
             [ $first = 1 ] || printf ','
             first=0

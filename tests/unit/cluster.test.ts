@@ -84,7 +84,7 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
 
     it("never puts key material or passwords in a command line or environment", () => {
         const cmds = commands(res);
-        expect(cmds.length).toBeGreaterThan(50);
+        expect(cmds.length).toBeGreaterThan(40);
         for (const c of cmds) {
             const visible = JSON.stringify([c.inputs.create, c.inputs.update, c.inputs.delete, c.inputs.environment, c.inputs.triggers]);
             for (const s of SECRETS) expect({ name: c.name, leaks: visible.includes(s) ? s : null }).toEqual({ name: c.name, leaks: null });
@@ -126,12 +126,25 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         }
     });
 
+    it("makes every service a drift-detected ManagedService that waits for its unit file and binary", () => {
+        const services = [...res.values()].filter((r) => r.type.endsWith(":ManagedService"));
+        const expected = [
+            ...["m1", "m2", "m3"].flatMap((m) => [`lab-etcd-${m}-etcd-unit`, ...["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((u) => `lab-cp-${m}-${u}-unit`)]),
+            ...["w1", "w2"].flatMap((w) => ["ha-kubernetes-pod-routes", "kubelet", "kube-proxy"].map((u) => `lab-workers-${w}-${u}-unit`)),
+        ];
+        expect(services.map((r) => r.name).sort()).toEqual(expected.sort());
+        const kubelet = get(res, "lab-workers-w1-kubelet-unit");
+        expect(kubelet.inputs.unit).toBe("kubelet");
+        expect(dependsOnNames(kubelet)).toEqual(expect.arrayContaining(["lab-workers-w1-node-kubelet-unit", "lab-workers-w1-bin-kubelet"]));
+        expect(dependsOnNames(get(res, "lab-workers-w1-node-restart"))).toContain("lab-workers-w1-kubelet-unit");
+    });
+
     it("reaches no host before the preflight checked every host", async () => {
         const pre = get(res, "lab-preflight");
         expect(pre.type).toBe("pulumi-nodejs:dynamic/ha-kubernetes:HostPreflight");
         expect(pre.inputs.hosts.map((h: { name: string; connection: { host: string } }) => `${h.name}@${h.connection.host}`))
             .toEqual(["m1@10.213.0.11", "m2@10.213.0.12", "m3@10.213.0.13", "w1@10.213.0.21", "w2@10.213.0.22"]);
-        const remote = [...res.values()].filter((r) => /^command:remote:|ManagedFile$/.test(r.type));
+        const remote = [...res.values()].filter((r) => /^command:remote:|Managed(File|Service)$/.test(r.type));
         expect(remote.length).toBeGreaterThan(100);
         for (const r of remote) {
             expect({ name: r.name, waits: (await outputResourceNames(r.props?.connection)).includes("lab-preflight") }).toEqual({ name: r.name, waits: true });
