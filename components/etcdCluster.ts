@@ -99,7 +99,7 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
             { key: "unit", path: PATHS.unit("etcd"), content: unit },
         ];
         const keepData = args.keepDataOnDestroy ?? true;
-        const base = hostBase(`${prefix}-etcd-base`, member, ["ca-certificates"], `rm -rf -- ${shellQuote(p.pkiDir)}${keepData ? "" : ` ${shellQuote(p.dataDir)}`}`, opts);
+        const base = hostBase(`${prefix}-etcd-base`, member, ["ca-certificates"], `rm -rf -- ${shellQuote(p.pkiDir)}${keepData ? "" : ` ${shellQuote(p.dataDir)} ${shellQuote(p.snapshotDir)}`}`, opts);
         const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
         const written = remoteFiles(`${prefix}-etcd`, member, files, onBase);
         const bins = installBinaries(prefix, member, ["etcd", "etcdctl"], args.artifacts, onBase);
@@ -113,6 +113,7 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
             "set -u",
             `if systemctl is-active --quiet etcd && [ -d ${shellQuote(p.dataDir + "/member")} ]; then`,
             waitScript({ what: `a healthy etcd cluster before restarting ${member.name}`, check: clusterHealthy, timeoutSec: timeout }),
+            snapshotScript(member.name, clientPort),
             restartAndWaitScript({ unit: "etcd", host: member.name, check: localHealthy, timeoutSec: timeout }),
             "else",
             `  install -d -m 0700 ${shellQuote(p.dataDir)}`,
@@ -150,6 +151,24 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
         ready: gate.stdout.apply(() => true),
         certificateExpiry: pulumi.all(expiry),
     };
+}
+
+/** Snapshots kept per member in PATHS.etcd.snapshotDir. */
+export const SNAPSHOTS_KEPT = 5;
+
+/**
+ * Shell that saves a snapshot of the running member's keyspace before it restarts (a changed
+ * setting, certificate or version), into PATHS.etcd.snapshotDir (mode 0700), keeping the newest
+ * SNAPSHOTS_KEPT. A failed snapshot stops the roll. Pure.
+ */
+export function snapshotScript(member: string, clientPort: number): string {
+    const dir = shellQuote(PATHS.etcd.snapshotDir);
+    return [
+        `install -d -m 0700 ${dir}`,
+        `snap=${dir}/${shellQuote(member)}-$(date -u +%Y%m%dT%H%M%SZ).db`,
+        `${etcdctlCommand(clientPort, '--command-timeout=120s snapshot save "$snap.part"')} >/dev/null 2>&1 && mv "$snap.part" "$snap" || { rm -f "$snap.part"; echo ${shellQuote(`ha-kubernetes: etcd snapshot on ${member} failed; not restarting it`)} >&2; exit 1; }`,
+        `ls -1t ${dir}/*.db | tail -n +${SNAPSHOTS_KEPT + 1} | xargs -r rm -f --`,
+    ].join("\n");
 }
 
 function clusterHealthyCheck(clientPort: number): string {

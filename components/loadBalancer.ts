@@ -99,7 +99,7 @@ function haproxyKeepalived(name: string, args: LoadBalancerArgs, port: number, t
             checkScriptPath: PATHS.lb.keepalivedCheckScript,
             weight: -30,
         }));
-        const packages = hostBase(`${prefix}-lb-base`, b, ["haproxy", "keepalived", "curl"], "", opts);
+        const packages = hostBase(`${prefix}-lb-base`, b, ["haproxy", "keepalived", "curl"], "systemctl disable --now keepalived haproxy >/dev/null 2>&1 || true", opts);
         const files: Array<FileSpec & { key: string }> = [
             { key: "haproxy-cfg", path: PATHS.lb.haproxyConfig, content: haproxy },
             { key: "keepalived-conf", path: PATHS.lb.keepalivedConfig, content: keepalived, mode: "0600" },
@@ -114,7 +114,6 @@ function haproxyKeepalived(name: string, args: LoadBalancerArgs, port: number, t
                 restartAndWaitScript({ unit: "haproxy", host: b.name, check: tcpCheck("127.0.0.1", port), timeoutSec: timeout, preRestart: `haproxy -c -q -f ${shellQuote(PATHS.lb.haproxyConfig)} >&2 || { echo ${shellQuote(`ha-kubernetes: invalid haproxy config on ${b.name}`)} >&2; exit 1; }` }),
                 restartAndWaitScript({ unit: "keepalived", host: b.name, check: "systemctl is-active --quiet keepalived", timeoutSec: timeout }),
             ].join("\n"),
-            delete: "systemctl disable --now keepalived haproxy >/dev/null 2>&1 || true",
             triggers: [revision(written)],
             logging: "stderr",
         }, pulumi.mergeOptions(opts, { dependsOn: [...written, ...(previous ? [previous] : [])] }));
@@ -135,7 +134,7 @@ function nginx(name: string, args: LoadBalancerArgs, port: number, timeout: numb
     const prefix = `${name}-${host.name}`;
     const backendPort = args.backendPort ?? DEFAULTS.apiserverPort;
     const conf = renderNginxConfig({ listenPort: port, backends: args.backends.map((b) => ({ address: b.address, port: backendPort })) });
-    const packages = hostBase(`${prefix}-lb-base`, host, ["nginx", "libnginx-mod-stream", "curl"], "", opts);
+    const packages = hostBase(`${prefix}-lb-base`, host, ["nginx", "libnginx-mod-stream", "curl"], "systemctl disable --now nginx >/dev/null 2>&1 || true", opts);
     const files: Array<FileSpec & { key: string }> = [{ key: "nginx-conf", path: PATHS.lb.nginxConfig, content: conf }];
     const written = remoteFiles(`${prefix}-lb`, host, files, pulumi.mergeOptions(opts, { dependsOn: [packages] }));
     const restart = new command.remote.Command(`${prefix}-lb-restart`, {
@@ -145,7 +144,6 @@ function nginx(name: string, args: LoadBalancerArgs, port: number, timeout: numb
             "systemctl enable nginx >/dev/null 2>&1",
             restartAndWaitScript({ unit: "nginx", host: host.name, check: tcpCheck(host.address, port), timeoutSec: timeout, preRestart: `nginx -t -q >&2 || { echo ${shellQuote(`ha-kubernetes: invalid nginx config on ${host.name}`)} >&2; exit 1; }` }),
         ].join("\n"),
-        delete: "systemctl disable --now nginx >/dev/null 2>&1 || true",
         triggers: [revision(written)],
         logging: "stderr",
     }, pulumi.mergeOptions(opts, { dependsOn: written }));

@@ -1,10 +1,11 @@
-import { cidrContains, nthAddress, parseCidr, subnetAt, subnetCount } from "./cidr";
+import { cidrContains, formatCidr, nthAddress, parseCidr, subnetAt, subnetCount } from "./cidr";
 import { ClusterArgs, EtcdTopology, HostArgs, LoadBalancerMode, PodNetworkMode } from "./config";
 
 /**
  * Pure topology math: who runs what, which addresses and blocks they get. Everything here is
  * deterministic in the stack configuration and keyed by host name, never by array position
- * (except pod CIDR allocation, which follows declaration order unless pinned).
+ * (except the first pod CIDR allocation, which follows declaration order unless pinned; later
+ * ones keep what the stack's state recorded, see providers/podCidrAllocation.ts).
  */
 
 export const DEFAULTS = {
@@ -141,17 +142,35 @@ export function etcdMemberSans(member: Member): Sans {
 }
 
 /**
- * Pod CIDR of every worker: pinned ones keep theirs; the others take the lowest free
- * `/maskSize` block in declaration order. Throws when the pod range is exhausted.
+ * Pod CIDR of every worker: pinned ones keep theirs; a worker that already had a block
+ * (`previous`, as recorded in the stack's state) keeps it while it is still inside the pod
+ * range and not pinned by another; the others take the lowest free `/maskSize` block in
+ * declaration order. So adding or removing workers never moves another worker's block (a
+ * Node's podCIDR cannot change). Throws when the pod range is exhausted. Pure.
  */
-export function allocatePodCidrs(workers: readonly HostArgs[], podCidr: string, maskSize: number): Map<string, string> {
+export function allocatePodCidrs(workers: readonly Pick<HostArgs, "name" | "podCidr">[], podCidr: string, maskSize: number,
+    previous: Readonly<Record<string, string>> = {}): Map<string, string> {
     const result = new Map<string, string>();
     const taken = new Set<string>();
-    for (const w of workers) if (w.podCidr) { result.set(w.name, w.podCidr); taken.add(w.podCidr); }
     const total = subnetCount(podCidr, maskSize);
+    for (const w of workers) if (w.podCidr) { result.set(w.name, w.podCidr); taken.add(w.podCidr); }
+    const usable = (block: string): boolean => {
+        try {
+            const c = parseCidr(block);
+            return c.prefix === maskSize && cidrContains(podCidr, formatCidr(c).split("/")[0]);
+        } catch {
+            return false;
+        }
+    };
+    for (const w of workers) {
+        const had = previous[w.name];
+        if (w.podCidr || !had || taken.has(had) || !usable(had)) continue;
+        result.set(w.name, had);
+        taken.add(had);
+    }
     let next = 0;
     for (const w of workers) {
-        if (w.podCidr) continue;
+        if (result.has(w.name)) continue;
         while (BigInt(next) < total && taken.has(subnetAt(podCidr, maskSize, next))) next++;
         if (BigInt(next) >= total) throw new Error(`pod range ${podCidr} has no free /${maskSize} block left for ${w.name}`);
         const block = subnetAt(podCidr, maskSize, next++);

@@ -5,7 +5,7 @@ import { isIpv4 } from "./cidr";
 import { PodNetworkMode, TaintArgs } from "./config";
 import { kubeconfigFor } from "./controlPlane";
 import { CertificateAuthority, IssuedCert, issueCert, Validity } from "./pki";
-import { ClusterHost, revision, FileSpec, remoteFiles, remoteService, restartAndWaitScript, shellQuote, waitScript } from "./remote";
+import { ClusterHost, revision, FileSpec, remoteFiles, remoteService, restartAndWaitScript, shellQuote } from "./remote";
 import { renderBridgeConflist, renderLoopbackConf } from "./render/cni";
 import { FLANNEL_CNI_SCRIPT, FLANNEL_CNI_UNIT, renderFlannelCniScript, renderFlannelCniUnit } from "./render/flannelCni";
 import { renderContainerdConfig } from "./render/containerd";
@@ -16,7 +16,10 @@ import { NODE_EXTRA_PATHS, PATHS } from "./render/paths";
 import { renderPodRoutesEnv, renderPodRoutesScript, renderPodRoutesUnit } from "./render/podRoutes";
 import { registryHostsDir, renderRegistryHostsToml } from "./render/registryHosts";
 import { renderModulesLoadConf, renderSysctlConf } from "./render/sysctl";
-import { allocatePodCidrs, clusterDnsIp, DEFAULTS, podRoutesFor } from "./topology";
+import { NodeMembership } from "../providers/nodeMembership";
+import { PodCidrAllocation } from "../providers/podCidrAllocation";
+import { SshTarget } from "../providers/ssh";
+import { clusterDnsIp, DEFAULTS, podRoutesFor } from "./topology";
 import { Problem, validatedProps } from "./validation";
 
 /** A worker: a host plus its node settings. */
@@ -43,14 +46,14 @@ export interface RegistrySettings {
 
 export interface WorkerPoolArgs {
     readonly clusterName: string;
-    /** The workers in declaration order (declaration order decides unpinned pod CIDRs). */
+    /** The workers (declaration order decides unpinned pod CIDRs at the first `up`; later ones keep theirs). */
     readonly nodes: readonly WorkerNode[];
     readonly clusterCa: CertificateAuthority;
     /** `https://lb:port` of the apiserver. */
     readonly apiserverUrl: pulumi.Input<string>;
     /** The control plane's health gate. */
     readonly controlPlaneReady: pulumi.Input<boolean>;
-    /** A master with kubectl and the admin kubeconfig, used for the node-Ready gate. */
+    /** A master with kubectl and the admin kubeconfig: node-Ready gates and drains run there. */
     readonly kubectlHost: ClusterHost;
     /** `bridge` or `flannel`. Default bridge. */
     readonly podNetwork?: PodNetworkMode;
@@ -96,6 +99,11 @@ export interface WorkerPoolOutputs {
 }
 
 export const FLANNEL_USER = "ha-kubernetes:flannel";
+
+/** The unit that installs the routes to other workers' pod blocks (bridge mode). */
+const POD_ROUTES_UNIT = "ha-kubernetes-pod-routes";
+/** Files only the pod routes unit reads. */
+const ROUTE_FILES = new Set(["pod-routes-env", "pod-routes-script", "pod-routes-unit"]);
 
 /** Debian packages a worker needs. */
 export const NODE_PACKAGES = ["containerd", "runc", "containernetworking-plugins", "conntrack", "iptables", "iproute2", "kmod", "curl", "ca-certificates"];
@@ -154,7 +162,13 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
     const clusterDomain = args.clusterDomain ?? DEFAULTS.clusterDomain;
     const cgroupDriver = args.cgroupDriver ?? DEFAULTS.cgroupDriver;
     const timeout = args.healthTimeoutSec ?? 240;
-    const podCidrs = allocatePodCidrs(args.nodes.map((n) => ({ ...n, roles: ["worker" as const] })), podCidr, args.nodeCidrMaskSize ?? DEFAULTS.nodeCidrMaskSize);
+    // bridge mode: blocks kept in state, so workers coming and going never move another's
+    const podCidrs: pulumi.Output<Record<string, string>> = mode === "bridge"
+        ? new PodCidrAllocation(`${name}-pod-cidrs`, {
+            nodes: args.nodes.map((n) => (n.podCidr ? { name: n.name, podCidr: n.podCidr } : { name: n.name })),
+            podCidr, maskSize: args.nodeCidrMaskSize ?? DEFAULTS.nodeCidrMaskSize,
+        }, opts).allocations
+        : pulumi.output<Record<string, string>>({});
     const v = args.validity;
     const N = PATHS.node;
     const kubeProxyCert = issueCert(`${name}-kube-proxy`, args.clusterCa, { commonName: "system:kube-proxy", usages: ["client"] }, v, opts);
@@ -170,7 +184,7 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         restrictOomScoreAdj: args.restrictOomScoreAdj,
     })));
     const expiry: Record<string, pulumi.Output<string>> = { "kube-proxy": kubeProxyCert.expiresAt };
-    const restarts: command.remote.Command[] = [];
+    const memberships: NodeMembership[] = [];
     for (const node of args.nodes) {
         const prefix = `${name}-${node.name}`;
         const kubelet = issueCert(`${prefix}-kubelet`, args.clusterCa, {
@@ -187,11 +201,11 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
             { key: "containerd-config", path: N.containerdConfig, content: containerdConfig, mode: "0600" },
             ...registryFiles(args.registry),
             { key: "kubelet-kubeconfig", path: N.kubeletKubeconfig, content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, `system:node:${node.name}`, kubelet)), mode: "0600" },
-            { key: "kubelet-config", path: N.kubeletConfig, content: renderKubeletConfig({
+            { key: "kubelet-config", path: N.kubeletConfig, content: podCidrs.apply((c) => renderKubeletConfig({
                 clusterDns: [clusterDnsIp(serviceCidr, args.clusterDns)], clusterDomain, cgroupDriver,
-                podCidr: mode === "bridge" ? podCidrs.get(node.name) : undefined,
+                podCidr: mode === "bridge" ? c[node.name] : undefined,
                 extra: { ...(args.kubeletExtraConfig ?? {}), ...(node.kubeletExtraConfig ?? {}) },
-            }) },
+            })) },
             { key: "kubelet-env", path: N.kubeletEnv, content: renderKubeletEnv({ hostnameOverride: node.name, nodeIp: node.address, nodeLabels: node.labels, registerWithTaints: node.taints }) },
             { key: "kubelet-unit", path: PATHS.unit("kubelet"), content: renderKubeletUnit() },
             { key: "kube-proxy-kubeconfig", path: N.kubeProxyKubeconfig, content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, "system:kube-proxy", kubeProxyCert)), mode: "0600" },
@@ -203,12 +217,11 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         const services = ["containerd", "kubelet", "kube-proxy"];
         if (mode === "bridge") {
             files.push(
-                { key: "cni-conflist", path: N.cniConflist, content: renderBridgeConflist({ podCidr: podCidrs.get(node.name)! }) },
-                { key: "pod-routes-env", path: N.podRoutesEnv, content: renderPodRoutesEnv({ routes: podRoutesFor(node.name, args.nodes, podCidrs) }) },
+                { key: "cni-conflist", path: N.cniConflist, content: podCidrs.apply((c) => renderBridgeConflist({ podCidr: c[node.name] })) },
+                { key: "pod-routes-env", path: N.podRoutesEnv, content: podCidrs.apply((c) => renderPodRoutesEnv({ routes: podRoutesFor(node.name, args.nodes, new Map(Object.entries(c))) })) },
                 { key: "pod-routes-script", path: N.podRoutesScript, content: renderPodRoutesScript(), mode: "0755" },
-                { key: "pod-routes-unit", path: PATHS.unit("ha-kubernetes-pod-routes"), content: renderPodRoutesUnit() },
+                { key: "pod-routes-unit", path: PATHS.unit(POD_ROUTES_UNIT), content: renderPodRoutesUnit() },
             );
-            services.unshift("ha-kubernetes-pod-routes");
         } else {
             files.push(
                 { key: "flannel-cni-script", path: FLANNEL_CNI_SCRIPT, content: renderFlannelCniScript(), mode: "0755" },
@@ -226,10 +239,18 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         const written = remoteFiles(`${prefix}-node`, node, files, onBase);
         const binaries = ["kubelet", "kube-proxy", "kubectl", ...(mode === "flannel" ? ["flanneld"] : [])];
         const bins = installBinaries(prefix, node, binaries, args.artifacts, onBase);
-        const units = services.filter((s) => s !== "containerd").map((u) => {
+        const units = [...services.filter((s) => s !== "containerd"), ...(mode === "bridge" ? [POD_ROUTES_UNIT] : [])].map((u) => {
             return remoteService(`${prefix}-${u}-unit`, node, u, pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
         });
-        const digest = revision(written, binaries.map((b) => args.artifacts.sha256[b] ?? ""));
+        // Pod routes change whenever a worker comes or goes: only the routes service restarts then.
+        const isRoute = (i: number) => ROUTE_FILES.has(files[i].key);
+        const routes = mode === "bridge" ? [new command.remote.Command(`${prefix}-routes-restart`, {
+            connection: node.connection,
+            create: restartAndWaitScript({ unit: POD_ROUTES_UNIT, host: node.name, check: `systemctl is-active --quiet ${POD_ROUTES_UNIT}`, timeoutSec: timeout }),
+            triggers: [revision(written.filter((_, i) => isRoute(i)))],
+            logging: "stderr",
+        }, pulumi.mergeOptions(opts, { dependsOn: units }))] : [];
+        const digest = revision(written.filter((_, i) => !isRoute(i)), binaries.map((b) => args.artifacts.sha256[b] ?? ""));
         const restart = new command.remote.Command(`${prefix}-node-restart`, {
             connection: node.connection,
             create: [
@@ -237,29 +258,22 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
                 `systemctl restart systemd-modules-load >/dev/null 2>&1 || true`,
                 `sysctl -q -p ${shellQuote(N.sysctl)} >/dev/null 2>&1 || echo ${shellQuote(`ha-kubernetes: some sysctls could not be set on ${node.name}`)} >&2`,
                 "systemctl enable containerd >/dev/null 2>&1",
-                ...services.map((u) => restartAndWaitScript({ unit: u, host: node.name, check: u === "ha-kubernetes-pod-routes" ? "true" : `systemctl is-active --quiet ${u}`, timeoutSec: timeout })),
+                ...services.map((u) => restartAndWaitScript({ unit: u, host: node.name, check: `systemctl is-active --quiet ${u}`, timeoutSec: timeout })),
             ].join("\n"),
-            delete: "systemctl disable --now containerd >/dev/null 2>&1 || true",
             triggers: [digest, pulumi.output(args.controlPlaneReady).apply(() => "ready")],
             logging: "stderr",
-        }, pulumi.mergeOptions(opts, { dependsOn: units }));
-        restarts.push(restart);
+        }, pulumi.mergeOptions(opts, { dependsOn: [...units, ...routes] }));
+        // Ready gate after every restart; on removal, drained through the API before its services stop
+        memberships.push(new NodeMembership(`${prefix}-node-ready`, {
+            node: node.name, host: args.kubectlHost.name, connection: pulumi.output(args.kubectlHost.connection) as pulumi.Output<SshTarget>,
+            kubectl: PATHS.bin.kubectl, kubeconfig: PATHS.kubernetes.adminKubeconfig, timeoutSec: timeout, revision: restart.id,
+        }, pulumi.mergeOptions(opts, { dependsOn: [restart] })));
     }
     const names = args.nodes.map((n) => n.name);
-    const gate = new command.remote.Command(`${name}-${args.kubectlHost.name}-nodes-ready`, {
-        connection: args.kubectlHost.connection,
-        create: waitScript({
-            what: `nodes ${names.join(", ")} to be Ready`,
-            check: names.map((n) => `${PATHS.bin.kubectl} --kubeconfig=${PATHS.kubernetes.adminKubeconfig} --request-timeout=5s get node ${shellQuote(n)} -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' | grep -qx True`).join(" && "),
-            timeoutSec: timeout,
-        }),
-        triggers: restarts.map((r) => r.id),
-        logging: "stderr",
-    }, pulumi.mergeOptions(opts, { dependsOn: restarts }));
     return {
         nodeNames: pulumi.output(names),
-        podCidrs: pulumi.output(Object.fromEntries(mode === "bridge" ? podCidrs : [])),
-        ready: gate.stdout.apply(() => true),
+        podCidrs,
+        ready: pulumi.all(memberships.map((m) => m.ready)).apply((r) => r.every((x) => x === true)),
         certificateExpiry: pulumi.all(expiry),
     };
 }

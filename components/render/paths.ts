@@ -54,6 +54,8 @@ export const PATHS = {
         healthcheckCert: `${ETCD_PKI}/healthcheck-client.crt`,
         healthcheckKey: `${ETCD_PKI}/healthcheck-client.key`,
         dataDir: "/var/lib/etcd",
+        /** Snapshots taken before every restart of a running member (the newest few are kept). */
+        snapshotDir: "/var/lib/etcd-snapshots",
     },
     kubernetes: {
         dir: K8S,

@@ -1,10 +1,11 @@
 /**
  * Topology 1: 3 masters with stacked etcd behind a haproxy + keepalived VIP, 2 workers, bridge
  * pod network, binaries uploaded by Pulumi (air-gapped). Asserts the cluster really works, that a
- * second `pulumi up` and `pulumi preview` change nothing, failover, and a clean destroy.
+ * second `pulumi up` and `pulumi preview` change nothing, drift repair, failover, a worker added
+ * (touching only it and the routes) and one removed (drained first), and a clean destroy.
  */
 import { Stack } from "@pulumi/pulumi/automation";
-import { etcdctl, expectPodAndService, importImages, kubectl, nodesReady, vipHolders } from "./cluster";
+import { etcdctl, expectPodAndService, importImages, kubectl, nodesReady, podManifest, podsRunning, vipHolders } from "./cluster";
 import { eventually, Inventory, labDown, labStart, labStop, ssh, sshOk } from "./lab";
 import { changes, freshLab, labConfig, labStack, timed, upRecording } from "./stack";
 
@@ -17,9 +18,12 @@ let destroyed = false;
 let kubeconfig: string;
 const report: string[] = [];
 
+/** The stack's configuration over these workers (w3 is booted but joins later). */
+const configFor = (workers: string[]) => labConfig({ ...inv, hosts: inv.hosts.filter((h) => MASTERS.includes(h.name) || workers.includes(h.name)) }, { lbMode: "haproxy-keepalived", vip: VIP });
+
 beforeAll(async () => {
-    inv = freshLab("e2e-stacked", { masters: 3, workers: 2 });
-    stack = await labStack("e2e-stacked", labConfig(inv, { lbMode: "haproxy-keepalived", vip: VIP }));
+    inv = freshLab("e2e-stacked", { masters: 3, workers: 3 });
+    stack = await labStack("e2e-stacked", configFor(WORKERS));
     const up = await timed(() => stack.up({ onOutput: (s) => process.stdout.write(s) }));
     report.push(`stacked: pulumi up ${up.seconds}s`);
     kubeconfig = (await stack.outputs()).kubeconfig.value as string;
@@ -91,24 +95,34 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         expect(c).toEqual({});
     });
 
-    it("shows drift after refresh (an edited flag, a deleted certificate, a stopped kubelet) and repairs exactly that", async () => {
+    it("shows drift after refresh (an edited flag, a deleted certificate, a stopped kubelet, an edited etcd env) and repairs exactly that", async () => {
         const since = (h: string, unit: string) => sshOk(inv, h, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).trim();
         const before = { m1: since("m1", "kube-apiserver"), m2: since("m2", "kube-apiserver"), w1: since("w1", "kubelet"), w2proxy: since("w2", "kube-proxy") };
         sshOk(inv, "m2", "sed -i 's/--profiling=false/--profiling=true/' /etc/kubernetes/kube-apiserver.env");
         sshOk(inv, "w1", "rm -f /var/lib/kubelet/pki/kubelet.crt");
         sshOk(inv, "w2", "systemctl stop kubelet");
+        sshOk(inv, "m3", "echo '# edited by hand' >> /etc/etcd/etcd.env");
+        const etcdM3 = since("m3", "etcd");
         await stack.refresh();
         const preview = await stack.preview({ diff: true });
         expect(preview.changeSummary.update).toBeGreaterThanOrEqual(3);
         const { changed } = await upRecording(stack);
         // files and services: exactly the drifted ones, repaired in place
         const repaired = Object.fromEntries(Object.entries(changed).filter(([n]) => !/-(restart|health|ready|bootstrap)$/.test(n)));
-        expect(repaired).toEqual({ "lab-cp-m2-cp-apiserver-env": "update", "lab-workers-w1-node-kubelet-crt": "update", "lab-workers-w2-kubelet-unit": "update" });
+        expect(repaired).toEqual({ "lab-cp-m2-cp-apiserver-env": "update", "lab-workers-w1-node-kubelet-crt": "update", "lab-workers-w2-kubelet-unit": "update", "lab-etcd-m3-etcd-env": "update" });
         // restarts: only the hosts whose files changed; the gates after them (health, ready, RBAC bootstrap) re-run
-        expect(Object.keys(changed).filter((n) => n.endsWith("-restart")).sort()).toEqual(["lab-cp-m2-cp-restart", "lab-workers-w1-node-restart"]);
+        expect(Object.keys(changed).filter((n) => n.endsWith("-restart")).sort()).toEqual(["lab-cp-m2-cp-restart", "lab-etcd-m3-etcd-restart", "lab-workers-w1-node-restart"]);
+        // etcd: a snapshot was saved before m3 restarted, the member is back and healthy
+        expect(since("m3", "etcd")).not.toBe(etcdM3);
+        expect(sshOk(inv, "m3", "stat -c '%a %s' /var/lib/etcd-snapshots && ls /var/lib/etcd-snapshots").trim()).toMatch(/^700 \d+\nm3-\d{8}T\d{6}Z\.db$/);
+        expect(Number(sshOk(inv, "m3", "stat -c %s /var/lib/etcd-snapshots/m3-*.db").trim())).toBeGreaterThan(1000);
+        expect(etcdctl(inv, "m1", "endpoint health --cluster").code).toBe(0);
         expect(sshOk(inv, "m2", "cat /etc/kubernetes/kube-apiserver.env")).toContain("--profiling=false");
         expect(ssh(inv, "w1", "test -s /var/lib/kubelet/pki/kubelet.crt").code).toBe(0);
-        expect(sshOk(inv, "w2", "systemctl is-active kubelet").trim()).toBe("active");
+        // and everything on the repaired hosts is still running once `up` returned
+        for (const [h, units] of [["w1", "containerd kubelet kube-proxy"], ["w2", "containerd kubelet kube-proxy"], ["m2", "kube-apiserver haproxy keepalived"], ["m3", "etcd"]]) {
+            expect({ h, state: ssh(inv, h, `systemctl is-active ${units}`).out.trim().split("\n") }).toEqual({ h, state: units.split(" ").map(() => "active") });
+        }
         // the services reading the files were restarted, on their hosts only, and still work
         expect(since("m2", "kube-apiserver")).not.toBe(before.m2);
         expect(since("w1", "kubelet")).not.toBe(before.w1);
@@ -135,6 +149,43 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         await eventually(`${holder} back in the etcd cluster`, () => etcdctl(inv, holder, "get /e2e/after-failover --print-value-only").out.trim() === "yes", 120_000);
     });
 
+    it("adds a worker touching only it and the pod routes; removes one after draining it, no other block moves", async () => {
+        const since = (h: string, unit: string) => sshOk(inv, h, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).trim();
+        const cidrsBefore = (await stack.outputs()).podCidrs.value as Record<string, string>;
+        const kubeletW1 = since("w1", "kubelet");
+        // add w3
+        await stack.setAllConfig(configFor(["w1", "w2", "w3"]));
+        const added = await timed(() => upRecording(stack));
+        report.push(`worker added ${added.seconds}s`);
+        const allowed = ["lab-preflight", "lab-workers-pod-cidrs", ...["w1", "w2"].flatMap((w) => [`lab-workers-${w}-node-pod-routes-env`, `lab-workers-${w}-routes-restart`])];
+        const elsewhere = Object.keys(added.result.changed).filter((n) => !n.includes("-w3-") && !allowed.includes(n) && !/^lab-workers-w3$/.test(n));
+        expect(elsewhere).toEqual([]);
+        expect(Object.keys(added.result.changed).filter((n) => n.includes("-w3-")).length).toBeGreaterThan(20);
+        expect(since("w1", "kubelet")).toBe(kubeletW1);
+        await nodesReady(kubeconfig, ["w1", "w2", "w3"]);
+        const cidrsAdded = (await stack.outputs()).podCidrs.value as Record<string, string>;
+        expect(cidrsAdded).toMatchObject(cidrsBefore);
+        expect(sshOk(inv, "w1", "ip route")).toContain(`${cidrsAdded.w3} via 10.213.0.23`);
+        // a workload on w1, then remove w1: drained through the API before its services stop
+        kubectl(kubeconfig, ["apply", "-f", "-"], podManifest("on-w1", "w1"));
+        await podsRunning(kubeconfig, ["on-w1"]);
+        await stack.setAllConfig(configFor(["w2", "w3"]));
+        const removed = await timed(() => upRecording(stack));
+        report.push(`worker removed ${removed.seconds}s`);
+        expect(removed.result.changed["lab-workers-w1-node-ready"]).toBe("delete");
+        // kubelet on w1 stopped the pod's container itself (eviction), so it was still running then
+        const killed = kubectl(kubeconfig, ["get", "events", "--field-selector", "involvedObject.name=on-w1,reason=Killing", "-o", "jsonpath={.items[*].source.host}"]).trim();
+        expect(killed).toContain("w1");
+        expect(kubectl(kubeconfig, ["get", "nodes", "-o", "jsonpath={.items[*].metadata.name}"]).trim().split(/\s+/).sort()).toEqual(["w2", "w3"]);
+        expect(kubectl(kubeconfig, ["get", "pods", "-o", "jsonpath={.items[*].metadata.name}"])).not.toContain("on-w1");
+        expect(sshOk(inv, "w1", "for u in kubelet kube-proxy containerd; do systemctl is-active --quiet $u && echo $u; done; test -e /usr/local/bin/kubelet && echo kubelet-binary; true").trim()).toBe("");
+        const cidrsRemoved = (await stack.outputs()).podCidrs.value as Record<string, string>;
+        expect(cidrsRemoved).toEqual({ w2: cidrsAdded.w2, w3: cidrsAdded.w3 });
+        expect(sshOk(inv, "w2", "ip route")).not.toContain(`${cidrsAdded.w1} via`);
+        await nodesReady(kubeconfig, ["w2", "w3"]);
+        expect(changes((await timed(() => stack.up())).result)).toEqual({});
+    });
+
     it("pulumi destroy stops and removes what it installed on every host", async () => {
         if (process.env.HA_K8S_E2E_KEEP === "1") return;
         const s = stack;
@@ -146,7 +197,7 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
             expect({ host: m, left: left.trim() }).toEqual({ host: m, left: "" });
         }
         expect(vipHolders(inv, MASTERS, VIP)).toEqual([]);
-        for (const w of WORKERS) {
+        for (const w of ["w1", "w2", "w3"]) {
             const left = sshOk(inv, w, "for u in kubelet kube-proxy; do systemctl is-active --quiet $u && echo $u; done; for f in /etc/systemd/system/kubelet.service /usr/local/bin/kubelet /var/lib/kubelet /etc/cni/net.d/10-ha-kubernetes.conflist; do test -e $f && echo $f; done; ip route | grep -F 10.244. || true");
             expect({ host: w, left: left.trim() }).toEqual({ host: w, left: "" });
         }

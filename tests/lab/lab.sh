@@ -153,6 +153,10 @@ ExecStart=/usr/local/sbin/lab-cgroups
 [Install]
 WantedBy=multi-user.target
 UNIT
+    # The host's subtree in the name=systemd hierarchy can vanish while no kubelet uses it (seen on a
+    # worker that joined a cluster minutes after boot): recreate the subtrees before every kubelet start.
+    mkdir -p "$d.tmp/etc/systemd/system/kubelet.service.d"
+    printf '[Service]\nExecStartPre=-/usr/local/sbin/lab-cgroups\n' > "$d.tmp/etc/systemd/system/kubelet.service.d/lab-cgroups.conf"
     # Without CAP_SYS_RESOURCE nothing in the hosts may raise its file limit above what this machine
     # gives them: cap every service's LimitNOFILE (units ask for 65536) at 16384.
     mkdir -p "$d.tmp/etc/systemd/system/service.d"

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENCRYPTION_KEY, installMocks, KEY_MARK, promiseOf, Recorded, recordOptions, dependsOnNames, outputResourceNames, settle, VRRP_PASS } from "./mocks";
 import { ClusterArgs } from "../../components/config";
 import { HaKubernetesCluster } from "../../components/cluster";
+import { SNAPSHOTS_KEPT } from "../../components/etcdCluster";
 import { allFiles, baseCluster, withHosts } from "./fixtures";
 
 const seen = installMocks();
@@ -113,16 +114,56 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         expect(dependsOnNames(res.get("lab-etcd-m1-etcd-health"))).toEqual(expect.arrayContaining(["lab-etcd-m1-etcd-restart", "lab-etcd-m2-etcd-restart", "lab-etcd-m3-etcd-restart"]));
     });
 
+    it("stops nothing when a restart or gate is replaced (replacement deletes the old one after the new one ran)", () => {
+        const triggered = [...res.values()].filter((r) => r.type === "command:remote:Command" && r.inputs.triggers !== undefined);
+        expect(triggered.length).toBeGreaterThan(10);
+        for (const r of triggered) expect({ name: r.name, delete: r.inputs.delete }).toEqual({ name: r.name, delete: undefined });
+        // services stop on destroy with their host's base, which goes last
+        expect(get(res, "lab-lb-m1-lb-base").inputs.delete).toContain("systemctl disable --now keepalived haproxy");
+        expect(get(res, "lab-workers-w1-node-base").inputs.delete).toContain("systemctl disable --now containerd");
+    });
+
+    it("snapshots a running etcd member before restarting it, and only then", () => {
+        const roll: string = get(res, "lab-etcd-m2-etcd-restart").inputs.create;
+        const [running, firstStart] = roll.split("\nelse\n");
+        const save = running.indexOf("snapshot save");
+        expect(save).toBeGreaterThan(running.indexOf("endpoint health --cluster"));
+        expect(save).toBeLessThan(running.indexOf("systemctl restart 'etcd'"));
+        expect(running).toContain("install -d -m 0700 '/var/lib/etcd-snapshots'");
+        expect(running).toMatch(/'m2'-\$\(date -u \+%Y%m%dT%H%M%SZ\)\.db/);
+        expect(running).toMatch(/not restarting it' >&2; exit 1/);
+        expect(running).toContain(`tail -n +${SNAPSHOTS_KEPT + 1}`);
+        expect(firstStart).not.toContain("snapshot");
+    });
+
     it("restarts a host's services whenever any of its files is (re)written, drift repairs included", async () => {
         const restarts: Record<string, string> = {
             "lab-etcd-m2-etcd-restart": "lab-etcd-m2-etcd-", "lab-cp-m2-cp-restart": "lab-cp-m2-cp-",
             "lab-lb-m2-lb-restart": "lab-lb-m2-lb-", "lab-workers-w1-node-restart": "lab-workers-w1-node-",
         };
+        const routeFiles = ["lab-workers-w1-node-pod-routes-env", "lab-workers-w1-node-pod-routes-script", "lab-workers-w1-node-pod-routes-unit"];
         for (const [restart, prefix] of Object.entries(restarts)) {
-            const hostFiles = files(res).map((f) => f.name).filter((n) => n.startsWith(prefix));
+            const hostFiles = files(res).map((f) => f.name).filter((n) => n.startsWith(prefix) && !routeFiles.includes(n));
             expect(hostFiles.length).toBeGreaterThan(2);
             const triggers = await outputResourceNames(get(res, restart).props?.triggers);
             expect(triggers).toEqual(expect.arrayContaining(hostFiles));
+            expect(triggers.filter((t) => routeFiles.includes(t))).toEqual([]);
+        }
+        // routes change when workers come and go: only the routes service restarts then
+        expect((await outputResourceNames(get(res, "lab-workers-w1-routes-restart").props?.triggers)).sort()).toEqual(routeFiles.sort());
+        expect(get(res, "lab-workers-w1-routes-restart").inputs.create).toContain("systemctl restart 'ha-kubernetes-pod-routes'");
+        expect(get(res, "lab-workers-w1-node-restart").inputs.create).not.toContain("ha-kubernetes-pod-routes");
+    });
+
+    it("gates each worker on its Node being Ready, and drains it through a master before its services stop", async () => {
+        for (const w of ["w1", "w2"]) {
+            const m = get(res, `lab-workers-${w}-node-ready`);
+            expect(m.type).toBe("pulumi-nodejs:dynamic/ha-kubernetes:NodeMembership");
+            expect(m.inputs).toMatchObject({ node: w, host: "m1", kubectl: "/usr/local/bin/kubectl", kubeconfig: "/etc/kubernetes/admin.kubeconfig" });
+            expect(m.inputs.connection.host).toBe("10.213.0.11");
+            // a dependent of the worker's restart: deleted (drained) before anything on the worker
+            expect(dependsOnNames(m)).toContain(`lab-workers-${w}-node-restart`);
+            expect(await outputResourceNames(m.props?.revision)).toContain(`lab-workers-${w}-node-restart`);
         }
     });
 
@@ -144,7 +185,7 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         expect(pre.type).toBe("pulumi-nodejs:dynamic/ha-kubernetes:HostPreflight");
         expect(pre.inputs.hosts.map((h: { name: string; connection: { host: string } }) => `${h.name}@${h.connection.host}`))
             .toEqual(["m1@10.213.0.11", "m2@10.213.0.12", "m3@10.213.0.13", "w1@10.213.0.21", "w2@10.213.0.22"]);
-        const remote = [...res.values()].filter((r) => /^command:remote:|Managed(File|Service)$/.test(r.type));
+        const remote = [...res.values()].filter((r) => /^command:remote:|(ManagedFile|ManagedService|NodeMembership)$/.test(r.type));
         expect(remote.length).toBeGreaterThan(100);
         for (const r of remote) {
             expect({ name: r.name, waits: (await outputResourceNames(r.props?.connection)).includes("lab-preflight") }).toEqual({ name: r.name, waits: true });

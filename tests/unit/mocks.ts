@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { allocatePodCidrs } from "../../components/topology";
 
 /** One resource as the mock engine saw it (inputs resolved) plus its options. */
 export interface Recorded {
@@ -53,6 +54,13 @@ export function installMocks(): Map<string, Recorded> {
                     break;
                 case "random:index/randomPassword:RandomPassword":
                     state.result = VRRP_PASS;
+                    break;
+                case "pulumi-nodejs:dynamic/ha-kubernetes:PodCidrAllocation":
+                    // what the provider's create computes (pure)
+                    state.allocations = Object.fromEntries(allocatePodCidrs(args.inputs.nodes, args.inputs.podCidr, args.inputs.maskSize));
+                    break;
+                case "pulumi-nodejs:dynamic/ha-kubernetes:NodeMembership":
+                    state.ready = true;
                     break;
                 case "command:remote:Command":
                     state.stdout = "";

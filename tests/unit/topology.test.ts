@@ -104,10 +104,38 @@ describe("pod CIDRs", () => {
             for (const [k, v] of a) expect(b.get(k)).toBe(v);
         }));
     });
+    it("never move when workers come and go: every worker keeps the block it had", () => {
+        const names = Array.from({ length: 12 }, (_, i) => `w${i}`);
+        fc.assert(fc.property(fc.array(fc.subarray(names), { minLength: 1, maxLength: 8 }), (steps) => {
+            let state: Record<string, string> = {};
+            for (const present of steps) {
+                const next = Object.fromEntries(allocatePodCidrs(present.map((name) => ({ name })), "10.244.0.0/20", 24, state));
+                for (const n of present) if (state[n]) expect(next[n]).toBe(state[n]);
+                expect(new Set(Object.values(next)).size).toBe(present.length);
+                for (const blk of Object.values(next)) expect(cidrsOverlap(blk, "10.244.0.0/20") && parseCidr(blk).prefix === 24).toBe(true);
+                state = { ...state, ...next };
+                for (const n of Object.keys(state)) if (!present.includes(n)) delete state[n];
+            }
+        }));
+    });
+    it("give a new worker the lowest free block", () => {
+        const m = allocatePodCidrs([{ name: "a" }, { name: "c" }], "10.244.0.0/16", 24, { a: "10.244.0.0/24", b: "10.244.1.0/24", c: "10.244.2.0/24" });
+        expect(Object.fromEntries(m)).toEqual({ a: "10.244.0.0/24", c: "10.244.2.0/24" });
+        const d = allocatePodCidrs([{ name: "a" }, { name: "c" }, { name: "d" }], "10.244.0.0/16", 24, { a: "10.244.0.0/24", c: "10.244.2.0/24" });
+        expect(d.get("d")).toBe("10.244.1.0/24");
+    });
+    it("drop a recorded block that left the pod range or is pinned by another worker", () => {
+        const m = allocatePodCidrs([{ name: "a" }, { name: "b", podCidr: "10.244.0.0/24" }], "10.244.0.0/16", 24, { a: "10.244.0.0/24" });
+        expect(m.get("a")).toBe("10.244.1.0/24");
+        const moved = allocatePodCidrs([{ name: "a" }], "10.245.0.0/16", 24, { a: "10.244.0.0/24" });
+        expect(moved.get("a")).toBe("10.245.0.0/24");
+        const resized = allocatePodCidrs([{ name: "a" }], "10.244.0.0/16", 25, { a: "10.244.0.0/24" });
+        expect(resized.get("a")).toBe("10.244.0.0/25");
+    });
     it("keep pinned blocks and skip them for the others", () => {
         const m = allocatePodCidrs([
-            { name: "a", address: "1.1.1.1", roles: ["worker"] },
-            { name: "b", address: "1.1.1.2", roles: ["worker"], podCidr: "10.244.0.0/24" },
+            { name: "a" },
+            { name: "b", podCidr: "10.244.0.0/24" },
         ], "10.244.0.0/16", 24);
         expect(m.get("b")).toBe("10.244.0.0/24");
         expect(m.get("a")).toBe("10.244.1.0/24");

@@ -17,6 +17,8 @@ export class LocalClient extends EventEmitter {
     }
     exec(command: string, cb: (err: Error | undefined, stream: EventEmitter & { stderr: EventEmitter; end: (s: string) => void }) => void): void {
         const child = spawn("/bin/sh", ["-c", command]);
+        // a script that exits without reading its stdin closes the pipe: as over SSH, not an error
+        child.stdin.on("error", (e: NodeJS.ErrnoException) => { if (e.code !== "EPIPE") stream.emit("error", e); });
         const stream = Object.assign(new EventEmitter(), {
             stderr: new EventEmitter(),
             end: (s: string) => { executed.push({ host: this.host, command, stdin: s }); child.stdin.end(s); },

@@ -1,0 +1,117 @@
+import * as pulumi from "@pulumi/pulumi";
+import { shellQuote as q } from "../components/shell";
+import { OnHost, OnHostInputs, sshRun } from "./ssh";
+
+/**
+ * A worker's membership in the cluster, seen through the API (kubectl on a master with the admin
+ * kubeconfig). Creating it, and every update after the worker's services restarted, waits until
+ * the Node is Ready (the worker's health gate). Deleting it — a worker removed from the stack, or
+ * `pulumi destroy` — cordons the Node, drains it (evicting its pods, DaemonSets aside) and deletes
+ * the Node object, before the worker's services stop (they are its dependencies).
+ */
+
+/** What the program passes. `host`/`connection`: where kubectl runs (a master). */
+export interface NodeMembershipInputs extends OnHostInputs {
+    /** Node name. */
+    readonly node: pulumi.Input<string>;
+    /** kubectl binary on the kubectl host. */
+    readonly kubectl: pulumi.Input<string>;
+    /** Admin kubeconfig on the kubectl host. */
+    readonly kubeconfig: pulumi.Input<string>;
+    /** Seconds to wait for Ready, and for a drain. */
+    readonly timeoutSec: pulumi.Input<number>;
+    /** Changes whenever the worker's services were restarted: the Ready gate runs again. */
+    readonly revision: pulumi.Input<string>;
+}
+
+/** The same, resolved, as the provider receives it. */
+export interface NodeMembershipArgs extends OnHost {
+    readonly node: string;
+    readonly kubectl: string;
+    readonly kubeconfig: string;
+    readonly timeoutSec: number;
+    readonly revision: string;
+}
+
+export interface NodeMembershipState extends NodeMembershipArgs {
+    /** The Node was Ready when last checked. */
+    readonly ready: boolean;
+}
+
+function kubectlCmd(a: Pick<NodeMembershipArgs, "kubectl" | "kubeconfig">): string {
+    return `${q(a.kubectl)} --kubeconfig=${q(a.kubeconfig)} --request-timeout=10s`;
+}
+
+/** Shell that waits until the Node is Ready, failing with its status after `timeoutSec`. Pure. */
+export function readyScript(a: Pick<NodeMembershipArgs, "node" | "kubectl" | "kubeconfig" | "timeoutSec">): string {
+    const k = kubectlCmd(a);
+    const n = q(a.node);
+    return [
+        "set -u",
+        `deadline=$(( $(date +%s) + ${Math.ceil(a.timeoutSec)} ))`,
+        `until [ "$(${k} get node ${n} -o jsonpath=${q('{.status.conditions[?(@.type=="Ready")].status}')} 2>/dev/null)" = True ]; do`,
+        `  if [ "$(date +%s)" -ge "$deadline" ]; then echo ${q(`ha-kubernetes: node ${a.node} is not Ready after ${a.timeoutSec}s`)} >&2; ${k} get node ${n} -o wide >&2 2>&1; exit 1; fi`,
+        "  sleep 2",
+        "done",
+    ].join("\n");
+}
+
+/**
+ * Shell that cordons and drains the Node and deletes the Node object. A Node that never
+ * registered has nothing to drain; an API that does not answer is an error (the pods would be
+ * left behind). Pure.
+ */
+export function drainScript(a: Pick<NodeMembershipArgs, "node" | "kubectl" | "kubeconfig" | "timeoutSec">): string {
+    const k = kubectlCmd(a);
+    const n = q(a.node);
+    return [
+        "set -u",
+        `${k} get --raw=/readyz >/dev/null 2>&1 || { echo ${q(`ha-kubernetes: cannot drain ${a.node}: the API does not answer`)} >&2; exit 1; }`,
+        `if ! ${k} get node ${n} >/dev/null 2>&1; then echo ${q(`ha-kubernetes: node ${a.node} is not registered, nothing to drain`)} >&2; exit 0; fi`,
+        `${k} cordon ${n} >&2`,
+        `${k} drain ${n} --ignore-daemonsets --delete-emptydir-data --force --grace-period=30 --timeout=${Math.ceil(a.timeoutSec)}s >&2 || { echo ${q(`ha-kubernetes: draining ${a.node} failed`)} >&2; exit 1; }`,
+        `${k} delete node ${n} --wait=true >&2`,
+    ].join("\n");
+}
+
+/** Replace when it is another node; update (re-run the Ready gate) when anything else changed. Pure. */
+export function membershipDiff(olds: Partial<NodeMembershipState>, news: NodeMembershipArgs): pulumi.dynamic.DiffResult {
+    const replaces = olds.node !== news.node ? ["node"] : [];
+    const changed = replaces.length > 0 || olds.ready !== true || olds.revision !== news.revision || olds.connection?.host !== news.connection.host
+        || olds.kubectl !== news.kubectl || olds.kubeconfig !== news.kubeconfig || olds.timeoutSec !== news.timeoutSec;
+    return { changes: changed, replaces, deleteBeforeReplace: true };
+}
+
+/** The dynamic provider; captures nothing but the pure helpers above. */
+export const nodeMembershipProvider: pulumi.dynamic.ResourceProvider<NodeMembershipArgs, NodeMembershipState> = {
+    async diff(_id, olds, news) {
+        return membershipDiff(olds, news);
+    },
+    async create(inputs) {
+        await sshRun(inputs.connection, `waiting for node ${inputs.node} to be Ready`, readyScript(inputs));
+        return { id: `node:${inputs.node}`, outs: { ...inputs, ready: true } };
+    },
+    async update(_id, _olds, news) {
+        await sshRun(news.connection, `waiting for node ${news.node} to be Ready`, readyScript(news));
+        return { outs: { ...news, ready: true } };
+    },
+    async read(id, props) {
+        if (!props) throw new Error(`cannot import ${id}: node memberships are created, not imported`);
+        return { id, props };
+    },
+    async delete(_id, props) {
+        await sshRun(props.connection, `draining node ${props.node} (through ${props.host})`, drainScript(props));
+    },
+};
+
+/** A worker's Node: Ready gate on create/update, cordon + drain + delete on removal. */
+export class NodeMembership extends pulumi.dynamic.Resource {
+    declare public readonly node: pulumi.Output<string>;
+    declare public readonly ready: pulumi.Output<boolean>;
+
+    constructor(name: string, args: NodeMembershipInputs, opts?: pulumi.CustomResourceOptions) {
+        super(nodeMembershipProvider, name, { ...args, ready: undefined }, pulumi.mergeOptions(opts, {
+            additionalSecretOutputs: ["connection"],
+        }), "ha-kubernetes", "NodeMembership");
+    }
+}

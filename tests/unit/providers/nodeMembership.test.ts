@@ -1,0 +1,65 @@
+import * as ssh from "../../../providers/ssh";
+import { drainScript, membershipDiff, NodeMembershipArgs, nodeMembershipProvider as p, readyScript } from "../../../providers/nodeMembership";
+
+const conn = { host: "10.0.0.11", user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n", dialErrorLimit: 1 };
+const args: NodeMembershipArgs = { host: "m1", connection: conn, node: "w3", kubectl: "/usr/local/bin/kubectl", kubeconfig: "/etc/kubernetes/admin.kubeconfig", timeoutSec: 120, revision: "r1" };
+
+/** Records what the provider runs on the kubectl host; fails with `code` when given. */
+function fakeMaster(code = 0) {
+    const ran: Array<{ what: string; script: string; target: string }> = [];
+    const run = jest.spyOn(ssh, "sshRun").mockImplementation(async (t, what, script) => {
+        ran.push({ what, script, target: t.host });
+        if (code !== 0) throw new Error(`${what} on ${t.host} failed (exit ${code}): ha-kubernetes: node w3 is not Ready after 120s`);
+        return "";
+    });
+    return { ran, restore: () => run.mockRestore() };
+}
+
+describe("NodeMembership provider", () => {
+    it("create waits on the master until the Node is Ready, and records it", async () => {
+        const h = fakeMaster();
+        try {
+            const r = await p.create!(args);
+            expect(r).toEqual({ id: "node:w3", outs: { ...args, ready: true } });
+            expect(h.ran).toEqual([{ what: "waiting for node w3 to be Ready", script: readyScript(args), target: "10.0.0.11" }]);
+        } finally { h.restore(); }
+    });
+
+    it("a Node that never gets Ready fails the gate with the host and the reason", async () => {
+        const h = fakeMaster(1);
+        try {
+            await expect(p.create!(args)).rejects.toThrow(/waiting for node w3 to be Ready on 10.0.0.11 failed .*not Ready after 120s/);
+        } finally { h.restore(); }
+    });
+
+    it("delete cordons, drains and deletes the Node through the recorded master", async () => {
+        const h = fakeMaster();
+        try {
+            await p.delete!("node:w3", { ...args, ready: true });
+            expect(h.ran.map((x) => [x.what, x.target])).toEqual([["draining node w3 (through m1)", "10.0.0.11"]]);
+            const s = h.ran[0].script;
+            const order = ["get --raw=/readyz", "get node 'w3'", "cordon 'w3'", "drain 'w3' --ignore-daemonsets --delete-emptydir-data --force", "delete node 'w3'"].map((x) => s.indexOf(x));
+            expect(order.every((i) => i >= 0)).toBe(true);
+            expect([...order].sort((a, b) => a - b)).toEqual(order);
+        } finally { h.restore(); }
+    });
+
+    it("the scripts quote the node name and bound every wait", () => {
+        const odd = { ...args, node: "w'3" };
+        expect(readyScript(odd)).toContain(`get node 'w'\\''3'`);
+        expect(drainScript(odd)).toContain(`drain 'w'\\''3'`);
+        expect(drainScript(args)).toContain("--timeout=120s");
+        expect(readyScript(args)).toMatch(/deadline=\$\(\( \$\(date \+%s\) \+ 120 \)\)/);
+        // an unregistered Node has nothing to drain; an API that does not answer is an error
+        expect(drainScript(args)).toMatch(/get --raw=\/readyz[^\n]*exit 1/);
+        expect(drainScript(args)).toMatch(/is not registered, nothing to drain'? >&2; exit 0/);
+    });
+
+    it("diff: another node replaces (drain first); a restart re-runs the gate; nothing else is no change", () => {
+        const olds = { ...args, ready: true };
+        expect(membershipDiff(olds, args)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
+        expect(membershipDiff(olds, { ...args, revision: "r2" })).toMatchObject({ changes: true, replaces: [] });
+        expect(membershipDiff(olds, { ...args, node: "w4" })).toMatchObject({ changes: true, replaces: ["node"], deleteBeforeReplace: true });
+        expect(membershipDiff(olds, { ...args, connection: { ...conn, host: "10.0.0.12" } })).toMatchObject({ changes: true, replaces: [] });
+    });
+});

@@ -1,0 +1,50 @@
+import * as pulumi from "@pulumi/pulumi";
+import { createRequire } from "module";
+import * as path from "path";
+import { hostPreflightProvider } from "../../../providers/hostPreflight";
+import { managedFileProvider } from "../../../providers/managedFile";
+import { managedServiceProvider } from "../../../providers/managedService";
+import { nodeMembershipProvider } from "../../../providers/nodeMembership";
+import { podCidrAllocationProvider } from "../../../providers/podCidrAllocation";
+
+/**
+ * Dynamic providers run from their serialized text inside Pulumi's dynamic-provider host, where
+ * only package names resolve (a relative import inside a method does not). Loads each provider the
+ * way that host does and uses it.
+ */
+async function asTheHostLoadsIt<T>(provider: T): Promise<T> {
+    const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+    const host = require.resolve("@pulumi/pulumi/cmd/dynamic-provider/index.js");
+    const mod = { exports: {} as Record<string, () => T> };
+    new Function("exports", "require", "module", "__filename", "__dirname", sf.text)(mod.exports, createRequire(host), mod, host, path.dirname(host));
+    return mod.exports[sf.exportName]();
+}
+
+describe("dynamic providers, serialized", () => {
+    it.each([
+        ["HostPreflight", hostPreflightProvider],
+        ["ManagedFile", managedFileProvider],
+        ["ManagedService", managedServiceProvider],
+        ["NodeMembership", nodeMembershipProvider],
+        ["PodCidrAllocation", podCidrAllocationProvider],
+    ] as const)("%s loads in the provider host with all its methods", async (_name, provider) => {
+        const loaded = await asTheHostLoadsIt(provider as object);
+        expect(Object.keys(loaded).sort()).toEqual(Object.keys(provider).sort());
+        for (const k of Object.keys(loaded)) expect(typeof (loaded as Record<string, unknown>)[k]).toBe("function");
+    });
+
+    it("PodCidrAllocation allocates from its serialized text", async () => {
+        const p = await asTheHostLoadsIt(podCidrAllocationProvider);
+        const r = await p.create!({ nodes: [{ name: "w1" }, { name: "w2" }], podCidr: "10.244.0.0/16", maskSize: 24 });
+        expect(r.outs!.allocations).toEqual({ w1: "10.244.0.0/24", w2: "10.244.1.0/24" });
+    });
+
+    it("the pure scripts travel with the providers that use them", async () => {
+        const m = await asTheHostLoadsIt(managedServiceProvider);
+        expect(await m.diff!("x", { host: "w1", connection: { host: "10.0.0.1" }, unit: "kubelet", active: false, enabled: true }, { host: "w1", connection: { host: "10.0.0.1" }, unit: "kubelet" }))
+            .toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+        const n = await asTheHostLoadsIt(nodeMembershipProvider);
+        const args = { host: "m1", connection: { host: "10.0.0.11" }, node: "w1", kubectl: "/k", kubeconfig: "/c", timeoutSec: 5, revision: "a" };
+        expect(await n.diff!("x", { ...args, ready: true }, { ...args, revision: "b" })).toMatchObject({ changes: true, replaces: [] });
+    });
+});
