@@ -13,7 +13,7 @@ export interface RegistryAuth {
 }
 
 export interface ContainerdSpec {
-    /** Pod sandbox (pause) image, e.g. `registry.example.test:5000/pause:3.10`. Default: containerd 1.6's built-in (registry.k8s.io/pause:3.6). */
+    /** Pod sandbox (pause) image, e.g. `registry.example.test:5000/pause:3.10`. Default: containerd 1.6's built-in pause image. */
     readonly sandboxImage?: string;
     /** Directory with the CNI plugin binaries. Default /usr/lib/cni (Debian's containernetworking-plugins). */
     readonly cniBinDir?: string;

@@ -126,7 +126,8 @@ export async function upRecording(stack: Stack): Promise<{ result: UpResult; cha
         onOutput: (s) => process.stdout.write(s),
         onEvent: (e) => {
             const m = e.resOutputsEvent?.metadata;
-            if (m && m.op !== "same" && m.op !== "read") changed[m.urn.split("::").pop()!] = m.op;
+            // resources only: a provider registered for new resources (pulumi:providers:*) is no change on a host
+            if (m && m.op !== "same" && m.op !== "read" && !m.type.startsWith("pulumi:providers:")) changed[m.urn.split("::").pop()!] = m.op;
         },
     });
     return { result, changed };
