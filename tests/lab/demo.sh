@@ -28,8 +28,10 @@ if pulumi stack select dev --non-interactive 2>/dev/null && [ "$(cat "$marker" 2
 fi
 pulumi stack select dev --non-interactive 2>/dev/null || pulumi stack init dev --non-interactive
 bundle="$(bash tests/lab/binaries.sh --print-dir)"
-pulumi config set --stack dev --path 'artifacts.directory' "$bundle"
-pulumi config set --stack dev --path 'ssh.privateKeyPath' "$(node -p 'require(process.argv[1]).sshPrivateKeyPath' "$inventory")"
+# only when they differ: `pulumi config set` rewrites (reformats) Pulumi.dev.yaml
+setting() { [ "$(pulumi config get --stack dev --path "$1" 2>/dev/null)" = "$2" ] || pulumi config set --stack dev --path "$1" "$2"; }
+setting 'artifacts.directory' "$bundle"
+setting 'ssh.privateKeyPath' "$(node -p 'require(process.argv[1]).sshPrivateKeyPath' "$inventory")"
 start=$(date +%s)
 pulumi up --stack dev --yes --non-interactive --skip-preview
 echo "[demo] pulumi up took $(( $(date +%s) - start ))s"
