@@ -4,9 +4,9 @@ import { createHash } from "crypto";
 import { ManagedFile } from "../providers/managedFile";
 import { ManagedService } from "../providers/managedService";
 import { SshTarget } from "../providers/ssh";
-import { BACKUP_SUFFIX, deleteFileScript, shellQuote, writeFileScript } from "./shell";
+import { BACKUP_SUFFIX, deleteFileScript, shellQuote, waitScript, writeFileScript } from "./shell";
 
-export { BACKUP_SUFFIX, deleteFileScript, shellQuote, writeFileScript };
+export { BACKUP_SUFFIX, deleteFileScript, shellQuote, waitScript, writeFileScript };
 
 /** SSH connection settings as @pulumi/command takes them. */
 export type Connection = command.types.input.remote.ConnectionArgs;
@@ -87,16 +87,4 @@ export function restartAndWaitScript(input: { unit: string; host: string; check:
         `systemctl restart ${input.noBlock ? "--no-block " : ""}${u} || { journalctl -u ${u} -n 30 --no-pager >&2; echo "ha-kubernetes: ${input.unit} failed to start on ${input.host}" >&2; exit 1; }`,
         waitScript({ what: `${input.unit} on ${input.host}`, check: input.check, timeoutSec: input.timeoutSec, unit: input.unit }),
     ].filter((l) => l !== "").join("\n");
-}
-
-/** Shell that polls `check` every second until it succeeds or `timeoutSec` passes. */
-export function waitScript(input: { what: string; check: string; timeoutSec: number; unit?: string }): string {
-    const journal = input.unit ? `journalctl -u ${shellQuote(input.unit)} -n 30 --no-pager >&2; ` : "";
-    return [
-        `deadline=$(( $(date +%s) + ${Math.ceil(input.timeoutSec)} ))`,
-        `until ( ${input.check} ) >/dev/null 2>&1; do`,
-        `  if [ "$(date +%s)" -ge "$deadline" ]; then ${journal}echo ${shellQuote(`ha-kubernetes: timed out after ${input.timeoutSec}s waiting for ${input.what}`)} >&2; ( ${input.check} ) >&2 2>&1 | tail -n 5 >&2; exit 1; fi`,
-        "  sleep 1",
-        "done",
-    ].join("\n");
 }

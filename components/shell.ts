@@ -37,3 +37,14 @@ export function deleteFileScript(path: string): string {
     return `if [ -e ${b} ]; then mv -f -- ${b} ${p}; else rm -f -- ${p}; fi`;
 }
 
+/** Shell that polls `check` every second until it succeeds or `timeoutSec` passes. */
+export function waitScript(input: { what: string; check: string; timeoutSec: number; unit?: string }): string {
+    const journal = input.unit ? `journalctl -u ${shellQuote(input.unit)} -n 30 --no-pager >&2; ` : "";
+    return [
+        `deadline=$(( $(date +%s) + ${Math.ceil(input.timeoutSec)} ))`,
+        `until ( ${input.check} ) >/dev/null 2>&1; do`,
+        `  if [ "$(date +%s)" -ge "$deadline" ]; then ${journal}echo ${shellQuote(`ha-kubernetes: timed out after ${input.timeoutSec}s waiting for ${input.what}`)} >&2; ( ${input.check} ) >&2 2>&1 | tail -n 5 >&2; exit 1; fi`,
+        "  sleep 1",
+        "done",
+    ].join("\n");
+}

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { shellQuote as q } from "../components/shell";
+import { shellQuote as q, waitScript } from "../components/shell";
 import { OnHost, OnHostInputs, sshExec, sshRun } from "./ssh";
 
 /**
@@ -60,7 +60,7 @@ export function repairScript(unit: string, host: string, timeoutSec = START_TIME
         "systemctl daemon-reload",
         `systemctl enable -- ${u} >/dev/null 2>&1 || { echo ${q(`cannot enable ${unit} on ${host}`)} >&2; exit 1; }`,
         `systemctl is-active --quiet -- ${u} || systemctl start -- ${u} || true`,
-        `i=0; until systemctl is-active --quiet -- ${u}; do i=$((i + 1)); if [ "$i" -gt ${timeoutSec} ]; then journalctl -u ${u} -n 30 --no-pager >&2; echo ${q(`${unit} did not become active on ${host} within ${timeoutSec}s`)} >&2; exit 1; fi; sleep 1; done`,
+        waitScript({ what: `${unit} to become active on ${host}`, check: `systemctl is-active --quiet -- ${u}`, timeoutSec, unit }),
     ].join("\n");
 }
 

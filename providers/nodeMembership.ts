@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { shellQuote as q } from "../components/shell";
+import { shellQuote as q, waitScript } from "../components/shell";
 import { OnHost, OnHostInputs, sshRun } from "./ssh";
 
 /**
@@ -44,16 +44,8 @@ function kubectlCmd(a: Pick<NodeMembershipArgs, "kubectl" | "kubeconfig">): stri
 
 /** Shell that waits until the Node is Ready, failing with its status after `timeoutSec`. Pure. */
 export function readyScript(a: Pick<NodeMembershipArgs, "node" | "kubectl" | "kubeconfig" | "timeoutSec">): string {
-    const k = kubectlCmd(a);
-    const n = q(a.node);
-    return [
-        "set -u",
-        `deadline=$(( $(date +%s) + ${Math.ceil(a.timeoutSec)} ))`,
-        `until [ "$(${k} get node ${n} -o jsonpath=${q('{.status.conditions[?(@.type=="Ready")].status}')} 2>/dev/null)" = True ]; do`,
-        `  if [ "$(date +%s)" -ge "$deadline" ]; then echo ${q(`ha-kubernetes: node ${a.node} is not Ready after ${a.timeoutSec}s`)} >&2; ${k} get node ${n} -o wide >&2 2>&1; exit 1; fi`,
-        "  sleep 2",
-        "done",
-    ].join("\n");
+    const check = `${kubectlCmd(a)} get node ${q(a.node)} -o jsonpath=${q('{.status.conditions[?(@.type=="Ready")].status}')} | grep -qx True`;
+    return ["set -u", waitScript({ what: `node ${a.node} to be Ready`, check, timeoutSec: a.timeoutSec })].join("\n");
 }
 
 /**

@@ -32,7 +32,7 @@ export interface PodCidrAllocationState extends PodCidrAllocationArgs {
 }
 
 /** The allocation for `args`, keeping what `previous` recorded. */
-async function allocate(args: PodCidrAllocationArgs, previous: Readonly<Record<string, string>> = {}): Promise<Record<string, string>> {
+function allocate(args: PodCidrAllocationArgs, previous: Readonly<Record<string, string>> = {}): Record<string, string> {
     return Object.fromEntries(allocatePodCidrs(args.nodes, args.podCidr, args.maskSize, previous));
 }
 
@@ -47,7 +47,7 @@ export const podCidrAllocationProvider: pulumi.dynamic.ResourceProvider<PodCidrA
     async check(_olds, news) {
         const failures: pulumi.dynamic.CheckFailure[] = [];
         try {
-            await allocate(news);
+            allocate(news);
         } catch (e) {
             failures.push({ property: "nodes", reason: (e as Error).message });
         }
@@ -55,13 +55,13 @@ export const podCidrAllocationProvider: pulumi.dynamic.ResourceProvider<PodCidrA
     },
     async diff(_id, olds, news) {
         // changes only when some worker's block would change (a worker came, went, or was pinned)
-        return { changes: !sameAllocations(olds.allocations, await allocate(news, olds.allocations ?? {})), replaces: [], deleteBeforeReplace: false };
+        return { changes: !sameAllocations(olds.allocations, allocate(news, olds.allocations ?? {})), replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs) {
-        return { id: "pod-cidrs", outs: { ...inputs, allocations: await allocate(inputs) } };
+        return { id: "pod-cidrs", outs: { ...inputs, allocations: allocate(inputs) } };
     },
     async update(_id, olds, news) {
-        return { outs: { ...news, allocations: await allocate(news, olds.allocations ?? {}) } };
+        return { outs: { ...news, allocations: allocate(news, olds.allocations ?? {}) } };
     },
     async read(id, props) {
         if (!props) throw new Error(`cannot import ${id}: the pod CIDR allocation is created, not imported`);

@@ -63,7 +63,9 @@ describe("ManagedService provider", () => {
             expect(h.ran.map((x) => x.script)).toEqual([repairScript("kubelet", "w1")]);
             const script = repairScript("kubelet", "w1", 5);
             expect(script).toContain("systemctl is-active --quiet -- 'kubelet' || systemctl start -- 'kubelet'");
-            expect(script).toContain("-gt 5 ]");
+            // bounded wait (5 s here), with systemd's reason on timeout
+            expect(script).toContain("deadline=$(( $(date +%s) + 5 ))");
+            expect(script).toContain("journalctl -u 'kubelet' -n 30 --no-pager >&2");
             expect(script).not.toContain("restart");
         } finally { h.restore(); }
     });

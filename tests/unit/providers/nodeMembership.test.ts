@@ -1,3 +1,7 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as ssh from "../../../providers/ssh";
 import { drainScript, membershipDiff, NodeMembershipArgs, nodeMembershipProvider as p, readyScript } from "../../../providers/nodeMembership";
 
@@ -53,6 +57,23 @@ describe("NodeMembership provider", () => {
         // an unregistered Node has nothing to drain; an API that does not answer is an error
         expect(drainScript(args)).toMatch(/get --raw=\/readyz[^\n]*exit 1/);
         expect(drainScript(args)).toMatch(/is not registered, nothing to drain'? >&2; exit 0/);
+    });
+
+    it("the Ready gate passes on a Ready Node and fails, bounded, on a NotReady one (run with a stand-in kubectl)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hak-ready-"));
+        try {
+            const kubectl = path.join(dir, "kubectl");
+            const run = (status: string) => {
+                fs.writeFileSync(kubectl, `#!/bin/sh\necho ${status}\n`, { mode: 0o755 });
+                return spawnSync("/bin/sh", ["-c", readyScript({ ...args, kubectl, timeoutSec: 1 })], { encoding: "utf8" });
+            };
+            expect(run("True").status).toBe(0);
+            const notReady = run("False");
+            expect(notReady.status).toBe(1);
+            expect(notReady.stderr).toContain("timed out after 1s waiting for node w3 to be Ready");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("diff: another node replaces (drain first); a restart re-runs the gate; nothing else is no change", () => {
