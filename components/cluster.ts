@@ -9,6 +9,7 @@ import { LoadBalancer } from "./loadBalancer";
 import { ClusterHost, Connection } from "./remote";
 import { HostPreflight } from "../providers/hostPreflight";
 import { SshTarget } from "../providers/ssh";
+import { UpgradePolicy } from "../providers/upgradePolicy";
 import { DEFAULTS, defaultHostCidr, prefixLength, resolveTopology } from "./topology";
 import { validateCluster, validatedProps, ValidationEnv } from "./validation";
 import { FLANNEL_USER, WorkerPool } from "./workerPool";
@@ -36,19 +37,25 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
     const t = resolveTopology(args);
     const net = args.network ?? {};
     const raw = clusterHosts(args.hosts, args.ssh);
+    const certs = args.certificates ?? {};
+    // Version steps and CA replacement are checked against the last deployment before anything else.
+    const policy = new UpgradePolicy(`${name}-upgrade-policy`, {
+        kubernetesVersion: args.versions.kubernetes, etcdVersion: args.versions.etcd,
+        caSettings: { clusterName: args.clusterName, caValidityHours: String(certs.caValidityHours ?? DEFAULTS.caValidityHours) },
+    }, opts);
+    const afterPolicy = pulumi.mergeOptions(opts, { dependsOn: [policy] });
     // Every remote resource reaches its host through a connection that waits on the preflight.
     const preflight = new HostPreflight(`${name}-preflight`, {
         hosts: raw.map((h) => ({ name: h.name, connection: h.connection as pulumi.Input<SshTarget> })),
-    }, opts);
+    }, afterPolicy);
     const hosts = new Map<string, ClusterHost>(raw.map((h) => [h.name, { ...h, connection: afterPreflight(preflight, h.connection) }]));
     const pick = (list: readonly { name: string }[]) => list.map((h) => hosts.get(h.name)!);
     const masters = pick(t.masters);
     const artifacts = resolveArtifactSource(args.artifacts, args.versions);
-    const certs = args.certificates ?? {};
-    const validity = { validityHours: certs.validityHours ?? DEFAULTS.validityHours, earlyRenewalHours: certs.earlyRenewalHours ?? DEFAULTS.earlyRenewalHours };
+    const validity = { validityHours: certs.validityHours ?? DEFAULTS.validityHours, earlyRenewalHours: certs.earlyRenewalHours ?? DEFAULTS.earlyRenewalHours, renewal: certs.renewal };
     const podNetwork = net.podNetwork ?? DEFAULTS.podNetwork;
 
-    const pki = new ClusterPki(`${name}-pki`, { clusterName: args.clusterName, caValidityHours: certs.caValidityHours }, opts);
+    const pki = new ClusterPki(`${name}-pki`, { clusterName: args.clusterName, caValidityHours: certs.caValidityHours }, afterPolicy);
     const etcd = new EtcdCluster(`${name}-etcd`, {
         members: pick(t.etcdMembers), ca: pki.etcdCa, artifacts, validity,
         clusterToken: args.clusterName, clientPort: args.etcd?.clientPort, peerPort: args.etcd?.peerPort,
@@ -72,6 +79,7 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         serviceCidr: net.serviceCidr, podCidr: net.podCidr ?? DEFAULTS.podCidr, clusterDomain: net.clusterDomain,
         allocateNodeCidrs: podNetwork === "flannel", nodeCidrMaskSize: net.nodeCidrMaskSize,
         flannelUser: podNetwork === "flannel" ? FLANNEL_USER : undefined,
+        apiserver: { extraArgs: args.controlPlane?.apiserverExtraArgs, auditLogMaxAgeDays: args.controlPlane?.auditLogMaxAgeDays, serviceNodePortRange: args.controlPlane?.serviceNodePortRange },
         artifacts, validity,
     }, opts);
     const workers = new WorkerPool(`${name}-workers`, {

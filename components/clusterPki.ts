@@ -57,7 +57,8 @@ export class ClusterPki extends pulumi.ComponentResource implements ClusterPkiOu
 
     constructor(name: string, args: ClusterPkiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ha-kubernetes:components:ClusterPki", name, {}, opts);
-        const o = createClusterPki(name, args, { parent: this });
+        // Every key and CA waits for what the component waits for (the upgrade policy's check).
+        const o = createClusterPki(name, args, { parent: this, dependsOn: opts?.dependsOn });
         this.clusterCa = o.clusterCa;
         this.etcdCa = o.etcdCa;
         this.frontProxyCa = o.frontProxyCa;

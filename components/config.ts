@@ -151,6 +151,12 @@ export interface CertificatesArgs {
     readonly validityHours?: number;
     /** Re-issue leaf certificates this many hours before expiry (on the next `pulumi up`). Default 720 (30 days). */
     readonly earlyRenewalHours?: number;
+    /**
+     * Renew now: any short value (`[A-Za-z0-9._:-]`, e.g. a date); changing it re-issues every leaf
+     * key and certificate on the next `pulumi up` and rolls the services one host at a time. The
+     * CAs stay. Default unset.
+     */
+    readonly renewal?: string;
 }
 
 export interface NodeArgs {
@@ -168,6 +174,15 @@ export interface NodeArgs {
     readonly restrictOomScoreAdj?: boolean;
 }
 
+/** Control-plane settings; changing one rolls the masters one at a time. */
+export interface ControlPlaneSettingsArgs {
+    /** Further kube-apiserver flags (name without dashes → value); security-critical flags are refused. Default none. */
+    readonly apiserverExtraArgs?: Readonly<Record<string, string>>;
+    /** Days rotated audit logs are kept. Default 30. */
+    readonly auditLogMaxAgeDays?: number;
+    /** NodePort range "first-last". Default "30000-32767". */
+    readonly serviceNodePortRange?: string;
+}
 /** The whole cluster, as read from stack configuration. */
 export interface ClusterArgs {
     /** Cluster name (kubeconfig, etcd token). Lower-case DNS label. */
@@ -183,4 +198,5 @@ export interface ClusterArgs {
     readonly registry?: RegistryArgs;
     readonly certificates?: CertificatesArgs;
     readonly nodes?: NodeArgs;
+    readonly controlPlane?: ControlPlaneSettingsArgs;
 }

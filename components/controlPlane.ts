@@ -50,6 +50,8 @@ export interface ControlPlaneArgs {
     readonly flannelUser?: string;
     /** Extra apiserver SANs (DNS names or IPs). */
     readonly extraSans?: readonly string[];
+    /** kube-apiserver settings users may change (see ControlPlaneSettingsArgs). Default none. */
+    readonly apiserver?: { readonly extraArgs?: Readonly<Record<string, string>>; readonly auditLogMaxAgeDays?: number; readonly serviceNodePortRange?: string };
     readonly artifacts: ArtifactSource;
     readonly validity: Validity;
     /** Seconds a health gate waits. Default 180. */
@@ -123,6 +125,9 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
             securePort: DEFAULTS.apiserverPort,
             etcdServers,
             serviceClusterIpRange: serviceCidr,
+            extraArgs: args.apiserver?.extraArgs,
+            auditLogMaxAgeDays: args.apiserver?.auditLogMaxAgeDays,
+            serviceNodePortRange: args.apiserver?.serviceNodePortRange,
         }));
         const files: Array<FileSpec & { key: string }> = [
             { key: "ca-crt", path: K.ca, content: args.clusterCa.certPem },

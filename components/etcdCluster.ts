@@ -5,7 +5,10 @@ import { isIpv4 } from "./cidr";
 import { CertificateAuthority, issueCert, Validity } from "./pki";
 import { ClusterHost, revision, FileSpec, remoteFiles, remoteService, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderEtcdEnv, renderEtcdUnit } from "./render/etcd";
+import { EtcdJoin } from "../providers/etcdJoin";
+import { EtcdLeave } from "../providers/etcdLeave";
 import { PATHS } from "./render/paths";
+import { SshTarget } from "../providers/ssh";
 import { DEFAULTS, etcdMemberSans, etcdPeers, etcdQuorum } from "./topology";
 import { Problem, validatedProps } from "./validation";
 
@@ -70,21 +73,30 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
     const timeout = args.healthTimeoutSec ?? 180;
     const healthcheck = issueCert(`${name}-healthcheck-client`, args.ca, { commonName: "ha-kubernetes-etcd-healthcheck", usages: ["client"] }, args.validity, opts);
     const expiry: Record<string, pulumi.Output<string>> = {};
+    const etcdctl = etcdctlCommand(clientPort, "").trimEnd();
+    const refs = peers.map((p) => ({ name: p.name, peerUrl: p.peerUrl }));
     let previous: pulumi.Resource | undefined;
+    let previousJoin: pulumi.Resource | undefined;
     const restarts: command.remote.Command[] = [];
-    for (const member of args.members) {
+    for (const [i, member] of args.members.entries()) {
         const prefix = `${name}-${member.name}`;
         const sans = etcdMemberSans(member);
         const server = issueCert(`${prefix}-server`, args.ca, { commonName: member.name, sans, usages: ["server", "client"] }, args.validity, opts);
         const peer = issueCert(`${prefix}-peer`, args.ca, { commonName: member.name, sans, usages: ["server", "client"] }, args.validity, opts);
         expiry[`${member.name}-server`] = server.expiresAt;
         expiry[`${member.name}-peer`] = peer.expiresAt;
-        const env = renderEtcdEnv({
+        // New cluster, or a member added to a running one through the membership API (one at a time).
+        const joined = new EtcdJoin(`${prefix}-etcd-join`, {
+            host: member.name, connection: member.connection as pulumi.Input<SshTarget>,
+            member: refs[i], members: refs, etcdctl, dataDir: PATHS.etcd.dataDir,
+            seeds: args.members.filter((o) => o.name !== member.name).map((o) => ({ host: o.name, connection: o.connection as pulumi.Input<SshTarget> })),
+        }, pulumi.mergeOptions(opts, { dependsOn: previousJoin ? [previousJoin] : [] }));
+        previousJoin = joined;
+        const env = pulumi.all([joined.state, joined.initialCluster]).apply(([initialClusterState, initialCluster]) => renderEtcdEnv({
             name: member.name, ip: member.address, clientPort, peerPort,
-            initialCluster: peers.map((p) => ({ name: p.name, peerUrl: p.peerUrl })),
-            initialClusterState: "new",
+            initialCluster, initialClusterState,
             initialClusterToken: args.clusterToken ?? name,
-        });
+        }));
         const unit = renderEtcdUnit();
         const p = PATHS.etcd;
         const files: Array<FileSpec & { key: string }> = [
@@ -138,7 +150,7 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
             "set -u",
             waitScript({
                 what: `etcd cluster ${name} (all ${args.members.length} members healthy over TLS)`,
-                check: `${clusterHealthyCheck(clientPort)} && [ "$(${etcdctlCommand(clientPort, "member list")} | grep -c ', started, ')" -eq ${args.members.length} ]`,
+                check: `${clusterHealthyCheck(clientPort)} && list="$(${etcdctlCommand(clientPort, "member list")})" && ${args.members.map((m) => `echo "$list" | grep -qF ${shellQuote(`, started, ${m.name}, `)}`).join(" && ")}`,
                 timeoutSec: timeout,
             }),
             `echo quorum=${quorum}`,
@@ -146,9 +158,14 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
         triggers: restarts.map((r) => r.id),
         logging: "stderr",
     }, pulumi.mergeOptions(opts, { dependsOn: restarts }));
+    // Members no longer declared leave through the membership API, once the rest is healthy.
+    const leave = new EtcdLeave(`${name}-membership`, {
+        members: refs, etcdctl,
+        seeds: args.members.map((o) => ({ host: o.name, connection: o.connection as pulumi.Input<SshTarget> })),
+    }, pulumi.mergeOptions(opts, { dependsOn: [gate] }));
     return {
         endpoints: pulumi.output(peers.map((p) => p.clientUrl)),
-        ready: gate.stdout.apply(() => true),
+        ready: pulumi.all([gate.stdout, leave.removed]).apply(() => true),
         certificateExpiry: pulumi.all(expiry),
     };
 }

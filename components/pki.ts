@@ -20,6 +20,8 @@ export interface IssuedCert {
 export interface Validity {
     readonly validityHours: number;
     readonly earlyRenewalHours: number;
+    /** Any value; when it changes, every leaf key and certificate is re-issued now. Default unset. */
+    readonly renewal?: string;
 }
 
 export type CertUsage = "server" | "client";
@@ -61,7 +63,8 @@ export function createCa(name: string, commonName: string, validityHours: number
 
 /** A leaf certificate signed by `ca`: `${name}-key`, `${name}-csr`, `${name}-cert`. */
 export function issueCert(name: string, ca: CertificateAuthority, spec: CertSpec, validity: Validity, opts: pulumi.CustomResourceOptions): IssuedCert {
-    const key = privateKey(`${name}-key`, opts);
+    // A new key (and with it a new CSR and certificate) whenever the renewal value changes.
+    const key = privateKey(`${name}-key`, validity.renewal === undefined ? opts : pulumi.mergeOptions(opts, { replacementTrigger: validity.renewal }));
     const csr = new tls.CertRequest(`${name}-csr`, {
         privateKeyPem: key.privateKeyPem,
         subject: { commonName: spec.commonName, organization: spec.organization },

@@ -22,5 +22,6 @@ export function readClusterConfig(config: pulumi.Config): ClusterArgs {
         registry: registry ? { ...registry, password: registryPassword ?? registry.password } : undefined,
         certificates: config.getObject("certificates"),
         nodes: config.getObject("nodes"),
+        controlPlane: config.getObject("controlPlane"),
     };
 }

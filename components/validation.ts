@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { apiserverExtraArgProblem } from "./render/apiserver";
 import { cidrContains, cidrsOverlap, isIpv4, parseCidr, subnetCount } from "./cidr";
 import { ClusterArgs, HostArgs, LB_MODES, ROLES, SshArgs } from "./config";
 import { DEFAULTS, defaultHostCidr, resolveTopology } from "./topology";
@@ -250,7 +251,16 @@ function checkRest(problems: Problem[], args: ClusterArgs): void {
     const caValidity = c.caValidityHours ?? DEFAULTS.caValidityHours;
     for (const [k, v] of [["caValidityHours", caValidity], ["validityHours", validity], ["earlyRenewalHours", early]] as const) if (!Number.isInteger(v) || v < (k === "earlyRenewalHours" ? 0 : 1)) problems.push({ propertyPath: `certificates.${k}`, reason: `${k} must be a whole number of hours` });
     if (early >= validity) problems.push({ propertyPath: "certificates.earlyRenewalHours", reason: `early renewal (${early} h) must be shorter than the validity (${validity} h)` });
+    if (c.renewal !== undefined && (typeof c.renewal !== "string" || !/^[A-Za-z0-9._:-]{1,64}$/.test(c.renewal))) problems.push({ propertyPath: "certificates.renewal", reason: `renewal ${JSON.stringify(c.renewal)} must be a short word ([A-Za-z0-9._:-], at most 64), e.g. a date` });
     if (validity > caValidity) problems.push({ propertyPath: "certificates.validityHours", reason: `leaf validity (${validity} h) exceeds the CA's (${caValidity} h)` });
+    const cp = args.controlPlane ?? {};
+    for (const [k, v] of Object.entries(cp.apiserverExtraArgs ?? {})) {
+        const problem = apiserverExtraArgProblem(k, v);
+        if (problem) problems.push({ propertyPath: `controlPlane.apiserverExtraArgs.${k}`, reason: problem });
+    }
+    if (cp.auditLogMaxAgeDays !== undefined && (!Number.isSafeInteger(cp.auditLogMaxAgeDays) || cp.auditLogMaxAgeDays < 0)) problems.push({ propertyPath: "controlPlane.auditLogMaxAgeDays", reason: `auditLogMaxAgeDays must be a whole number of days, got ${JSON.stringify(cp.auditLogMaxAgeDays)}` });
+    const ports = /^(\d+)-(\d+)$/.exec(cp.serviceNodePortRange ?? "1-2");
+    if (!ports || Number(ports[1]) >= Number(ports[2]) || Number(ports[2]) > 65535) problems.push({ propertyPath: "controlPlane.serviceNodePortRange", reason: `NodePort range ${JSON.stringify(cp.serviceNodePortRange)} must be "first-last" within 1-65535` });
     const n = args.nodes ?? {};
     if (n.cgroupDriver !== undefined && n.cgroupDriver !== "systemd" && n.cgroupDriver !== "cgroupfs") problems.push({ propertyPath: "nodes.cgroupDriver", reason: `unknown cgroup driver ${JSON.stringify(n.cgroupDriver)}` });
     if (n.proxyMode !== undefined && !["iptables", "ipvs", "nftables"].includes(n.proxyMode)) problems.push({ propertyPath: "nodes.proxyMode", reason: `unknown kube-proxy mode ${JSON.stringify(n.proxyMode)}` });

@@ -238,7 +238,9 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
         const written = remoteFiles(`${prefix}-node`, node, files, onBase);
         const binaries = ["kubelet", "kube-proxy", "kubectl", ...(mode === "flannel" ? ["flanneld"] : [])];
-        const bins = installBinaries(prefix, node, binaries, args.artifacts, onBase);
+        // New kubelet/kube-proxy binaries only once the control plane passed its gate (version skew).
+        const afterControlPlane: ClusterHost = { ...node, connection: pulumi.all([node.connection, args.controlPlaneReady]).apply(([c]) => c) };
+        const bins = installBinaries(prefix, afterControlPlane, binaries, args.artifacts, onBase);
         const units = [...services.filter((s) => s !== "containerd"), ...(mode === "bridge" ? [POD_ROUTES_UNIT] : [])].map((u) => {
             return remoteService(`${prefix}-${u}-unit`, node, u, pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
         });
@@ -262,7 +264,8 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
             ].join("\n"),
             triggers: [digest, pulumi.output(args.controlPlaneReady).apply(() => "ready")],
             logging: "stderr",
-        }, pulumi.mergeOptions(opts, { dependsOn: [...units, ...routes] }));
+        }, pulumi.mergeOptions(opts, { dependsOn: [...units, ...routes, ...memberships.slice(-1)] }));
+        // One worker at a time: the next one restarts after this one's Ready gate.
         // Ready gate after every restart; on removal, drained through the API before its services stop
         memberships.push(new NodeMembership(`${prefix}-node-ready`, {
             node: node.name, host: args.kubectlHost.name, connection: pulumi.output(args.kubectlHost.connection) as pulumi.Output<SshTarget>,

@@ -90,6 +90,17 @@ const SPEC_FIELD_FLAGS: Readonly<Record<string, keyof ApiserverSpec>> = {
     "feature-gates": "featureGates",
 };
 
+/** Why extraArgs may not set `--name=value`, or undefined when it may. Pure. */
+export function apiserverExtraArgProblem(name: string, v: string): string | undefined {
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(name)) return `kube-apiserver flag name ${JSON.stringify(name)} must be written without dashes in front, e.g. "event-ttl"`;
+    if (typeof v !== "string") return `kube-apiserver flag --${name} needs a string value`;
+    if (Object.hasOwn(APISERVER_PROTECTED_FLAGS, name)) return `kube-apiserver flag --${name} is managed by ha-kubernetes and cannot be overridden through extraArgs: ${APISERVER_PROTECTED_FLAGS[name]}`;
+    if (Object.hasOwn(SPEC_FIELD_FLAGS, name)) return `kube-apiserver flag --${name}: use the spec field ${SPEC_FIELD_FLAGS[name]} instead of extraArgs`;
+    if (name === "enable-admission-plugins" && !v.split(",").includes("NodeRestriction")) return `kube-apiserver --enable-admission-plugins must keep NodeRestriction: ${v}`;
+    if (name === "tls-min-version" && v !== "VersionTLS12" && v !== "VersionTLS13") return `kube-apiserver --tls-min-version may only be VersionTLS12 or VersionTLS13: ${v}`;
+    return undefined;
+}
+
 /** The static kube-apiserver unit (identical on every master; flags in KUBE_APISERVER_ARGS). Pure. */
 export function renderApiserverUnit(): string {
     return renderDaemonUnit({
@@ -189,19 +200,16 @@ export function apiserverFlags(spec: ApiserverSpec): Array<[string, FlagValue]> 
         // Each apiserver holds its own lease; a stopped master drops out of the `kubernetes`
         // Service endpoints (replaces the deprecated --apiserver-count).
         ["endpoint-reconciler-type", "lease"],
+        // On stop, keep serving while /readyz fails, so load balancers (health check every 2 s,
+        // down after 3) take this master out before it closes: a rolling restart drops no request.
+        ["shutdown-delay-duration", "8s"],
         ["profiling", false],
     ];
     if (gates.length) flags.push(["feature-gates", gates.map(([k, v]) => `${k}=${v}`)]);
 
     for (const [name, v] of Object.entries(spec.extraArgs ?? {})) {
-        if (Object.hasOwn(APISERVER_PROTECTED_FLAGS, name)) throw new Error(`kube-apiserver flag --${name} is managed by ha-kubernetes and cannot be overridden through extraArgs: ${APISERVER_PROTECTED_FLAGS[name]}`);
-        if (Object.hasOwn(SPEC_FIELD_FLAGS, name)) throw new Error(`kube-apiserver flag --${name}: use the spec field ${SPEC_FIELD_FLAGS[name]} instead of extraArgs`);
-        if (name === "enable-admission-plugins" && !v.split(",").includes("NodeRestriction")) {
-            throw new Error(`kube-apiserver --enable-admission-plugins must keep NodeRestriction: ${v}`);
-        }
-        if (name === "tls-min-version" && v !== "VersionTLS12" && v !== "VersionTLS13") {
-            throw new Error(`kube-apiserver --tls-min-version may only be VersionTLS12 or VersionTLS13: ${v}`);
-        }
+        const problem = apiserverExtraArgProblem(name, v);
+        if (problem) throw new Error(problem);
         const i = flags.findIndex(([n]) => n === name);
         if (i >= 0) flags[i] = [name, v]; else flags.push([name, v]);
     }

@@ -76,6 +76,8 @@ export function renderHaproxyConfig(spec: HaproxySpec): string {
             directive("option", "tcplog"),
             directive("option", "dontlognull"),
             directive("retries", 3),
+            // a connection a stopping backend refuses is retried on another one
+            directive("option", "redispatch"),
             directive("timeout", "connect", "5s"),
             directive("timeout", "client", "1h"),
             directive("timeout", "server", "1h"),

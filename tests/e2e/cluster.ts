@@ -1,8 +1,8 @@
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { assertLabNetwork, CACHE, eventually, Inventory, ssh, sshOk } from "./lab";
+import { assertLabNetwork, CACHE, eventually, Inventory, LAB_BRIDGE, ssh, sshOk } from "./lab";
 import { bundleDir } from "./stack";
 
 /** kubectl from the lab's bundle, on this machine, through the load balancer. */
@@ -143,4 +143,62 @@ export async function expectPodAndService(inv: Inventory, kubeconfig: string, po
     await eventually(`pod ${podIp} reachable from pod ${client}`, () => httpFromPod(kubeconfig, client, podIp, 8080).includes("testapp testapp"), 90_000);
     await eventually(`service ${svcIp} reachable from pod ${client}`, () => httpFromPod(kubeconfig, client, svcIp, 80).includes("testapp testapp"), 90_000);
     return svcIp;
+}
+
+/** What a background probe saw: requests answered, requests failed (with the first errors). */
+export interface ProbeResult {
+    readonly ok: number;
+    readonly failed: number;
+    readonly errors: string[];
+}
+
+/**
+ * Asks the API for the `default` namespace (a read that goes to etcd) through the load balancer
+ * twice a second until stopped, each request on its own connection with a 5 s timeout. Stops by
+ * itself when the lab bridge goes away (no traffic may leave this machine) or after 15 minutes.
+ */
+export function startApiProbe(kubeconfig: string): { stop: () => ProbeResult } {
+    assertLabNetwork();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hak-probe-"));
+    const file = path.join(dir, "kubeconfig");
+    fs.writeFileSync(file, kubeconfig, { mode: 0o600 });
+    const log = path.join(dir, "log");
+    const script = [
+        `end=$(( $(date +%s) + 900 ))`,
+        `while [ ! -e "$0.stop" ] && [ "$(date +%s)" -lt "$end" ]; do`,
+        `  [ -e /sys/class/net/${LAB_BRIDGE} ] || { echo "fail lab bridge gone" >> "$0.log"; exit 3; }`,
+        `  if out=$("$1" --kubeconfig "$0" --request-timeout=5s get namespace default -o name 2>&1); then echo ok >> "$0.log"; else echo "fail $(date +%T) $out" | head -n 1 >> "$0.log"; fi`,
+        "  sleep 0.5",
+        "done",
+    ].join("\n");
+    const child = spawn("bash", ["-c", script, file, path.join(bundleDir(), "kubectl")], { stdio: "ignore" });
+    return {
+        stop: () => {
+            fs.writeFileSync(`${file}.stop`, "");
+            execFileSync("bash", ["-c", `for i in $(seq 1 30); do kill -0 ${child.pid} 2>/dev/null || exit 0; sleep 0.5; done; kill ${child.pid}`]);
+            const lines = fs.existsSync(`${file}.log`) ? fs.readFileSync(`${file}.log`, "utf8").trim().split("\n").filter((l) => l !== "") : [];
+            fs.rmSync(dir, { recursive: true, force: true });
+            const errors = lines.filter((l) => l !== "ok");
+            return { ok: lines.length - errors.length, failed: errors.length, errors: errors.slice(0, 5) };
+        },
+    };
+}
+
+/**
+ * Writes /e2e/writes/<n> on an etcd member (its local client endpoint) twice a second until
+ * stopped, as a client would: a write that fails is retried up to 3 times, one second apart, and
+ * only then counts as failed. Runs on the member itself.
+ */
+export function startEtcdWriter(inv: Inventory, member: string): { stop: () => ProbeResult & { keys: number } } {
+    const put = `ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/healthcheck-client.crt --key=/etc/etcd/pki/healthcheck-client.key --dial-timeout=3s --command-timeout=5s put /e2e/writes/$i $i`;
+    const loop = `rm -f /tmp/writer.stop /tmp/writer.log; i=0; end=$(( $(date +%s) + 900 )); while [ ! -e /tmp/writer.stop ] && [ "$(date +%s)" -lt "$end" ]; do i=$((i+1)); r="fail $i"; for t in 1 2 3; do if ${put} >/dev/null 2>&1; then r=ok; break; fi; sleep 1; done; echo "$r" >> /tmp/writer.log; sleep 0.5; done`;
+    sshOk(inv, member, "cat > /tmp/writer.sh && setsid nohup sh /tmp/writer.sh >/dev/null 2>&1 < /dev/null &", loop);
+    return {
+        stop: () => {
+            sshOk(inv, member, "touch /tmp/writer.stop; sleep 5");
+            const lines = sshOk(inv, member, "cat /tmp/writer.log").trim().split("\n").filter((l) => l !== "");
+            const errors = lines.filter((l) => l !== "ok");
+            return { ok: lines.length - errors.length, failed: errors.length, errors: errors.slice(0, 5), keys: lines.length };
+        },
+    };
 }

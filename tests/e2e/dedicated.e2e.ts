@@ -6,9 +6,9 @@
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { LabRegistry, startLabRegistry } from "./registry";
-import { etcdctl, expectEtcdHealthy, importImages, kubectl, nodesReady, podManifest, podsRunning } from "./cluster";
+import { etcdctl, expectEtcdHealthy, importImages, kubectl, nodesReady, podManifest, podsRunning, startEtcdWriter } from "./cluster";
 import { Inventory, labDown, labUp, ssh, sshOk } from "./lab";
-import { changes, freshLab, labConfig, labStack, previewChanges, timed } from "./stack";
+import { changes, freshLab, labConfig, labStack, previewChanges, timed, upRecording } from "./stack";
 
 let inv: Inventory;
 let stack: Stack;
@@ -31,14 +31,17 @@ backend masters
     server m3 10.213.0.13:6443 check
 `;
 
+/** The stack over these etcd hosts (e4 is booted but joins later); lb1 is the user's. */
+const configFor = (etcdHosts: string[]) => labConfig({ ...inv, hosts: inv.hosts.filter((h) => h.name !== "lb1" && (!h.roles.includes("etcd") || etcdHosts.includes(h.name))) },
+    { lbMode: "external", externalAddress: "10.213.0.41", etcdTopology: "dedicated", registry: { server: registry.server, caPem: registry.caPem } });
+
 beforeAll(async () => {
-    inv = freshLab("e2e-dedicated", { masters: 3, workers: 1, etcd: 3, lb: 1 });
+    inv = freshLab("e2e-dedicated", { masters: 3, workers: 1, etcd: 4, lb: 1 });
     // The user's own load balancer, outside the product.
     sshOk(inv, "lb1", "cat > /etc/haproxy/haproxy.cfg && systemctl restart haproxy", USER_LB);
     // A private registry with its own CA on the same host; the workers get its CA from the product.
     registry = startLabRegistry(inv, "lb1", "10.213.0.41");
-    const hosts = { ...inv, hosts: inv.hosts.filter((h) => h.name !== "lb1") };
-    stack = await labStack("e2e-dedicated", labConfig(hosts, { lbMode: "external", externalAddress: "10.213.0.41", etcdTopology: "dedicated", registry: { server: registry.server, caPem: registry.caPem } }));
+    stack = await labStack("e2e-dedicated", configFor(["e1", "e2", "e3"]));
     const up = await timed(() => stack.up({ onOutput: (s) => process.stdout.write(s) }));
     process.stdout.write(`\n[e2e] dedicated: pulumi up ${up.seconds}s\n`);
     kubeconfig = (await stack.outputs()).kubeconfig.value as string;
@@ -93,6 +96,38 @@ describe("dedicated etcd hosts with an external load balancer", () => {
         const again = await timed(() => stack.up());
         process.stdout.write(`[e2e] dedicated: no-op up ${again.seconds}s\n`);
         expect(changes(again.result)).toEqual({});
+        expect(await previewChanges(stack)).toEqual({});
+    });
+
+    it("replaces an etcd member (e3 by e4) through the membership API while writes go on", async () => {
+        const address = (h: string) => inv.hosts.find((x) => x.name === h)!.address;
+        const since = (h: string) => sshOk(inv, h, "systemctl show -p ActiveEnterTimestampMonotonic --value etcd").trim();
+        const before = { e1: since("e1"), e2: since("e2") };
+        const writer = startEtcdWriter(inv, "e1");
+        await stack.setAllConfig(configFor(["e1", "e2", "e4"]));
+        const replaced = await timed(() => upRecording(stack));
+        const writes = writer.stop();
+        process.stdout.write(`[e2e] dedicated: etcd member replaced ${replaced.seconds}s (writes: ${writes.ok} acknowledged, ${writes.failed} failed)\n`);
+        expect({ failed: writes.failed, errors: writes.errors }).toEqual({ failed: 0, errors: [] });
+        expect(writes.ok).toBeGreaterThan(10);
+        const changed = replaced.result.changed;
+        expect([changed["lab-etcd-e4-etcd-join"], changed["lab-etcd-membership"], changed["lab-etcd-e3-etcd-join"]]).toEqual(["create", "update", "delete"]);
+        // e4 was added with member add and started as an existing member; e3 left the member list
+        expect(sshOk(inv, "e4", "cat /etc/etcd/etcd.env")).toContain('ETCD_INITIAL_CLUSTER_STATE="existing"');
+        const members = etcdctl(inv, "e4", "member list").out.trim().split("\n").map((l) => l.split(", "));
+        expect(members.map((f) => `${f[2]} ${f[1]}`).sort()).toEqual(["e1 started", "e2 started", "e4 started"]);
+        expectEtcdHealthy(inv, "e4", 3);
+        // every acknowledged write is on the new member
+        expect(Number(etcdctl(inv, "e4", "get /e2e/writes/ --prefix --keys-only | grep -c /e2e/writes/").out.trim())).toBe(writes.keys);
+        // the members that stayed were not restarted; e3's etcd is stopped and its unit gone
+        expect({ e1: since("e1"), e2: since("e2") }).toEqual(before);
+        expect(ssh(inv, "e3", "systemctl is-active etcd").out.trim()).not.toBe("active");
+        expect(ssh(inv, "e3", "test -e /etc/systemd/system/etcd.service").code).not.toBe(0);
+        // the apiservers now talk to e4, not e3, and the API answers
+        const env = sshOk(inv, "m2", "cat /etc/kubernetes/kube-apiserver.env");
+        expect(env).toContain(`https://${address("e4")}:2379`);
+        expect(env).not.toContain(`https://${address("e3")}:2379`);
+        expect(kubectl(kubeconfig, ["get", "--raw", "/readyz"]).trim()).toBe("ok");
         expect(await previewChanges(stack)).toEqual({});
     });
 });

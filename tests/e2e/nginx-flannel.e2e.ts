@@ -6,8 +6,8 @@
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { expectEtcdHealthy, expectPodAndService, httpFromPod, importImages, kubectl, nodesReady } from "./cluster";
-import { eventually, Inventory, labDown, ssh } from "./lab";
-import { changes, freshLab, labConfig, labStack, previewChanges, timed } from "./stack";
+import { eventually, Inventory, labDown, ssh, sshOk } from "./lab";
+import { changes, freshLab, labConfig, labStack, previewChanges, timed, upRecording } from "./stack";
 
 const LB = "10.213.0.41";
 const WORKERS = ["w1", "w2"];
@@ -62,6 +62,36 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
         const again = await timed(() => stack!.up());
         report.push(`no-op up ${again.seconds}s`);
         expect(changes(again.result)).toEqual({});
+        expect(await previewChanges(stack!)).toEqual({});
+    });
+
+    it("renews every leaf certificate on request: services roll one host at a time, the cluster keeps working", async () => {
+        const hash = (h: string, f: string) => sshOk(inv, h, `sha256sum ${f}`).split(" ")[0];
+        const leaf: Array<[string, string]> = [["m1", "/etc/kubernetes/pki/apiserver.crt"], ["m2", "/etc/etcd/pki/peer.crt"], ["w1", "/var/lib/kubelet/pki/kubelet.crt"], ["w2", "/var/lib/kube-proxy/kubeconfig"]];
+        const before = leaf.map(([h, f]) => hash(h, f));
+        const caBefore = hash("w1", "/etc/kubernetes/pki/ca.crt");
+        const expiryBefore = (await stack!.outputs()).certificateExpiry.value as Record<string, string>;
+        await stack!.setConfig("ha-kubernetes:certificates", { value: JSON.stringify({ renewal: "e2e-renewal-1" }) });
+        const renewed = await timed(() => upRecording(stack!));
+        report.push(`certificates renewed ${renewed.seconds}s`);
+        leaf.forEach(([h, f], i) => expect({ h, f, changed: hash(h, f) !== before[i] }).toEqual({ h, f, changed: true }));
+        expect(hash("w1", "/etc/kubernetes/pki/ca.crt")).toBe(caBefore);
+        const expiry = (await stack!.outputs()).certificateExpiry.value as Record<string, string>;
+        for (const [k, v] of Object.entries(expiry)) expect({ k, renewed: v !== expiryBefore[k] }).toEqual({ k, renewed: !k.startsWith("ca/") });
+        // every service rolled, one host at a time: etcd members, masters, then workers
+        const restarts = Object.keys(renewed.result.changed).filter((n) => n.endsWith("-restart"));
+        for (const r of ["etcd-m1-etcd", "etcd-m2-etcd", "etcd-m3-etcd", "cp-m1-cp", "cp-m2-cp", "cp-m3-cp", "workers-w1-node", "workers-w2-node"]) expect(restarts).toContain(`lab-${r}-restart`);
+        const t = (h: string, u: string) => Number(sshOk(inv, h, `systemctl show -p ActiveEnterTimestampMonotonic --value ${u}`).trim());
+        expect(t("m1", "etcd")).toBeLessThan(t("m2", "etcd"));
+        expect(t("m2", "etcd")).toBeLessThan(t("m3", "etcd"));
+        expect(t("m3", "etcd")).toBeLessThan(t("m1", "kube-apiserver"));
+        expect(t("m1", "kube-apiserver")).toBeLessThan(t("m2", "kube-apiserver"));
+        expect(t("w1", "kubelet")).toBeLessThan(t("w2", "kubelet"));
+        // the cluster works with the new certificates (the admin kubeconfig too)
+        kubeconfig = (await stack!.outputs()).kubeconfig.value as string;
+        expect(kubectl(kubeconfig, ["get", "--raw", "/readyz"]).trim()).toBe("ok");
+        await nodesReady(kubeconfig, WORKERS);
+        expectEtcdHealthy(inv, "m1", 3);
         expect(await previewChanges(stack!)).toEqual({});
     });
 

@@ -5,9 +5,9 @@
  * (touching only it and the routes) and one removed (drained first), and a clean destroy.
  */
 import { Stack } from "@pulumi/pulumi/automation";
-import { etcdctl, expectPodAndService, importImages, kubectl, nodesReady, podManifest, podsRunning, vipHolders } from "./cluster";
+import { etcdctl, expectPodAndService, importImages, kubectl, nodesReady, podManifest, podsRunning, startApiProbe, vipHolders } from "./cluster";
 import { eventually, Inventory, labDown, labStart, labStop, ssh, sshOk } from "./lab";
-import { changes, freshLab, labConfig, labStack, timed, upRecording } from "./stack";
+import { changes, freshLab, labConfig, labStack, labVersions, previewChanges, timed, upRecording } from "./stack";
 
 const VIP = "10.213.0.100";
 const MASTERS = ["m1", "m2", "m3"];
@@ -36,6 +36,9 @@ afterAll(async () => {
     }
     if (process.env.HA_K8S_E2E_KEEP !== "1") labDown();
 });
+
+/** When a unit last became active, on the lab's shared monotonic clock (µs). */
+const startedAt = (h: string, unit: string) => Number(sshOk(inv, h, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).trim());
 
 describe("stacked etcd + haproxy/keepalived VIP", () => {
     it("etcd: every member healthy over TLS, 3 members, a write on one is read on another", () => {
@@ -93,6 +96,41 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         const c = { ...preview.changeSummary } as Record<string, number>;
         delete c.same;
         expect(c).toEqual({});
+    });
+
+    it("rolls a control-plane flag one master at a time, the API answering through the VIP throughout", async () => {
+        const before = MASTERS.map((m) => startedAt(m, "kube-apiserver"));
+        const etcdBefore = startedAt("m1", "etcd");
+        const probe = startApiProbe(kubeconfig);
+        await stack.setConfig("ha-kubernetes:controlPlane", { value: JSON.stringify({ apiserverExtraArgs: { "event-ttl": "2h" } }) });
+        const rolled = await timed(() => upRecording(stack));
+        const seen = probe.stop();
+        report.push(`control-plane flag rolled ${rolled.seconds}s (API probe: ${seen.ok} answered, ${seen.failed} failed)`);
+        expect({ failed: seen.failed, errors: seen.errors }).toEqual({ failed: 0, errors: [] });
+        expect(seen.ok).toBeGreaterThan(20);
+        expect(Object.keys(rolled.result.changed).filter((n) => n.endsWith("-restart")).sort()).toEqual(MASTERS.map((m) => `lab-cp-${m}-cp-restart`));
+        const after = MASTERS.map((m) => startedAt(m, "kube-apiserver"));
+        // each apiserver restarted, one after the other (the hosts share a kernel: one monotonic clock)
+        after.forEach((t, i) => expect(t).toBeGreaterThan(before[i]));
+        expect(after[1]).toBeGreaterThan(after[0]);
+        expect(after[2]).toBeGreaterThan(after[1]);
+        for (const m of MASTERS) expect(sshOk(inv, m, "cat /etc/kubernetes/kube-apiserver.env")).toContain("--event-ttl=2h");
+        expect(startedAt("m1", "etcd")).toBe(etcdBefore);
+    });
+
+    it("refuses a skipped minor version and a CA change before touching any host", async () => {
+        const v = labVersions();
+        const [major, minor] = v.kubernetes.split(".").map(Number);
+        const apiserverBefore = startedAt("m1", "kube-apiserver");
+        await stack.setConfig("ha-kubernetes:versions", { value: JSON.stringify({ ...v, kubernetes: `${major}.${minor + 2}.0` }) });
+        await stack.setConfig("ha-kubernetes:certificates", { value: JSON.stringify({ caValidityHours: 43800 }) });
+        const refused = await stack.up().then(() => "no error", (e: Error) => String(e));
+        expect(refused).toContain(`Kubernetes ${v.kubernetes} → ${major}.${minor + 2}.0 skips minor version ${major}.${minor + 1}: upgrade one minor version at a time`);
+        expect(refused).toContain("would replace the cluster's certificate authorities; ha-kubernetes cannot rotate a CA without downtime");
+        expect(startedAt("m1", "kube-apiserver")).toBe(apiserverBefore);
+        await stack.setConfig("ha-kubernetes:versions", { value: JSON.stringify(v) });
+        await stack.removeConfig("ha-kubernetes:certificates");
+        expect(await previewChanges(stack)).toEqual({});
     });
 
     it("shows drift after refresh (an edited flag, a deleted certificate, a stopped kubelet, an edited etcd env) and repairs exactly that", async () => {

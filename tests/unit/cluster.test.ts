@@ -123,6 +123,24 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         expect(get(res, "lab-workers-w1-node-base").inputs.delete).toContain("systemctl disable --now containerd");
     });
 
+    it("changes etcd membership through the membership API: joins before settings, leaves after the health gate", () => {
+        const join = get(res, "lab-etcd-m2-etcd-join");
+        expect(join.type).toBe("pulumi-nodejs:dynamic/ha-kubernetes:EtcdJoin");
+        expect(join.inputs.member).toEqual({ name: "m2", peerUrl: "https://10.213.0.12:2380" });
+        expect(join.inputs.seeds.map((s: { host: string }) => s.host)).toEqual(["m1", "m3"]);
+        expect(join.inputs.etcdctl).toMatch(/etcdctl --endpoints=https:\/\/127\.0\.0\.1:2379 .*--cert=.*healthcheck/);
+        expect(join.opts?.additionalSecretOutputs).toEqual(expect.arrayContaining(["connection", "seeds"]));
+        // one membership change at a time
+        expect(dependsOnNames(join)).toEqual(["lab-etcd-m1-etcd-join"]);
+        expect(get(res, "lab-etcd-m2-etcd-env").inputs.content).toContain('ETCD_INITIAL_CLUSTER_STATE="new"');
+        const leave = get(res, "lab-etcd-membership");
+        expect(leave.inputs.members.map((m: { name: string }) => m.name)).toEqual(["m1", "m2", "m3"]);
+        expect(dependsOnNames(leave)).toEqual(["lab-etcd-m1-etcd-health"]);
+        // the gate wants every declared member started by name (a member being replaced may still be listed)
+        const gate: string = get(res, "lab-etcd-m1-etcd-health").inputs.create;
+        for (const m of ["m1", "m2", "m3"]) expect(gate).toContain(`grep -qF ', started, ${m}, '`);
+    });
+
     it("snapshots a running etcd member before restarting it, and only then", () => {
         const roll: string = get(res, "lab-etcd-m2-etcd-restart").inputs.create;
         const [running, firstStart] = roll.split("\nelse\n");
@@ -197,6 +215,22 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         expect(cpTriggers).toEqual(expect.arrayContaining(["lab-etcd-m1-etcd-health", "lab-lb-m1-lb-health"]));
         const nodeTriggers = await outputResourceNames(get(res, "lab-workers-w1-node-restart").props?.triggers);
         expect(nodeTriggers).toContain("lab-cp-m1-bootstrap");
+    });
+
+    it("checks version steps and CA changes before anything else, and upgrades kubelets after the control plane", async () => {
+        const policy = get(res, "lab-upgrade-policy");
+        expect(policy.type).toBe("pulumi-nodejs:dynamic/ha-kubernetes:UpgradePolicy");
+        expect(policy.inputs).toMatchObject({ kubernetesVersion: "1.35.4", caSettings: { clusterName: "lab", caValidityHours: "87600" } });
+        expect(dependsOnNames(get(res, "lab-preflight"))).toEqual(["lab-upgrade-policy"]);
+        expect(dependsOnNames(get(res, "lab-pki"))).toEqual(["lab-upgrade-policy"]);
+        for (const ca of ["cluster", "etcd", "front-proxy"]) expect(dependsOnNames(get(res, `lab-pki-${ca}-ca-cert`))).toEqual(["lab-upgrade-policy"]);
+        // a worker's new binaries wait for the control plane's gate (kubelets never newer than apiservers)
+        for (const b of ["lab-workers-w1-bin-kubelet", "lab-workers-w2-bin-kube-proxy"]) {
+            expect(await outputResourceNames(get(res, b).props?.connection)).toContain("lab-cp-m1-bootstrap");
+        }
+        // and workers restart one at a time: the next after the previous one's Ready gate
+        expect(dependsOnNames(get(res, "lab-workers-w2-node-restart"))).toContain("lab-workers-w1-node-ready");
+        expect(dependsOnNames(get(res, "lab-workers-w1-node-restart"))).not.toContain("lab-workers-w2-node-ready");
     });
 
     it("routes each worker's pods through the other workers (bridge)", () => {
@@ -283,6 +317,23 @@ describe("other topologies", () => {
         expect(res.has("lab-etcd-m1-etcd-env")).toBe(false);
         expect(content(res, "lab-cp-m1-cp-apiserver-env")).toContain("--etcd-servers=https://10.213.0.31:2379,https://10.213.0.32:2379,https://10.213.0.33:2379");
         expect([...res.keys()].some((k) => k.startsWith("lab-lb-"))).toBe(false);
+    });
+
+    it("renewal re-issues every leaf key (never a CA's); control-plane settings reach every apiserver", async () => {
+        const { res } = await deploy(baseCluster({ certificates: { renewal: "2026-11-23" }, controlPlane: { apiserverExtraArgs: { "event-ttl": "2h" }, auditLogMaxAgeDays: 7 } }));
+        const keys = [...res.values()].filter((r) => r.type === "tls:index/privateKey:PrivateKey");
+        // the CAs and the service-account signing key (it would invalidate every token) stay
+        const kept = (n: string) => /-ca-key$/.test(n) || n === "lab-pki-service-account-key";
+        const leaves = keys.filter((k) => !kept(k.name));
+        expect(leaves.length).toBeGreaterThan(20);
+        for (const k of leaves) expect({ name: k.name, trigger: k.opts?.replacementTrigger }).toEqual({ name: k.name, trigger: "2026-11-23" });
+        expect(keys.filter((k) => kept(k.name)).map((k) => [k.name, k.opts?.replacementTrigger])).toEqual(
+            ["lab-pki-cluster-ca-key", "lab-pki-etcd-ca-key", "lab-pki-front-proxy-ca-key", "lab-pki-service-account-key"].map((n) => [n, undefined]));
+        for (const m of ["m1", "m2", "m3"]) {
+            const env = content(res, `lab-cp-${m}-cp-apiserver-env`);
+            expect(env).toContain("--event-ttl=2h");
+            expect(env).toContain("--audit-log-maxage=7");
+        }
     });
 
     it("local artifacts are uploaded with CopyToRemote, not downloaded", async () => {

@@ -59,6 +59,14 @@ export function installMocks(): Map<string, Recorded> {
                     // what the provider's create computes (pure)
                     state.allocations = Object.fromEntries(allocatePodCidrs(args.inputs.nodes, args.inputs.podCidr, args.inputs.maskSize));
                     break;
+                case "pulumi-nodejs:dynamic/ha-kubernetes:EtcdJoin":
+                    // a first bootstrap: every declared member, state new
+                    state.state = "new";
+                    state.initialCluster = args.inputs.members;
+                    break;
+                case "pulumi-nodejs:dynamic/ha-kubernetes:EtcdLeave":
+                    state.removed = [];
+                    break;
                 case "pulumi-nodejs:dynamic/ha-kubernetes:NodeMembership":
                     state.ready = true;
                     break;

@@ -109,6 +109,15 @@ describe("validateCluster", () => {
         expectProblem(baseCluster({ certificates: { validityHours: 100, earlyRenewalHours: 200 } }), "certificates.earlyRenewalHours", /shorter than the validity/);
     });
 
+    it("checks control-plane settings and the renewal value", () => {
+        expectProblem(baseCluster({ controlPlane: { apiserverExtraArgs: { "authorization-mode": "AlwaysAllow" } } }), "controlPlane.apiserverExtraArgs.authorization-mode", /managed by ha-kubernetes/);
+        expectProblem(baseCluster({ controlPlane: { apiserverExtraArgs: { "--event-ttl": "2h" } } }), "controlPlane.apiserverExtraArgs.--event-ttl", /without dashes/);
+        expectProblem(baseCluster({ controlPlane: { auditLogMaxAgeDays: -1 } }), "controlPlane.auditLogMaxAgeDays", /whole number of days/);
+        expectProblem(baseCluster({ controlPlane: { serviceNodePortRange: "32000-31000" } }), "controlPlane.serviceNodePortRange", /first-last/);
+        expectProblem(baseCluster({ certificates: { renewal: "now; rm -rf /" } }), "certificates.renewal", /short word/);
+        expect(validateCluster(baseCluster({ controlPlane: { apiserverExtraArgs: { "event-ttl": "2h" }, auditLogMaxAgeDays: 7, serviceNodePortRange: "30000-31000" }, certificates: { renewal: "2026-11-23" } }), noFiles)).toEqual([]);
+    });
+
     it("collects every problem at once", () => {
         const args = withHosts([m(1), m(2), w(1)], { clusterName: "Bad Name", versions: { kubernetes: "x", etcd: "y" }, loadBalancer: { mode: "haproxy-keepalived", vip: "1.2.3.4" } });
         expect(validateCluster(args, noFiles).length).toBeGreaterThanOrEqual(5);

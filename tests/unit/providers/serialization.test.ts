@@ -1,11 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createRequire } from "module";
 import * as path from "path";
+import { etcdJoinProvider } from "../../../providers/etcdJoin";
+import { etcdLeaveProvider } from "../../../providers/etcdLeave";
 import { hostPreflightProvider } from "../../../providers/hostPreflight";
 import { managedFileProvider } from "../../../providers/managedFile";
 import { managedServiceProvider } from "../../../providers/managedService";
 import { nodeMembershipProvider } from "../../../providers/nodeMembership";
 import { podCidrAllocationProvider } from "../../../providers/podCidrAllocation";
+import { upgradePolicyProvider } from "../../../providers/upgradePolicy";
 
 /**
  * Dynamic providers run from their serialized text inside Pulumi's dynamic-provider host, where
@@ -22,11 +25,14 @@ async function asTheHostLoadsIt<T>(provider: T): Promise<T> {
 
 describe("dynamic providers, serialized", () => {
     it.each([
+        ["EtcdJoin", etcdJoinProvider],
+        ["EtcdLeave", etcdLeaveProvider],
         ["HostPreflight", hostPreflightProvider],
         ["ManagedFile", managedFileProvider],
         ["ManagedService", managedServiceProvider],
         ["NodeMembership", nodeMembershipProvider],
         ["PodCidrAllocation", podCidrAllocationProvider],
+        ["UpgradePolicy", upgradePolicyProvider],
     ] as const)("%s loads in the provider host with all its methods", async (_name, provider) => {
         const loaded = await asTheHostLoadsIt(provider as object);
         expect(Object.keys(loaded).sort()).toEqual(Object.keys(provider).sort());
@@ -46,5 +52,11 @@ describe("dynamic providers, serialized", () => {
         const n = await asTheHostLoadsIt(nodeMembershipProvider);
         const args = { host: "m1", connection: { host: "10.0.0.11" }, node: "w1", kubectl: "/k", kubeconfig: "/c", timeoutSec: 5, revision: "a" };
         expect(await n.diff!("x", { ...args, ready: true }, { ...args, revision: "b" })).toMatchObject({ changes: true, replaces: [] });
+        const u = await asTheHostLoadsIt(upgradePolicyProvider);
+        const v = { kubernetesVersion: "1.35.4", etcdVersion: "3.6.6", caSettings: {} };
+        expect((await u.check!(v, { ...v, kubernetesVersion: "1.37.0" })).failures).toHaveLength(1);
+        const l = await asTheHostLoadsIt(etcdLeaveProvider);
+        const members = [{ name: "e1", peerUrl: "https://10.0.0.1:2380" }];
+        expect(await l.diff!("x", { members, seeds: [], etcdctl: "e", removed: [] }, { members: [], seeds: [], etcdctl: "e" })).toMatchObject({ changes: true });
     });
 });
