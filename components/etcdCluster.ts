@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArtifactSource, hostBase, installBinaries } from "./artifacts";
 import { isIpv4 } from "./cidr";
 import { CertificateAuthority, issueCert, Validity } from "./pki";
-import { ClusterHost, revision, FileSpec, remoteFiles, remoteService, restartAndWaitScript, shellQuote, waitScript } from "./remote";
+import { ClusterHost, revision, FileSpec, remoteFile, remoteFiles, remoteService, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderEtcdEnv, renderEtcdUnit } from "./render/etcd";
+import { renderEtcdRestoreScript } from "./render/etcdRestore";
 import { EtcdJoin } from "../providers/etcdJoin";
 import { EtcdLeave } from "../providers/etcdLeave";
 import { PATHS } from "./render/paths";
@@ -114,7 +115,9 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
         const base = hostBase(`${prefix}-etcd-base`, member, ["ca-certificates"], `rm -rf -- ${shellQuote(p.pkiDir)}${keepData ? "" : ` ${shellQuote(p.dataDir)} ${shellQuote(p.snapshotDir)}`}`, opts);
         const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
         const written = remoteFiles(`${prefix}-etcd`, member, files, onBase);
-        const bins = installBinaries(prefix, member, ["etcd", "etcdctl"], args.artifacts, onBase);
+        const bins = installBinaries(prefix, member, ["etcd", "etcdctl", "etcdutl"], args.artifacts, onBase);
+        // The restore helper (README, "etcd snapshots"); not read by etcd, so no restart when it changes.
+        remoteFile(`${prefix}-etcd-restore-script`, member, { path: PATHS.bin.etcdRestore, content: renderEtcdRestoreScript(), mode: "0755" }, onBase);
         // (the data directory goes with the base, after the service stopped, unless kept)
         const enable = remoteService(`${prefix}-etcd-unit`, member, "etcd", pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
         const localHealthy = etcdctlCommand(clientPort, "endpoint health");

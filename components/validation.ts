@@ -26,7 +26,7 @@ const HOST_PORT = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
 /** Binaries every deployment needs, by role. */
 export const REQUIRED_BINARIES = {
-    etcd: ["etcd", "etcdctl"],
+    etcd: ["etcd", "etcdctl", "etcdutl"],
     master: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"],
     worker: ["kubelet", "kube-proxy"],
     flannel: ["flanneld"],

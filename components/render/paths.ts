@@ -29,6 +29,8 @@ export const PATHS = {
         dir: BIN,
         etcd: `${BIN}/etcd`,
         etcdctl: `${BIN}/etcdctl`,
+        etcdutl: `${BIN}/etcdutl`,
+        etcdRestore: "/usr/local/sbin/ha-kubernetes-etcd-restore",
         kubeApiserver: `${BIN}/kube-apiserver`,
         kubeControllerManager: `${BIN}/kube-controller-manager`,
         kubeScheduler: `${BIN}/kube-scheduler`,

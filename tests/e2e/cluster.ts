@@ -192,7 +192,9 @@ export function startApiProbe(kubeconfig: string): { stop: () => ProbeResult } {
 export function startEtcdWriter(inv: Inventory, member: string): { stop: () => ProbeResult & { keys: number } } {
     const put = `ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/healthcheck-client.crt --key=/etc/etcd/pki/healthcheck-client.key --dial-timeout=3s --command-timeout=5s put /e2e/writes/$i $i`;
     const loop = `rm -f /tmp/writer.stop /tmp/writer.log; i=0; end=$(( $(date +%s) + 900 )); while [ ! -e /tmp/writer.stop ] && [ "$(date +%s)" -lt "$end" ]; do i=$((i+1)); r="fail $i"; for t in 1 2 3; do if ${put} >/dev/null 2>&1; then r=ok; break; fi; sleep 1; done; echo "$r" >> /tmp/writer.log; sleep 0.5; done`;
-    sshOk(inv, member, "cat > /tmp/writer.sh && setsid nohup sh /tmp/writer.sh >/dev/null 2>&1 < /dev/null &", loop);
+    // (the script comes over stdin: written first, then started detached)
+    sshOk(inv, member, "cat > /tmp/writer.sh && (setsid nohup sh /tmp/writer.sh >/dev/null 2>&1 < /dev/null &)", loop);
+    sshOk(inv, member, "sleep 2; test -s /tmp/writer.log");
     return {
         stop: () => {
             sshOk(inv, member, "touch /tmp/writer.stop; sleep 5");

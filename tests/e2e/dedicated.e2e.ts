@@ -7,7 +7,7 @@
 import { Stack } from "@pulumi/pulumi/automation";
 import { LabRegistry, startLabRegistry } from "./registry";
 import { etcdctl, expectEtcdHealthy, importImages, kubectl, nodesReady, podManifest, podsRunning, startEtcdWriter } from "./cluster";
-import { Inventory, labDown, labUp, ssh, sshOk } from "./lab";
+import { copyBetween, eventually, Inventory, labDown, labUp, ssh, sshOk } from "./lab";
 import { changes, freshLab, labConfig, labStack, previewChanges, timed, upRecording } from "./stack";
 
 let inv: Inventory;
@@ -128,6 +128,38 @@ describe("dedicated etcd hosts with an external load balancer", () => {
         expect(env).toContain(`https://${address("e4")}:2379`);
         expect(env).not.toContain(`https://${address("e3")}:2379`);
         expect(kubectl(kubeconfig, ["get", "--raw", "/readyz"]).trim()).toBe("ok");
+        expect(await previewChanges(stack)).toEqual({});
+    });
+
+    it("restores etcd from a snapshot with the documented procedure (README, etcd snapshots)", async () => {
+        const members = ["e1", "e2", "e4"];
+        const address = (h: string) => inv.hosts.find((x) => x.name === h)!.address;
+        const snapshot = "/var/lib/etcd-snapshots/e2e-backup.db";
+        expect(etcdctl(inv, "e1", "put /e2e/restore/kept before").code).toBe(0);
+        kubectl(kubeconfig, ["create", "configmap", "before-snapshot", "--from-literal=a=b"]);
+        expect(etcdctl(inv, "e1", `snapshot save ${snapshot}`).code).toBe(0);
+        expect(etcdctl(inv, "e1", "put /e2e/restore/lost after").code).toBe(0);
+        kubectl(kubeconfig, ["create", "configmap", "after-snapshot", "--from-literal=a=b"]);
+        // 1. stop every apiserver, then etcd on every member
+        for (const m of ["m1", "m2", "m3"]) sshOk(inv, m, "systemctl stop kube-apiserver");
+        for (const e of members) sshOk(inv, e, "systemctl stop etcd");
+        // 2. the same snapshot on every member, restored there with the current member list
+        const cluster = members.map((e) => `${e}=https://${address(e)}:2380`).join(",");
+        for (const e of members.filter((x) => x !== "e1")) copyBetween(inv, "e1", e, snapshot);
+        for (const e of members) expect(sshOk(inv, e, `ha-kubernetes-etcd-restore ${snapshot} ${cluster}`)).toContain(`${e} restored from ${snapshot}`);
+        expect(sshOk(inv, "e2", "ls -d /var/lib/etcd.before-restore-*").trim()).toMatch(/^\/var\/lib\/etcd\.before-restore-\d{8}T\d{6}Z$/);
+        // 3. etcd everywhere, then the apiservers
+        for (const e of members) sshOk(inv, e, "systemctl start --no-block etcd");
+        await eventually("restored etcd healthy", () => { expectEtcdHealthy(inv, "e1", 3); return true; }, 120_000);
+        for (const m of ["m1", "m2", "m3"]) sshOk(inv, m, "systemctl start kube-apiserver");
+        // the snapshot's data is back, later writes are gone
+        expect(etcdctl(inv, "e4", "get /e2e/restore/kept --print-value-only").out.trim()).toBe("before");
+        expect(etcdctl(inv, "e4", "get /e2e/restore/lost --print-value-only").out.trim()).toBe("");
+        await eventually("the API answers after the restore", () => kubectl(kubeconfig, ["get", "--raw", "/readyz"]).trim() === "ok", 120_000);
+        expect(kubectl(kubeconfig, ["get", "configmap", "before-snapshot", "-o", "name"]).trim()).toBe("configmap/before-snapshot");
+        expect(kubectl(kubeconfig, ["get", "configmap", "--ignore-not-found", "after-snapshot", "-o", "name"]).trim()).toBe("");
+        await nodesReady(kubeconfig, ["w1"]);
+        // and the stack still describes the hosts
         expect(await previewChanges(stack)).toEqual({});
     });
 });

@@ -83,6 +83,15 @@ export function ssh(inv: Inventory, host: string, command: string, input?: strin
     return { code: r.status ?? -1, out: r.stdout ?? "", err: r.stderr ?? "" };
 }
 
+/** Copies a file from one lab host to another through this machine (ssh to ssh, any size). */
+export function copyBetween(inv: Inventory, from: string, to: string, file: string): void {
+    const at = (n: string) => { const h = inv.hosts.find((x) => x.name === n); if (!h) throw new Error(`no lab host ${n}`); return `${inv.sshUser}@${h.address}`; };
+    assertLabNetwork();
+    const opts = `-i '${inv.sshPrivateKeyPath}' -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5`;
+    const r = spawnSync("bash", ["-c", `set -o pipefail; ssh ${opts} ${at(from)} "cat '${file}'" | ssh ${opts} ${at(to)} "cat > '${file}.part' && mv '${file}.part' '${file}'"`], { encoding: "utf8", timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`copying ${file} from ${from} to ${to} failed: ${r.stderr}`);
+}
+
 /** Like `ssh` but throws with the output when the command fails. */
 export function sshOk(inv: Inventory, host: string, command: string, input?: string): string {
     const r = ssh(inv, host, command, input);

@@ -3,7 +3,7 @@
 # directory with a SHA256SUMS file (the product's `artifacts.source: local` layout):
 #   ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/artifacts/bundle-k<K8S>-e<ETCD>/
 #     kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl
-#     etcd etcdctl flanneld flannel (the flannel CNI plugin) SHA256SUMS
+#     etcd etcdctl etcdutl flanneld flannel (the flannel CNI plugin) SHA256SUMS
 #
 #   bash tests/lab/binaries.sh              build what is missing ("cached" for the rest)
 #   bash tests/lab/binaries.sh --print-dir  print the bundle directory (exit 1 if incomplete)
@@ -19,7 +19,7 @@ CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
 SRC="$CACHE/artifacts/src"
 OUT="$CACHE/artifacts/bundle-k${KUBERNETES_VERSION}-e${ETCD_VERSION}"
 K8S_BINS=(kubelet kube-proxy kube-apiserver kube-controller-manager kube-scheduler kubectl)
-ALL=("${K8S_BINS[@]}" etcd etcdctl flanneld flannel)
+ALL=("${K8S_BINS[@]}" etcd etcdctl etcdutl flanneld flannel)
 
 complete() {
     local b
@@ -99,10 +99,12 @@ E="$SRC/etcd-$ETCD_VERSION"
 wrapper "$E" "require (
 	go.etcd.io/etcd/server/v3 v$ETCD_VERSION
 	go.etcd.io/etcd/etcdctl/v3 v$ETCD_VERSION
+	go.etcd.io/etcd/etcdutl/v3 v$ETCD_VERSION
 )"
 EV="-X go.etcd.io/etcd/api/v3/version.GitSHA=v$ETCD_VERSION"
 build etcd "$ETCD_VERSION" "$E" go.etcd.io/etcd/server/v3 "$EV"       # the module root is package main
 build etcdctl "$ETCD_VERSION" "$E" go.etcd.io/etcd/etcdctl/v3 "$EV"
+build etcdutl "$ETCD_VERSION" "$E" go.etcd.io/etcd/etcdutl/v3 "$EV"   # snapshot restore
 
 # ---------------------------------------------------------------- flannel
 F="$SRC/flannel-$FLANNEL_VERSION"

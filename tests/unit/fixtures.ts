@@ -19,7 +19,7 @@ export function baseCluster(overrides: Partial<ClusterArgs> = {}): ClusterArgs {
         artifacts: {
             source: "download",
             baseUrl: "http://10.213.0.1:8080/{version}",
-            sha256: Object.fromEntries(["etcd", "etcdctl", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kubelet", "kube-proxy", "flanneld", "flannel"]
+            sha256: Object.fromEntries(["etcd", "etcdctl", "etcdutl", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kubelet", "kube-proxy", "flanneld", "flannel"]
                 .map((b, i) => [b, i.toString(16).repeat(64).slice(0, 64)])),
         },
         ...overrides,
