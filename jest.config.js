@@ -5,6 +5,6 @@ module.exports = {
   roots: ["<rootDir>/tests/unit"],
   modulePathIgnorePatterns: ["<rootDir>/bin/"],
   testMatch: ["**/*.test.ts"],
-  testTimeout: 30000,
+  testTimeout: 90000,
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: { warnOnly: false }, isolatedModules: false }] },
 };
