@@ -135,6 +135,7 @@ describe("dedicated etcd hosts with an external load balancer", () => {
         const members = ["e1", "e2", "e4"];
         const address = (h: string) => inv.hosts.find((x) => x.name === h)!.address;
         const snapshot = "/var/lib/etcd-snapshots/e2e-backup.db";
+        for (const e of members) sshOk(inv, e, "install -d -m 0700 /var/lib/etcd-snapshots");
         expect(etcdctl(inv, "e1", "put /e2e/restore/kept before").code).toBe(0);
         kubectl(kubeconfig, ["create", "configmap", "before-snapshot", "--from-literal=a=b"]);
         expect(etcdctl(inv, "e1", `snapshot save ${snapshot}`).code).toBe(0);
