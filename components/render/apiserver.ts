@@ -203,6 +203,9 @@ export function apiserverFlags(spec: ApiserverSpec): Array<[string, FlagValue]> 
         // On stop, keep serving while /readyz fails, so load balancers (health check every 2 s,
         // down after 3) take this master out before it closes: a rolling restart drops no request.
         ["shutdown-delay-duration", "8s"],
+        // Then end open watches (kubelets, controllers reconnect to another master) instead of
+        // waiting for the shutdown deadline (--request-timeout, 60 s) to cut them.
+        ["shutdown-watch-termination-grace-period", "5s"],
         ["profiling", false],
     ];
     if (gates.length) flags.push(["feature-gates", gates.map(([k, v]) => `${k}=${v}`)]);
