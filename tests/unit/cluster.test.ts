@@ -324,7 +324,11 @@ describe("other topologies", () => {
     });
 
     it("renewal re-issues every leaf key (never a CA's); control-plane settings reach every apiserver", async () => {
-        const { res } = await deploy(baseCluster({ certificates: { renewal: "2026-11-23" }, controlPlane: { apiserverExtraArgs: { "event-ttl": "2h" }, auditLogMaxAgeDays: 7 } }));
+        const { res } = await deploy(baseCluster({ certificates: { renewal: "2026-11-23", validityHours: 2000, earlyRenewalHours: 100 }, controlPlane: { apiserverExtraArgs: { "event-ttl": "2h" }, auditLogMaxAgeDays: 7 } }));
+        // every leaf certificate renews itself early by the configured window on a later `pulumi up`
+        const certs = [...res.values()].filter((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert");
+        expect(certs.length).toBeGreaterThan(20);
+        for (const c of certs) expect({ name: c.name, v: c.inputs.validityPeriodHours, early: c.inputs.earlyRenewalHours }).toEqual({ name: c.name, v: 2000, early: 100 });
         const keys = [...res.values()].filter((r) => r.type === "tls:index/privateKey:PrivateKey");
         // the CAs and the service-account signing key (it would invalidate every token) stay
         const kept = (n: string) => /-ca-key$/.test(n) || n === "lab-pki-service-account-key";
