@@ -152,9 +152,9 @@ export interface CertificatesArgs {
     /** Re-issue leaf certificates this many hours before expiry (on the next `pulumi up`). Default 720 (30 days). */
     readonly earlyRenewalHours?: number;
     /**
-     * Renew now: any short value (`[A-Za-z0-9._:-]`, e.g. a date); changing it re-issues every leaf
-     * key and certificate on the next `pulumi up` and rolls the services one host at a time. The
-     * CAs stay. Default unset.
+     * Renew now: any short value (`[A-Za-z0-9._:-]`, e.g. a date); setting or changing it re-issues
+     * every leaf key and certificate on the next `pulumi up` and rolls the services one host at a
+     * time. The CAs stay. Default unset.
      */
     readonly renewal?: string;
 }

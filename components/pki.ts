@@ -16,6 +16,9 @@ export interface IssuedCert {
     readonly expiresAt: pulumi.Output<string>;
 }
 
+/** The renewal trigger of leaf keys while `certificates.renewal` is unset. */
+export const RENEWAL_UNSET = "initial";
+
 /** Validity settings, in hours. */
 export interface Validity {
     readonly validityHours: number;
@@ -63,8 +66,9 @@ export function createCa(name: string, commonName: string, validityHours: number
 
 /** A leaf certificate signed by `ca`: `${name}-key`, `${name}-csr`, `${name}-cert`. */
 export function issueCert(name: string, ca: CertificateAuthority, spec: CertSpec, validity: Validity, opts: pulumi.CustomResourceOptions): IssuedCert {
-    // A new key (and with it a new CSR and certificate) whenever the renewal value changes.
-    const key = privateKey(`${name}-key`, validity.renewal === undefined ? opts : pulumi.mergeOptions(opts, { replacementTrigger: validity.renewal }));
+    // A new key (and with it a new CSR and certificate) whenever the renewal value changes. Always
+    // set: Pulumi replaces only on a change between two non-null triggers.
+    const key = privateKey(`${name}-key`, pulumi.mergeOptions(opts, { replacementTrigger: validity.renewal ?? RENEWAL_UNSET }));
     const csr = new tls.CertRequest(`${name}-csr`, {
         privateKeyPem: key.privateKeyPem,
         subject: { commonName: spec.commonName, organization: spec.organization },

@@ -221,6 +221,12 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         expect(nodeTriggers).toContain("lab-cp-m1-bootstrap");
     });
 
+    it("leaf keys carry a renewal trigger from the first deployment on (Pulumi ignores a trigger that was null)", () => {
+        const keys = [...res.values()].filter((r) => r.type === "tls:index/privateKey:PrivateKey" && !/-ca-key$/.test(r.name) && r.name !== "lab-pki-service-account-key");
+        expect(keys.length).toBeGreaterThan(20);
+        for (const k of keys) expect({ name: k.name, trigger: k.opts?.replacementTrigger }).toEqual({ name: k.name, trigger: "initial" });
+    });
+
     it("checks version steps and CA changes before anything else, and upgrades kubelets after the control plane", async () => {
         const policy = get(res, "lab-upgrade-policy");
         expect(policy.type).toBe("pulumi-nodejs:dynamic/ha-kubernetes:UpgradePolicy");
