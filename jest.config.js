@@ -5,6 +5,8 @@ module.exports = {
   roots: ["<rootDir>/tests/unit"],
   modulePathIgnorePatterns: ["<rootDir>/bin/"],
   testMatch: ["**/*.test.ts"],
+  // the summary of failed tests is printed at the end even for a few suites
+  reporters: [["default", { summaryThreshold: 0 }]],
   testTimeout: 90000,
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: { warnOnly: false }, isolatedModules: false }] },
 };

@@ -121,13 +121,12 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
         // (the data directory goes with the base, after the service stopped, unless kept)
         const enable = remoteService(`${prefix}-etcd-unit`, member, "etcd", pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
         const localHealthy = etcdctlCommand(clientPort, "endpoint health");
-        const clusterHealthy = etcdctlCommand(clientPort, "endpoint health --cluster");
         // First start: every member starts without blocking (a new member waits for its peers).
         // Later changes: wait for the whole cluster, restart this member, wait for it: one at a time.
         const roll = [
             "set -u",
             `if systemctl is-active --quiet etcd && [ -d ${shellQuote(p.dataDir + "/member")} ]; then`,
-            waitScript({ what: `a healthy etcd cluster before restarting ${member.name}`, check: clusterHealthy, timeoutSec: timeout }),
+            waitScript({ what: `a healthy etcd cluster before restarting ${member.name}`, check: clusterHealthyCheck(clientPort), timeoutSec: timeout }),
             snapshotScript(member.name, clientPort),
             restartAndWaitScript({ unit: "etcd", host: member.name, check: localHealthy, timeoutSec: timeout }),
             "else",
@@ -191,6 +190,7 @@ export function snapshotScript(member: string, clientPort: number): string {
     ].join("\n");
 }
 
+/** Shell that succeeds when every member etcd lists answers its health check over TLS. */
 function clusterHealthyCheck(clientPort: number): string {
     return etcdctlCommand(clientPort, "endpoint health --cluster");
 }

@@ -23,6 +23,14 @@ export function etcdctl(inv: Inventory, member: string, args: string, endpoints 
     return ssh(inv, member, `ETCDCTL_API=3 etcdctl --endpoints=${endpoints} --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/healthcheck-client.crt --key=/etc/etcd/pki/healthcheck-client.key --dial-timeout=3s --command-timeout=5s ${args}`);
 }
 
+/**
+ * When a unit last became active, in µs on the lab's one monotonic clock (the hosts share a
+ * kernel), so restarts on different hosts can be ordered.
+ */
+export function activeSince(inv: Inventory, host: string, unit: string): number {
+    return Number(sshOk(inv, host, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).trim());
+}
+
 /** Copies a local file to a lab host with scp. */
 export function scpTo(inv: Inventory, host: string, local: string, remote: string): void {
     const h = inv.hosts.find((x) => x.name === host)!;

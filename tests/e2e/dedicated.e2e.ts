@@ -6,9 +6,9 @@
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { LabRegistry, startLabRegistry } from "./registry";
-import { etcdctl, expectEtcdHealthy, importImages, kubectl, nodesReady, podManifest, podsRunning, startEtcdWriter } from "./cluster";
+import { activeSince, etcdctl, expectEtcdHealthy, importImages, kubectl, nodesReady, podManifest, podsRunning, startEtcdWriter } from "./cluster";
 import { copyBetween, eventually, Inventory, labDown, labUp, ssh, sshOk } from "./lab";
-import { changes, freshLab, labConfig, labStack, previewChanges, timed, upRecording } from "./stack";
+import { changes, freshLab, labConfig, labStack, previewChanges, pulumiLog, timed, upRecording } from "./stack";
 
 let inv: Inventory;
 let stack: Stack;
@@ -42,14 +42,14 @@ beforeAll(async () => {
     // A private registry with its own CA on the same host; the workers get its CA from the product.
     registry = startLabRegistry(inv, "lb1", "10.213.0.41");
     stack = await labStack("e2e-dedicated", configFor(["e1", "e2", "e3"]));
-    const up = await timed(() => stack.up({ onOutput: (s) => process.stdout.write(s) }));
+    const up = await timed(() => stack.up({ onOutput: pulumiLog(stack) }));
     process.stdout.write(`\n[e2e] dedicated: pulumi up ${up.seconds}s\n`);
     kubeconfig = (await stack.outputs()).kubeconfig.value as string;
 });
 
 afterAll(async () => {
     if (stack) {
-        await stack.destroy({ onOutput: (s) => process.stdout.write(s) });
+        await stack.destroy({ onOutput: pulumiLog(stack) });
         // etcd data is kept by default, the service and its files are gone
         expect(ssh(inv, "e1", "test -d /var/lib/etcd/member").code).toBe(0);
         expect(ssh(inv, "e1", "test -e /etc/systemd/system/etcd.service").code).not.toBe(0);
@@ -101,7 +101,7 @@ describe("dedicated etcd hosts with an external load balancer", () => {
 
     it("replaces an etcd member (e3 by e4) through the membership API while writes go on", async () => {
         const address = (h: string) => inv.hosts.find((x) => x.name === h)!.address;
-        const since = (h: string) => sshOk(inv, h, "systemctl show -p ActiveEnterTimestampMonotonic --value etcd").trim();
+        const since = (h: string) => activeSince(inv, h, "etcd");
         const before = { e1: since("e1"), e2: since("e2") };
         const writer = startEtcdWriter(inv, "e1");
         await stack.setAllConfig(configFor(["e1", "e2", "e4"]));

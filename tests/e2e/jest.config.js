@@ -5,6 +5,8 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/tests/e2e"],
   testMatch: ["**/*.e2e.ts"],
+  // the summary of failed tests is printed at the end even for a few suites
+  reporters: [["default", { summaryThreshold: 0 }]],
   testTimeout: 1_800_000,
   maxWorkers: 1,
   modulePathIgnorePatterns: ["<rootDir>/bin/"],

@@ -5,9 +5,9 @@
  * across workers, an unchanged second `pulumi up`, and a destroy that leaves the hosts clean.
  */
 import { Stack } from "@pulumi/pulumi/automation";
-import { expectEtcdHealthy, expectPodAndService, httpFromPod, importImages, kubectl, nodesReady } from "./cluster";
+import { activeSince, expectEtcdHealthy, expectPodAndService, httpFromPod, importImages, kubectl, nodesReady } from "./cluster";
 import { eventually, Inventory, labDown, ssh, sshOk } from "./lab";
-import { changes, freshLab, labConfig, labStack, previewChanges, timed, upRecording } from "./stack";
+import { changes, freshLab, labConfig, labStack, previewChanges, pulumiLog, timed, upRecording } from "./stack";
 
 const LB = "10.213.0.41";
 const WORKERS = ["w1", "w2"];
@@ -19,7 +19,7 @@ const report: string[] = [];
 beforeAll(async () => {
     inv = freshLab("e2e-nginx-flannel", { masters: 3, workers: 2, lb: 1 });
     stack = await labStack("e2e-nginx-flannel", labConfig(inv, { lbMode: "nginx", podNetwork: "flannel", flannelBackend: "vxlan" }));
-    const up = await timed(() => stack!.up({ onOutput: (s) => process.stdout.write(s) }));
+    const up = await timed(() => stack!.up({ onOutput: pulumiLog(stack!) }));
     report.push(`nginx-flannel: pulumi up ${up.seconds}s`);
     kubeconfig = (await stack.outputs()).kubeconfig.value as string;
 });
@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(async () => {
     process.stdout.write(`\n[e2e] ${report.join("; ")}\n`);
     if (process.env.HA_K8S_E2E_KEEP === "1") return;
-    if (stack) await stack.destroy({ onOutput: (s) => process.stdout.write(s) }).catch((e) => process.stdout.write(`destroy failed: ${e}\n`));
+    if (stack) await stack.destroy({ onOutput: pulumiLog(stack) }).catch((e) => process.stdout.write(`destroy failed: ${e}\n`));
     labDown();
 });
 
@@ -81,7 +81,7 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
         // every service rolled, one host at a time: etcd members, masters, then workers
         const restarts = Object.keys(renewed.result.changed).filter((n) => n.endsWith("-restart"));
         for (const r of ["etcd-m1-etcd", "etcd-m2-etcd", "etcd-m3-etcd", "cp-m1-cp", "cp-m2-cp", "cp-m3-cp", "workers-w1-node", "workers-w2-node"]) expect(restarts).toContain(`lab-${r}-restart`);
-        const t = (h: string, u: string) => Number(sshOk(inv, h, `systemctl show -p ActiveEnterTimestampMonotonic --value ${u}`).trim());
+        const t = (h: string, u: string) => activeSince(inv, h, u);
         expect(t("m1", "etcd")).toBeLessThan(t("m2", "etcd"));
         expect(t("m2", "etcd")).toBeLessThan(t("m3", "etcd"));
         expect(t("m3", "etcd")).toBeLessThan(t("m1", "kube-apiserver"));
@@ -98,7 +98,7 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
     it("pulumi destroy stops and removes what it installed", async () => {
         const s = stack!;
         stack = undefined;
-        const d = await timed(() => s.destroy({ onOutput: (x) => process.stdout.write(x) }));
+        const d = await timed(() => s.destroy({ onOutput: pulumiLog(s) }));
         report.push(`destroy ${d.seconds}s`);
         expect(ssh(inv, "lb1", "systemctl is-active nginx").out.trim()).not.toBe("active");
         expect(ssh(inv, "w1", "ip link show flannel.1").code).not.toBe(0);

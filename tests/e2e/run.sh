@@ -23,5 +23,12 @@ bash tests/lab/images.sh
 # Hosts go away at the end, even after a crash (HA_K8S_E2E_KEEP=1 keeps them for debugging).
 [ "${HA_K8S_E2E_KEEP:-0}" = 1 ] || trap 'bash tests/lab/lab.sh down >/dev/null 2>&1 || true' EXIT
 echo "[e2e] toolchain, binaries, images and rootfs ready in $(( $(date +%s) - start ))s"
-npx jest -c tests/e2e/jest.config.js --ci --runInBand "$@"
+# pulumi's own output goes to $logs/e2e/<stack>.log; what failed is printed again at the very end
+rc=0
+npx jest -c tests/e2e/jest.config.js --ci --runInBand --json --outputFile="$logs/e2e-results.json" "$@" || rc=$?
+if [ "$rc" != 0 ]; then
+    node tests/e2e/report-failures.js "$logs/e2e-results.json" "$logs/e2e" || true
+    echo "[e2e] FAILED after $(( $(date +%s) - start ))s"
+    exit "$rc"
+fi
 echo "[e2e] done in $(( $(date +%s) - start ))s"

@@ -72,6 +72,17 @@ export function labNodeSettings(): Record<string, unknown> {
     };
 }
 
+/** Where a suite's `pulumi` output goes (kept out of the test output; printed for failures). */
+export function pulumiLogFile(stackName: string): string {
+    return path.join(CACHE, "logs", "e2e", `${stackName}.log`);
+}
+
+/** An `onOutput` that appends a stack's pulumi output to its log file. */
+export function pulumiLog(stack: Stack): (s: string) => void {
+    const file = pulumiLogFile(stack.name);
+    return (s) => fs.appendFileSync(file, s);
+}
+
 /** Each suite keeps its state in a file backend of its own, under the lab cache. */
 function stateDir(stackName: string): string {
     return path.join(CACHE, "e2e-state", stackName);
@@ -102,6 +113,8 @@ export function freshLab(stackName: string, shape: LabShape): Inventory {
     labDown();
     fs.rmSync(stateDir(stackName), { recursive: true, force: true });
     fs.rmSync(path.join(ROOT, `Pulumi.${stackName}.yaml`), { force: true });
+    fs.mkdirSync(path.dirname(pulumiLogFile(stackName)), { recursive: true });
+    fs.writeFileSync(pulumiLogFile(stackName), "");
     return labUp(shape);
 }
 
@@ -123,7 +136,7 @@ export async function previewChanges(stack: Stack): Promise<Record<string, numbe
 export async function upRecording(stack: Stack): Promise<{ result: UpResult; changed: Record<string, string> }> {
     const changed: Record<string, string> = {};
     const result = await stack.up({
-        onOutput: (s) => process.stdout.write(s),
+        onOutput: pulumiLog(stack),
         onEvent: (e) => {
             const m = e.resOutputsEvent?.metadata;
             // resources only: a provider registered for new resources (pulumi:providers:*) is no change on a host

@@ -5,9 +5,9 @@
  * (touching only it and the routes) and one removed (drained first), and a clean destroy.
  */
 import { Stack } from "@pulumi/pulumi/automation";
-import { etcdctl, expectPodAndService, importImages, kubectl, nodesReady, podManifest, podsRunning, startApiProbe, vipHolders } from "./cluster";
+import { activeSince, etcdctl, expectPodAndService, importImages, kubectl, nodesReady, podManifest, podsRunning, startApiProbe, vipHolders } from "./cluster";
 import { eventually, Inventory, labDown, labStart, labStop, ssh, sshOk } from "./lab";
-import { changes, freshLab, labConfig, labStack, labVersions, previewChanges, timed, upRecording } from "./stack";
+import { changes, freshLab, labConfig, labStack, labVersions, previewChanges, pulumiLog, timed, upRecording } from "./stack";
 
 const VIP = "10.213.0.100";
 const MASTERS = ["m1", "m2", "m3"];
@@ -24,7 +24,7 @@ const configFor = (workers: string[]) => labConfig({ ...inv, hosts: inv.hosts.fi
 beforeAll(async () => {
     inv = freshLab("e2e-stacked", { masters: 3, workers: 3 });
     stack = await labStack("e2e-stacked", configFor(WORKERS));
-    const up = await timed(() => stack.up({ onOutput: (s) => process.stdout.write(s) }));
+    const up = await timed(() => stack.up({ onOutput: pulumiLog(stack) }));
     report.push(`stacked: pulumi up ${up.seconds}s`);
     kubeconfig = (await stack.outputs()).kubeconfig.value as string;
 });
@@ -32,13 +32,12 @@ beforeAll(async () => {
 afterAll(async () => {
     process.stdout.write(`\n[e2e] ${report.join("; ")}\n`);
     if (stack && !destroyed && process.env.HA_K8S_E2E_KEEP !== "1") {
-        await stack.destroy({ onOutput: (s) => process.stdout.write(s) }).catch((e) => process.stdout.write(`destroy failed: ${e}\n`));
+        await stack.destroy({ onOutput: pulumiLog(stack) }).catch((e) => process.stdout.write(`destroy failed: ${e}\n`));
     }
     if (process.env.HA_K8S_E2E_KEEP !== "1") labDown();
 });
 
-/** When a unit last became active, on the lab's shared monotonic clock (µs). */
-const startedAt = (h: string, unit: string) => Number(sshOk(inv, h, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).trim());
+const since = (h: string, unit: string) => activeSince(inv, h, unit);
 
 describe("stacked etcd + haproxy/keepalived VIP", () => {
     it("etcd: every member healthy over TLS, 3 members, a write on one is read on another", () => {
@@ -89,7 +88,7 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
     });
 
     it("a second pulumi up changes nothing and pulumi preview is clean", async () => {
-        const again = await timed(() => stack.up({ onOutput: (s) => process.stdout.write(s) }));
+        const again = await timed(() => stack.up({ onOutput: pulumiLog(stack) }));
         report.push(`no-op up ${again.seconds}s`);
         expect(changes(again.result)).toEqual({});
         const preview = await stack.preview({ diff: true });
@@ -99,8 +98,8 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
     });
 
     it("rolls a control-plane flag one master at a time, the API answering through the VIP throughout", async () => {
-        const before = MASTERS.map((m) => startedAt(m, "kube-apiserver"));
-        const etcdBefore = startedAt("m1", "etcd");
+        const before = MASTERS.map((m) => since(m, "kube-apiserver"));
+        const etcdBefore = since("m1", "etcd");
         const probe = startApiProbe(kubeconfig);
         await stack.setConfig("ha-kubernetes:controlPlane", { value: JSON.stringify({ apiserverExtraArgs: { "event-ttl": "2h" } }) });
         const rolled = await timed(() => upRecording(stack));
@@ -109,32 +108,31 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         expect({ failed: seen.failed, errors: seen.errors }).toEqual({ failed: 0, errors: [] });
         expect(seen.ok).toBeGreaterThan(20);
         expect(Object.keys(rolled.result.changed).filter((n) => n.endsWith("-restart")).sort()).toEqual(MASTERS.map((m) => `lab-cp-${m}-cp-restart`));
-        const after = MASTERS.map((m) => startedAt(m, "kube-apiserver"));
+        const after = MASTERS.map((m) => since(m, "kube-apiserver"));
         // each apiserver restarted, one after the other (the hosts share a kernel: one monotonic clock)
         after.forEach((t, i) => expect(t).toBeGreaterThan(before[i]));
         expect(after[1]).toBeGreaterThan(after[0]);
         expect(after[2]).toBeGreaterThan(after[1]);
         for (const m of MASTERS) expect(sshOk(inv, m, "cat /etc/kubernetes/kube-apiserver.env")).toContain("--event-ttl=2h");
-        expect(startedAt("m1", "etcd")).toBe(etcdBefore);
+        expect(since("m1", "etcd")).toBe(etcdBefore);
     });
 
     it("refuses a skipped minor version and a CA change before touching any host", async () => {
         const v = labVersions();
         const [major, minor] = v.kubernetes.split(".").map(Number);
-        const apiserverBefore = startedAt("m1", "kube-apiserver");
+        const apiserverBefore = since("m1", "kube-apiserver");
         await stack.setConfig("ha-kubernetes:versions", { value: JSON.stringify({ ...v, kubernetes: `${major}.${minor + 2}.0` }) });
         await stack.setConfig("ha-kubernetes:certificates", { value: JSON.stringify({ caValidityHours: 43800 }) });
         const refused = await stack.up().then(() => "no error", (e: Error) => String(e));
         expect(refused).toContain(`Kubernetes ${v.kubernetes} → ${major}.${minor + 2}.0 skips minor version ${major}.${minor + 1}: upgrade one minor version at a time`);
         expect(refused).toContain("would replace the cluster's certificate authorities; ha-kubernetes cannot rotate a CA without downtime");
-        expect(startedAt("m1", "kube-apiserver")).toBe(apiserverBefore);
+        expect(since("m1", "kube-apiserver")).toBe(apiserverBefore);
         await stack.setConfig("ha-kubernetes:versions", { value: JSON.stringify(v) });
         await stack.removeConfig("ha-kubernetes:certificates");
         expect(await previewChanges(stack)).toEqual({});
     });
 
     it("shows drift after refresh (an edited flag, a deleted certificate, a stopped kubelet, an edited etcd env) and repairs exactly that", async () => {
-        const since = (h: string, unit: string) => sshOk(inv, h, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).trim();
         const before = { m1: since("m1", "kube-apiserver"), m2: since("m2", "kube-apiserver"), w1: since("w1", "kubelet"), w2proxy: since("w2", "kube-proxy") };
         sshOk(inv, "m2", "sed -i 's/--profiling=false/--profiling=true/' /etc/kubernetes/kube-apiserver.env");
         sshOk(inv, "w1", "rm -f /var/lib/kubelet/pki/kubelet.crt");
@@ -188,7 +186,6 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
     });
 
     it("adds a worker touching only it and the pod routes; removes one after draining it, no other block moves", async () => {
-        const since = (h: string, unit: string) => sshOk(inv, h, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`).trim();
         const cidrsBefore = (await stack.outputs()).podCidrs.value as Record<string, string>;
         const kubeletW1 = since("w1", "kubelet");
         // add w3
@@ -229,7 +226,7 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         if (process.env.HA_K8S_E2E_KEEP === "1") return;
         const s = stack;
         destroyed = true;
-        const d = await timed(() => s.destroy({ onOutput: (x) => process.stdout.write(x) }));
+        const d = await timed(() => s.destroy({ onOutput: pulumiLog(s) }));
         report.push(`destroy ${d.seconds}s`);
         for (const m of MASTERS) {
             const left = sshOk(inv, m, "for u in etcd kube-apiserver kube-controller-manager kube-scheduler haproxy keepalived; do systemctl is-active --quiet $u && echo $u; done; for f in /etc/systemd/system/etcd.service /etc/systemd/system/kube-apiserver.service /usr/local/bin/kube-apiserver /usr/local/bin/etcd /etc/kubernetes/pki /etc/etcd/pki; do test -e $f && echo $f; done; true");
