@@ -193,20 +193,29 @@ wait_ssh() {
     done
 }
 
+# stop_host NAME GRACE: an orderly shutdown for up to GRACE seconds, then killed.
 stop_host() {
-    local n="$1" pid i
+    local n="$1" grace="$2" pid init i
     pid="$(pid_of "$n" || true)"
     if [ -n "$pid" ]; then
+        # the container's PID 1 (nspawn's child): when it dies, every process of the host dies
+        init="$(pgrep -P "$pid" -x systemd | head -n 1 || true)"
         kill -TERM "$pid" 2>/dev/null || true
-        for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$pid" 2>/dev/null || true
+        for i in $(seq 1 $(( grace * 5 ))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "[lab] $n did not shut down in ${grace} s: killed" >&2
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        # nothing of the host may outlive it (a second etcd on the same data directory, say)
+        if [ -n "$init" ] && kill -0 "$init" 2>/dev/null; then kill -KILL "$init" 2>/dev/null || true; fi
+        for i in $(seq 1 50); do { kill -0 "$pid" 2>/dev/null || { [ -n "$init" ] && kill -0 "$init" 2>/dev/null; }; } || break; sleep 0.2; done
     fi
     rm -f "$RUN/$n.pid"
     ip link delete "vb-$n" >/dev/null 2>&1 || true
 }
 
 remove_host() {
-    stop_host "$1"
+    stop_host "$1" 10
     # the host's cgroup subtrees (see lab-cgroups), deepest first
     local c
     for c in /sys/fs/cgroup/*/"$1"; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
@@ -265,7 +274,7 @@ cmd_down() {
     local n
     for n in $(known_hosts | sort -u); do remove_host "$n"; done
     # Strays from a crashed run: machines booted from our host dirs, veths of our bridge.
-    for pid in $(pgrep -f "systemd-nspawn .*-D $HOSTS_DIR/" || true); do kill -KILL "$pid" 2>/dev/null || true; done
+    for pid in $(pgrep -f "systemd-nspawn .*-D $HOSTS_DIR/" || true); do kill -KILL $(pgrep -P "$pid" -x systemd || true) "$pid" 2>/dev/null || true; done
     for v in $(ip -o link show master "$BR" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do ip link delete "$v" 2>/dev/null || true; done
     ip link delete "$BR" >/dev/null 2>&1 || true
     restore_sysctls
@@ -291,7 +300,8 @@ case "${1:-}" in
     down) cmd_down ;;
     status) cmd_status ;;
     prepare) ensure_packages; build_rootfs ;;
-    stop) stop_host "${2:?name}"; log "$2 stopped (disk kept)" ;;
+    # (a master's kube-apiserver alone takes ~15 s to drain its connections)
+    stop) t0=$(date +%s%N); stop_host "${2:?name}" 30; log "$2 stopped in $(( ($(date +%s%N) - t0) / 1000000 ))ms (disk kept)" ;;
     start) ensure_bridge; boot_host "${2:?name}"; wait_ssh "$2"; log "$2 started" ;;
     *) sed -n '2,14p' "$0"; exit 2 ;;
 esac
