@@ -60,6 +60,7 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         members: pick(t.etcdMembers), ca: pki.etcdCa, artifacts, validity,
         clusterToken: args.clusterName, clientPort: args.etcd?.clientPort, peerPort: args.etcd?.peerPort,
         keepDataOnDestroy: args.etcd?.keepDataOnDestroy, allowSingleMember: args.etcd?.allowSingleMember,
+        snapshotCopyDirectory: args.etcd?.snapshotCopyDirectory,
     }, opts);
     const lb = new LoadBalancer(`${name}-lb`, {
         mode: t.lbMode, backends: masters, port: t.apiserverPort,

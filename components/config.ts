@@ -119,6 +119,12 @@ export interface EtcdArgs {
     readonly keepDataOnDestroy?: boolean;
     /** Allow a single, non-HA member (throw-away labs only). Default false. */
     readonly allowSingleMember?: boolean;
+    /**
+     * A directory on the machine running Pulumi: the snapshot each member takes before it restarts
+     * is copied into `<dir>/<member>/` (0700/0600, sha256-checked, newest 5 kept). Relative to the
+     * program's directory. Default: none (snapshots stay on the hosts).
+     */
+    readonly snapshotCopyDirectory?: string;
 }
 
 export interface ArtifactsArgs {

@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
 import { ArtifactSource, hostBase, installBinaries } from "./artifacts";
 import { isIpv4 } from "./cidr";
 import { CertificateAuthority, issueCert, Validity } from "./pki";
@@ -8,6 +9,7 @@ import { renderEtcdEnv, renderEtcdUnit } from "./render/etcd";
 import { renderEtcdRestoreScript } from "./render/etcdRestore";
 import { EtcdJoin } from "../providers/etcdJoin";
 import { EtcdLeave } from "../providers/etcdLeave";
+import { EtcdSnapshotCopy } from "../providers/etcdSnapshotCopy";
 import { PATHS } from "./render/paths";
 import { SshTarget } from "../providers/ssh";
 import { DEFAULTS, etcdMemberSans, etcdPeers, etcdQuorum } from "./topology";
@@ -34,6 +36,11 @@ export interface EtcdClusterArgs {
     readonly allowSingleMember?: boolean;
     /** Seconds a health gate waits. Default 180. */
     readonly healthTimeoutSec?: number;
+    /**
+     * Directory on the machine running Pulumi that each member's pre-restart snapshot is copied
+     * into (`<dir>/<member>/`). Default: none (snapshots stay on the hosts).
+     */
+    readonly snapshotCopyDirectory?: string;
 }
 
 export interface EtcdClusterOutputs {
@@ -143,6 +150,14 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
         }, pulumi.mergeOptions(opts, { dependsOn: [enable, ...(previous ? [previous] : [])] }));
         restarts.push(restart);
         previous = restart;
+        // a copy of the snapshot this restart took, off the host (when configured)
+        if (args.snapshotCopyDirectory) {
+            new EtcdSnapshotCopy(`${prefix}-etcd-snapshot-copy`, {
+                host: member.name, connection: member.connection as pulumi.Input<SshTarget>, member: member.name,
+                remoteDirectory: PATHS.etcd.snapshotDir, localDirectory: path.resolve(args.snapshotCopyDirectory),
+                keep: SNAPSHOTS_KEPT, trigger: restart.id,
+            }, pulumi.mergeOptions(opts, { dependsOn: [restart] }));
+        }
     }
     const first = args.members[0];
     const quorum = etcdQuorum(args.members.length);

@@ -123,6 +123,8 @@ function checkTopology(problems: Problem[], args: ClusterArgs): void {
     else if (n < 3 && !args.etcd?.allowSingleMember) problems.push({ propertyPath: "etcd", reason: `etcd has ${n} member(s): an HA cluster needs 3, 5 or 7 (set etcd.allowSingleMember for a throw-away lab)` });
     else if (n > 7) problems.push({ propertyPath: "etcd", reason: `etcd has ${n} members: more than 7 slows every write; use 3, 5 or 7` });
     for (const [key, v] of [["clientPort", args.etcd?.clientPort], ["peerPort", args.etcd?.peerPort]] as const) if (v !== undefined && !validPort(v)) problems.push({ propertyPath: `etcd.${key}`, reason: `port ${v} is not in 1..65535` });
+    const copyDir = args.etcd?.snapshotCopyDirectory;
+    if (copyDir !== undefined && (typeof copyDir !== "string" || copyDir.trim() === "" || /[\0\n]/.test(copyDir))) problems.push({ propertyPath: "etcd.snapshotCopyDirectory", reason: `${JSON.stringify(copyDir)} is not a directory path` });
 }
 
 function checkNetwork(problems: Problem[], args: ClusterArgs): void {

@@ -35,10 +35,11 @@ export interface ExecResult {
     readonly stderr: string;
 }
 
-/** Runs `script` with `sh -c` on the target, feeding `stdin`; resolves with its exit code and output. */
-export async function sshExec(target: SshTarget, script: string, stdin?: string, timeoutMs = 300_000): Promise<ExecResult> {
+type Conn = InstanceType<typeof import("ssh2").Client>;
+
+/** An SSH session to the target (through its proxy, if any), retried as `dialErrorLimit` says. */
+async function sshConnect(target: SshTarget): Promise<{ conn: Conn; jump?: Conn }> {
     const { Client } = await import("ssh2");
-    type Conn = InstanceType<typeof Client>;
     const attempts = Math.max(1, target.dialErrorLimit ?? 10);
     const connectOnce = (cfg: { host: string; port?: number; user?: string; privateKey?: string }, sock?: NodeJS.ReadableStream): Promise<Conn> =>
         new Promise((resolve, reject) => {
@@ -48,26 +49,28 @@ export async function sshExec(target: SshTarget, script: string, stdin?: string,
                 readyTimeout: (target.perDialTimeout ?? 10) * 1000, sock: sock as never,
             });
         });
-    const connect = async (): Promise<{ conn: Conn; jump?: Conn }> => {
-        let last: unknown;
-        for (let i = 0; i < attempts; i++) {
-            let jump: Conn | undefined;
-            try {
-                if (target.proxy) {
-                    jump = await connectOnce({ ...target.proxy, user: target.proxy.user ?? target.user, privateKey: target.proxy.privateKey ?? target.privateKey });
-                    const stream = await new Promise<NodeJS.ReadableStream>((res, rej) => jump!.forwardOut("127.0.0.1", 0, target.host, target.port ?? 22, (e, s) => (e ? rej(e) : res(s))));
-                    return { conn: await connectOnce(target, stream), jump };
-                }
-                return { conn: await connectOnce(target) };
-            } catch (e) {
-                last = e;
-                jump?.end();
-                await new Promise((r) => setTimeout(r, Math.min(5000, 500 * (i + 1))));
+    let last: unknown;
+    for (let i = 0; i < attempts; i++) {
+        let jump: Conn | undefined;
+        try {
+            if (target.proxy) {
+                jump = await connectOnce({ ...target.proxy, user: target.proxy.user ?? target.user, privateKey: target.proxy.privateKey ?? target.privateKey });
+                const stream = await new Promise<NodeJS.ReadableStream>((res, rej) => jump!.forwardOut("127.0.0.1", 0, target.host, target.port ?? 22, (e, s) => (e ? rej(e) : res(s))));
+                return { conn: await connectOnce(target, stream), jump };
             }
+            return { conn: await connectOnce(target) };
+        } catch (e) {
+            last = e;
+            jump?.end();
+            await new Promise((r) => setTimeout(r, Math.min(5000, 500 * (i + 1))));
         }
-        throw new Error(`cannot reach ${target.user ?? "root"}@${target.host}:${target.port ?? 22} over SSH: ${(last as Error)?.message ?? last}`);
-    };
-    const { conn, jump } = await connect();
+    }
+    throw new Error(`cannot reach ${target.user ?? "root"}@${target.host}:${target.port ?? 22} over SSH: ${(last as Error)?.message ?? last}`);
+}
+
+/** Runs `script` with `sh -c` on the target, feeding `stdin`; resolves with its exit code and output. */
+export async function sshExec(target: SshTarget, script: string, stdin?: string, timeoutMs = 300_000): Promise<ExecResult> {
+    const { conn, jump } = await sshConnect(target);
     try {
         return await new Promise<ExecResult>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`command on ${target.host} timed out after ${timeoutMs / 1000}s`)), timeoutMs);
@@ -92,4 +95,31 @@ export async function sshRun(target: SshTarget, what: string, script: string, st
     const r = await sshExec(target, script, stdin);
     if (r.code !== 0) throw new Error(`${what} on ${target.host} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
     return r.stdout;
+}
+
+/**
+ * Copies a remote file to `localPath` over SFTP (binary-safe, any size): into `localPath.part`
+ * with mode 0600, renamed when complete.
+ */
+export async function sshDownload(target: SshTarget, remotePath: string, localPath: string, timeoutMs = 1_800_000): Promise<void> {
+    const fs = await import("fs");
+    const { conn, jump } = await sshConnect(target);
+    const part = `${localPath}.part`;
+    try {
+        await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`copying ${remotePath} from ${target.host} timed out after ${timeoutMs / 1000}s`)), timeoutMs);
+            conn.sftp((err, sftp) => {
+                if (err) { clearTimeout(timer); reject(err); return; }
+                sftp.fastGet(remotePath, part, { mode: 0o600 } as never, (e) => { clearTimeout(timer); sftp.end(); if (e) reject(e); else resolve(); });
+            });
+        });
+        fs.chmodSync(part, 0o600);
+        fs.renameSync(part, localPath);
+    } catch (e) {
+        fs.rmSync(part, { force: true });
+        throw new Error(`copying ${remotePath} from ${target.host} to ${localPath} failed: ${(e as Error).message}`);
+    } finally {
+        conn.end();
+        jump?.end();
+    }
 }

@@ -5,11 +5,16 @@
  * (touching only it and the routes) and one removed (drained first), and a clean destroy.
  */
 import { Stack } from "@pulumi/pulumi/automation";
+import { createHash } from "crypto";
 import { activeSince, etcdctl, expectPodAndService, importImages, kubectl, nodesReady, podManifest, podsRunning, startApiProbe, vipHolders } from "./cluster";
-import { eventually, Inventory, labDown, labStart, labStop, ssh, sshOk } from "./lab";
+import * as fs from "fs";
+import * as path from "path";
+import { CACHE, eventually, Inventory, labDown, labStart, labStop, ssh, sshOk } from "./lab";
 import { changes, freshLab, labConfig, labStack, labVersions, previewChanges, pulumiLog, timed, upRecording } from "./stack";
 
 const VIP = "10.213.0.100";
+/** Where etcd snapshots are copied back to, on this machine. */
+const SNAPSHOT_COPIES = path.join(CACHE, "e2e-snapshots", "stacked");
 const MASTERS = ["m1", "m2", "m3"];
 const WORKERS = ["w1", "w2"];
 let inv: Inventory;
@@ -19,10 +24,12 @@ let kubeconfig: string;
 const report: string[] = [];
 
 /** The stack's configuration over these workers (w3 is booted but joins later). */
-const configFor = (workers: string[]) => labConfig({ ...inv, hosts: inv.hosts.filter((h) => MASTERS.includes(h.name) || workers.includes(h.name)) }, { lbMode: "haproxy-keepalived", vip: VIP });
+const configFor = (workers: string[]) => labConfig({ ...inv, hosts: inv.hosts.filter((h) => MASTERS.includes(h.name) || workers.includes(h.name)) },
+    { lbMode: "haproxy-keepalived", vip: VIP, extra: { etcd: { topology: "stacked", snapshotCopyDirectory: SNAPSHOT_COPIES } } });
 
 beforeAll(async () => {
     inv = freshLab("e2e-stacked", { masters: 3, workers: 3 });
+    fs.rmSync(SNAPSHOT_COPIES, { recursive: true, force: true });
     stack = await labStack("e2e-stacked", configFor(WORKERS));
     const up = await timed(() => stack.up({ onOutput: pulumiLog(stack) }));
     report.push(`stacked: pulumi up ${up.seconds}s`);
@@ -149,7 +156,7 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         expect(preview.changeSummary.update).toBeGreaterThanOrEqual(3);
         const { changed } = await upRecording(stack);
         // files and services: exactly the drifted ones, repaired in place
-        const repaired = Object.fromEntries(Object.entries(changed).filter(([n]) => !/-(restart|health|ready|bootstrap)$/.test(n)));
+        const repaired = Object.fromEntries(Object.entries(changed).filter(([n]) => !/-(restart|health|ready|bootstrap|snapshot-copy)$/.test(n)));
         expect(repaired).toEqual({ "lab-cp-m2-cp-apiserver-env": "update", "lab-workers-w1-node-kubelet-crt": "update", "lab-workers-w2-kubelet-unit": "update", "lab-etcd-m3-etcd-env": "update" });
         // restarts: only the hosts whose files changed; the gates after them (health, ready, RBAC bootstrap) re-run
         expect(Object.keys(changed).filter((n) => n.endsWith("-restart")).sort()).toEqual(["lab-cp-m2-cp-restart", "lab-etcd-m3-etcd-restart", "lab-workers-w1-node-restart"]);
@@ -157,6 +164,14 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         expect(since("m3", "etcd")).not.toBe(etcdM3);
         expect(sshOk(inv, "m3", "stat -c '%a %s' /var/lib/etcd-snapshots && ls /var/lib/etcd-snapshots").trim()).toMatch(/^700 \d+\nm3-\d{8}T\d{6}Z\.db$/);
         expect(Number(sshOk(inv, "m3", "stat -c %s /var/lib/etcd-snapshots/m3-*.db").trim())).toBeGreaterThan(1000);
+        // and copied back to this machine (etcd.snapshotCopyDirectory), identical, owner-only
+        expect(changed["lab-etcd-m3-etcd-snapshot-copy"]).toBe("update");
+        const [hostSha, hostPath] = sshOk(inv, "m3", "sha256sum /var/lib/etcd-snapshots/m3-*.db").trim().split(/\s+/);
+        const copy = path.join(SNAPSHOT_COPIES, "m3", path.basename(hostPath));
+        expect(fs.readdirSync(path.join(SNAPSHOT_COPIES, "m3"))).toEqual([path.basename(hostPath)]);
+        expect(createHash("sha256").update(fs.readFileSync(copy)).digest("hex")).toBe(hostSha);
+        expect(fs.statSync(copy).mode & 0o777).toBe(0o600);
+        expect(fs.existsSync(path.join(SNAPSHOT_COPIES, "m1"))).toBe(false);
         expect(etcdctl(inv, "m1", "endpoint health --cluster").code).toBe(0);
         expect(sshOk(inv, "m2", "cat /etc/kubernetes/kube-apiserver.env")).toContain("--profiling=false");
         expect(ssh(inv, "w1", "test -s /var/lib/kubelet/pki/kubelet.crt").code).toBe(0);

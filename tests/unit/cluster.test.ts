@@ -1,3 +1,4 @@
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ENCRYPTION_KEY, installMocks, KEY_MARK, promiseOf, Recorded, recordOptions, dependsOnNames, outputResourceNames, settle, VRRP_PASS } from "./mocks";
 import { ClusterArgs } from "../../components/config";
@@ -327,6 +328,21 @@ describe("other topologies", () => {
         expect(res.has("lab-etcd-m1-etcd-env")).toBe(false);
         expect(content(res, "lab-cp-m1-cp-apiserver-env")).toContain("--etcd-servers=https://10.213.0.31:2379,https://10.213.0.32:2379,https://10.213.0.33:2379");
         expect([...res.keys()].some((k) => k.startsWith("lab-lb-"))).toBe(false);
+    });
+
+    it("copies each etcd member's pre-restart snapshot off the host when asked, after its restart; not otherwise", async () => {
+        const { res } = await deploy(baseCluster({ etcd: { snapshotCopyDirectory: "backups/etcd" } }));
+        for (const m of ["m1", "m2", "m3"]) {
+            const copy = get(res, `lab-etcd-${m}-etcd-snapshot-copy`);
+            expect(copy.type).toBe("pulumi-nodejs:dynamic/ha-kubernetes:EtcdSnapshotCopy");
+            expect(copy.inputs).toMatchObject({ member: m, host: m, remoteDirectory: "/var/lib/etcd-snapshots", localDirectory: path.resolve("backups/etcd"), keep: SNAPSHOTS_KEPT });
+            // acts whenever the member's restart (which took the snapshot) ran again: its id is new then
+            expect(copy.inputs.trigger).toBe(`lab-etcd-${m}-etcd-restart-id`);
+            expect(dependsOnNames(copy)).toEqual([`lab-etcd-${m}-etcd-restart`]);
+            expect(copy.opts?.additionalSecretOutputs).toContain("connection");
+        }
+        const plain = await deploy(baseCluster());
+        expect([...plain.res.keys()].filter((k) => k.includes("snapshot-copy"))).toEqual([]);
     });
 
     it("renewal re-issues every leaf key (never a CA's); control-plane settings reach every apiserver", async () => {

@@ -118,6 +118,13 @@ describe("validateCluster", () => {
         expect(validateCluster(baseCluster({ controlPlane: { apiserverExtraArgs: { "event-ttl": "2h" }, auditLogMaxAgeDays: 7, serviceNodePortRange: "30000-31000" }, certificates: { renewal: "2026-11-23" } }), noFiles)).toEqual([]);
     });
 
+    it("checks the etcd snapshot copy directory", () => {
+        expectProblem(baseCluster({ etcd: { snapshotCopyDirectory: " " } }), "etcd.snapshotCopyDirectory", /is not a directory path/);
+        expectProblem(baseCluster({ etcd: { snapshotCopyDirectory: "a\nb" } }), "etcd.snapshotCopyDirectory", /is not a directory path/);
+        expectProblem(baseCluster({ etcd: { snapshotCopyDirectory: 7 as never } }), "etcd.snapshotCopyDirectory", /7 is not a directory path/);
+        expect(reasons(baseCluster({ etcd: { snapshotCopyDirectory: "backups/etcd" } }))).toEqual([]);
+    });
+
     it("collects every problem at once", () => {
         const args = withHosts([m(1), m(2), w(1)], { clusterName: "Bad Name", versions: { kubernetes: "x", etcd: "y" }, loadBalancer: { mode: "haproxy-keepalived", vip: "1.2.3.4" } });
         expect(validateCluster(args, noFiles).length).toBeGreaterThanOrEqual(5);

@@ -1,5 +1,6 @@
 import { spawn } from "child_process";
 import { EventEmitter } from "events";
+import * as fs from "fs";
 
 /**
  * A stand-in for ssh2's Client that runs every command on this machine with /bin/sh, so the
@@ -7,6 +8,8 @@ import { EventEmitter } from "events";
  */
 export const executed: Array<{ host: string; command: string; stdin: string }> = [];
 export const unreachable = new Set<string>();
+/** When set, SFTP downloads arrive altered (to test the checksum). */
+export const corruptDownloads = { value: false };
 
 export class LocalClient extends EventEmitter {
     private host = "";
@@ -27,6 +30,16 @@ export class LocalClient extends EventEmitter {
         child.stderr.on("data", (d) => stream.stderr.emit("data", d));
         child.on("close", (code) => stream.emit("close", code));
         cb(undefined, stream);
+    }
+    /** SFTP on this machine: fastGet copies the file (with `corruptDownloads`, a wrong copy). */
+    sftp(cb: (err: Error | undefined, sftp: { fastGet: (remote: string, local: string, opts: unknown, done: (e?: Error) => void) => void; end: () => void }) => void): void {
+        cb(undefined, {
+            fastGet: (remote, local, _opts, done) => {
+                executed.push({ host: this.host, command: `sftp get ${remote}`, stdin: "" });
+                fs.promises.copyFile(remote, local).then(() => (corruptDownloads.value ? fs.promises.appendFile(local, "x") : undefined)).then(() => done(), done);
+            },
+            end: () => undefined,
+        });
     }
     forwardOut(): void { throw new Error("no bastion in tests"); }
     end(): void { /* nothing to close */ }

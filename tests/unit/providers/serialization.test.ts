@@ -3,6 +3,7 @@ import { createRequire } from "module";
 import * as path from "path";
 import { etcdJoinProvider } from "../../../providers/etcdJoin";
 import { etcdLeaveProvider } from "../../../providers/etcdLeave";
+import { etcdSnapshotCopyProvider } from "../../../providers/etcdSnapshotCopy";
 import { hostPreflightProvider } from "../../../providers/hostPreflight";
 import { managedFileProvider } from "../../../providers/managedFile";
 import { managedServiceProvider } from "../../../providers/managedService";
@@ -27,6 +28,7 @@ describe("dynamic providers, serialized", () => {
     it.each([
         ["EtcdJoin", etcdJoinProvider],
         ["EtcdLeave", etcdLeaveProvider],
+        ["EtcdSnapshotCopy", etcdSnapshotCopyProvider],
         ["HostPreflight", hostPreflightProvider],
         ["ManagedFile", managedFileProvider],
         ["ManagedService", managedServiceProvider],
@@ -58,5 +60,8 @@ describe("dynamic providers, serialized", () => {
         const l = await asTheHostLoadsIt(etcdLeaveProvider);
         const members = [{ name: "e1", peerUrl: "https://10.0.0.1:2380" }];
         expect(await l.diff!("x", { members, seeds: [], etcdctl: "e", removed: [] }, { members: [], seeds: [], etcdctl: "e" })).toMatchObject({ changes: true });
+        const c = await asTheHostLoadsIt(etcdSnapshotCopyProvider);
+        const copy = { host: "e1", connection: { host: "10.0.0.1" }, member: "e1", remoteDirectory: "/r", localDirectory: "/l", keep: 5, trigger: "a" };
+        expect(await c.diff!("x", { ...copy, copied: "", sha256: "" }, { ...copy, trigger: "b" })).toMatchObject({ changes: true });
     });
 });
