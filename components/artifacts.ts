@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { ArtifactsArgs } from "./config";
@@ -60,6 +61,37 @@ export function installBinaryScript(input: { name: string; sha256: string; host:
 }
 
 /**
+ * Uploads a local file to `remotePath` on `host` (its directory made first): `${prefix}-stage-${key}`
+ * makes the directory, `${prefix}-upload-${key}` copies the file; both run again when `sha256` changes.
+ */
+export function uploadFile(prefix: string, key: string, host: ClusterHost, localPath: string, remotePath: string, sha256: string, opts: pulumi.CustomResourceOptions): command.remote.CopyToRemote {
+    const mkdir = new command.remote.Command(`${prefix}-stage-${key}`, {
+        connection: host.connection,
+        create: `mkdir -p ${shellQuote(path.posix.dirname(remotePath))}`,
+        triggers: [sha256],
+    }, opts);
+    return new command.remote.CopyToRemote(`${prefix}-upload-${key}`, {
+        connection: host.connection,
+        source: new pulumi.asset.FileAsset(localPath),
+        remotePath,
+        triggers: [sha256],
+    }, pulumi.mergeOptions(opts, { dependsOn: [mkdir] }));
+}
+
+/** sha256 hex of a local file, read in chunks. */
+export function fileSha256(file: string): string {
+    const h = createHash("sha256");
+    const fd = fs.openSync(file, "r");
+    try {
+        const buf = Buffer.alloc(1 << 20);
+        for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
+    } finally {
+        fs.closeSync(fd);
+    }
+    return h.digest("hex");
+}
+
+/**
  * Installs `binaries` on `host`, one Command each (`${prefix}-bin-${name}`); for a local source the
  * file is first uploaded with CopyToRemote (`${prefix}-upload-${name}`). Returns the install commands.
  */
@@ -71,17 +103,7 @@ export function installBinaries(prefix: string, host: ClusterHost, binaries: rea
         let script: string;
         if (source.kind === "local") {
             const staged = `${STAGING_DIR}/${name}-${sha.slice(0, 16)}`;
-            const mkdir = new command.remote.Command(`${prefix}-stage-${name}`, {
-                connection: host.connection,
-                create: `mkdir -p ${shellQuote(STAGING_DIR)}`,
-                triggers: [sha],
-            }, opts);
-            deps = [new command.remote.CopyToRemote(`${prefix}-upload-${name}`, {
-                connection: host.connection,
-                source: new pulumi.asset.FileAsset(path.join(source.directory!, name)),
-                remotePath: staged,
-                triggers: [sha],
-            }, pulumi.mergeOptions(opts, { dependsOn: [mkdir] }))];
+            deps = [uploadFile(prefix, name, host, path.join(source.directory!, name), staged, sha, opts)];
             script = installBinaryScript({ name, sha256: sha, host: host.name, staged });
         } else {
             script = installBinaryScript({ name, sha256: sha, host: host.name, url: `${source.baseUrl}/${name}` });

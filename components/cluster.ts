@@ -10,9 +10,12 @@ import { ClusterHost, Connection } from "./remote";
 import { HostPreflight } from "../providers/hostPreflight";
 import { SshTarget } from "../providers/ssh";
 import { UpgradePolicy } from "../providers/upgradePolicy";
-import { DEFAULTS, defaultHostCidr, prefixLength, resolveTopology } from "./topology";
+import { clusterDnsIp, DEFAULTS, defaultHostCidr, prefixLength, resolveTopology } from "./topology";
 import { validateCluster, validatedProps, ValidationEnv } from "./validation";
-import { FLANNEL_USER, WorkerPool } from "./workerPool";
+import { CONTROL_PLANE_TAINT, FLANNEL_USER, WorkerPool } from "./workerPool";
+import { Addons } from "./addons";
+import { parseManifest } from "./manifests";
+import * as fs from "fs";
 
 export interface ClusterOutputs {
     /** Admin kubeconfig through the load balancer. Secret. */
@@ -23,7 +26,7 @@ export interface ClusterOutputs {
     readonly podCidrs: pulumi.Output<Record<string, string>>;
     /** Every certificate's expiry (RFC 3339), keyed `<component>/<cert>`. */
     readonly certificateExpiry: pulumi.Output<Record<string, string>>;
-    /** Resolves once etcd, the load balancer, the control plane and every node passed their health gates. */
+    /** Resolves once etcd, the load balancer, the control plane, every node and the add-ons passed their health gates. */
     readonly ready: pulumi.Output<boolean>;
 }
 
@@ -78,14 +81,22 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         etcdEndpoints: etcd.endpoints, etcdReady: etcd.ready,
         endpointHost: t.apiserverHost, endpointPort: t.apiserverPort, loadBalancerReady: lb.ready,
         serviceCidr: net.serviceCidr, podCidr: net.podCidr ?? DEFAULTS.podCidr, clusterDomain: net.clusterDomain,
-        allocateNodeCidrs: podNetwork === "flannel", nodeCidrMaskSize: net.nodeCidrMaskSize,
+        // flannel and the CNIs users bring (podNetwork none) take node.spec.podCIDR; bridge blocks are Pulumi's
+        allocateNodeCidrs: podNetwork !== "bridge", nodeCidrMaskSize: net.nodeCidrMaskSize,
         flannelUser: podNetwork === "flannel" ? FLANNEL_USER : undefined,
         apiserver: { extraArgs: args.controlPlane?.apiserverExtraArgs, auditLogMaxAgeDays: args.controlPlane?.auditLogMaxAgeDays, serviceNodePortRange: args.controlPlane?.serviceNodePortRange },
         artifacts, validity,
     }, opts);
+    // Every master is a node too (tainted unless it also has role worker), so that apiservers
+    // reach pods: webhooks, aggregated APIs, exec/logs/port-forward, Services backed by pods.
+    const nodeHosts = [...t.masters, ...t.workers.filter((w) => !w.roles.includes("master"))];
     const workers = new WorkerPool(`${name}-workers`, {
         clusterName: args.clusterName,
-        nodes: t.workers.map((w) => ({ ...hosts.get(w.name)!, labels: w.labels, taints: w.taints, podCidr: w.podCidr, kubeletExtraConfig: w.kubeletExtraConfig })),
+        nodes: nodeHosts.map((h) => {
+            const master = h.roles.includes("master");
+            const taints = master && !h.roles.includes("worker") ? [CONTROL_PLANE_TAINT, ...(h.taints ?? [])] : h.taints;
+            return { ...hosts.get(h.name)!, labels: h.labels, taints, podCidr: h.podCidr, kubeletExtraConfig: h.kubeletExtraConfig, controlPlane: master };
+        }),
         clusterCa: pki.clusterCa, apiserverUrl: controlPlane.apiserverUrl, controlPlaneReady: controlPlane.ready,
         kubectlHost: masters[0],
         podNetwork, podCidr: net.podCidr, nodeCidrMaskSize: net.nodeCidrMaskSize, serviceCidr: net.serviceCidr,
@@ -93,7 +104,16 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         registry: args.registry, sandboxImage: args.nodes?.sandboxImage, cgroupDriver: args.nodes?.cgroupDriver,
         proxyMode: args.nodes?.proxyMode, conntrackMaxPerCore: args.nodes?.conntrackMaxPerCore,
         kubeletExtraConfig: args.nodes?.kubeletExtraConfig, restrictOomScoreAdj: args.nodes?.restrictOomScoreAdj,
+        imageArchives: args.nodes?.imageArchives,
         artifacts, validity,
+    }, opts);
+    const dns = args.addons?.coredns ?? {};
+    const addons = new Addons(`${name}-addons`, {
+        kubectlHost: masters[0], controlPlaneReady: controlPlane.ready, nodesReady: workers.ready,
+        clusterDomain: net.clusterDomain ?? DEFAULTS.clusterDomain,
+        clusterDnsIp: clusterDnsIp(net.serviceCidr ?? DEFAULTS.serviceCidr, net.clusterDns),
+        coredns: dns.enabled === false ? false : { image: dns.image, replicas: dns.replicas, upstreams: dns.upstreams, cacheSeconds: dns.cacheSeconds },
+        objects: (args.addons?.manifests ?? []).flatMap((f) => parseManifest(fs.readFileSync(f, "utf8"), f)),
     }, opts);
     const prefixed = (p: string, o: pulumi.Output<Record<string, string>>) => o.apply((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [`${p}/${k}`, v])));
     return {
@@ -104,7 +124,7 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         podCidrs: workers.podCidrs,
         certificateExpiry: pulumi.all([prefixed("ca", pki.caExpiry), prefixed("etcd", etcd.certificateExpiry), prefixed("control-plane", controlPlane.certificateExpiry), prefixed("workers", workers.certificateExpiry)])
             .apply((parts): Record<string, string> => Object.assign({}, ...parts)),
-        ready: pulumi.all([etcd.ready, lb.ready, controlPlane.ready, workers.ready]).apply((r) => r.every(Boolean)),
+        ready: pulumi.all([etcd.ready, lb.ready, controlPlane.ready, workers.ready, addons.ready]).apply((r) => r.every(Boolean)),
     };
 }
 

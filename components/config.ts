@@ -8,7 +8,7 @@ export type LoadBalancerMode = "haproxy-keepalived" | "nginx" | "external";
 export const LB_MODES: readonly LoadBalancerMode[] = ["haproxy-keepalived", "nginx", "external"];
 
 export type EtcdTopology = "stacked" | "dedicated";
-export type PodNetworkMode = "bridge" | "flannel";
+export type PodNetworkMode = "bridge" | "flannel" | "none";
 export type ArtifactSourceKind = "download" | "local";
 
 /** How Pulumi reaches a host over SSH. */
@@ -81,7 +81,11 @@ export interface NetworkArgs {
     readonly nodeCidrMaskSize?: number;
     /** Host network in CIDR form; the VIP must lie inside it. Default: derived from the masters' /24. */
     readonly hostCidr?: string;
-    /** `bridge` (CNI bridge + static routes computed by Pulumi) or `flannel`. Default `bridge`. */
+    /**
+     * `bridge` (CNI bridge + static routes computed by Pulumi), `flannel`, or `none` (no pod
+     * network from ha-kubernetes: bring your CNI, e.g. Calico or Cilium, in `addons.manifests`;
+     * the controller-manager allocates node pod CIDRs). Default `bridge`.
+     */
     readonly podNetwork?: PodNetworkMode;
     /** flannel backend. Default `vxlan`. */
     readonly flannelBackend?: "vxlan" | "host-gw";
@@ -178,6 +182,38 @@ export interface NodeArgs {
     readonly kubeletExtraConfig?: Readonly<Record<string, unknown>>;
     /** Clamp containers' oom_score_adj (nodes without CAP_SYS_RESOURCE, e.g. in containers). Default false. */
     readonly restrictOomScoreAdj?: boolean;
+    /**
+     * Container image archives (tar files on the machine running Pulumi, OCI layout or `docker
+     * save`) imported into containerd on every node before the kubelet starts: pause, CoreDNS and
+     * anything else air-gapped nodes must not pull. Relative to the program's directory. Default none.
+     */
+    readonly imageArchives?: readonly string[];
+}
+
+/** Cluster DNS (CoreDNS), applied through the API. */
+export interface CoreDnsArgs {
+    /** `false`: no cluster DNS from ha-kubernetes (bring your own). Default true. */
+    readonly enabled?: boolean;
+    /** Image. Default `coredns/coredns:1.13.1` (mirror it and set this when air-gapped). */
+    readonly image?: string;
+    /** Replicas, spread over nodes. Default 2. */
+    readonly replicas?: number;
+    /** Resolvers for names outside the cluster: IPv4[:port] or a resolv.conf path. Default `["/etc/resolv.conf"]` (each node's). `[]`: cluster names only. */
+    readonly upstreams?: readonly string[];
+    /** Answer cache, seconds. Default 30. */
+    readonly cacheSeconds?: number;
+}
+
+/** Kubernetes objects ha-kubernetes applies through the API after the control plane's gate. */
+export interface AddonsArgs {
+    readonly coredns?: CoreDnsArgs;
+    /**
+     * Your own manifest files (YAML, several documents each; on the machine running Pulumi,
+     * relative to the program's directory), applied through the API after the control plane's
+     * gate, each object drift-detected like the product's own: a CNI with `network.podNetwork:
+     * none`, operators, policies. Namespaces and CRDs of the same files go first. Default none.
+     */
+    readonly manifests?: readonly string[];
 }
 
 /** Control-plane settings; changing one rolls the masters one at a time. */
@@ -205,4 +241,5 @@ export interface ClusterArgs {
     readonly certificates?: CertificatesArgs;
     readonly nodes?: NodeArgs;
     readonly controlPlane?: ControlPlaneSettingsArgs;
+    readonly addons?: AddonsArgs;
 }

@@ -9,7 +9,8 @@ import { renderControllerManagerEnv, renderControllerManagerUnit } from "./rende
 import { renderEncryptionConfig } from "./render/encryptionConfig";
 import { renderKubeconfig } from "./render/kubeconfig";
 import { PATHS } from "./render/paths";
-import { renderBootstrapRbac } from "./render/rbac";
+import { bootstrapRbacObjects } from "./render/rbac";
+import { applyObjects } from "./kubernetesObjects";
 import { renderSchedulerConfig, renderSchedulerEnv, renderSchedulerUnit } from "./render/scheduler";
 import { apiserverSans, DEFAULTS } from "./topology";
 import { Problem, validatedProps } from "./validation";
@@ -181,22 +182,22 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
         previous = restart;
     }
     const first = args.masters[0];
-    const rbac = renderBootstrapRbac({ apiserverKubeletClientUser: APISERVER_KUBELET_CLIENT_USER, flannelUser: args.flannelUser });
+    // The control plane's gate: every apiserver restarted and ready, the API answering through the load balancer.
     const bootstrap = new command.remote.Command(`${name}-${first.name}-bootstrap`, {
         connection: first.connection,
         create: [
             "set -u",
             waitScript({ what: `kube-apiserver /readyz through the load balancer ${lbUrl}`, check: adminKubectl("get --raw=/readyz"), timeoutSec: timeout }),
-            `${adminKubectl("apply --server-side --force-conflicts -f -")} >/dev/null`,
         ].join("\n"),
-        stdin: rbac,
         triggers: restarts.map((r) => r.id),
         logging: "stderr",
     }, pulumi.mergeOptions(opts, { dependsOn: restarts }));
+    const rbac = applyObjects(`${name}-rbac`, bootstrapRbacObjects({ apiserverKubeletClientUser: APISERVER_KUBELET_CLIENT_USER, flannelUser: args.flannelUser }),
+        { kubectlHost: first, timeoutSec: timeout }, pulumi.mergeOptions(opts, { dependsOn: [bootstrap] }));
     return {
         kubeconfig: adminKubeconfig,
         apiserverUrl: pulumi.output(lbUrl),
-        ready: bootstrap.stdout.apply(() => true),
+        ready: pulumi.all([bootstrap.stdout, pulumi.all(rbac.map((o) => o.present))]).apply(() => true),
         certificateExpiry: pulumi.all(expiry),
     };
 }

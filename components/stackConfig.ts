@@ -23,5 +23,6 @@ export function readClusterConfig(config: pulumi.Config): ClusterArgs {
         certificates: config.getObject("certificates"),
         nodes: config.getObject("nodes"),
         controlPlane: config.getObject("controlPlane"),
+        addons: config.getObject("addons"),
     };
 }

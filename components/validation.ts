@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { apiserverExtraArgProblem } from "./render/apiserver";
+import { coreDnsSettingProblems } from "./render/coredns";
+import { manifestProblems } from "./manifests";
 import { cidrContains, cidrsOverlap, isIpv4, parseCidr, subnetCount } from "./cidr";
 import { ClusterArgs, HostArgs, LB_MODES, ROLES, SshArgs } from "./config";
 import { DEFAULTS, defaultHostCidr, resolveTopology } from "./topology";
@@ -13,10 +15,13 @@ export interface Problem {
 /** What validation may look at outside the configuration (injectable for tests). */
 export interface ValidationEnv {
     readonly fileExists: (path: string) => boolean;
+    /** Reads a text file (manifests). Default: from disk. */
+    readonly readFile?: (path: string) => string;
 }
 
 const defaultEnv: ValidationEnv = {
     fileExists: (p) => require("fs").existsSync(p),
+    readFile: (p) => require("fs").readFileSync(p, "utf8"),
 };
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -146,7 +151,7 @@ function checkNetwork(problems: Problem[], args: ClusterArgs): void {
     if (okService && parseCidr(service).prefix > 28) problems.push({ propertyPath: "network.serviceCidr", reason: `service range ${service} is too small (at most /28)` });
     if (net.clusterDns !== undefined && (!isIpv4(net.clusterDns) || (okService && !cidrContains(service, net.clusterDns)))) problems.push({ propertyPath: "network.clusterDns", reason: `cluster DNS ${JSON.stringify(net.clusterDns)} must be an address inside the service range ${service}` });
     const mode = net.podNetwork ?? DEFAULTS.podNetwork;
-    if (mode !== "bridge" && mode !== "flannel") problems.push({ propertyPath: "network.podNetwork", reason: `unknown pod network ${JSON.stringify(mode)} (bridge or flannel)` });
+    if (mode !== "bridge" && mode !== "flannel" && mode !== "none") problems.push({ propertyPath: "network.podNetwork", reason: `unknown pod network ${JSON.stringify(mode)} (bridge, flannel or none)` });
     if (net.flannelBackend !== undefined && net.flannelBackend !== "vxlan" && net.flannelBackend !== "host-gw") problems.push({ propertyPath: "network.flannelBackend", reason: `unknown flannel backend ${JSON.stringify(net.flannelBackend)} (vxlan or host-gw)` });
     if (net.clusterDomain !== undefined && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(net.clusterDomain)) problems.push({ propertyPath: "network.clusterDomain", reason: `bad cluster domain ${JSON.stringify(net.clusterDomain)}` });
     const mask = net.nodeCidrMaskSize ?? DEFAULTS.nodeCidrMaskSize;
@@ -156,8 +161,10 @@ function checkNetwork(problems: Problem[], args: ClusterArgs): void {
         problems.push({ propertyPath: "network.nodeCidrMaskSize", reason: `node pod block /${mask} must be between the pod range's /${podPrefix} and /28` });
         return;
     }
-    const workers = resolveTopology(args).workers;
-    if (BigInt(workers.length) > subnetCount(pod, mask)) problems.push({ propertyPath: "network.nodeCidrMaskSize", reason: `pod range ${pod} holds only ${subnetCount(pod, mask)} blocks of /${mask} for ${workers.length} workers` });
+    // every master is a node too
+    const t = resolveTopology(args);
+    const nodes = new Set([...t.masters, ...t.workers].map((h) => h.name)).size;
+    if (BigInt(nodes) > subnetCount(pod, mask)) problems.push({ propertyPath: "network.nodeCidrMaskSize", reason: `pod range ${pod} holds only ${subnetCount(pod, mask)} blocks of /${mask} for ${nodes} nodes (masters and workers)` });
     const pinned = new Map<string, string>();
     args.hosts.forEach((h, i) => {
         if (h.podCidr === undefined) return;
@@ -239,7 +246,7 @@ export function neededBinaries(args: ClusterArgs): string[] {
     return [...set];
 }
 
-function checkRest(problems: Problem[], args: ClusterArgs): void {
+function checkRest(problems: Problem[], args: ClusterArgs, env: ValidationEnv): void {
     if (typeof args.clusterName !== "string" || !DNS_LABEL.test(args.clusterName)) problems.push({ propertyPath: "clusterName", reason: `cluster name ${JSON.stringify(args.clusterName)} must be a lower-case DNS label` });
     const r = args.registry;
     if (r) {
@@ -267,13 +274,29 @@ function checkRest(problems: Problem[], args: ClusterArgs): void {
     if (n.cgroupDriver !== undefined && n.cgroupDriver !== "systemd" && n.cgroupDriver !== "cgroupfs") problems.push({ propertyPath: "nodes.cgroupDriver", reason: `unknown cgroup driver ${JSON.stringify(n.cgroupDriver)}` });
     if (n.proxyMode !== undefined && !["iptables", "ipvs", "nftables"].includes(n.proxyMode)) problems.push({ propertyPath: "nodes.proxyMode", reason: `unknown kube-proxy mode ${JSON.stringify(n.proxyMode)}` });
     if (n.sandboxImage !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/.test(n.sandboxImage)) problems.push({ propertyPath: "nodes.sandboxImage", reason: `bad image reference ${JSON.stringify(n.sandboxImage)}` });
+    if (n.imageArchives !== undefined && !Array.isArray(n.imageArchives)) problems.push({ propertyPath: "nodes.imageArchives", reason: "imageArchives must be a list of file paths" });
+    else for (const [i, f] of (n.imageArchives ?? []).entries()) if (typeof f !== "string" || !env.fileExists(f)) problems.push({ propertyPath: `nodes.imageArchives[${i}]`, reason: `image archive ${JSON.stringify(f)} does not exist` });
+    const manifests = args.addons?.manifests;
+    if (manifests !== undefined && !Array.isArray(manifests)) problems.push({ propertyPath: "addons.manifests", reason: "manifests must be a list of file paths" });
+    else if (manifests?.length) {
+        const read = env.readFile ?? defaultEnv.readFile!;
+        problems.push(...manifestProblems(manifests.map((f, i) => {
+            if (typeof f !== "string" || !env.fileExists(f)) return { path: `addons.manifests[${i}]`, file: String(f), text: undefined };
+            return { path: `addons.manifests[${i}]`, file: f, text: read(f) };
+        })));
+    }
+    const dns = args.addons?.coredns;
+    if (dns !== undefined) {
+        if (dns.enabled !== undefined && typeof dns.enabled !== "boolean") problems.push({ propertyPath: "addons.coredns.enabled", reason: `enabled must be true or false, got ${JSON.stringify(dns.enabled)}` });
+        problems.push(...coreDnsSettingProblems(dns, "addons.coredns"));
+    }
 }
 
 /** Every problem with the configuration, in a stable order. Pure but for `env`. */
 export function validateCluster(args: ClusterArgs, env: ValidationEnv = defaultEnv): Problem[] {
     const problems: Problem[] = [];
     if (!args || typeof args !== "object") return [{ propertyPath: "", reason: "no configuration" }];
-    checkRest(problems, args);
+    checkRest(problems, args, env);
     checkHosts(problems, args, env);
     checkVersions(problems, args);
     if (Array.isArray(args.hosts)) {

@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { ArtifactSource, hostBase, installBinaries } from "./artifacts";
+import * as path from "path";
+import { ArtifactSource, fileSha256, hostBase, installBinaries, uploadFile } from "./artifacts";
 import { isIpv4 } from "./cidr";
 import { PodNetworkMode, TaintArgs } from "./config";
 import { kubeconfigFor } from "./controlPlane";
@@ -30,7 +31,17 @@ export interface WorkerNode extends ClusterHost {
     readonly podCidr?: string;
     /** KubeletConfiguration fields for this node only (over the pool's kubeletExtraConfig). */
     readonly kubeletExtraConfig?: Readonly<Record<string, unknown>>;
+    /**
+     * The host runs the control plane too (a master as a node, so that apiservers reach pods):
+     * the cluster CA file and kubectl, which the control plane installs there, are left to it,
+     * and the Node gets the control-plane role label. Default false.
+     */
+    readonly controlPlane?: boolean;
 }
+
+/** Label and taint of control-plane nodes (as kubeadm sets them). */
+export const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";
+export const CONTROL_PLANE_TAINT: TaintArgs = { key: CONTROL_PLANE_ROLE, effect: "NoSchedule" };
 
 /** Private registry settings for containerd. */
 export interface RegistrySettings {
@@ -55,7 +66,7 @@ export interface WorkerPoolArgs {
     readonly controlPlaneReady: pulumi.Input<boolean>;
     /** A master with kubectl and the admin kubeconfig: node-Ready gates and drains run there. */
     readonly kubectlHost: ClusterHost;
-    /** `bridge` or `flannel`. Default bridge. */
+    /** `bridge`, `flannel` or `none` (the user's CNI). Default bridge. */
     readonly podNetwork?: PodNetworkMode;
     /** Default 10.244.0.0/16. */
     readonly podCidr?: string;
@@ -82,6 +93,12 @@ export interface WorkerPoolArgs {
     readonly kubeletExtraConfig?: Readonly<Record<string, unknown>>;
     /** Clamp containers' oom_score_adj to containerd's. Default false. */
     readonly restrictOomScoreAdj?: boolean;
+    /**
+     * Container image archives (OCI or docker `save` tar files on the machine running Pulumi)
+     * uploaded to every node and imported into containerd before the kubelet starts: images for
+     * air-gapped nodes (pause, CoreDNS, your own). Default none.
+     */
+    readonly imageArchives?: readonly string[];
     readonly artifacts: ArtifactSource;
     readonly validity: Validity;
     /** Seconds a health gate waits. Default 240. */
@@ -111,6 +128,22 @@ export const NODE_PACKAGES = ["containerd", "runc", "containernetworking-plugins
 /** Extra packages a kube-proxy mode needs. */
 export const PROXY_MODE_PACKAGES: Readonly<Record<string, readonly string[]>> = { iptables: [], ipvs: ["ipset", "ipvsadm"], nftables: ["nftables"] };
 
+/** Where image archives are staged on a node. */
+export const IMAGE_STAGING_DIR = "/var/lib/ha-kubernetes/images";
+
+/** An image archive to import on every node. */
+interface ImageArchive {
+    readonly key: string;
+    readonly local: string;
+    readonly sha256: string;
+    readonly staged: string;
+}
+
+/** Shell that imports staged image archives into containerd's k8s.io namespace. Pure. */
+export function importImagesScript(staged: readonly string[], host: string): string {
+    return staged.map((f) => `ctr -n k8s.io images import ${shellQuote(f)} >/dev/null || { echo ${shellQuote(`ha-kubernetes: importing ${f} into containerd failed on ${host}`)} >&2; exit 1; }`).join("\n");
+}
+
 /** What destroy runs last on a worker: pods, mounts, pod network and kube-proxy rules go. Pure. */
 export function nodeCleanupScript(): string {
     const N = PATHS.node;
@@ -118,7 +151,7 @@ export function nodeCleanupScript(): string {
         "systemctl stop kubelet kube-proxy flanneld >/dev/null 2>&1 || true",
         "systemctl disable --now containerd >/dev/null 2>&1 || true",
         `for m in $(awk '$2 ~ "^${N.kubeletDir}/" {print $2}' /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null || true; done`,
-        `rm -rf -- ${[N.kubeletDir, N.kubeProxyDir, "/var/lib/cni", "/run/flannel", N.flannelConfDir].map(shellQuote).join(" ")}`,
+        `rm -rf -- ${[N.kubeletDir, N.kubeProxyDir, "/var/lib/cni", "/run/flannel", N.flannelConfDir, IMAGE_STAGING_DIR].map(shellQuote).join(" ")}`,
         "ip link delete cni0 >/dev/null 2>&1 || true",
         "ip link delete flannel.1 >/dev/null 2>&1 || true",
         "if command -v iptables-save >/dev/null; then iptables-save | grep -vE -- '(KUBE-|FLANNEL|CNI-)' | iptables-restore || true; fi",
@@ -184,6 +217,11 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         restrictOomScoreAdj: args.restrictOomScoreAdj,
     })));
     const expiry: Record<string, pulumi.Output<string>> = { "kube-proxy": kubeProxyCert.expiresAt };
+    const archives: ImageArchive[] = (args.imageArchives ?? []).map((local) => {
+        const sha256 = fileSha256(local);
+        const key = `image-${path.basename(local).replace(/\.tar$/, "").toLowerCase().replace(/[^a-z0-9.-]+/g, "-")}`;
+        return { key, local, sha256, staged: `${IMAGE_STAGING_DIR}/${key}-${sha256.slice(0, 16)}.tar` };
+    });
     const memberships: NodeMembership[] = [];
     for (const node of args.nodes) {
         const prefix = `${name}-${node.name}`;
@@ -196,7 +234,7 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         const files: Array<FileSpec & { key: string }> = [
             { key: "modules-load", path: NODE_EXTRA_PATHS.modulesLoad, content: renderModulesLoadConf() },
             { key: "sysctl", path: N.sysctl, content: renderSysctlConf({ ipForward: true, bridgeNfCall: true }) },
-            { key: "ca-crt", path: PATHS.kubernetes.ca, content: args.clusterCa.certPem },
+            ...(node.controlPlane ? [] : [{ key: "ca-crt", path: PATHS.kubernetes.ca, content: args.clusterCa.certPem }]),
             ...nodeCertFiles(kubelet),
             { key: "containerd-config", path: N.containerdConfig, content: containerdConfig, mode: "0600" },
             ...registryFiles(args.registry),
@@ -212,7 +250,8 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
             { key: "kube-proxy-config", path: N.kubeProxyConfig, content: renderKubeProxyConfig({ clusterCidr: podCidr, mode: args.proxyMode ?? DEFAULTS.proxyMode, hostnameOverride: node.name, conntrackMaxPerCore: args.conntrackMaxPerCore }) },
             { key: "kube-proxy-env", path: N.kubeProxyEnv, content: renderKubeProxyEnv({ hostnameOverride: node.name }) },
             { key: "kube-proxy-unit", path: PATHS.unit("kube-proxy"), content: renderKubeProxyUnit() },
-            { key: "cni-loopback", path: N.cniLoopback, content: renderLoopbackConf() },
+            // with podNetwork none the user's CNI writes its own configuration
+            ...(mode === "none" ? [] : [{ key: "cni-loopback", path: N.cniLoopback, content: renderLoopbackConf() }]),
         ];
         const services = ["containerd", "kubelet", "kube-proxy"];
         if (mode === "bridge") {
@@ -222,7 +261,7 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
                 { key: "pod-routes-script", path: N.podRoutesScript, content: renderPodRoutesScript(), mode: "0755" },
                 { key: "pod-routes-unit", path: PATHS.unit(POD_ROUTES_UNIT), content: renderPodRoutesUnit() },
             );
-        } else {
+        } else if (mode === "flannel") {
             files.push(
                 { key: "flannel-cni-script", path: FLANNEL_CNI_SCRIPT, content: renderFlannelCniScript(), mode: "0755" },
                 { key: "flannel-cni-unit", path: PATHS.unit(FLANNEL_CNI_UNIT), content: renderFlannelCniUnit() },
@@ -237,10 +276,11 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         const base = hostBase(`${prefix}-node-base`, node, [...NODE_PACKAGES, ...PROXY_MODE_PACKAGES[args.proxyMode ?? DEFAULTS.proxyMode]], nodeCleanupScript(), opts);
         const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
         const written = remoteFiles(`${prefix}-node`, node, files, onBase);
-        const binaries = ["kubelet", "kube-proxy", "kubectl", ...(mode === "flannel" ? ["flanneld"] : [])];
+        const binaries = ["kubelet", "kube-proxy", ...(node.controlPlane ? [] : ["kubectl"]), ...(mode === "flannel" ? ["flanneld"] : [])];
         // New kubelet/kube-proxy binaries only once the control plane passed its gate (version skew).
         const afterControlPlane: ClusterHost = { ...node, connection: pulumi.all([node.connection, args.controlPlaneReady]).apply(([c]) => c) };
         const bins = installBinaries(prefix, afterControlPlane, binaries, args.artifacts, onBase);
+        const images = archives.map((a) => uploadFile(prefix, a.key, node, a.local, a.staged, a.sha256, onBase));
         const units = [...services.filter((s) => s !== "containerd"), ...(mode === "bridge" ? [POD_ROUTES_UNIT] : [])].map((u) => {
             return remoteService(`${prefix}-${u}-unit`, node, u, pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
         });
@@ -252,7 +292,7 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
             triggers: [revision(written.filter((_, i) => isRoute(i)))],
             logging: "stderr",
         }, pulumi.mergeOptions(opts, { dependsOn: units }))] : [];
-        const digest = revision(written.filter((_, i) => !isRoute(i)), binaries.map((b) => args.artifacts.sha256[b] ?? ""));
+        const digest = revision(written.filter((_, i) => !isRoute(i)), [...binaries.map((b) => args.artifacts.sha256[b] ?? ""), ...archives.map((a) => a.sha256)]);
         const restart = new command.remote.Command(`${prefix}-node-restart`, {
             connection: node.connection,
             create: [
@@ -260,16 +300,21 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
                 `systemctl restart systemd-modules-load >/dev/null 2>&1 || true`,
                 `sysctl -q -p ${shellQuote(N.sysctl)} >/dev/null 2>&1 || echo ${shellQuote(`ha-kubernetes: some sysctls could not be set on ${node.name}`)} >&2`,
                 "systemctl enable containerd >/dev/null 2>&1",
-                ...services.map((u) => restartAndWaitScript({ unit: u, host: node.name, check: `systemctl is-active --quiet ${u}`, timeoutSec: timeout })),
+                ...services.flatMap((u) => [
+                    restartAndWaitScript({ unit: u, host: node.name, check: `systemctl is-active --quiet ${u}`, timeoutSec: timeout }),
+                    // images are in containerd before the kubelet starts pods
+                    ...(u === "containerd" && archives.length ? [importImagesScript(archives.map((a) => a.staged), node.name)] : []),
+                ]),
             ].join("\n"),
             triggers: [digest, pulumi.output(args.controlPlaneReady).apply(() => "ready")],
             logging: "stderr",
-        }, pulumi.mergeOptions(opts, { dependsOn: [...units, ...routes, ...memberships.slice(-1)] }));
+        }, pulumi.mergeOptions(opts, { dependsOn: [...units, ...routes, ...images, ...memberships.slice(-1)] }));
         // One worker at a time: the next one restarts after this one's Ready gate.
         // Ready gate after every restart; on removal, drained through the API before its services stop
         memberships.push(new NodeMembership(`${prefix}-node-ready`, {
             node: node.name, host: args.kubectlHost.name, connection: pulumi.output(args.kubectlHost.connection) as pulumi.Output<SshTarget>,
             kubectl: PATHS.bin.kubectl, kubeconfig: PATHS.kubernetes.adminKubeconfig, timeoutSec: timeout, revision: restart.id,
+            labels: node.controlPlane ? { [CONTROL_PLANE_ROLE]: "" } : {},
         }, pulumi.mergeOptions(opts, { dependsOn: [restart] })));
     }
     const names = args.nodes.map((n) => n.name);

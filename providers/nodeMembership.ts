@@ -22,6 +22,11 @@ export interface NodeMembershipInputs extends OnHostInputs {
     readonly timeoutSec: pulumi.Input<number>;
     /** Changes whenever the worker's services were restarted: the Ready gate runs again. */
     readonly revision: pulumi.Input<string>;
+    /**
+     * Labels set on the Node through the API once it is Ready (those a kubelet may not set on
+     * itself under NodeRestriction, e.g. node-role.kubernetes.io/*). Default none.
+     */
+    readonly labels?: pulumi.Input<Record<string, string>>;
 }
 
 /** The same, resolved, as the provider receives it. */
@@ -31,6 +36,7 @@ export interface NodeMembershipArgs extends OnHost {
     readonly kubeconfig: string;
     readonly timeoutSec: number;
     readonly revision: string;
+    readonly labels?: Record<string, string>;
 }
 
 export interface NodeMembershipState extends NodeMembershipArgs {
@@ -42,10 +48,15 @@ function kubectlCmd(a: Pick<NodeMembershipArgs, "kubectl" | "kubeconfig">): stri
     return `${q(a.kubectl)} --kubeconfig=${q(a.kubeconfig)} --request-timeout=10s`;
 }
 
-/** Shell that waits until the Node is Ready, failing with its status after `timeoutSec`. Pure. */
-export function readyScript(a: Pick<NodeMembershipArgs, "node" | "kubectl" | "kubeconfig" | "timeoutSec">): string {
+/** Shell that waits until the Node is Ready, failing with its status after `timeoutSec`, then sets its labels. Pure. */
+export function readyScript(a: Pick<NodeMembershipArgs, "node" | "kubectl" | "kubeconfig" | "timeoutSec" | "labels">): string {
     const check = `${kubectlCmd(a)} get node ${q(a.node)} -o jsonpath=${q('{.status.conditions[?(@.type=="Ready")].status}')} | grep -qx True`;
-    return ["set -u", waitScript({ what: `node ${a.node} to be Ready`, check, timeoutSec: a.timeoutSec })].join("\n");
+    const labels = Object.entries(a.labels ?? {}).map(([k, v]) => q(`${k}=${v}`));
+    return [
+        "set -u",
+        waitScript({ what: `node ${a.node} to be Ready`, check, timeoutSec: a.timeoutSec }),
+        ...(labels.length ? [`${kubectlCmd(a)} label node ${q(a.node)} --overwrite ${labels.join(" ")} >&2`] : []),
+    ].join("\n");
 }
 
 /**
@@ -70,7 +81,8 @@ export function drainScript(a: Pick<NodeMembershipArgs, "node" | "kubectl" | "ku
 export function membershipDiff(olds: Partial<NodeMembershipState>, news: NodeMembershipArgs): pulumi.dynamic.DiffResult {
     const replaces = olds.node !== news.node ? ["node"] : [];
     const changed = replaces.length > 0 || olds.ready !== true || olds.revision !== news.revision || olds.connection?.host !== news.connection.host
-        || olds.kubectl !== news.kubectl || olds.kubeconfig !== news.kubeconfig || olds.timeoutSec !== news.timeoutSec;
+        || olds.kubectl !== news.kubectl || olds.kubeconfig !== news.kubeconfig || olds.timeoutSec !== news.timeoutSec
+        || JSON.stringify(olds.labels ?? {}) !== JSON.stringify(news.labels ?? {});
     return { changes: changed, replaces, deleteBeforeReplace: true };
 }
 

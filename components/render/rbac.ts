@@ -11,9 +11,9 @@ export interface BootstrapRbacSpec {
 
 /**
  * RBAC objects applied once the apiservers answer: apiserver → kubelet access (logs, exec,
- * metrics) and, for flannel, read nodes / patch node status. A multi-document YAML. Pure.
+ * metrics) and, for flannel, read nodes / patch node status. Pure.
  */
-export function renderBootstrapRbac(spec: BootstrapRbacSpec): string {
+export function bootstrapRbacObjects(spec: BootstrapRbacSpec): Record<string, unknown>[] {
     const labels = { "app.kubernetes.io/managed-by": "ha-kubernetes" };
     const docs: object[] = [{
         apiVersion: "rbac.authorization.k8s.io/v1",
@@ -40,5 +40,10 @@ export function renderBootstrapRbac(spec: BootstrapRbacSpec): string {
             subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: spec.flannelUser }],
         });
     }
-    return hashHeader() + docs.map((d) => "---\n" + YAML.stringify(d)).join("");
+    return docs as Record<string, unknown>[];
+}
+
+/** The same objects as one multi-document YAML (what `kubectl apply -f` would take). Pure. */
+export function renderBootstrapRbac(spec: BootstrapRbacSpec): string {
+    return hashHeader() + bootstrapRbacObjects(spec).map((d) => "---\n" + YAML.stringify(d)).join("");
 }

@@ -38,17 +38,6 @@ export function scpTo(inv: Inventory, host: string, local: string, remote: strin
     execFileSync("scp", ["-q", "-i", inv.sshPrivateKeyPath, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", local, `${inv.sshUser}@${h.address}:${remote}`]);
 }
 
-/** Imports the lab's OCI images (pause, testapp) into containerd on every worker. */
-export function importImages(inv: Inventory, workers: string[]): void {
-    const dir = path.join(CACHE, "artifacts", "images");
-    for (const w of workers) {
-        for (const img of ["pause.tar", "testapp.tar"]) {
-            scpTo(inv, w, path.join(dir, img), `/tmp/${img}`);
-            sshOk(inv, w, `ctr -n k8s.io images import /tmp/${img} >/dev/null && rm -f /tmp/${img}`);
-        }
-    }
-}
-
 /** Which masters hold the VIP right now. */
 export function vipHolders(inv: Inventory, masters: string[], vip: string): string[] {
     return masters.filter((m) => {
@@ -151,6 +140,68 @@ export async function expectPodAndService(inv: Inventory, kubeconfig: string, po
     await eventually(`pod ${podIp} reachable from pod ${client}`, () => httpFromPod(kubeconfig, client, podIp, 8080).includes("testapp testapp"), 90_000);
     await eventually(`service ${svcIp} reachable from pod ${client}`, () => httpFromPod(kubeconfig, client, svcIp, 80).includes("testapp testapp"), 90_000);
     return svcIp;
+}
+
+/** The nodes the CoreDNS replicas run on (one entry per replica). */
+export function coreDnsNodes(kubeconfig: string): string[] {
+    return kubectl(kubeconfig, ["-n", "kube-system", "get", "pods", "-l", "k8s-app=kube-dns", "-o", "jsonpath={.items[*].spec.nodeName}"]).trim().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * Looks `name` up from inside `pod` (busybox nslookup, 3 s per try, each try a new query) until
+ * the answer holds `address`; returns which try answered (1 = the first), or 0 when none of
+ * `tries` did.
+ */
+export function lookupFromPod(kubeconfig: string, pod: string, name: string, address: string, tries: number): number {
+    const script = `i=0; while [ $i -lt ${tries} ]; do i=$((i+1)); if timeout 3 nslookup ${name} 2>/dev/null | grep -qxF 'Address: ${address}'; then echo $i; exit 0; fi; done; echo 0`;
+    try {
+        return Number(kubectl(kubeconfig, ["exec", pod, "--", "sh", "-c", script]).trim());
+    } catch {
+        return 0;
+    }
+}
+
+/**
+ * Cluster DNS from a pod: the API's Service by its short name (search path) and by its full
+ * name, and the testapp Service by short and full name, each to its ClusterIP.
+ */
+export async function expectClusterDns(kubeconfig: string, pod: string): Promise<void> {
+    const svcIp = kubectl(kubeconfig, ["get", "svc", "testapp", "-o", "jsonpath={.spec.clusterIP}"]).trim();
+    const apiIp = kubectl(kubeconfig, ["get", "svc", "kubernetes", "-o", "jsonpath={.spec.clusterIP}"]).trim();
+    for (const [name, ip] of [["kubernetes.default", apiIp], ["kubernetes.default.svc.cluster.local", apiIp], ["testapp", svcIp], ["testapp.default.svc.cluster.local", svcIp]]) {
+        await eventually(`${name} resolves to ${ip} in pod ${pod}`, () => lookupFromPod(kubeconfig, pod, name, ip, 3) > 0, 120_000);
+    }
+}
+
+/**
+ * Every apiserver (each master's own, not the load balancer) reaches the pod network: the API's
+ * proxy to a pod and to a Service backed by it answer; and `kubectl port-forward` through the
+ * load balancer reaches the pod from this machine.
+ */
+export async function expectApiserversReachPods(inv: Inventory, kubeconfig: string, masters: string[], pod: string): Promise<void> {
+    for (const m of masters) {
+        const k = "kubectl --kubeconfig=/etc/kubernetes/admin.kubeconfig --server=https://127.0.0.1:6443 --request-timeout=10s";
+        await eventually(`apiserver on ${m} proxies to pod ${pod}`, () => ssh(inv, m, `${k} get --raw /api/v1/namespaces/default/pods/${pod}:8080/proxy/`).out.includes(`testapp ${pod}`), 60_000);
+        await eventually(`apiserver on ${m} proxies to service testapp`, () => ssh(inv, m, `${k} get --raw /api/v1/namespaces/default/services/testapp:80/proxy/`).out.includes(`testapp ${pod}`), 60_000);
+    }
+    assertLabNetwork();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hak-pf-"));
+    const file = path.join(dir, "kubeconfig");
+    fs.writeFileSync(file, kubeconfig, { mode: 0o600 });
+    const port = 18080 + Math.floor(Math.random() * 1000);
+    const child = spawn(path.join(bundleDir(), "kubectl"), ["--kubeconfig", file, "port-forward", `pod/${pod}`, `${port}:8080`, "--address", "127.0.0.1"], { stdio: "ignore" });
+    try {
+        await eventually(`port-forward to ${pod} on 127.0.0.1:${port}`, () => {
+            try {
+                return execFileSync("curl", ["-sf", "--max-time", "3", `http://127.0.0.1:${port}/`], { encoding: "utf8" }).includes(`testapp ${pod}`);
+            } catch {
+                return false;
+            }
+        }, 30_000, 1_000);
+    } finally {
+        child.kill();
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }
 
 /** What a background probe saw: requests answered, requests failed (with the first errors). */

@@ -6,9 +6,9 @@
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { LabRegistry, startLabRegistry } from "./registry";
-import { activeSince, etcdctl, expectEtcdHealthy, importImages, kubectl, nodesReady, podManifest, podsRunning, startEtcdWriter } from "./cluster";
+import { activeSince, etcdctl, expectApiserversReachPods, expectClusterDns, expectEtcdHealthy, kubectl, nodesReady, podManifest, podsRunning, startEtcdWriter } from "./cluster";
 import { copyBetween, eventually, Inventory, labDown, labUp, ssh, sshOk } from "./lab";
-import { changes, freshLab, labConfig, labStack, previewChanges, pulumiLog, timed, upRecording } from "./stack";
+import { changes, freshLab, labConfig, labImageArchives, labStack, previewChanges, pulumiLog, timed, upRecording } from "./stack";
 
 let inv: Inventory;
 let stack: Stack;
@@ -33,7 +33,9 @@ backend masters
 
 /** The stack over these etcd hosts (e4 is booted but joins later); lb1 is the user's. */
 const configFor = (etcdHosts: string[]) => labConfig({ ...inv, hosts: inv.hosts.filter((h) => h.name !== "lb1" && (!h.roles.includes("etcd") || etcdHosts.includes(h.name))) },
-    { lbMode: "external", externalAddress: "10.213.0.41", etcdTopology: "dedicated", registry: { server: registry.server, caPem: registry.caPem } });
+    { lbMode: "external", externalAddress: "10.213.0.41", etcdTopology: "dedicated", registry: { server: registry.server, caPem: registry.caPem },
+        // the pause and CoreDNS images only: testapp comes from the registry
+        imageArchives: labImageArchives(["pause", "coredns"]) });
 
 beforeAll(async () => {
     inv = freshLab("e2e-dedicated", { masters: 3, workers: 1, etcd: 4, lb: 1 });
@@ -73,7 +75,6 @@ describe("dedicated etcd hosts with an external load balancer", () => {
     });
 
     it("the worker pulls the test image from the private registry, trusting its CA", async () => {
-        importImages(inv, ["w1"]);  // the pause image only: testapp comes from the registry
         expect(ssh(inv, "w1", `ctr -n k8s.io images ls -q | grep -F '${registry.server}/'`).out.trim()).toBe("");
         kubectl(kubeconfig, ["apply", "-f", "-"], podManifest("pulled", "w1").replace("ha-kubernetes.local/testapp:1.0", registry.testImage).replace("imagePullPolicy: Never", "imagePullPolicy: Always"));
         await podsRunning(kubeconfig, ["pulled"]);
@@ -81,6 +82,13 @@ describe("dedicated etcd hosts with an external load balancer", () => {
         expect(ssh(inv, "w1", `ctr -n k8s.io images ls -q | grep -F '${registry.testImage}'`).out.trim()).toBe(registry.testImage);
         // without the product's CA file containerd would refuse the registry's certificate
         expect(ssh(inv, "w1", `grep -l -F '${registry.server}' -r /etc/containerd/certs.d`).code).toBe(0);
+    });
+
+    it("cluster DNS answers in the pod; every apiserver reaches it, and its Service", async () => {
+        kubectl(kubeconfig, ["apply", "-f", "-"], "apiVersion: v1\nkind: Service\nmetadata: { name: testapp, namespace: default }\nspec: { selector: { app: pulled }, ports: [{ port: 80, targetPort: 8080 }] }\n");
+        kubectl(kubeconfig, ["label", "pod", "pulled", "app=pulled"]);
+        await expectClusterDns(kubeconfig, "pulled");
+        await expectApiserversReachPods(inv, kubeconfig, ["m1", "m2", "m3"], "pulled");
     });
 
     it("stops one etcd member: writes go on; started again it rejoins with no data lost", async () => {

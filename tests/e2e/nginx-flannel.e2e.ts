@@ -5,11 +5,12 @@
  * across workers, an unchanged second `pulumi up`, and a destroy that leaves the hosts clean.
  */
 import { Stack } from "@pulumi/pulumi/automation";
-import { activeSince, expectEtcdHealthy, expectPodAndService, httpFromPod, importImages, kubectl, nodesReady } from "./cluster";
+import { activeSince, expectApiserversReachPods, expectClusterDns, expectEtcdHealthy, expectPodAndService, httpFromPod, kubectl, nodesReady } from "./cluster";
 import { eventually, Inventory, labDown, ssh, sshOk } from "./lab";
 import { changes, freshLab, labConfig, labStack, previewChanges, pulumiLog, timed, upRecording } from "./stack";
 
 const LB = "10.213.0.41";
+const MASTERS = ["m1", "m2", "m3"];
 const WORKERS = ["w1", "w2"];
 let inv: Inventory;
 let stack: Stack | undefined;
@@ -41,21 +42,27 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
         expect(ssh(inv, "lb1", "systemctl is-active nginx").out.trim()).toBe("active");
     });
 
-    it("flannel gives each node its own pod subnet and a vxlan device", () => {
+    it("flannel gives each node (masters too) its own pod subnet and a vxlan device", async () => {
+        await nodesReady(kubeconfig, MASTERS);
+        const nodes = [...MASTERS, ...WORKERS];
         const cidrs = kubectl(kubeconfig, ["get", "nodes", "-o", "jsonpath={.items[*].spec.podCIDR}"]).trim().split(/\s+/);
-        expect(cidrs).toHaveLength(WORKERS.length);
-        expect(new Set(cidrs).size).toBe(WORKERS.length);
-        for (const w of WORKERS) expect(ssh(inv, w, "ip -d link show flannel.1").out).toContain("vxlan");
+        expect(cidrs).toHaveLength(nodes.length);
+        expect(new Set(cidrs).size).toBe(nodes.length);
+        for (const n of nodes) expect(ssh(inv, n, "ip -d link show flannel.1").out).toContain("vxlan");
     });
 
     it("pods on two workers reach each other, and through a Service", async () => {
-        importImages(inv, WORKERS);
         await expectPodAndService(inv, kubeconfig, "w1", "w2");
         const podIp = kubectl(kubeconfig, ["get", "pod", "client-w2", "-o", "jsonpath={.status.podIP}"]).trim();
         // and the other way round: w1's pod reaches w2's pod across the vxlan overlay
         await eventually("testapp (w1) -> client-w2 (w2)", () => httpFromPod(kubeconfig, "testapp", podIp, 8080).includes("testapp client-w2"), 90_000);
         const cidrW2 = kubectl(kubeconfig, ["get", "node", "w2", "-o", "jsonpath={.spec.podCIDR}"]).trim();
         expect(ssh(inv, "w1", "ip route").out).toMatch(new RegExp(`${cidrW2.replace(/[./]/g, "\\$&")} via \\S+ dev flannel\\.1`));
+    });
+
+    it("cluster DNS answers in pods; every apiserver reaches pods over flannel", async () => {
+        await expectClusterDns(kubeconfig, "client-w2");
+        await expectApiserversReachPods(inv, kubeconfig, MASTERS, "testapp");
     });
 
     it("a second pulumi up changes nothing and pulumi preview is clean", async () => {

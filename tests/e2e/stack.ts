@@ -31,14 +31,24 @@ export interface TopologyOptions {
     readonly registryPassword?: string;
     readonly artifacts?: Record<string, unknown>;
     readonly extra?: Record<string, unknown>;
+    /** Image archives imported on every node. Default: the lab's pause, CoreDNS and testapp. */
+    readonly imageArchives?: string[];
+}
+
+/** The lab's CoreDNS image (tests/lab/images.sh builds it from its Go module). */
+export const LAB_COREDNS_IMAGE = "ha-kubernetes.local/coredns:v1.13.1";
+
+/** The lab's image archives (tests/lab/images.sh), by name: pause, coredns, testapp. */
+export function labImageArchives(names: string[] = ["pause", "coredns", "testapp"]): string[] {
+    return names.map((n) => path.join(CACHE, "artifacts", "images", `${n}.tar`));
 }
 
 /** Stack configuration for the lab hosts in `inv`. */
 export function labConfig(inv: Inventory, t: TopologyOptions): ConfigMap {
     const hosts = inv.hosts.map((h) => ({
         name: h.name, address: h.address, roles: h.roles,
-        // Each lab host has its own cgroup subtree (see lab.sh): pods go under /<host>.
-        ...(h.roles.includes("worker") ? { kubeletExtraConfig: { cgroupRoot: `/${h.name}` } } : {}),
+        // Each lab host has its own cgroup subtree (see lab.sh): pods go under /<host> (masters are nodes too).
+        ...(h.roles.includes("worker") || h.roles.includes("master") ? { kubeletExtraConfig: { cgroupRoot: `/${h.name}` } } : {}),
     }));
     const json = (v: unknown) => ({ value: JSON.stringify(v) });
     const cfg: ConfigMap = {
@@ -50,7 +60,9 @@ export function labConfig(inv: Inventory, t: TopologyOptions): ConfigMap {
         "ha-kubernetes:loadBalancer": json({ mode: t.lbMode, vip: t.vip, address: t.externalAddress, interface: "host0", maxConnections: 4000 }),
         "ha-kubernetes:etcd": json({ topology: t.etcdTopology ?? "stacked" }),
         "ha-kubernetes:artifacts": json(t.artifacts ?? { source: "local", directory: bundleDir() }),
-        "ha-kubernetes:nodes": json(labNodeSettings()),
+        "ha-kubernetes:nodes": json({ ...labNodeSettings(), imageArchives: t.imageArchives ?? labImageArchives() }),
+        // the lab hosts have no DNS of their own: cluster names only
+        "ha-kubernetes:addons": json({ coredns: { image: LAB_COREDNS_IMAGE, upstreams: [] } }),
         ...Object.fromEntries(Object.entries(t.extra ?? {}).map(([k, v]) => [`ha-kubernetes:${k}`, json(v)])),
     };
     if (t.registry) cfg["ha-kubernetes:registry"] = json(t.registry);

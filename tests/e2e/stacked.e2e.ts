@@ -6,7 +6,7 @@
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { createHash } from "crypto";
-import { activeSince, etcdctl, expectPodAndService, importImages, kubectl, nodesReady, podManifest, podsRunning, startApiProbe, vipHolders } from "./cluster";
+import { activeSince, coreDnsNodes, etcdctl, expectApiserversReachPods, expectClusterDns, expectPodAndService, kubectl, lookupFromPod, nodesReady, podManifest, podsRunning, startApiProbe, vipHolders } from "./cluster";
 import * as fs from "fs";
 import * as path from "path";
 import { CACHE, eventually, Inventory, labDown, labStart, labStop, ssh, sshOk } from "./lab";
@@ -69,6 +69,10 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         }
         const endpoints = kubectl(kubeconfig, ["get", "endpointslices", "-n", "default", "-l", "kubernetes.io/service-name=kubernetes", "-o", "jsonpath={.items[*].endpoints[*].addresses[*]}"]).trim().split(/\s+/).sort();
         expect(endpoints).toEqual(["10.213.0.11", "10.213.0.12", "10.213.0.13"]);
+        // the masters are nodes too: Ready, labelled and tainted as control-plane nodes
+        await nodesReady(kubeconfig, MASTERS);
+        const roles = kubectl(kubeconfig, ["get", "nodes", "-l", "node-role.kubernetes.io/control-plane", "-o", "jsonpath={range .items[*]}{.metadata.name}={.spec.taints[*].key}{\"\\n\"}{end}"]).trim().split("\n").sort();
+        expect(roles).toEqual(MASTERS.map((m) => `${m}=node-role.kubernetes.io/control-plane`));
     });
 
     it("the VIP is held by exactly one master", () => {
@@ -83,10 +87,18 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
     });
 
     it("a pod runs on a worker and its Service answers from the other worker", async () => {
-        importImages(inv, WORKERS);
         await expectPodAndService(inv, kubeconfig, "w1", "w2");
         // kubectl logs goes apiserver -> kubelet with the apiserver's client cert (RBAC bootstrap)
         expect(kubectl(kubeconfig, ["logs", "testapp"])).toContain("response:200");
+    });
+
+    it("cluster DNS: CoreDNS on two nodes answers for the API's and a workload's Service names", async () => {
+        expect(new Set(coreDnsNodes(kubeconfig)).size).toBe(2);
+        await expectClusterDns(kubeconfig, "client-w2");
+    });
+
+    it("every apiserver reaches pods: proxy to a pod and to a Service backed by it, port-forward", async () => {
+        await expectApiserversReachPods(inv, kubeconfig, MASTERS, "testapp");
     });
 
     it("kubelets refuse anonymous requests", () => {
@@ -209,6 +221,34 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         await eventually(`${holder}'s apiserver ready again`, () => ssh(inv, holder, "curl -sfk --max-time 3 https://127.0.0.1:6443/readyz").out.trim() === "ok", 120_000);
     });
 
+    it("DNS keeps answering when a master running a CoreDNS replica is powered off", async () => {
+        const holder = vipHolders(inv, MASTERS, VIP)[0];
+        const candidates = coreDnsNodes(kubeconfig).filter((n) => MASTERS.includes(n));
+        expect(candidates.length).toBeGreaterThan(0);
+        // a master other than the VIP holder when there is one (the VIP failover is tested above)
+        const target = candidates.find((m) => m !== holder) ?? candidates[0];
+        labStop(target);
+        let attempts: number[] = [];
+        try {
+            // a lookup every 3 s for 100 s, each retried like a client would (a new query each time):
+            // until the endpoint controller drops the dead replica about half the queries go to it
+            const end = Date.now() + 100_000;
+            while (Date.now() < end) {
+                attempts.push(lookupFromPod(kubeconfig, "client-w2", "kubernetes.default.svc.cluster.local", "10.96.0.1", 10));
+                await new Promise((r) => setTimeout(r, 3000));
+            }
+        } finally {
+            labStart(target);
+        }
+        report.push(`DNS with ${target} off: ${attempts.length} lookups, ${attempts.filter((a) => a > 1).length} needed a retry, ${attempts.filter((a) => a === 0).length} unanswered`);
+        expect(attempts.filter((a) => a === 0)).toEqual([]);
+        // once the dead replica is out of the Service, every query answers the first time
+        expect(attempts.slice(-5)).toEqual([1, 1, 1, 1, 1]);
+        await nodesReady(kubeconfig, [target]);
+        await eventually(`${target}'s apiserver ready again`, () => ssh(inv, target, "curl -sfk --max-time 3 https://127.0.0.1:6443/readyz").out.trim() === "ok", 120_000);
+        await eventually("CoreDNS replicas available again", () => kubectl(kubeconfig, ["-n", "kube-system", "get", "deployment", "coredns", "-o", "jsonpath={.status.availableReplicas}"]).trim() === "2", 180_000);
+    });
+
     it("adds a worker touching only it and the pod routes; removes one after draining it, no other block moves", async () => {
         const cidrsBefore = (await stack.outputs()).podCidrs.value as Record<string, string>;
         const kubeletW1 = since("w1", "kubelet");
@@ -216,7 +256,7 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         await stack.setAllConfig(configFor(["w1", "w2", "w3"]));
         const added = await timed(() => upRecording(stack));
         report.push(`worker added ${added.seconds}s`);
-        const allowed = ["lab-preflight", "lab-workers-pod-cidrs", ...["w1", "w2"].flatMap((w) => [`lab-workers-${w}-node-pod-routes-env`, `lab-workers-${w}-routes-restart`])];
+        const allowed = ["lab-preflight", "lab-workers-pod-cidrs", ...[...MASTERS, "w1", "w2"].flatMap((w) => [`lab-workers-${w}-node-pod-routes-env`, `lab-workers-${w}-routes-restart`])];
         const elsewhere = Object.keys(added.result.changed).filter((n) => !n.includes("-w3-") && !allowed.includes(n));
         expect(elsewhere).toEqual([]);
         expect(Object.keys(added.result.changed).filter((n) => n.includes("-w3-")).length).toBeGreaterThan(20);
@@ -236,11 +276,11 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         // (after the Node object is gone no kubelet would stop it: the pod would just be collected)
         const killed = kubectl(kubeconfig, ["get", "events", "--field-selector", "involvedObject.name=on-w1,reason=Killing", "-o", "jsonpath={.items[*].reason}"]).trim();
         expect(killed).toContain("Killing");
-        expect(kubectl(kubeconfig, ["get", "nodes", "-o", "jsonpath={.items[*].metadata.name}"]).trim().split(/\s+/).sort()).toEqual(["w2", "w3"]);
+        expect(kubectl(kubeconfig, ["get", "nodes", "-o", "jsonpath={.items[*].metadata.name}"]).trim().split(/\s+/).sort()).toEqual([...MASTERS, "w2", "w3"]);
         expect(kubectl(kubeconfig, ["get", "pods", "-o", "jsonpath={.items[*].metadata.name}"])).not.toContain("on-w1");
         expect(sshOk(inv, "w1", "for u in kubelet kube-proxy containerd; do systemctl is-active --quiet $u && echo $u; done; test -e /usr/local/bin/kubelet && echo kubelet-binary; true").trim()).toBe("");
         const cidrsRemoved = (await stack.outputs()).podCidrs.value as Record<string, string>;
-        expect(cidrsRemoved).toEqual({ w2: cidrsAdded.w2, w3: cidrsAdded.w3 });
+        expect(cidrsRemoved).toEqual({ m1: cidrsAdded.m1, m2: cidrsAdded.m2, m3: cidrsAdded.m3, w2: cidrsAdded.w2, w3: cidrsAdded.w3 });
         expect(sshOk(inv, "w2", "ip route")).not.toContain(`${cidrsAdded.w1} via`);
         await nodesReady(kubeconfig, ["w2", "w3"]);
         expect(changes((await timed(() => stack.up())).result)).toEqual({});

@@ -3,7 +3,11 @@
 # (busybox-static) and a tiny pause process of our own; no container registry is involved:
 #   ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/artifacts/images/pause.tar    ha-kubernetes.local/pause:3.10
 #   ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/artifacts/images/testapp.tar  ha-kubernetes.local/testapp:1.0
+#   ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/artifacts/images/coredns.tar  ha-kubernetes.local/coredns:v1.13.1
 # pause: tests/lab/images/pause (static Go; sleeps, exits on SIGTERM/SIGINT, reaps children).
+# coredns: built from its Go module (github.com/coredns/coredns, the version kubeadm 1.35 ships),
+#   laid out as the official image is: /coredns with the cap_net_bind_service file capability, CA
+#   certificates, user nonroot (65532).
 # testapp: busybox; entrypoint tests/lab/images/testapp/entrypoint.sh serves /www on :8080 with
 #   an index page "testapp <hostname>".
 # Import on a node: ctr -n k8s.io images import <file>.tar (containerd 1.6+). The names are only
@@ -20,7 +24,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
 OUT="$CACHE/artifacts/images"
-ready() { [ -s "$OUT/pause.tar" ] && [ -s "$OUT/testapp.tar" ]; }
+COREDNS_VERSION=1.13.1
+ready() { [ -s "$OUT/pause.tar" ] && [ -s "$OUT/testapp.tar" ] && [ -s "$OUT/coredns.tar" ]; }
 VERIFY=0
 case "${1:-}" in
     --print-dir) ready && { echo "$OUT"; exit 0; }; echo "[images] images missing in $OUT (run tests/lab/images.sh)" >&2; exit 1 ;;
@@ -35,7 +40,7 @@ t0=$(date +%s)
 # The images are rebuilt when this script or their sources change.
 definition="$(cat "$0" "$HERE"/images/pause/* "$HERE"/images/testapp/* | sha256sum | cut -d' ' -f1)"
 if ready && [ "$(cat "$OUT/.definition" 2>/dev/null)" = "$definition" ]; then
-    log "pause 3.10, testapp 1.0 cached ($OUT)"
+    log "pause 3.10, testapp 1.0, coredns $COREDNS_VERSION cached ($OUT)"
     [ "$VERIFY" = 1 ] || exit 0
     bash "$HERE/images/verify.sh" "$OUT"; exit 0
 fi
@@ -46,20 +51,20 @@ mkdir -p "$OUT"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
-# oci_archive NAME REF ROOTFS_DIR ENTRYPOINT_JSON -> $OUT/NAME.tar: an OCI image layout (oci-layout,
+# oci_archive NAME REF ROOTFS_DIR ENTRYPOINT_JSON [USER] -> $OUT/NAME.tar: an OCI image layout (oci-layout,
 # index.json, blobs/sha256/{layer,config,manifest}) with one gzip layer, reproducible (fixed
 # mtimes and owners), tagged with the containerd image-name annotation that `ctr images import`
-# uses for the image's name.
+# uses for the image's name. File capabilities (security.capability) travel in the layer.
 oci_archive() {
-    local name="$1" ref="$2" root="$3" entrypoint="$4" d="$work/$1-oci" layer_tar="$work/$1-layer.tar"
+    local name="$1" ref="$2" root="$3" entrypoint="$4" user="${5:-}" d="$work/$1-oci" layer_tar="$work/$1-layer.tar"
     mkdir -p "$d/blobs/sha256"
-    tar -C "$root" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf "$layer_tar" .
+    tar -C "$root" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --xattrs --xattrs-include=security.capability -cf "$layer_tar" .
     local diffid; diffid="$(sha "$layer_tar")"
     gzip -n -9 -c "$layer_tar" > "$work/layer.gz"
     local layer lsize; layer="$(sha "$work/layer.gz")"; lsize=$(stat -c %s "$work/layer.gz")
     mv "$work/layer.gz" "$d/blobs/sha256/$layer"
-    printf '{"created":"1970-01-01T00:00:00Z","architecture":"amd64","os":"linux","config":{"Entrypoint":%s,"WorkingDir":"/","Env":["PATH=/bin"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"ha-kubernetes tests/lab/images.sh"}]}' \
-        "$entrypoint" "$diffid" > "$work/config.json"
+    printf '{"created":"1970-01-01T00:00:00Z","architecture":"amd64","os":"linux","config":{"Entrypoint":%s,"User":"%s","WorkingDir":"/","Env":["PATH=/bin"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"ha-kubernetes tests/lab/images.sh"}]}' \
+        "$entrypoint" "$user" "$diffid" > "$work/config.json"
     local config csize; config="$(sha "$work/config.json")"; csize=$(stat -c %s "$work/config.json")
     mv "$work/config.json" "$d/blobs/sha256/$config"
     printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
@@ -91,12 +96,34 @@ mkdir -p "$r/bin" "$r/www" "$r/tmp" "$r/etc"
 chmod 1777 "$r/tmp"
 cp "$work/bb/bin/busybox" "$r/bin/busybox"
 # no wget: Debian's static busybox 1.35 wget segfaults (even on 127.0.0.1); clients use nc.
-for l in sh httpd hostname cat echo printf sleep nc ls ps ip env; do ln -s busybox "$r/bin/$l"; done
+for l in sh httpd hostname cat echo printf sleep nc ls ps ip env nslookup timeout grep; do ln -s busybox "$r/bin/$l"; done
 install -m 0755 "$HERE/images/testapp/entrypoint.sh" "$r/bin/testapp"
 printf 'testapp\n' > "$r/www/index.html"    # served when the entrypoint is overridden
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$r/etc/passwd"
 printf 'root:x:0:\nnobody:x:65534:\n' > "$r/etc/group"
 oci_archive testapp ha-kubernetes.local/testapp:1.0 "$r" '["/bin/testapp"]'
+
+# coredns: static Go binary from its module (cached apart from the images: it takes minutes)
+cbin="$CACHE/artifacts/build/coredns-$COREDNS_VERSION/coredns"
+if [ ! -x "$cbin" ]; then
+    cdir="$CACHE/artifacts/build/coredns-$COREDNS_VERSION/src"; mkdir -p "$cdir"
+    printf 'module hak-lab/coredns\n\ngo %s\n\nrequire github.com/coredns/coredns v%s\n' "$(go env GOVERSION | sed 's/^go//')" "$COREDNS_VERSION" > "$cdir/go.mod"
+    ct0=$(date +%s)
+    (cd "$cdir" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" \
+        go build -trimpath -ldflags "-s -w" -o "$cbin.tmp" github.com/coredns/coredns) || die "build of coredns $COREDNS_VERSION failed"
+    mv -f "$cbin.tmp" "$cbin"
+    log "coredns $COREDNS_VERSION built in $(( $(date +%s) - ct0 ))s"
+fi
+command -v setcap >/dev/null || { . "$HERE/apt.sh"; lab_apt_install libcap2-bin; }
+r="$work/coredns"
+mkdir -p "$r/etc/ssl/certs" "$r/tmp"
+chmod 1777 "$r/tmp"
+install -m 0755 "$cbin" "$r/coredns"
+setcap cap_net_bind_service=+ep "$r/coredns"
+cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt" 2>/dev/null || : > "$r/etc/ssl/certs/ca-certificates.crt"
+printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' > "$r/etc/passwd"
+printf 'root:x:0:\nnonroot:x:65532:\n' > "$r/etc/group"
+oci_archive coredns "ha-kubernetes.local/coredns:v$COREDNS_VERSION" "$r" '["/coredns"]' 65532:65532
 
 printf '%s' "$definition" > "$OUT/.definition"
 log "images built in $(( $(date +%s) - t0 ))s"

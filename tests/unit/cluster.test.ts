@@ -40,7 +40,7 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         ({ cluster, res } = await deploy(baseCluster({
             registry: { server: "registry.lab.test:5000", caPem: "-----BEGIN CERTIFICATE-----\nREGCA\n-----END CERTIFICATE-----\n", username: "puller", password: "s3cr3t-registry" },
         })));
-    });
+    }, 300_000);  // the first deployment also pays for compiling the modules
 
     it("registers the four components with their type tokens", () => {
         const types = [...res.values()].map((r) => r.type);
@@ -194,7 +194,7 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         const services = [...res.values()].filter((r) => r.type.endsWith(":ManagedService"));
         const expected = [
             ...["m1", "m2", "m3"].flatMap((m) => [`lab-etcd-${m}-etcd-unit`, ...["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((u) => `lab-cp-${m}-${u}-unit`)]),
-            ...["w1", "w2"].flatMap((w) => ["ha-kubernetes-pod-routes", "kubelet", "kube-proxy"].map((u) => `lab-workers-${w}-${u}-unit`)),
+            ...["m1", "m2", "m3", "w1", "w2"].flatMap((w) => ["ha-kubernetes-pod-routes", "kubelet", "kube-proxy"].map((u) => `lab-workers-${w}-${u}-unit`)),
         ];
         expect(services.map((r) => r.name).sort()).toEqual(expected.sort());
         const kubelet = get(res, "lab-workers-w1-kubelet-unit");
@@ -244,12 +244,62 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         expect(dependsOnNames(get(res, "lab-workers-w1-node-restart"))).not.toContain("lab-workers-w2-node-ready");
     });
 
-    it("routes each worker's pods through the other workers (bridge)", () => {
+    it("routes each node's pods through the other nodes, masters included (bridge)", () => {
+        // blocks in declaration order: m1 .0, m2 .1, m3 .2, w1 .3, w2 .4
         const routes: string = content(res, "lab-workers-w1-node-pod-routes-env");
-        expect(routes).toContain("10.244.1.0/24");
-        expect(routes).toContain("10.213.0.22");
-        expect(routes).not.toContain("10.244.0.0/24");
-        expect(content(res, "lab-workers-w1-node-cni-conflist")).toContain("10.244.0.0/24");
+        for (const [block, via] of [["10.244.0.0/24", "10.213.0.11"], ["10.244.2.0/24", "10.213.0.13"], ["10.244.4.0/24", "10.213.0.22"]]) {
+            expect(routes).toContain(block);
+            expect(routes).toContain(via);
+        }
+        expect(routes).not.toContain("10.244.3.0/24");
+        expect(content(res, "lab-workers-w1-node-cni-conflist")).toContain("10.244.3.0/24");
+        // a master reaches every worker's pods (webhooks, aggregated APIs, proxy, exec)
+        expect(content(res, "lab-workers-m1-node-pod-routes-env")).toContain("10.244.3.0/24");
+    });
+
+    it("makes every master a node: control-plane taint, role label through the API, no second CA file or kubectl", async () => {
+        for (const m of ["m1", "m2", "m3"]) {
+            expect(content(res, `lab-workers-${m}-node-kubelet-env`)).toContain("--register-with-taints=node-role.kubernetes.io/control-plane:NoSchedule");
+            expect(get(res, `lab-workers-${m}-node-ready`).inputs.labels).toEqual({ "node-role.kubernetes.io/control-plane": "" });
+            // the control plane writes the CA and installs kubectl there: one resource per path
+            expect(res.has(`lab-workers-${m}-node-ca-crt`)).toBe(false);
+            expect(res.has(`lab-workers-${m}-bin-kubectl`)).toBe(false);
+            expect(res.has(`lab-cp-${m}-cp-ca-crt`)).toBe(true);
+        }
+        expect(content(res, "lab-workers-w1-node-kubelet-env")).not.toContain("control-plane");
+        expect(get(res, "lab-workers-w1-node-ready").inputs.labels).toEqual({});
+        // two files never share a path on one host
+        const paths = files(res).map((f) => `${f.inputs.host}:${f.inputs.path}`);
+        expect(paths.length).toBe(new Set(paths).size);
+        expect(await promiseOf(cluster.nodeNames)).toEqual(["m1", "m2", "m3", "w1", "w2"]);
+    });
+
+    it("applies bootstrap RBAC and CoreDNS through the API, after the control plane's gate; CoreDNS gates on its rollout", async () => {
+        const objects = [...res.values()].filter((r) => r.type.endsWith(":KubernetesObject"));
+        const names = objects.map((o) => o.name).sort();
+        expect(names).toEqual([
+            "lab-addons-coredns-clusterrole-system-coredns", "lab-addons-coredns-clusterrolebinding-system-coredns",
+            "lab-addons-coredns-configmap-kube-system-coredns", "lab-addons-coredns-deployment-kube-system-coredns",
+            "lab-addons-coredns-poddisruptionbudget-kube-system-coredns", "lab-addons-coredns-service-kube-system-kube-dns",
+            "lab-addons-coredns-serviceaccount-kube-system-coredns", "lab-cp-rbac-clusterrolebinding-ha-kubernetes-apiserver-kubelet-client",
+        ].sort());
+        for (const o of objects) {
+            expect(o.inputs).toMatchObject({ host: "m1", fieldManager: "ha-kubernetes", kubectl: "/usr/local/bin/kubectl", kubeconfig: "/etc/kubernetes/admin.kubeconfig" });
+            expect(o.inputs.connection.host).toBe("10.213.0.11");
+        }
+        expect(dependsOnNames(get(res, "lab-cp-rbac-clusterrolebinding-ha-kubernetes-apiserver-kubelet-client"))).toContain("lab-cp-m1-bootstrap");
+        expect(await outputResourceNames(get(res, "lab-addons-coredns-deployment-kube-system-coredns").props?.connection)).toContain("lab-cp-m1-bootstrap");
+        const svc = JSON.parse(get(res, "lab-addons-coredns-service-kube-system-kube-dns").inputs.manifest);
+        expect(svc.spec.clusterIP).toBe("10.96.0.10");
+        expect(content(res, "lab-workers-w1-node-kubelet-config")).toMatch(/clusterDNS:\s*\n\s*- 10\.96\.0\.10/);
+        const corefile = JSON.parse(get(res, "lab-addons-coredns-configmap-kube-system-coredns").inputs.manifest).data.Corefile;
+        expect(corefile).toContain("kubernetes cluster.local in-addr.arpa ip6.arpa");
+        expect(corefile).toContain("forward . /etc/resolv.conf");
+        const gate = get(res, "lab-addons-m1-coredns-rollout");
+        expect(gate.inputs.create).toContain("get deployment 'coredns'");
+        expect(dependsOnNames(gate)).toContain("lab-addons-coredns-deployment-kube-system-coredns");
+        // it waits for the nodes: pods need somewhere to run
+        expect(await outputResourceNames(gate.props?.connection)).toEqual(expect.arrayContaining(["lab-workers-w2-node-ready", "lab-workers-m1-node-ready"]));
     });
 
     it("configures haproxy with every master and keepalived with the VIP", () => {
@@ -363,6 +413,53 @@ describe("other topologies", () => {
             const env = content(res, `lab-cp-${m}-cp-apiserver-env`);
             expect(env).toContain("--event-ttl=2h");
             expect(env).toContain("--audit-log-maxage=7");
+        }
+    });
+
+    it("leaves cluster DNS to the user when asked; CoreDNS settings reach the Corefile and Deployment", async () => {
+        const off = await deploy(baseCluster({ addons: { coredns: { enabled: false } } }));
+        expect([...off.res.keys()].filter((n) => n.includes("coredns"))).toEqual([]);
+        const on = await deploy(baseCluster({ network: { hostCidr: "10.213.0.0/24", serviceCidr: "10.100.0.0/16", clusterDomain: "k8s.lab", clusterDns: "10.100.0.53" }, addons: { coredns: { image: "mirror.lab/coredns:1.13.1", replicas: 3, upstreams: [] } } }));
+        const d = JSON.parse(get(on.res, "lab-addons-coredns-deployment-kube-system-coredns").inputs.manifest);
+        expect(d.spec.replicas).toBe(3);
+        expect(d.spec.template.spec.containers[0].image).toBe("mirror.lab/coredns:1.13.1");
+        expect(JSON.parse(get(on.res, "lab-addons-coredns-service-kube-system-kube-dns").inputs.manifest).spec.clusterIP).toBe("10.100.0.53");
+        const corefile = JSON.parse(get(on.res, "lab-addons-coredns-configmap-kube-system-coredns").inputs.manifest).data.Corefile;
+        expect(corefile).toContain("kubernetes k8s.lab in-addr.arpa");
+        expect(corefile).not.toContain("forward");
+    });
+
+    it("podNetwork none: no pod network files, node CIDRs from the controller-manager, the user's manifests applied through the API", async () => {
+        const manifest = path.join(__dirname, "fixtures", "manifests", "cni.yaml");
+        const { res } = await deploy(baseCluster({ network: { hostCidr: "10.213.0.0/24", podNetwork: "none" }, addons: { manifests: [manifest] } }));
+        for (const n of ["m1", "w1"]) {
+            for (const k of ["cni-conflist", "cni-loopback", "pod-routes-env", "flanneld-env"]) expect(res.has(`lab-workers-${n}-node-${k}`)).toBe(false);
+            expect(res.has(`lab-workers-${n}-routes-restart`)).toBe(false);
+            expect(content(res, `lab-workers-${n}-node-kubelet-config`)).not.toContain("podCIDR");
+        }
+        expect(content(res, "lab-cp-m1-cp-cm-env")).toContain("--allocate-node-cidrs=true");
+        const ns = get(res, "lab-addons-manifest-namespace-demo-cni");
+        expect(ns.type).toBe("pulumi-nodejs:dynamic/ha-kubernetes:KubernetesObject");
+        for (const o of ["configmap-demo-cni-demo-cni-config", "daemonset-demo-cni-demo-cni-node"]) {
+            expect(dependsOnNames(get(res, `lab-addons-manifest-${o}`))).toContain("lab-addons-manifest-namespace-demo-cni");
+        }
+        expect(JSON.parse(get(res, "lab-addons-manifest-daemonset-demo-cni-demo-cni-node").inputs.manifest).spec.template.spec.containers[0].image).toBe("mirror.lab/demo-cni:1.0");
+        expect(await outputResourceNames(ns.props?.connection)).toContain("lab-cp-m1-bootstrap");
+    });
+
+    it("uploads image archives to every node and imports them after containerd, before the kubelet", async () => {
+        const archive = path.join(__dirname, "fixtures", "images", "tiny.tar");
+        const { res } = await deploy(baseCluster({ nodes: { imageArchives: [archive] } }));
+        for (const n of ["m1", "w2"]) {
+            const up = get(res, `lab-workers-${n}-upload-image-tiny`);
+            expect(up.type).toBe("command:remote:CopyToRemote");
+            expect(up.inputs.remotePath).toMatch(/^\/var\/lib\/ha-kubernetes\/images\/image-tiny-[0-9a-f]{16}\.tar$/);
+            const restart = get(res, `lab-workers-${n}-node-restart`);
+            expect(dependsOnNames(restart)).toContain(`lab-workers-${n}-upload-image-tiny`);
+            const script: string = restart.inputs.create;
+            const imported = script.indexOf(`ctr -n k8s.io images import '${up.inputs.remotePath}'`);
+            expect(imported).toBeGreaterThan(script.indexOf("systemctl restart 'containerd'"));
+            expect(imported).toBeLessThan(script.indexOf("systemctl restart 'kubelet'"));
         }
     });
 

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterArgs } from "../../components/config";
-import { assertValidCluster, Problem, validateCluster } from "../../components/validation";
+import { assertValidCluster, Problem, validateCluster, ValidationEnv } from "../../components/validation";
 import { allFiles, baseCluster, noFiles, withHosts } from "./fixtures";
 
-function reasons(args: ClusterArgs, env = noFiles): string[] {
+function reasons(args: ClusterArgs, env: ValidationEnv = noFiles): string[] {
     return validateCluster(args, env).map((p: Problem) => `${p.propertyPath}: ${p.reason}`);
 }
 
-function expectProblem(args: ClusterArgs, path: string, pattern: RegExp, env = noFiles): void {
+function expectProblem(args: ClusterArgs, path: string, pattern: RegExp, env: ValidationEnv = noFiles): void {
     const problems = validateCluster(args, env);
     const hit = problems.find((p) => p.propertyPath === path && pattern.test(p.reason));
     if (!hit) throw new Error(`expected a problem at ${path} matching ${pattern}, got:\n${reasons(args, env).join("\n")}`);
@@ -30,6 +30,29 @@ describe("validateCluster", () => {
     it("accepts nginx on its own host", () => {
         const args = withHosts([m(1), m(2), m(3), w(1), { name: "lb1", address: "10.213.0.41", roles: ["lb"] }], { loadBalancer: { mode: "nginx" } });
         expect(reasons(args)).toEqual([]);
+    });
+
+    it("checks cluster DNS settings and image archives", () => {
+        expectProblem(baseCluster({ addons: { coredns: { upstreams: ["dns.example"] } } }), "addons.coredns.upstreams[0]", /bad DNS upstream/);
+        expectProblem(baseCluster({ addons: { coredns: { replicas: 0 } } }), "addons.coredns.replicas", /positive whole number/);
+        expectProblem(baseCluster({ addons: { coredns: { enabled: "no" as never } } }), "addons.coredns.enabled", /true or false/);
+        expectProblem(baseCluster({ addons: { coredns: { image: "bad image" } } }), "addons.coredns.image", /bad image reference/);
+        expectProblem(baseCluster({ nodes: { imageArchives: ["/nowhere/coredns.tar"] } }), "nodes.imageArchives[0]", /does not exist/);
+        expect(reasons(baseCluster({ nodes: { imageArchives: ["/images/coredns.tar"] }, addons: { coredns: { upstreams: [], image: "mirror.lab/coredns:1.13.1" } } }), allFiles)).toEqual([]);
+    });
+
+    it("checks the user's manifest files and accepts podNetwork none", () => {
+        const env = { fileExists: (f: string) => f !== "/missing.yaml", readFile: (f: string) => (f === "/bad.yaml" ? "kind: [" : "apiVersion: v1\nkind: Namespace\nmetadata: { name: demo }\n") };
+        expectProblem(baseCluster({ addons: { manifests: ["/missing.yaml"] } }), "addons.manifests[0]", /does not exist/, env);
+        expectProblem(baseCluster({ addons: { manifests: ["/bad.yaml"] } }), "addons.manifests[0]", /^\/bad.yaml: document 1/, env);
+        expectProblem(baseCluster({ addons: { manifests: ["/a.yaml", "/b.yaml"] } }), "addons.manifests[1]", /Namespace demo is declared twice \(also in \/a.yaml\)/, env);
+        expect(reasons(baseCluster({ network: { hostCidr: "10.213.0.0/24", podNetwork: "none" }, addons: { manifests: ["/a.yaml"] } }), env)).toEqual([]);
+        expectProblem(baseCluster({ network: { podNetwork: "calico" as never } }), "network.podNetwork", /bridge, flannel or none/);
+    });
+
+    it("counts the masters as nodes when sizing pod blocks", () => {
+        // a /26 holds four /28 blocks: 3 masters + 2 workers do not fit
+        expectProblem(baseCluster({ network: { hostCidr: "10.213.0.0/24", podCidr: "10.244.0.0/26", nodeCidrMaskSize: 28 } }), "network.nodeCidrMaskSize", /only 4 blocks of \/28 for 5 nodes/);
     });
 
     it("rejects an even etcd count", () => {

@@ -5,6 +5,7 @@ import { etcdJoinProvider } from "../../../providers/etcdJoin";
 import { etcdLeaveProvider } from "../../../providers/etcdLeave";
 import { etcdSnapshotCopyProvider } from "../../../providers/etcdSnapshotCopy";
 import { hostPreflightProvider } from "../../../providers/hostPreflight";
+import { kubernetesObjectProvider } from "../../../providers/kubernetesObject";
 import { managedFileProvider } from "../../../providers/managedFile";
 import { managedServiceProvider } from "../../../providers/managedService";
 import { nodeMembershipProvider } from "../../../providers/nodeMembership";
@@ -30,6 +31,7 @@ describe("dynamic providers, serialized", () => {
         ["EtcdLeave", etcdLeaveProvider],
         ["EtcdSnapshotCopy", etcdSnapshotCopyProvider],
         ["HostPreflight", hostPreflightProvider],
+        ["KubernetesObject", kubernetesObjectProvider],
         ["ManagedFile", managedFileProvider],
         ["ManagedService", managedServiceProvider],
         ["NodeMembership", nodeMembershipProvider],
@@ -63,5 +65,9 @@ describe("dynamic providers, serialized", () => {
         const c = await asTheHostLoadsIt(etcdSnapshotCopyProvider);
         const copy = { host: "e1", connection: { host: "10.0.0.1" }, member: "e1", remoteDirectory: "/r", localDirectory: "/l", keep: 5, trigger: "a" };
         expect(await c.diff!("x", { ...copy, copied: "", sha256: "" }, { ...copy, trigger: "b" })).toMatchObject({ changes: true });
+        const k = await asTheHostLoadsIt(kubernetesObjectProvider);
+        const obj = { host: "m1", connection: { host: "10.0.0.11" }, manifest: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "n" } }), fieldManager: "ha-kubernetes", kubectl: "/k", kubeconfig: "/c", timeoutSec: 5 };
+        expect(await k.diff!("x", { ...obj, present: true, inSync: false }, obj)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+        expect((await k.check!(obj, obj)).failures).toEqual([]);
     });
 });

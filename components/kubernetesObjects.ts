@@ -1,0 +1,46 @@
+import * as pulumi from "@pulumi/pulumi";
+import { KubernetesObject, ObjectIdentity } from "../providers/kubernetesObject";
+import { SshTarget } from "../providers/ssh";
+import { PATHS } from "./render/paths";
+import { ClusterHost } from "./remote";
+
+/** The server-side apply field manager of every object ha-kubernetes applies. */
+export const FIELD_MANAGER = "ha-kubernetes";
+
+/** Kinds other objects of the same set may need first (their namespace, their type). */
+const FOUNDATION_KINDS = new Set(["Namespace", "CustomResourceDefinition"]);
+
+/** A stable resource-name suffix for an object: kind, namespace and name, lower-case. Pure. */
+export function objectKey(o: ObjectIdentity): string {
+    return [o.kind, o.namespace, o.name].filter(Boolean).join("-").toLowerCase().replace(/[^a-z0-9.-]+/g, "-");
+}
+
+/** The identity of a plain object (apiVersion, kind, metadata.name/namespace). Pure. */
+export function identityOf(o: Record<string, unknown>): ObjectIdentity {
+    const meta = (o.metadata ?? {}) as { name?: string; namespace?: string };
+    return { apiVersion: String(o.apiVersion), kind: String(o.kind), name: String(meta.name), ...(meta.namespace ? { namespace: meta.namespace } : {}) };
+}
+
+export interface ApplyObjectsOptions {
+    /** Where kubectl runs (a master with the admin kubeconfig). */
+    readonly kubectlHost: ClusterHost;
+    /** Seconds to wait for the API before applying. */
+    readonly timeoutSec: number;
+}
+
+/**
+ * Applies `objects` through the API, one KubernetesObject each (`${prefix}-${objectKey}`).
+ * Namespaces and CustomResourceDefinitions go first; the rest of the set waits for them.
+ * A Secret's manifest is kept encrypted in the state.
+ */
+export function applyObjects(prefix: string, objects: readonly Record<string, unknown>[], o: ApplyObjectsOptions, opts: pulumi.CustomResourceOptions): KubernetesObject[] {
+    const connection = pulumi.output(o.kubectlHost.connection) as pulumi.Output<SshTarget>;
+    const make = (obj: Record<string, unknown>, extra: pulumi.CustomResourceOptions) => new KubernetesObject(`${prefix}-${objectKey(identityOf(obj))}`, {
+        host: o.kubectlHost.name, connection,
+        manifest: JSON.stringify(obj), fieldManager: FIELD_MANAGER,
+        kubectl: PATHS.bin.kubectl, kubeconfig: PATHS.kubernetes.adminKubeconfig, timeoutSec: o.timeoutSec,
+    }, { ...pulumi.mergeOptions(opts, extra), secretManifest: obj.kind === "Secret" });
+    const first = objects.filter((x) => FOUNDATION_KINDS.has(String(x.kind))).map((x) => make(x, {}));
+    const rest = objects.filter((x) => !FOUNDATION_KINDS.has(String(x.kind))).map((x) => make(x, first.length ? { dependsOn: first } : {}));
+    return [...first, ...rest];
+}
