@@ -26,7 +26,7 @@ export interface AddonsArgs {
     readonly kubectlHost: ClusterHost;
     /** The control plane's gate: nothing is applied before it. */
     readonly controlPlaneReady: pulumi.Input<boolean>;
-    /** The nodes' gate: the rollout gates wait for it (pods need nodes). */
+    /** The nodes' gate: the cluster's own add-ons (CoreDNS) are applied after it, and removed before the nodes on destroy. */
     readonly nodesReady: pulumi.Input<boolean>;
     /** Cluster DNS domain. */
     readonly clusterDomain: string;
@@ -84,7 +84,10 @@ function createAddons(name: string, args: AddonsArgs, opts: pulumi.CustomResourc
     const timeoutSec = args.timeoutSec ?? 300;
     const host = args.kubectlHost;
     const afterControlPlane: ClusterHost = { ...host, connection: pulumi.all([host.connection, args.controlPlaneReady]).apply(([c]) => c) };
-    const on = { kubectlHost: afterControlPlane, timeoutSec };
+    // The cluster's own add-ons come once every node is Ready: the scheduler then spreads the
+    // replicas over all nodes (not onto the first one Ready), and on destroy they go before any
+    // node is drained (a drain of every node at once could never satisfy their disruption budget).
+    const afterNodes: ClusterHost = { ...host, connection: pulumi.all([afterControlPlane.connection, args.nodesReady]).apply(([c]) => c) };
     const gates: pulumi.Output<unknown>[] = [];
     if (args.coredns !== false) {
         const c = args.coredns ?? {};
@@ -93,17 +96,18 @@ function createAddons(name: string, args: AddonsArgs, opts: pulumi.CustomResourc
             upstreams: c.upstreams ?? COREDNS_DEFAULTS.upstreams, cacheSeconds: c.cacheSeconds ?? COREDNS_DEFAULTS.cacheSeconds,
             clusterIp: args.clusterDnsIp, clusterDomain: args.clusterDomain,
         });
-        const applied = applyObjects(`${name}-coredns`, objects, on, opts);
-        // CoreDNS answers once its replicas are available; that needs nodes.
+        const applied = applyObjects(`${name}-coredns`, objects, { kubectlHost: afterNodes, timeoutSec }, opts);
+        // CoreDNS answers once its replicas are available.
         const gate = new command.remote.Command(`${name}-${host.name}-coredns-rollout`, {
-            connection: pulumi.all([afterControlPlane.connection, args.nodesReady]).apply(([cn]) => cn),
+            connection: afterNodes.connection,
             create: rolloutGateScript(COREDNS.namespace, COREDNS.name, timeoutSec),
             triggers: [JSON.stringify(objects)],
             logging: "stderr",
         }, pulumi.mergeOptions(opts, { dependsOn: applied }));
         gates.push(gate.stdout);
     }
-    if (args.objects?.length) gates.push(...applyObjects(`${name}-manifest`, args.objects, on, opts).map((o) => o.present));
+    // The user's objects need only the API: a CNI among them (podNetwork none) is what makes the nodes Ready.
+    if (args.objects?.length) gates.push(...applyObjects(`${name}-manifest`, args.objects, { kubectlHost: afterControlPlane, timeoutSec }, opts).map((o) => o.present));
     return { ready: pulumi.all(gates).apply(() => true) };
 }
 

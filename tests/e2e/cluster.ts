@@ -150,10 +150,12 @@ export function coreDnsNodes(kubeconfig: string): string[] {
 /**
  * Looks `name` up from inside `pod` (busybox nslookup, 3 s per try, each try a new query) until
  * the answer holds `address`; returns which try answered (1 = the first), or 0 when none of
- * `tries` did.
+ * `tries` did. With `search`, each try walks the pod's resolv.conf search path first, as a libc
+ * resolver does for a short name (busybox's nslookup itself queries the name as given).
  */
-export function lookupFromPod(kubeconfig: string, pod: string, name: string, address: string, tries: number): number {
-    const script = `i=0; while [ $i -lt ${tries} ]; do i=$((i+1)); if timeout 3 nslookup ${name} 2>/dev/null | grep -qxF 'Address: ${address}'; then echo $i; exit 0; fi; done; echo 0`;
+export function lookupFromPod(kubeconfig: string, pod: string, name: string, address: string, tries: number, search = false): number {
+    const domains = search ? `$(sed -n 's/^search //p' /etc/resolv.conf) .` : ".";
+    const script = `i=0; while [ $i -lt ${tries} ]; do i=$((i+1)); for d in ${domains}; do q=${name}; [ "$d" = . ] || q=${name}.$d; if timeout 3 nslookup $q 2>/dev/null | grep -qxF 'Address: ${address}'; then echo $i; exit 0; fi; done; done; echo 0`;
     try {
         return Number(kubectl(kubeconfig, ["exec", pod, "--", "sh", "-c", script]).trim());
     } catch {
@@ -162,15 +164,19 @@ export function lookupFromPod(kubeconfig: string, pod: string, name: string, add
 }
 
 /**
- * Cluster DNS from a pod: the API's Service by its short name (search path) and by its full
- * name, and the testapp Service by short and full name, each to its ClusterIP.
+ * Cluster DNS from a pod: the API's Service and the testapp Service by their full names, and by
+ * their short names through the pod's search path, each to its ClusterIP.
  */
 export async function expectClusterDns(kubeconfig: string, pod: string): Promise<void> {
     const svcIp = kubectl(kubeconfig, ["get", "svc", "testapp", "-o", "jsonpath={.spec.clusterIP}"]).trim();
     const apiIp = kubectl(kubeconfig, ["get", "svc", "kubernetes", "-o", "jsonpath={.spec.clusterIP}"]).trim();
-    for (const [name, ip] of [["kubernetes.default", apiIp], ["kubernetes.default.svc.cluster.local", apiIp], ["testapp", svcIp], ["testapp.default.svc.cluster.local", svcIp]]) {
-        await eventually(`${name} resolves to ${ip} in pod ${pod}`, () => lookupFromPod(kubeconfig, pod, name, ip, 3) > 0, 120_000);
+    expect(kubectl(kubeconfig, ["exec", pod, "--", "cat", "/etc/resolv.conf"])).toMatch(/^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m);
+    for (const [name, ip, search] of [["kubernetes.default.svc.cluster.local", apiIp, false], ["testapp.default.svc.cluster.local", svcIp, false], ["kubernetes.default", apiIp, true], ["testapp", svcIp, true]] as const) {
+        await eventually(`${name} resolves to ${ip} in pod ${pod}`, () => lookupFromPod(kubeconfig, pod, name, ip, 3, search) > 0, 120_000);
     }
+    // a name that does not exist is answered (NXDOMAIN), not left to time out
+    const nx = kubectl(kubeconfig, ["exec", pod, "--", "sh", "-c", "timeout 3 nslookup no-such-service.default.svc.cluster.local 2>&1; true"]);
+    expect(nx).toMatch(/NXDOMAIN|can't find/);
 }
 
 /**

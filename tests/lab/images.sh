@@ -96,7 +96,7 @@ mkdir -p "$r/bin" "$r/www" "$r/tmp" "$r/etc"
 chmod 1777 "$r/tmp"
 cp "$work/bb/bin/busybox" "$r/bin/busybox"
 # no wget: Debian's static busybox 1.35 wget segfaults (even on 127.0.0.1); clients use nc.
-for l in sh httpd hostname cat echo printf sleep nc ls ps ip env nslookup timeout grep; do ln -s busybox "$r/bin/$l"; done
+for l in sh httpd hostname cat echo printf sleep nc ls ps ip env nslookup timeout grep sed; do ln -s busybox "$r/bin/$l"; done
 install -m 0755 "$HERE/images/testapp/entrypoint.sh" "$r/bin/testapp"
 printf 'testapp\n' > "$r/www/index.html"    # served when the entrypoint is overridden
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$r/etc/passwd"

@@ -288,7 +288,10 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
             expect(o.inputs.connection.host).toBe("10.213.0.11");
         }
         expect(dependsOnNames(get(res, "lab-cp-rbac-clusterrolebinding-ha-kubernetes-apiserver-kubelet-client"))).toContain("lab-cp-m1-bootstrap");
-        expect(await outputResourceNames(get(res, "lab-addons-coredns-deployment-kube-system-coredns").props?.connection)).toContain("lab-cp-m1-bootstrap");
+        // CoreDNS once every node is Ready (replicas spread over all nodes; on destroy removed before any drain)
+        for (const o of objects.filter((x) => x.name.startsWith("lab-addons-coredns-"))) {
+            expect(await outputResourceNames(o.props?.connection)).toEqual(expect.arrayContaining(["lab-cp-m1-bootstrap", "lab-workers-m1-node-ready", "lab-workers-w2-node-ready"]));
+        }
         const svc = JSON.parse(get(res, "lab-addons-coredns-service-kube-system-kube-dns").inputs.manifest);
         expect(svc.spec.clusterIP).toBe("10.96.0.10");
         expect(content(res, "lab-workers-w1-node-kubelet-config")).toMatch(/clusterDNS:\s*\n\s*- 10\.96\.0\.10/);
@@ -444,7 +447,10 @@ describe("other topologies", () => {
             expect(dependsOnNames(get(res, `lab-addons-manifest-${o}`))).toContain("lab-addons-manifest-namespace-demo-cni");
         }
         expect(JSON.parse(get(res, "lab-addons-manifest-daemonset-demo-cni-demo-cni-node").inputs.manifest).spec.template.spec.containers[0].image).toBe("mirror.lab/demo-cni:1.0");
-        expect(await outputResourceNames(ns.props?.connection)).toContain("lab-cp-m1-bootstrap");
+        // the user's objects need only the API (a CNI among them is what makes nodes Ready)
+        const nsAfter = await outputResourceNames(ns.props?.connection);
+        expect(nsAfter).toContain("lab-cp-m1-bootstrap");
+        expect(nsAfter.filter((n) => n.endsWith("-node-ready"))).toEqual([]);
     });
 
     it("uploads image archives to every node and imports them after containerd, before the kubelet", async () => {
