@@ -2,24 +2,13 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { isIpv4 } from "./cidr";
 import { adminKubectl } from "./controlPlane";
-import { applyObjects, identityOf, objectKey } from "./kubernetesObjects";
+import { addonSettingProblems, CoreDnsSettings, MetricsServerSettings, resolveAddons } from "./addonSettings";
+import { applyObjects, DeferredObject, identityOf, objectKey } from "./kubernetesObjects";
+import { CertificateAuthority, issueCert, Validity } from "./pki";
 import { ClusterHost, shellQuote, waitScript } from "./remote";
-import { COREDNS, coreDnsSettingProblems, renderCoreDnsObjects } from "./render/coredns";
+import { COREDNS, renderCoreDnsObjects } from "./render/coredns";
+import { METRICS_SERVER, metricsServerDnsNames, renderMetricsServerApiService, renderMetricsServerObjects, renderMetricsServerSecret } from "./render/metricsServer";
 import { Problem, validatedProps } from "./validation";
-
-/** CoreDNS settings (cluster DNS); see AddonsArgs.coredns. */
-export interface CoreDnsSettings {
-    /** Image. Default `coredns/coredns:1.13.1` (the CoreDNS project's image; mirror it when air-gapped). */
-    readonly image?: string;
-    /** Replicas. Default 2. */
-    readonly replicas?: number;
-    /** Resolvers for names outside the cluster (IPv4[:port] or a resolv.conf path). Default `["/etc/resolv.conf"]` (the nodes'); `[]` answers cluster names only. */
-    readonly upstreams?: readonly string[];
-    /** Cache time, seconds. Default 30. */
-    readonly cacheSeconds?: number;
-}
-
-export const COREDNS_DEFAULTS = { image: "coredns/coredns:1.13.1", replicas: 2, upstreams: ["/etc/resolv.conf"], cacheSeconds: 30 } as const;
 
 export interface AddonsArgs {
     /** Where kubectl runs: a master with the admin kubeconfig. */
@@ -32,8 +21,16 @@ export interface AddonsArgs {
     readonly clusterDomain: string;
     /** The cluster DNS Service's ClusterIP (what kubelets give pods). */
     readonly clusterDnsIp: string;
+    /** Registry host[:port] and path the add-on images come from (`<repository>/coredns/coredns:v1.13.1`, `<repository>/metrics-server/metrics-server:v0.8.0`), e.g. your mirror. Default none (each image's own default). */
+    readonly imageRepository?: string;
     /** Cluster DNS; `false` when the user brings their own. Default: CoreDNS with COREDNS_DEFAULTS. */
     readonly coredns?: CoreDnsSettings | false;
+    /** metrics-server (`kubectl top`, autoscalers): `true` or settings. Default off. */
+    readonly metricsServer?: MetricsServerSettings | boolean;
+    /** The CA that issues metrics-server's serving certificate (the cluster CA); needed with metricsServer. */
+    readonly ca?: CertificateAuthority;
+    /** Validity of the serving certificate; needed with metricsServer. */
+    readonly validity?: Validity;
     /** Further objects to apply (e.g. from the user's manifest files), in order. Default none. */
     readonly objects?: readonly Record<string, unknown>[];
     /** Seconds the API and rollout gates wait. Default 300. */
@@ -41,14 +38,17 @@ export interface AddonsArgs {
 }
 
 export interface AddonsOutputs {
-    /** Resolves once every object is applied and CoreDNS has rolled out (all replicas available). */
+    /** Resolves once every object is applied, CoreDNS has rolled out (all replicas available) and metrics-server's API is available. */
     readonly ready: pulumi.Output<boolean>;
+    /** End of validity (RFC 3339) of the add-ons' certificates, by name (`metrics-server`). */
+    readonly certificateExpiry: pulumi.Output<Record<string, string>>;
 }
 
 export function validateAddons(args: AddonsArgs): Problem[] {
     const problems: Problem[] = [];
     if (!isIpv4(args.clusterDnsIp)) problems.push({ propertyPath: "clusterDnsIp", reason: `cluster DNS ${JSON.stringify(args.clusterDnsIp)} is not IPv4` });
-    if (args.coredns) problems.push(...coreDnsSettingProblems(args.coredns, "coredns"));
+    problems.push(...addonSettingProblems(args, "").map((p) => ({ ...p, propertyPath: p.propertyPath.replace(/^\./, "") })));
+    if (args.metricsServer && (!args.ca || !args.validity)) problems.push({ propertyPath: "metricsServer", reason: "metrics-server needs ca and validity (its serving certificate)" });
     const seen = new Map<string, number>();
     for (const [i, o] of (args.objects ?? []).entries()) {
         const meta = (o?.metadata ?? {}) as { name?: unknown };
@@ -80,45 +80,81 @@ export function rolloutGateScript(namespace: string, deployment: string, timeout
     ].join("\n");
 }
 
+/**
+ * Shell that waits until an aggregated API's APIService reports Available, failing with its
+ * conditions. Pure.
+ */
+export function apiServiceGateScript(apiService: string, timeoutSec: number): string {
+    const get = (jsonpath: string) => adminKubectl(`get apiservice ${shellQuote(apiService)} -o jsonpath=${shellQuote(jsonpath)}`);
+    const check = `[ "$(${get('{.status.conditions[?(@.type=="Available")].status}')})" = True ]`;
+    return [
+        "set -u",
+        `if ! ( ${waitScript({ what: `APIService ${apiService} to be available`, check, timeoutSec })} ); then`,
+        `  ${get('{range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\\n"}{end}')} >&2 || true`,
+        "  exit 1",
+        "fi",
+    ].join("\n");
+}
+
+/** A gate Command on the kubectl host that runs `script` once `dependsOn` is applied (again whenever `trigger` changes). */
+function gateCommand(name: string, host: ClusterHost, script: string, trigger: pulumi.Input<string>, dependsOn: pulumi.Resource[], opts: pulumi.CustomResourceOptions): command.remote.Command {
+    return new command.remote.Command(name, { connection: host.connection, create: script, triggers: [trigger], logging: "stderr" }, pulumi.mergeOptions(opts, { dependsOn }));
+}
+
 function createAddons(name: string, args: AddonsArgs, opts: pulumi.CustomResourceOptions): AddonsOutputs {
     const timeoutSec = args.timeoutSec ?? 300;
     const host = args.kubectlHost;
+    const resolved = resolveAddons(args);
     const afterControlPlane: ClusterHost = { ...host, connection: pulumi.all([host.connection, args.controlPlaneReady]).apply(([c]) => c) };
     // The cluster's own add-ons come once every node is Ready: the scheduler then spreads the
     // replicas over all nodes (not onto the first one Ready), and on destroy they go before any
     // node is drained (a drain of every node at once could never satisfy their disruption budget).
     const afterNodes: ClusterHost = { ...host, connection: pulumi.all([afterControlPlane.connection, args.nodesReady]).apply(([c]) => c) };
+    const apply = { kubectlHost: afterNodes, timeoutSec };
     const gates: pulumi.Output<unknown>[] = [];
-    if (args.coredns !== false) {
-        const c = args.coredns ?? {};
-        const objects = renderCoreDnsObjects({
-            image: c.image ?? COREDNS_DEFAULTS.image, replicas: c.replicas ?? COREDNS_DEFAULTS.replicas,
-            upstreams: c.upstreams ?? COREDNS_DEFAULTS.upstreams, cacheSeconds: c.cacheSeconds ?? COREDNS_DEFAULTS.cacheSeconds,
-            clusterIp: args.clusterDnsIp, clusterDomain: args.clusterDomain,
-        });
-        const applied = applyObjects(`${name}-coredns`, objects, { kubectlHost: afterNodes, timeoutSec }, opts);
+    let certificateExpiry: pulumi.Output<Record<string, string>> = pulumi.output({} as Record<string, string>);
+    if (resolved.coredns) {
+        const objects = renderCoreDnsObjects({ ...resolved.coredns, clusterIp: args.clusterDnsIp, clusterDomain: args.clusterDomain });
+        const applied = applyObjects(`${name}-coredns`, objects, apply, opts);
         // CoreDNS answers once its replicas are available.
-        const gate = new command.remote.Command(`${name}-${host.name}-coredns-rollout`, {
-            connection: afterNodes.connection,
-            create: rolloutGateScript(COREDNS.namespace, COREDNS.name, timeoutSec),
-            triggers: [JSON.stringify(objects)],
-            logging: "stderr",
-        }, pulumi.mergeOptions(opts, { dependsOn: applied }));
+        const gate = gateCommand(`${name}-${host.name}-coredns-rollout`, afterNodes, rolloutGateScript(COREDNS.namespace, COREDNS.name, timeoutSec), JSON.stringify(objects), applied, opts);
         gates.push(gate.stdout);
+    }
+    if (resolved.metricsServer) {
+        // Served with a certificate from the cluster CA; the APIService verifies it with that CA.
+        const cert = issueCert(`${name}-metrics-server-serving`, args.ca!, {
+            commonName: metricsServerDnsNames(args.clusterDomain)[0], sans: { dnsNames: metricsServerDnsNames(args.clusterDomain), ipAddresses: [] }, usages: ["server"],
+        }, args.validity!, opts);
+        const objects = renderMetricsServerObjects(resolved.metricsServer);
+        const secret: DeferredObject = {
+            identity: { apiVersion: "v1", kind: "Secret", namespace: METRICS_SERVER.namespace, name: METRICS_SERVER.certSecret },
+            object: pulumi.all([cert.certPem, cert.keyPem]).apply(([c, k]) => renderMetricsServerSecret(c, k)),
+        };
+        const apiService: DeferredObject = {
+            identity: { apiVersion: "apiregistration.k8s.io/v1", kind: "APIService", name: METRICS_SERVER.apiService },
+            object: pulumi.output(args.ca!.certPem).apply(renderMetricsServerApiService),
+        };
+        const applied = applyObjects(`${name}-metrics-server`, [secret, ...objects, apiService], apply, opts);
+        const rollout = gateCommand(`${name}-${host.name}-metrics-server-rollout`, afterNodes, rolloutGateScript(METRICS_SERVER.namespace, METRICS_SERVER.name, timeoutSec), pulumi.concat(JSON.stringify(objects), cert.certPem), applied, opts);
+        const available = gateCommand(`${name}-${host.name}-metrics-server-api`, afterNodes, apiServiceGateScript(METRICS_SERVER.apiService, timeoutSec), pulumi.concat(JSON.stringify(objects), args.ca!.certPem), [rollout], opts);
+        gates.push(available.stdout);
+        certificateExpiry = cert.expiresAt.apply((e): Record<string, string> => ({ "metrics-server": e }));
     }
     // The user's objects need only the API: a CNI among them (podNetwork none) is what makes the nodes Ready.
     if (args.objects?.length) gates.push(...applyObjects(`${name}-manifest`, args.objects, { kubectlHost: afterControlPlane, timeoutSec }, opts).map((o) => o.present));
-    return { ready: pulumi.all(gates).apply(() => true) };
+    return { ready: pulumi.all(gates).apply(() => true), certificateExpiry };
 }
 
 /** Add-ons applied through the API: cluster DNS (CoreDNS) and the user's own manifests. */
 export class Addons extends pulumi.ComponentResource implements AddonsOutputs {
     public readonly ready: pulumi.Output<boolean>;
+    public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: AddonsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ha-kubernetes:components:Addons", name, validatedProps(`Addons ${name}`, validateAddons(args)), opts);
         const o = createAddons(name, args, { parent: this });
         this.ready = o.ready;
-        this.registerOutputs({ ready: o.ready });
+        this.certificateExpiry = o.certificateExpiry;
+        this.registerOutputs({ ready: o.ready, certificateExpiry: o.certificateExpiry });
     }
 }

@@ -14,6 +14,7 @@ import { clusterDnsIp, DEFAULTS, defaultHostCidr, prefixLength, resolveTopology 
 import { validateCluster, validatedProps, ValidationEnv } from "./validation";
 import { CONTROL_PLANE_TAINT, FLANNEL_USER, WorkerPool } from "./workerPool";
 import { Addons } from "./addons";
+import { addonSettings } from "./addonSettings";
 import { parseManifest } from "./manifests";
 import * as fs from "fs";
 
@@ -107,12 +108,11 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         imageArchives: args.nodes?.imageArchives,
         artifacts, validity,
     }, opts);
-    const dns = args.addons?.coredns ?? {};
     const addons = new Addons(`${name}-addons`, {
         kubectlHost: masters[0], controlPlaneReady: controlPlane.ready, nodesReady: workers.ready,
         clusterDomain: net.clusterDomain ?? DEFAULTS.clusterDomain,
         clusterDnsIp: clusterDnsIp(net.serviceCidr ?? DEFAULTS.serviceCidr, net.clusterDns),
-        coredns: dns.enabled === false ? false : { image: dns.image, replicas: dns.replicas, upstreams: dns.upstreams, cacheSeconds: dns.cacheSeconds },
+        ...addonSettings(args.addons), ca: pki.clusterCa, validity,
         objects: (args.addons?.manifests ?? []).flatMap((f) => parseManifest(fs.readFileSync(f, "utf8"), f)),
     }, opts);
     const prefixed = (p: string, o: pulumi.Output<Record<string, string>>) => o.apply((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [`${p}/${k}`, v])));
@@ -122,7 +122,7 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         etcdEndpoints: etcd.endpoints,
         nodeNames: workers.nodeNames,
         podCidrs: workers.podCidrs,
-        certificateExpiry: pulumi.all([prefixed("ca", pki.caExpiry), prefixed("etcd", etcd.certificateExpiry), prefixed("control-plane", controlPlane.certificateExpiry), prefixed("workers", workers.certificateExpiry)])
+        certificateExpiry: pulumi.all([prefixed("ca", pki.caExpiry), prefixed("etcd", etcd.certificateExpiry), prefixed("control-plane", controlPlane.certificateExpiry), prefixed("workers", workers.certificateExpiry), prefixed("addons", addons.certificateExpiry)])
             .apply((parts): Record<string, string> => Object.assign({}, ...parts)),
         ready: pulumi.all([etcd.ready, lb.ready, controlPlane.ready, workers.ready, addons.ready]).apply((r) => r.every(Boolean)),
     };

@@ -194,7 +194,7 @@ export interface NodeArgs {
 export interface CoreDnsArgs {
     /** `false`: no cluster DNS from ha-kubernetes (bring your own). Default true. */
     readonly enabled?: boolean;
-    /** Image. Default `coredns/coredns:1.13.1` (mirror it and set this when air-gapped). */
+    /** Image. Default `<addons.imageRepository>/coredns/coredns:v1.13.1`, or `coredns/coredns:1.13.1` (the CoreDNS project's) without an image repository. */
     readonly image?: string;
     /** Replicas, spread over nodes. Default 2. */
     readonly replicas?: number;
@@ -204,9 +204,27 @@ export interface CoreDnsArgs {
     readonly cacheSeconds?: number;
 }
 
+/** metrics-server: the `metrics.k8s.io` API (`kubectl top`, HorizontalPodAutoscaler). */
+export interface MetricsServerArgs {
+    /** Image. Default `<addons.imageRepository>/metrics-server/metrics-server:v0.8.0`; without an image repository it must be set. */
+    readonly image?: string;
+    /** Replicas, spread over nodes, with a disruption budget when 2 or more. Default 2. */
+    readonly replicas?: number;
+    /** Seconds between scrapes of the kubelets, at least 10. Default 15. */
+    readonly resolutionSeconds?: number;
+}
+
 /** Kubernetes objects ha-kubernetes applies through the API after the control plane's gate. */
 export interface AddonsArgs {
+    /**
+     * Registry host[:port] and path the add-on images come from, laid out as the Kubernetes
+     * project's registry is (`<repository>/coredns/coredns:v1.13.1`,
+     * `<repository>/metrics-server/metrics-server:v0.8.0`): your mirror, when air-gapped. Default none.
+     */
+    readonly imageRepository?: string;
     readonly coredns?: CoreDnsArgs;
+    /** metrics-server with its serving certificate from the cluster CA: `true` or settings. Default `false`. */
+    readonly metricsServer?: boolean | MetricsServerArgs;
     /**
      * Your own manifest files (YAML, several documents each; on the machine running Pulumi,
      * relative to the program's directory), applied through the API after the control plane's

@@ -21,6 +21,22 @@ export function identityOf(o: Record<string, unknown>): ObjectIdentity {
     return { apiVersion: String(o.apiVersion), kind: String(o.kind), name: String(meta.name), ...(meta.namespace ? { namespace: meta.namespace } : {}) };
 }
 
+/** An object whose content is known only at deployment (it carries a certificate or a key); its identity is known now. */
+export interface DeferredObject {
+    readonly identity: ObjectIdentity;
+    readonly object: pulumi.Output<Record<string, unknown>>;
+}
+
+/** What applyObjects takes: a plain object, or a deferred one. */
+export type ObjectSource = Record<string, unknown> | DeferredObject;
+
+const isDeferred = (o: ObjectSource): o is DeferredObject => pulumi.Output.isInstance((o as DeferredObject).object) && typeof (o as DeferredObject).identity === "object";
+
+/** The identity of a plain or deferred object. Pure. */
+export function sourceIdentity(o: ObjectSource): ObjectIdentity {
+    return isDeferred(o) ? o.identity : identityOf(o);
+}
+
 export interface ApplyObjectsOptions {
     /** Where kubectl runs (a master with the admin kubeconfig). */
     readonly kubectlHost: ClusterHost;
@@ -33,14 +49,23 @@ export interface ApplyObjectsOptions {
  * Namespaces and CustomResourceDefinitions go first; the rest of the set waits for them.
  * A Secret's manifest is kept encrypted in the state.
  */
-export function applyObjects(prefix: string, objects: readonly Record<string, unknown>[], o: ApplyObjectsOptions, opts: pulumi.CustomResourceOptions): KubernetesObject[] {
+export function applyObjects(prefix: string, objects: readonly ObjectSource[], o: ApplyObjectsOptions, opts: pulumi.CustomResourceOptions): KubernetesObject[] {
     const connection = pulumi.output(o.kubectlHost.connection) as pulumi.Output<SshTarget>;
-    const make = (obj: Record<string, unknown>, extra: pulumi.CustomResourceOptions) => new KubernetesObject(`${prefix}-${objectKey(identityOf(obj))}`, {
-        host: o.kubectlHost.name, connection,
-        manifest: JSON.stringify(obj), fieldManager: FIELD_MANAGER,
-        kubectl: PATHS.bin.kubectl, kubeconfig: PATHS.kubernetes.adminKubeconfig, timeoutSec: o.timeoutSec,
-    }, { ...pulumi.mergeOptions(opts, extra), secretManifest: obj.kind === "Secret" });
-    const first = objects.filter((x) => FOUNDATION_KINDS.has(String(x.kind))).map((x) => make(x, {}));
-    const rest = objects.filter((x) => !FOUNDATION_KINDS.has(String(x.kind))).map((x) => make(x, first.length ? { dependsOn: first } : {}));
+    const make = (obj: ObjectSource, extra: pulumi.CustomResourceOptions) => {
+        const id = sourceIdentity(obj);
+        // a deferred object must keep the identity it was announced with (its resource name)
+        const manifest = isDeferred(obj) ? obj.object.apply((x) => {
+            if (objectKey(identityOf(x)) !== objectKey(id)) throw new Error(`object ${objectKey(identityOf(x))} was announced as ${objectKey(id)}`);
+            return JSON.stringify(x);
+        }) : JSON.stringify(obj);
+        return new KubernetesObject(`${prefix}-${objectKey(id)}`, {
+            host: o.kubectlHost.name, connection,
+            manifest, fieldManager: FIELD_MANAGER,
+            kubectl: PATHS.bin.kubectl, kubeconfig: PATHS.kubernetes.adminKubeconfig, timeoutSec: o.timeoutSec,
+        }, { ...pulumi.mergeOptions(opts, extra), secretManifest: id.kind === "Secret" });
+    };
+    const foundation = (x: ObjectSource) => FOUNDATION_KINDS.has(sourceIdentity(x).kind);
+    const first = objects.filter(foundation).map((x) => make(x, {}));
+    const rest = objects.filter((x) => !foundation(x)).map((x) => make(x, first.length ? { dependsOn: first } : {}));
     return [...first, ...rest];
 }

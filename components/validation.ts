@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { apiserverExtraArgProblem } from "./render/apiserver";
-import { coreDnsSettingProblems } from "./render/coredns";
+import { addonSettingProblems, addonSettings } from "./addonSettings";
+import { isImageReference } from "./render/references";
 import { manifestProblems } from "./manifests";
 import { cidrContains, cidrsOverlap, isIpv4, parseCidr, subnetCount } from "./cidr";
 import { ClusterArgs, HostArgs, LB_MODES, ROLES, SshArgs } from "./config";
@@ -273,7 +274,7 @@ function checkRest(problems: Problem[], args: ClusterArgs, env: ValidationEnv): 
     const n = args.nodes ?? {};
     if (n.cgroupDriver !== undefined && n.cgroupDriver !== "systemd" && n.cgroupDriver !== "cgroupfs") problems.push({ propertyPath: "nodes.cgroupDriver", reason: `unknown cgroup driver ${JSON.stringify(n.cgroupDriver)}` });
     if (n.proxyMode !== undefined && !["iptables", "ipvs", "nftables"].includes(n.proxyMode)) problems.push({ propertyPath: "nodes.proxyMode", reason: `unknown kube-proxy mode ${JSON.stringify(n.proxyMode)}` });
-    if (n.sandboxImage !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/.test(n.sandboxImage)) problems.push({ propertyPath: "nodes.sandboxImage", reason: `bad image reference ${JSON.stringify(n.sandboxImage)}` });
+    if (n.sandboxImage !== undefined && !isImageReference(n.sandboxImage)) problems.push({ propertyPath: "nodes.sandboxImage", reason: `bad image reference ${JSON.stringify(n.sandboxImage)}` });
     if (n.imageArchives !== undefined && !Array.isArray(n.imageArchives)) problems.push({ propertyPath: "nodes.imageArchives", reason: "imageArchives must be a list of file paths" });
     else for (const [i, f] of (n.imageArchives ?? []).entries()) if (typeof f !== "string" || !env.fileExists(f)) problems.push({ propertyPath: `nodes.imageArchives[${i}]`, reason: `image archive ${JSON.stringify(f)} does not exist` });
     const manifests = args.addons?.manifests;
@@ -286,10 +287,8 @@ function checkRest(problems: Problem[], args: ClusterArgs, env: ValidationEnv): 
         })));
     }
     const dns = args.addons?.coredns;
-    if (dns !== undefined) {
-        if (dns.enabled !== undefined && typeof dns.enabled !== "boolean") problems.push({ propertyPath: "addons.coredns.enabled", reason: `enabled must be true or false, got ${JSON.stringify(dns.enabled)}` });
-        problems.push(...coreDnsSettingProblems(dns, "addons.coredns"));
-    }
+    if (dns?.enabled !== undefined && typeof dns.enabled !== "boolean") problems.push({ propertyPath: "addons.coredns.enabled", reason: `enabled must be true or false, got ${JSON.stringify(dns.enabled)}` });
+    problems.push(...addonSettingProblems(addonSettings(args.addons), "addons"));
 }
 
 /** Every problem with the configuration, in a stable order. Pure but for `env`. */

@@ -1,8 +1,9 @@
 import { isIpv4 } from "../cidr";
+import { isDnsName, isImageReference } from "./references";
 
 /** What the cluster DNS add-on needs to know. */
 export interface CoreDnsSpec {
-    /** Image reference, e.g. `registry.k8s.io/coredns/coredns:v1.13.1`. */
+    /** Image reference, e.g. `coredns/coredns:1.13.1`. */
     readonly image: string;
     /** The kube-dns Service's ClusterIP (kubelets' clusterDNS). */
     readonly clusterIp: string;
@@ -25,8 +26,6 @@ export const COREDNS_SELECTOR = { "k8s-app": "kube-dns" } as const;
 /** Namespace and names of the objects. */
 export const COREDNS = { namespace: "kube-system", name: "coredns", service: "kube-dns" } as const;
 
-const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/;
 
 /** Is `u` an upstream CoreDNS's `forward` takes (IPv4[:port] or an absolute resolv.conf path)? Pure. */
 export function isDnsUpstream(u: string): boolean {
@@ -48,16 +47,16 @@ export function coreDnsSettingProblems(c: CoreDnsSettingsInput, prefix: string):
     const problems: Array<{ propertyPath: string; reason: string }> = [];
     if (c.replicas !== undefined && (!Number.isInteger(c.replicas) || (c.replicas as number) < 1)) problems.push({ propertyPath: `${prefix}.replicas`, reason: `replicas must be a positive whole number, got ${JSON.stringify(c.replicas)}` });
     if (c.cacheSeconds !== undefined && (!Number.isInteger(c.cacheSeconds) || (c.cacheSeconds as number) < 0)) problems.push({ propertyPath: `${prefix}.cacheSeconds`, reason: `cacheSeconds must be whole seconds, got ${JSON.stringify(c.cacheSeconds)}` });
-    if (c.image !== undefined && (typeof c.image !== "string" || !IMAGE.test(c.image))) problems.push({ propertyPath: `${prefix}.image`, reason: `bad image reference ${JSON.stringify(c.image)}` });
+    if (c.image !== undefined && !isImageReference(c.image)) problems.push({ propertyPath: `${prefix}.image`, reason: `bad image reference ${JSON.stringify(c.image)}` });
     if (c.upstreams !== undefined && !Array.isArray(c.upstreams)) problems.push({ propertyPath: `${prefix}.upstreams`, reason: "upstreams must be a list" });
     else for (const [i, u] of ((c.upstreams as unknown[]) ?? []).entries()) if (typeof u !== "string" || !isDnsUpstream(u)) problems.push({ propertyPath: `${prefix}.upstreams[${i}]`, reason: `bad DNS upstream ${JSON.stringify(u)} (IPv4[:port] or a resolv.conf path)` });
     return problems;
 }
 
 function check(spec: CoreDnsSpec): void {
-    if (!IMAGE.test(spec.image)) throw new Error(`bad CoreDNS image ${JSON.stringify(spec.image)}`);
+    if (!isImageReference(spec.image)) throw new Error(`bad CoreDNS image ${JSON.stringify(spec.image)}`);
     if (!isIpv4(spec.clusterIp)) throw new Error(`CoreDNS service IP ${JSON.stringify(spec.clusterIp)} is not IPv4`);
-    if (!DNS_NAME.test(spec.clusterDomain)) throw new Error(`bad cluster domain ${JSON.stringify(spec.clusterDomain)}`);
+    if (!isDnsName(spec.clusterDomain)) throw new Error(`bad cluster domain ${JSON.stringify(spec.clusterDomain)}`);
     if (!Number.isInteger(spec.replicas) || spec.replicas < 1) throw new Error(`CoreDNS replicas must be a positive whole number, got ${spec.replicas}`);
     if (!Number.isInteger(spec.cacheSeconds) || spec.cacheSeconds < 0) throw new Error(`CoreDNS cache must be whole seconds, got ${spec.cacheSeconds}`);
     for (const u of spec.upstreams) if (!isDnsUpstream(u)) throw new Error(`bad DNS upstream ${JSON.stringify(u)} (IPv4[:port] or a resolv.conf path)`);

@@ -4,6 +4,7 @@ import { renderDaemonUnit } from "./controlPlaneUnit";
 import { FlagValue, renderFlags } from "./flags";
 import { hashHeader } from "./header";
 import { PATHS } from "./paths";
+import { isDnsName } from "./references";
 import { renderEnvFile } from "./systemd";
 
 export interface KubeletConfigSpec {
@@ -52,13 +53,12 @@ export const PROTECTED_KUBELET_KEYS: ReadonlyArray<string> = [
     "staticPodPath", "staticPodURL", "staticPodURLHeader",
 ];
 
-const DNS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const ENFORCE_LEVELS = new Set(["pods", "system-reserved", "kube-reserved", "system-reserved-compressible", "kube-reserved-compressible", "none"]);
 
 function validateConfig(spec: KubeletConfigSpec): void {
     if (!Array.isArray(spec.clusterDns)) throw new Error("kubelet clusterDns must be a list of IPv4 addresses");
     for (const ip of spec.clusterDns) if (!isIpv4(ip)) throw new Error(`kubelet clusterDns entry ${JSON.stringify(ip)} is not an IPv4 address`);
-    if (typeof spec.clusterDomain !== "string" || spec.clusterDomain.length > 253 || !DNS_NAME.test(spec.clusterDomain)) throw new Error(`kubelet clusterDomain ${JSON.stringify(spec.clusterDomain)} is not a DNS domain`);
+    if (!isDnsName(spec.clusterDomain)) throw new Error(`kubelet clusterDomain ${JSON.stringify(spec.clusterDomain)} is not a DNS domain`);
     if (spec.podCidr !== undefined) parseCidr(spec.podCidr);
     if (spec.cgroupDriver !== "systemd" && spec.cgroupDriver !== "cgroupfs") throw new Error(`kubelet cgroupDriver must be systemd or cgroupfs, got ${JSON.stringify(spec.cgroupDriver)}`);
     if (spec.containerRuntimeEndpoint !== undefined && !/^unix:\/\/\/[A-Za-z0-9_./-]+$/.test(spec.containerRuntimeEndpoint)) throw new Error(`kubelet containerRuntimeEndpoint ${JSON.stringify(spec.containerRuntimeEndpoint)} must be unix:///path`);
@@ -204,7 +204,7 @@ function validateLabel(key: string, value: string): void {
 
 /** /etc/kubernetes/kubelet.env: KUBELET_ARGS with the per-node flags. Pure. */
 export function renderKubeletEnv(spec: KubeletEnvSpec): string {
-    if (typeof spec.hostnameOverride !== "string" || spec.hostnameOverride.length > 253 || !DNS_NAME.test(spec.hostnameOverride)) {
+    if (!isDnsName(spec.hostnameOverride)) {
         throw new Error(`kubelet hostnameOverride ${JSON.stringify(spec.hostnameOverride)} must be a lowercase DNS-1123 name`);
     }
     if (!isIpv4(spec.nodeIp)) throw new Error(`kubelet nodeIp ${JSON.stringify(spec.nodeIp)} is not an IPv4 address`);

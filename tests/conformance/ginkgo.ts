@@ -48,7 +48,7 @@ export function phases(procs: number, dryRun = false): Phase[] {
     ];
 }
 
-export function ginkgoArgs(p: Phase, o: RunOptions, sel = selection()): string[] {
+export function ginkgoArgs(p: Phase, o: RunOptions, sel: { focus: string; skip: string; timeout: string } = selection()): string[] {
     return [
         ...(p.procs > 1 ? ["-p", `--procs=${p.procs}`] : []),
         `--focus=${sel.focus}`, ...(sel.skip ? [`--skip=${sel.skip}`] : []), `--label-filter=${p.labelFilter}`,
@@ -63,12 +63,12 @@ export function junitFile(reportDir: string, p: Phase): string {
 }
 
 /** Runs one phase to its end; its output goes to stdout and to ginkgo-<phase>.log. */
-export async function runPhase(p: Phase, o: RunOptions, quiet = false): Promise<PhaseResult> {
+export async function runPhase(p: Phase, o: RunOptions, quiet = false, sel: { focus: string; skip: string; timeout: string } = selection()): Promise<PhaseResult> {
     fs.mkdirSync(o.reportDir, { recursive: true });
     const junit = junitFile(o.reportDir, p);
     fs.rmSync(junit, { force: true });
     const log = fs.createWriteStream(path.join(o.reportDir, `ginkgo-${p.name}.log`));
-    const args = ginkgoArgs(p, o);
+    const args = ginkgoArgs(p, o, sel);
     const t0 = Date.now();
     const exitCode = await new Promise<number>((resolve, reject) => {
         const child = spawn(path.join(o.binDir, "ginkgo"), args, { env: o.env, stdio: ["ignore", "pipe", "pipe"] });

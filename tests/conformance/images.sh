@@ -20,8 +20,10 @@
 #                       the image; nautilus adds nautilus.jpg + data.json, CMD test-webserver.
 #                       Left out: /coredns (DNS config-map specs, not conformance) and the fake
 #                       registry's /var/registry (image-pull specs, not conformance).
-#   busybox             Debian's busybox (dynamic: the static one crashes resolving names) with
-#                       every applet in /bin, and its libc
+#   busybox             upstream busybox 1.37.0, its defconfig, dynamic (a static glibc build
+#                       crashes resolving names), every applet in /bin, and Debian's libc; built
+#                       from the source Debian ships (Debian's own binary drops environment
+#                       variables whose names are not shell names, as the real image does not)
 #   nginx               Debian's nginx with nginx.org's image configuration (:80,
 #                       /usr/share/nginx/html, logs to stdout/stderr)
 #   jessie-dnsutils     Debian minbase + bind9-dnsutils;  nonroot: Debian minbase, USER 1234
@@ -183,7 +185,7 @@ apt_mirror() {  # this machine's Debian mirror (as tests/lab/lab.sh finds it)
     [ -n "$m" ] || die "cannot find this machine's Debian mirror in its apt sources"
     echo "$m"
 }
-# minbase: the base of the Debian images (like registry.k8s.io's debian-base), cached.
+# minbase: the base of the Debian images (like the Kubernetes project's debian-base), cached.
 BASE="$WORK/roots/minbase-bookworm"
 if [ ! -f "$BASE/.complete" ]; then
     rmtree "$BASE" "$BASE.tmp"
@@ -305,17 +307,47 @@ deb() {  # deb PKG: the path of PKG's .deb (this machine's bookworm candidate), 
     done
     die "no .deb of $p $v in $WORK/debs"
 }
+# busybox_binary: prints the path of upstream busybox BUSYBOX_VERSION built with its defconfig
+# (dynamic, against this machine's glibc), as the busybox image carries it. Not Debian's binary:
+# Debian reverts upstream's import of every environment variable into ash, so a variable named
+# like `data-1` (the Secrets and ConfigMap envFrom specs) never reaches a child of `sh -c`. The
+# source is the upstream tarball Debian ships (its orig tarball), downloaded by apt from the
+# signed Sources index of trixie (apt checks signature and hashes) into a private apt state.
+BUSYBOX_VERSION=1.37.0
+busybox_binary() {
+    local b="$BIN/busybox-$BUSYBOX_VERSION" d="$WORK/apt-src" t
+    if [ ! -x "$b" ]; then
+        t=$(date +%s)
+        lab_apt_install make bzip2 >&2
+        rmtree "$d"; mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/src" "$d/build"
+        echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(apt_mirror) trixie main" > "$d/sources.list"
+        local apt=(-o APT::Sandbox::User=root -o "Dir::Etc::SourceList=$d/sources.list" -o "Dir::Etc::SourceParts=$d/none" -o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache")
+        apt-get "${apt[@]}" update -qq >&2 || die "apt-get update (trixie sources) failed"
+        (cd "$d/src" && apt-get "${apt[@]}" source --download-only -qq busybox >&2) || die "apt-get source busybox (trixie) failed"
+        [ -s "$d/src/busybox_$BUSYBOX_VERSION.orig.tar.bz2" ] || die "trixie's busybox source is not $BUSYBOX_VERSION ($(ls "$d/src"))"
+        tar -xjf "$d/src/busybox_$BUSYBOX_VERSION.orig.tar.bz2" -C "$d/build"
+        ( cd "$d/build/busybox-$BUSYBOX_VERSION" || exit 1
+          make defconfig >/dev/null
+          # the SHA-NI code paths do not build with every gcc; they only speed up sha1sum/sha256sum
+          sed -i 's/^CONFIG_SHA1_HWACCEL=y/# CONFIG_SHA1_HWACCEL is not set/; s/^CONFIG_SHA256_HWACCEL=y/# CONFIG_SHA256_HWACCEL is not set/' .config
+          KCONFIG_NOTIMESTAMP=1 make -j"$(nproc)" busybox > "$d/make.log" 2>&1 ) \
+            || { tail -n 20 "$d/make.log" >&2; die "build of busybox $BUSYBOX_VERSION failed"; }
+        install -m 0755 "$d/build/busybox-$BUSYBOX_VERSION/busybox" "$b.tmp" && mv -f "$b.tmp" "$b"
+        rmtree "$d"
+        log "busybox $BUSYBOX_VERSION (upstream defconfig) built in $(( $(date +%s) - t ))s" >&2
+    fi
+    echo "$b"
+}
 R="$WORK/roots/small"
 rmtree "$R"; mkdir -p "$R"
 # busybox: like the busybox image (every applet in /bin, root/daemon/.../nobody users)
 bb="$R/busybox"
 mkdir -p "$bb/bin" "$bb/etc" "$bb/root" "$bb/home" "$bb/tmp" "$bb/usr/sbin" "$bb/var/spool/mail" "$bb/var/www"
 chmod 1777 "$bb/tmp"; chmod 0700 "$bb/root"
-mkdir -p "$R/x/busybox" "$R/x/libc6"
-dpkg-deb -x "$(deb busybox)" "$R/x/busybox"
+mkdir -p "$R/x/libc6"
 dpkg-deb -x "$(deb libc6)" "$R/x/libc6"
-busybox_version="$(dpkg-deb -f "$(deb busybox)" Version)"
-cp "$R/x/busybox/bin/busybox" "$bb/bin/busybox"
+cp "$(busybox_binary)" "$bb/bin/busybox"
+busybox_version="$BUSYBOX_VERSION"
 for a in $("$bb/bin/busybox" --list); do [ -e "$bb/bin/$a" ] || ln "$bb/bin/busybox" "$bb/bin/$a"; done
 # glibc: the loader and the shared libraries, without gconv modules, locales and docs
 mkdir -p "$bb/lib64" "$bb/lib/x86_64-linux-gnu"
@@ -431,7 +463,7 @@ image() {  # image ID WHAT CONFIG LAYER...
     log "$name:$tag ($what) -> $file ($(du -m "$OUT/$file" | cut -f1) MiB, manifest sha256:$m)"
 }
 image Pause "pause.c v$pause_version" '"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"User":"65535:65535","Entrypoint":["/pause"]' "$L_PA"
-image BusyBox "Debian busybox $busybox_version" "\"Env\":[$PATH_ENV],\"Cmd\":[\"sh\"]" "$L_BB"
+image BusyBox "busybox $busybox_version (upstream defconfig)" "\"Env\":[$PATH_ENV],\"Cmd\":[\"sh\"]" "$L_BB"
 image Agnhost "agnhost $agnhost_version" "$AGNHOST_CFG,\"Cmd\":[\"pause\"]" "$L_AGROOT" "$L_AG"
 image AgnhostPrev "agnhost $agnhost_version" "$AGNHOST_CFG,\"Cmd\":[\"pause\"]" "$L_AGROOT" "$L_AG"
 image Nautilus "agnhost $agnhost_version + nautilus page" "$AGNHOST_CFG,\"Cmd\":[\"test-webserver\"]" "$L_AGROOT" "$L_AG" "$L_NA"

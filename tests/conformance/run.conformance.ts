@@ -6,15 +6,15 @@
  * ${CACHE}/logs/conformance/. Fails when any spec (or the suite) failed.
  */
 import { Stack } from "@pulumi/pulumi/automation";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { nodesReady } from "../e2e/cluster";
-import { assertLabNetwork, CACHE, Inventory, labDown, ROOT } from "../e2e/lab";
+import { CACHE, Inventory, labDown } from "../e2e/lab";
 import { LabRegistry, startLabRegistry } from "../e2e/registry";
-import { bundleDir, freshLab, labConfig, labStack, pulumiLog, timed } from "../e2e/stack";
-import { phases, PhaseResult, runPhase, selection } from "./ginkgo";
+import { freshLab, labConfig, labStack, pulumiLog, timed } from "../e2e/stack";
+import { selection } from "./ginkgo";
+import { ConformanceTarget, pushConformanceImages, runConformance } from "./suite";
 import { summarize, writeSummary } from "./summary";
 
 const STACK = "e2e-conformance";
@@ -24,7 +24,7 @@ const REGISTRY_HOST = "lb1";
 const REGISTRY_ADDRESS = "10.213.0.41";
 const REPORT_DIR = path.join(CACHE, "logs", "conformance");
 const KEEP = process.env.HA_K8S_E2E_KEEP === "1";
-const script = (name: string, ...args: string[]) => execFileSync("bash", [path.join(ROOT, "tests", "conformance", name), ...args], { encoding: "utf8" }).trim();
+const target = (): ConformanceTarget => ({ kubeconfigFile, registryServer: registry.server, registryCaPem: registry.caPem, reportDir: REPORT_DIR, tmp });
 
 const t0 = Date.now();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hak-conformance-"));
@@ -40,7 +40,7 @@ const sel = selection();
 
 beforeAll(async () => {
     fs.rmSync(REPORT_DIR, { recursive: true, force: true });
-    fs.mkdirSync(REPORT_DIR, { recursive: true });
+    fs.mkdirSync(REPORT_DIR, { recursive: true });  // for a setup failure's summary
     try { await setUp(); } catch (e) { setupError = e; throw e; }
 });
 
@@ -49,11 +49,7 @@ async function setUp(): Promise<void> {
     inv = freshLab(STACK, { masters: 3, workers: 2, lb: 1 });
     registry = startLabRegistry(inv, REGISTRY_HOST, REGISTRY_ADDRESS);
     // the conformance images, pushed from this machine over the lab bridge
-    const ca = path.join(tmp, "registry-ca.crt");
-    fs.writeFileSync(ca, registry.caPem);
-    assertLabNetwork();
-    const push = await timed(async () => execFileSync("bash", [path.join(ROOT, "tests", "conformance", "push.sh"), script("images.sh", "--print-dir"), registry.server, ca], { stdio: ["ignore", "ignore", "inherit"] }));
-    log(`images pushed to ${registry.server} in ${push.seconds}s`);
+    log(`images pushed to ${registry.server} in ${pushConformanceImages(target())}s`);
     const hosts = inv.hosts.filter((h) => h.name !== REGISTRY_HOST);
     stack = await labStack(STACK, labConfig({ ...inv, hosts }, { lbMode: "haproxy-keepalived", vip: VIP, registry: { server: registry.server, caPem: registry.caPem } }));
     const up = await timed(() => stack.up({ onOutput: pulumiLog(stack) }));
@@ -79,21 +75,7 @@ afterAll(() => {
 });
 
 it("passes the selected [Conformance] specs", async () => {
-    const repoList = path.join(tmp, "repo-list.yaml");
-    fs.writeFileSync(repoList, script("repo-list.sh", registry.server) + "\n");
-    const opts = {
-        binDir: script("build.sh", "--print-dir"), reportDir: REPORT_DIR,
-        e2eFlags: [`--kubeconfig=${kubeconfigFile}`, "--provider=skeleton"],
-        env: { ...process.env, PATH: `${bundleDir()}:${process.env.PATH}`, KUBE_TEST_REPO_LIST: repoList },
-    };
-    const results: PhaseResult[] = [];
-    for (const p of phases(sel.procs)) {
-        assertLabNetwork();
-        log(`${p.name} phase: ${p.procs} process(es), focus ${sel.focus}${sel.skip ? `, skip ${sel.skip}` : ""}, label filter ${p.labelFilter}, timeout ${sel.timeout}`);
-        results.push(await runPhase(p, opts));
-    }
-    const summary = summarize(results, sel, Math.round((Date.now() - t0) / 1000));
-    writeSummary(REPORT_DIR, summary);
+    const summary = await runConformance(sel, target(), t0);
     summarized = true;
     if (summary.failed > 0) throw new Error(`${summary.failed} conformance failure(s): ${summary.failures.map((f) => f.name).join("; ")}`);
 });

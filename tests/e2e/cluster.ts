@@ -269,3 +269,25 @@ export function startEtcdWriter(inv: Inventory, member: string): { stop: () => P
         },
     };
 }
+
+/**
+ * metrics-server works for a user: `kubectl top nodes` through the load balancer lists every
+ * node with its usage, and every apiserver serves the aggregated metrics.k8s.io API (it reaches
+ * the metrics-server pods, verifying their certificate with the APIService's CA).
+ */
+export async function expectNodeMetrics(inv: Inventory, kubeconfig: string, masters: string[], nodes: string[]): Promise<void> {
+    const top = () => {
+        try { return kubectl(kubeconfig, ["top", "nodes", "--no-headers"]); } catch { return ""; }
+    };
+    // the first figures come after two scrapes (resolution 15 s)
+    await eventually("kubectl top nodes lists every node", () => nodes.every((n) => new RegExp(`^${n}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`, "m").test(top())), 180_000, 5_000);
+    for (const m of masters) {
+        const k = "kubectl --kubeconfig=/etc/kubernetes/admin.kubeconfig --server=https://127.0.0.1:6443 --request-timeout=10s";
+        await eventually(`apiserver on ${m} serves metrics.k8s.io`, () => {
+            const r = ssh(inv, m, `${k} get --raw /apis/metrics.k8s.io/v1beta1/nodes`);
+            if (r.code !== 0) return false;
+            const names = ((JSON.parse(r.out) as { items?: Array<{ metadata: { name: string } }> }).items ?? []).map((i) => i.metadata.name);
+            return nodes.every((n) => names.includes(n));
+        }, 60_000);
+    }
+}

@@ -45,7 +45,7 @@ beforeAll(async () => {
     registry = startLabRegistry(inv, "lb1", "10.213.0.41");
     stack = await labStack("e2e-dedicated", configFor(["e1", "e2", "e3"]));
     const up = await timed(() => stack.up({ onOutput: pulumiLog(stack) }));
-    process.stdout.write(`\n[e2e] dedicated: pulumi up ${up.seconds}s\n`);
+    process.stdout.write(`\n[e2e] dedicated: pulumi up ${up.seconds}s (engine CPU ${up.cpu}s)\n`);
     kubeconfig = (await stack.outputs()).kubeconfig.value as string;
 });
 
@@ -102,7 +102,7 @@ describe("dedicated etcd hosts with an external load balancer", () => {
 
     it("a second pulumi up changes nothing and pulumi preview is clean", async () => {
         const again = await timed(() => stack.up());
-        process.stdout.write(`[e2e] dedicated: no-op up ${again.seconds}s\n`);
+        process.stdout.write(`[e2e] dedicated: no-op up ${again.seconds}s (engine CPU ${again.cpu}s)\n`);
         expect(changes(again.result)).toEqual({});
         expect(await previewChanges(stack)).toEqual({});
     });

@@ -21,7 +21,7 @@ beforeAll(async () => {
     inv = freshLab("e2e-nginx-flannel", { masters: 3, workers: 2, lb: 1 });
     stack = await labStack("e2e-nginx-flannel", labConfig(inv, { lbMode: "nginx", podNetwork: "flannel", flannelBackend: "vxlan" }));
     const up = await timed(() => stack!.up({ onOutput: pulumiLog(stack!) }));
-    report.push(`nginx-flannel: pulumi up ${up.seconds}s`);
+    report.push(`nginx-flannel: pulumi up ${up.seconds}s (engine CPU ${up.cpu}s)`);
     kubeconfig = (await stack.outputs()).kubeconfig.value as string;
 });
 
@@ -67,7 +67,7 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
 
     it("a second pulumi up changes nothing and pulumi preview is clean", async () => {
         const again = await timed(() => stack!.up());
-        report.push(`no-op up ${again.seconds}s`);
+        report.push(`no-op up ${again.seconds}s (engine CPU ${again.cpu}s)`);
         expect(changes(again.result)).toEqual({});
         expect(await previewChanges(stack!)).toEqual({});
     });
@@ -106,7 +106,7 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
         const s = stack!;
         stack = undefined;
         const d = await timed(() => s.destroy({ onOutput: pulumiLog(s) }));
-        report.push(`destroy ${d.seconds}s`);
+        report.push(`destroy ${d.seconds}s (engine CPU ${d.cpu}s)`);
         expect(ssh(inv, "lb1", "systemctl is-active nginx").out.trim()).not.toBe("active");
         expect(ssh(inv, "w1", "ip link show flannel.1").code).not.toBe(0);
         for (const [h, f] of [["m1", "/etc/systemd/system/kube-apiserver.service"], ["m1", "/usr/local/bin/kube-apiserver"], ["w1", "/etc/systemd/system/kubelet.service"], ["w1", "/usr/local/bin/flanneld"]]) {

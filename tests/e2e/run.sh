@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end suite (npm run test:e2e): builds or restores the toolchain, the Kubernetes/etcd
-# binaries, the images and the hosts' rootfs, then runs every topology against lab hosts
+# binaries, the conformance suite's e2e.test and images, the lab images and the hosts' rootfs,
+# then runs every topology against lab hosts
 # (tests/e2e/*.e2e.ts, one stack each; each suite boots fresh hosts and removes them).
 # On a cold machine the three builds run side by side: the rootfs is mostly downloads, the Go
 # builds overlap their module downloads with each other's compiling.
@@ -14,11 +15,15 @@ bash tests/lab/toolchain.sh & tc=$!
 # a failed build stops the others too
 trap 'kill "$prep" "$tc" 2>/dev/null || true' EXIT
 bash tests/lab/binaries.sh
+# the conformance subset's e2e.test and ginkgo (after the binaries: they share its Go build cache)
+bash tests/conformance/build.sh
 wait "$tc" || { echo "[e2e] toolchain build failed" >&2; exit 1; }
 wait "$prep" || { tail -n 30 "$logs/lab-prepare.log" >&2; echo "[e2e] lab rootfs failed" >&2; exit 1; }
 trap - EXIT
 cat "$logs/lab-prepare.log"
 bash tests/lab/images.sh
+bash tests/conformance/images.sh
+# shellcheck source-path=SCRIPTDIR source=../lab/env.sh
 . tests/lab/env.sh
 # Hosts go away at the end, even after a crash (HA_K8S_E2E_KEEP=1 keeps them for debugging).
 [ "${HA_K8S_E2E_KEEP:-0}" = 1 ] || trap 'bash tests/lab/lab.sh down >/dev/null 2>&1 || true' EXIT

@@ -31,14 +31,20 @@ export interface TopologyOptions {
     readonly registryPassword?: string;
     readonly artifacts?: Record<string, unknown>;
     readonly extra?: Record<string, unknown>;
-    /** Image archives imported on every node. Default: the lab's pause, CoreDNS and testapp. */
+    /** Image archives imported on every node. Default: the lab's pause, CoreDNS and testapp (and metrics-server with it). */
     readonly imageArchives?: string[];
+    /** Deploy metrics-server (addons.metricsServer) from the lab's image. Default false. */
+    readonly metricsServer?: boolean;
 }
 
-/** The lab's CoreDNS image (tests/lab/images.sh builds it from its Go module). */
-export const LAB_COREDNS_IMAGE = "ha-kubernetes.local/coredns:v1.13.1";
+/**
+ * The lab's image repository (addons.imageRepository): tests/lab/images.sh builds the add-on
+ * images from their Go modules under it, as <repository>/coredns/coredns:v1.13.1 and
+ * <repository>/metrics-server/metrics-server:v0.8.0, imported on the nodes from archives.
+ */
+export const LAB_IMAGE_REPOSITORY = "ha-kubernetes.local";
 
-/** The lab's image archives (tests/lab/images.sh), by name: pause, coredns, testapp. */
+/** The lab's image archives (tests/lab/images.sh), by name: pause, coredns, testapp, metrics-server. */
 export function labImageArchives(names: string[] = ["pause", "coredns", "testapp"]): string[] {
     return names.map((n) => path.join(CACHE, "artifacts", "images", `${n}.tar`));
 }
@@ -60,9 +66,9 @@ export function labConfig(inv: Inventory, t: TopologyOptions): ConfigMap {
         "ha-kubernetes:loadBalancer": json({ mode: t.lbMode, vip: t.vip, address: t.externalAddress, interface: "host0", maxConnections: 4000 }),
         "ha-kubernetes:etcd": json({ topology: t.etcdTopology ?? "stacked" }),
         "ha-kubernetes:artifacts": json(t.artifacts ?? { source: "local", directory: bundleDir() }),
-        "ha-kubernetes:nodes": json({ ...labNodeSettings(), imageArchives: t.imageArchives ?? labImageArchives() }),
+        "ha-kubernetes:nodes": json({ ...labNodeSettings(), imageArchives: t.imageArchives ?? labImageArchives(["pause", "coredns", "testapp", ...(t.metricsServer ? ["metrics-server"] : [])]) }),
         // the lab hosts have no DNS of their own: cluster names only
-        "ha-kubernetes:addons": json({ coredns: { image: LAB_COREDNS_IMAGE, upstreams: [] } }),
+        "ha-kubernetes:addons": json({ imageRepository: LAB_IMAGE_REPOSITORY, coredns: { upstreams: [] }, ...(t.metricsServer ? { metricsServer: true } : {}) }),
         ...Object.fromEntries(Object.entries(t.extra ?? {}).map(([k, v]) => [`ha-kubernetes:${k}`, json(v)])),
     };
     if (t.registry) cfg["ha-kubernetes:registry"] = json(t.registry);
@@ -100,11 +106,22 @@ function stateDir(stackName: string): string {
     return path.join(CACHE, "e2e-state", stackName);
 }
 
+/**
+ * The engine's environment for a suite's stack. Two settings spare CPU the suites would
+ * otherwise spend on the engine rather than the hosts, neither changing what is deployed:
+ * - PULUMI_NODEJS_TRANSPILE_ONLY: the program is not type-checked again at every `up`,
+ *   `preview`, `refresh` and `destroy` (`npm run build` type-checked it before the suites);
+ * - PULUMI_SKIP_CHECKPOINTS: the state file is written at the end of each operation, not after
+ *   every resource step (a lab stack's state is several MB, written hundreds of times per `up`).
+ *   HA_K8S_E2E_CHECKPOINTS=1 keeps the engine's default (every step), e.g. for interrupted runs.
+ */
 function env(stackName: string): Record<string, string> {
     return {
         PULUMI_BACKEND_URL: `file://${stateDir(stackName)}`,
         PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "ha-kubernetes-lab",
         PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+        ...(process.env.HA_K8S_E2E_CHECKPOINTS === "1" ? {} : { PULUMI_SKIP_CHECKPOINTS: "true" }),
     };
 }
 
@@ -159,8 +176,21 @@ export async function upRecording(stack: Stack): Promise<{ result: UpResult; cha
 }
 
 /** Seconds `fn` took, and its result. */
-export async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; result: T }> {
+/**
+ * CPU seconds this process and its reaped children used so far (/proc/self/stat utime, stime,
+ * cutime, cstime): around a `pulumi` operation of the automation API, the engine's CPU — the CLI,
+ * the language host, the plugins — as each CLI run is reaped when it ends.
+ */
+export function cpuSeconds(): number {
+    const stat = fs.readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");  // f[0] is field 3 (state)
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+}
+
+/** Runs `fn`; its wall time and the CPU this process tree used meanwhile (see cpuSeconds), in seconds. */
+export async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; cpu: number; result: T }> {
     const t0 = Date.now();
+    const c0 = cpuSeconds();
     const result = await fn();
-    return { seconds: Math.round((Date.now() - t0) / 100) / 10, result };
+    return { seconds: Math.round((Date.now() - t0) / 100) / 10, cpu: Math.round(cpuSeconds() - c0), result };
 }

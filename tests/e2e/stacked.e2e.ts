@@ -1,14 +1,19 @@
 /**
  * Topology 1: 3 masters with stacked etcd behind a haproxy + keepalived VIP, 2 workers, bridge
- * pod network, binaries uploaded by Pulumi (air-gapped). Asserts the cluster really works, that a
+ * pod network, binaries uploaded by Pulumi (air-gapped), metrics-server, and a lab registry on
+ * lb1 holding the conformance images. Asserts the cluster really works (and passes the CI subset
+ * of the conformance suite), that a
  * second `pulumi up` and `pulumi preview` change nothing, drift repair, failover, a worker added
  * (touching only it and the routes) and one removed (drained first), and a clean destroy.
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { createHash } from "crypto";
-import { activeSince, coreDnsNodes, etcdctl, expectApiserversReachPods, expectClusterDns, expectPodAndService, kubectl, lookupFromPod, nodesReady, podManifest, podsRunning, startApiProbe, vipHolders } from "./cluster";
+import { activeSince, coreDnsNodes, etcdctl, expectApiserversReachPods, expectClusterDns, expectNodeMetrics, expectPodAndService, kubectl, lookupFromPod, nodesReady, podManifest, podsRunning, startApiProbe, vipHolders } from "./cluster";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { CI_SUBSET, pushConformanceImages, runConformance } from "../conformance/suite";
+import { LabRegistry, startLabRegistry } from "./registry";
 import { CACHE, eventually, Inventory, labDown, labStart, labStop, ssh, sshOk } from "./lab";
 import { changes, freshLab, labConfig, labStack, labVersions, previewChanges, pulumiLog, timed, upRecording } from "./stack";
 
@@ -21,18 +26,22 @@ let inv: Inventory;
 let stack: Stack;
 let destroyed = false;
 let kubeconfig: string;
+let registry: LabRegistry;
 const report: string[] = [];
 
 /** The stack's configuration over these workers (w3 is booted but joins later). */
 const configFor = (workers: string[]) => labConfig({ ...inv, hosts: inv.hosts.filter((h) => MASTERS.includes(h.name) || workers.includes(h.name)) },
-    { lbMode: "haproxy-keepalived", vip: VIP, extra: { etcd: { topology: "stacked", snapshotCopyDirectory: SNAPSHOT_COPIES } } });
+    { lbMode: "haproxy-keepalived", vip: VIP, metricsServer: true, registry: { server: registry.server, caPem: registry.caPem },
+        extra: { etcd: { topology: "stacked", snapshotCopyDirectory: SNAPSHOT_COPIES } } });
 
 beforeAll(async () => {
-    inv = freshLab("e2e-stacked", { masters: 3, workers: 3 });
+    // lb1 only holds the lab registry (the conformance images); it is no part of the cluster
+    inv = freshLab("e2e-stacked", { masters: 3, workers: 3, lb: 1 });
+    registry = startLabRegistry(inv, "lb1", "10.213.0.41");
     fs.rmSync(SNAPSHOT_COPIES, { recursive: true, force: true });
     stack = await labStack("e2e-stacked", configFor(WORKERS));
     const up = await timed(() => stack.up({ onOutput: pulumiLog(stack) }));
-    report.push(`stacked: pulumi up ${up.seconds}s`);
+    report.push(`stacked: pulumi up ${up.seconds}s (engine CPU ${up.cpu}s)`);
     kubeconfig = (await stack.outputs()).kubeconfig.value as string;
 });
 
@@ -101,6 +110,27 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         await expectApiserversReachPods(inv, kubeconfig, MASTERS, "testapp");
     });
 
+    it("metrics-server: kubectl top nodes lists every node, every apiserver serves metrics.k8s.io", async () => {
+        await expectNodeMetrics(inv, kubeconfig, MASTERS, [...MASTERS, ...WORKERS]);
+    });
+
+    it("passes the CI subset of the conformance suite: DNS, Services, proxy, admission webhooks, the aggregator, kubectl, exec and logs", async () => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hak-conf-ci-"));
+        try {
+            const kubeconfigFile = path.join(tmp, "admin.kubeconfig");
+            fs.writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 });
+            const target = { kubeconfigFile, registryServer: registry.server, registryCaPem: registry.caPem, reportDir: path.join(CACHE, "logs", "e2e", "conformance-subset"), tmp };
+            const pushed = pushConformanceImages(target);
+            const s = await runConformance(CI_SUBSET, target, Date.now(), true);
+            report.push(`conformance subset: ${s.passed} passed, ${s.failed} failed in ${s.durationSeconds}s (images pushed in ${pushed}s; ${target.reportDir})`);
+            expect(s.failures).toEqual([]);
+            // the selection really ran (a focus that matched nothing would pass)
+            expect(s.passed).toBeGreaterThanOrEqual(60);
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
     it("kubelets refuse anonymous requests", () => {
         const r = ssh(inv, "m1", "curl -sk -o /dev/null -w '%{http_code}' https://10.213.0.21:10250/pods");
         expect(r.out.trim()).toBe("401");
@@ -108,7 +138,7 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
 
     it("a second pulumi up changes nothing and pulumi preview is clean", async () => {
         const again = await timed(() => stack.up({ onOutput: pulumiLog(stack) }));
-        report.push(`no-op up ${again.seconds}s`);
+        report.push(`no-op up ${again.seconds}s (engine CPU ${again.cpu}s)`);
         expect(changes(again.result)).toEqual({});
         const preview = await stack.preview({ diff: true });
         const c = { ...preview.changeSummary } as Record<string, number>;
@@ -294,7 +324,7 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         const s = stack;
         destroyed = true;
         const d = await timed(() => s.destroy({ onOutput: pulumiLog(s) }));
-        report.push(`destroy ${d.seconds}s`);
+        report.push(`destroy ${d.seconds}s (engine CPU ${d.cpu}s)`);
         for (const m of MASTERS) {
             const left = sshOk(inv, m, "for u in etcd kube-apiserver kube-controller-manager kube-scheduler haproxy keepalived; do systemctl is-active --quiet $u && echo $u; done; for f in /etc/systemd/system/etcd.service /etc/systemd/system/kube-apiserver.service /usr/local/bin/kube-apiserver /usr/local/bin/etcd /etc/kubernetes/pki /etc/etcd/pki; do test -e $f && echo $f; done; true");
             expect({ host: m, left: left.trim() }).toEqual({ host: m, left: "" });

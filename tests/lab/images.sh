@@ -3,11 +3,17 @@
 # (busybox-static) and a tiny pause process of our own; no container registry is involved:
 #   ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/artifacts/images/pause.tar    ha-kubernetes.local/pause:3.10
 #   ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/artifacts/images/testapp.tar  ha-kubernetes.local/testapp:1.0
-#   ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/artifacts/images/coredns.tar  ha-kubernetes.local/coredns:v1.13.1
+#   ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/artifacts/images/coredns.tar  ha-kubernetes.local/coredns/coredns:v1.13.1
+#   ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/artifacts/images/metrics-server.tar
+#                                               ha-kubernetes.local/metrics-server/metrics-server:v0.8.0
+# (the add-on images under the lab's image repository ha-kubernetes.local, the layout the
+# product's addons.imageRepository expects: <repository>/coredns/coredns, <repository>/metrics-server/metrics-server)
 # pause: tests/lab/images/pause (static Go; sleeps, exits on SIGTERM/SIGINT, reaps children).
 # coredns: built from its Go module (github.com/coredns/coredns, the version kubeadm 1.35 ships),
 #   laid out as the official image is: /coredns with the cap_net_bind_service file capability, CA
 #   certificates, user nonroot (65532).
+# metrics-server: built from its Go module (sigs.k8s.io/metrics-server), laid out as the official
+#   image is: /metrics-server, CA certificates, user nobody (65534).
 # testapp: busybox; entrypoint tests/lab/images/testapp/entrypoint.sh serves /www on :8080 with
 #   an index page "testapp <hostname>".
 # Import on a node: ctr -n k8s.io images import <file>.tar (containerd 1.6+). The names are only
@@ -25,7 +31,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
 OUT="$CACHE/artifacts/images"
 COREDNS_VERSION=1.13.1
-ready() { [ -s "$OUT/pause.tar" ] && [ -s "$OUT/testapp.tar" ] && [ -s "$OUT/coredns.tar" ]; }
+METRICS_SERVER_VERSION=0.8.0
+IMAGES=(pause testapp coredns metrics-server)
+ready() { local i; for i in "${IMAGES[@]}"; do [ -s "$OUT/$i.tar" ] || return 1; done; }
 VERIFY=0
 case "${1:-}" in
     --print-dir) ready && { echo "$OUT"; exit 0; }; echo "[images] images missing in $OUT (run tests/lab/images.sh)" >&2; exit 1 ;;
@@ -40,7 +48,7 @@ t0=$(date +%s)
 # The images are rebuilt when this script or their sources change.
 definition="$(cat "$0" "$HERE"/images/pause/* "$HERE"/images/testapp/* | sha256sum | cut -d' ' -f1)"
 if ready && [ "$(cat "$OUT/.definition" 2>/dev/null)" = "$definition" ]; then
-    log "pause 3.10, testapp 1.0, coredns $COREDNS_VERSION cached ($OUT)"
+    log "pause 3.10, testapp 1.0, coredns $COREDNS_VERSION, metrics-server $METRICS_SERVER_VERSION cached ($OUT)"
     [ "$VERIFY" = 1 ] || exit 0
     bash "$HERE/images/verify.sh" "$OUT"; exit 0
 fi
@@ -103,27 +111,49 @@ printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >
 printf 'root:x:0:\nnobody:x:65534:\n' > "$r/etc/group"
 oci_archive testapp ha-kubernetes.local/testapp:1.0 "$r" '["/bin/testapp"]'
 
-# coredns: static Go binary from its module (cached apart from the images: it takes minutes)
-cbin="$CACHE/artifacts/build/coredns-$COREDNS_VERSION/coredns"
-if [ ! -x "$cbin" ]; then
-    cdir="$CACHE/artifacts/build/coredns-$COREDNS_VERSION/src"; mkdir -p "$cdir"
-    printf 'module hak-lab/coredns\n\ngo %s\n\nrequire github.com/coredns/coredns v%s\n' "$(go env GOVERSION | sed 's/^go//')" "$COREDNS_VERSION" > "$cdir/go.mod"
-    ct0=$(date +%s)
-    (cd "$cdir" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" \
-        go build -trimpath -ldflags "-s -w" -o "$cbin.tmp" github.com/coredns/coredns) || die "build of coredns $COREDNS_VERSION failed"
-    mv -f "$cbin.tmp" "$cbin"
-    log "coredns $COREDNS_VERSION built in $(( $(date +%s) - ct0 ))s"
-fi
+# go_module_binary NAME VERSION MODULE PACKAGE: a static Go binary built from a module at a version
+# into ${CACHE}/artifacts/build/NAME-VERSION/NAME (cached apart from the images: it takes minutes);
+# prints its path.
+go_module_binary() {
+    local name="$1" version="$2" module="$3" pkg="$4" dir bin t
+    dir="$CACHE/artifacts/build/$name-$version"; bin="$dir/$name"
+    if [ ! -x "$bin" ]; then
+        mkdir -p "$dir/src"
+        printf 'module hak-lab/%s\n\ngo %s\n\nrequire %s v%s\n' "$name" "$(go env GOVERSION | sed 's/^go//')" "$module" "$version" > "$dir/src/go.mod"
+        t=$(date +%s)
+        (cd "$dir/src" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" \
+            go build -trimpath -ldflags "-s -w" -o "$bin.tmp" "$pkg") >&2 || die "build of $name $version failed"
+        mv -f "$bin.tmp" "$bin"
+        log "$name $version built in $(( $(date +%s) - t ))s" >&2
+    fi
+    echo "$bin"
+}
+# base_root DIR USER:UID: an image root with CA certificates, a writable /tmp and that user.
+base_root() {
+    local r="$1" user="${2%%:*}" id="${2##*:}"
+    mkdir -p "$r/etc/ssl/certs" "$r/tmp"
+    chmod 1777 "$r/tmp"
+    cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt" 2>/dev/null || : > "$r/etc/ssl/certs/ca-certificates.crt"
+    printf 'root:x:0:0:root:/root:/sbin/nologin\n%s:x:%s:%s:%s:/home/%s:/sbin/nologin\n' "$user" "$id" "$id" "$user" "$user" > "$r/etc/passwd"
+    printf 'root:x:0:\n%s:x:%s:\n' "$user" "$id" > "$r/etc/group"
+}
+
+# coredns
+cbin="$(go_module_binary coredns "$COREDNS_VERSION" github.com/coredns/coredns github.com/coredns/coredns)"
+# shellcheck source-path=SCRIPTDIR source=apt.sh
 command -v setcap >/dev/null || { . "$HERE/apt.sh"; lab_apt_install libcap2-bin; }
 r="$work/coredns"
-mkdir -p "$r/etc/ssl/certs" "$r/tmp"
-chmod 1777 "$r/tmp"
+base_root "$r" nonroot:65532
 install -m 0755 "$cbin" "$r/coredns"
 setcap cap_net_bind_service=+ep "$r/coredns"
-cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt" 2>/dev/null || : > "$r/etc/ssl/certs/ca-certificates.crt"
-printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' > "$r/etc/passwd"
-printf 'root:x:0:\nnonroot:x:65532:\n' > "$r/etc/group"
-oci_archive coredns "ha-kubernetes.local/coredns:v$COREDNS_VERSION" "$r" '["/coredns"]' 65532:65532
+oci_archive coredns "ha-kubernetes.local/coredns/coredns:v$COREDNS_VERSION" "$r" '["/coredns"]' 65532:65532
+
+# metrics-server
+mbin="$(go_module_binary metrics-server "$METRICS_SERVER_VERSION" sigs.k8s.io/metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server)"
+r="$work/metrics-server"
+base_root "$r" nobody:65534
+install -m 0755 "$mbin" "$r/metrics-server"
+oci_archive metrics-server "ha-kubernetes.local/metrics-server/metrics-server:v$METRICS_SERVER_VERSION" "$r" '["/metrics-server"]' 65534:65534
 
 printf '%s' "$definition" > "$OUT/.definition"
 log "images built in $(( $(date +%s) - t0 ))s"

@@ -432,6 +432,52 @@ describe("other topologies", () => {
         expect(corefile).not.toContain("forward");
     });
 
+    it("metrics-server: objects through the API after the nodes, a serving certificate from the cluster CA kept secret, gated on rollout and its APIService", async () => {
+        const { res, cluster } = await deploy(baseCluster({ addons: { imageRepository: "mirror.lab:5000/k8s", metricsServer: { replicas: 3 } } }));
+        const names = [...res.values()].filter((r) => r.type.endsWith(":KubernetesObject") && r.name.startsWith("lab-addons-metrics-server-")).map((r) => r.name).sort();
+        expect(names).toEqual([
+            "lab-addons-metrics-server-apiservice-v1beta1.metrics.k8s.io", "lab-addons-metrics-server-clusterrole-system-aggregated-metrics-reader",
+            "lab-addons-metrics-server-clusterrole-system-metrics-server", "lab-addons-metrics-server-clusterrolebinding-metrics-server-system-auth-delegator",
+            "lab-addons-metrics-server-clusterrolebinding-system-metrics-server", "lab-addons-metrics-server-deployment-kube-system-metrics-server",
+            "lab-addons-metrics-server-poddisruptionbudget-kube-system-metrics-server", "lab-addons-metrics-server-rolebinding-kube-system-metrics-server-auth-reader",
+            "lab-addons-metrics-server-secret-kube-system-metrics-server-serving-cert", "lab-addons-metrics-server-service-kube-system-metrics-server",
+            "lab-addons-metrics-server-serviceaccount-kube-system-metrics-server",
+        ]);
+        const d = JSON.parse(get(res, "lab-addons-metrics-server-deployment-kube-system-metrics-server").inputs.manifest);
+        expect(d.spec.replicas).toBe(3);
+        expect(d.spec.template.spec.containers[0].image).toBe("mirror.lab:5000/k8s/metrics-server/metrics-server:v0.8.0");
+        // the image repository also moves CoreDNS's default image
+        expect(JSON.parse(get(res, "lab-addons-coredns-deployment-kube-system-coredns").inputs.manifest).spec.template.spec.containers[0].image).toBe("mirror.lab:5000/k8s/coredns/coredns:v1.13.1");
+        // the serving certificate: issued by the cluster CA for the Service's names, its Secret kept encrypted in the state
+        const csr = get(res, "lab-addons-metrics-server-serving-csr");
+        expect(csr.inputs.dnsNames).toEqual(["metrics-server.kube-system.svc", "metrics-server.kube-system.svc.cluster.local"]);
+        expect(get(res, "lab-addons-metrics-server-serving-cert").inputs.caCertPem).toContain("CERTlabpkiclustercacert");
+        const secret = get(res, "lab-addons-metrics-server-secret-kube-system-metrics-server-serving-cert");
+        expect(await (secret.props?.manifest as { isSecret: Promise<boolean> }).isSecret).toBe(true);
+        expect(Buffer.from(JSON.parse(secret.inputs.manifest).data["tls.key"], "base64").toString()).toContain(KEY_MARK);
+        // the other objects keep readable diffs
+        expect(typeof get(res, "lab-addons-metrics-server-deployment-kube-system-metrics-server").props?.manifest).toBe("string");
+        // the APIService trusts exactly the cluster CA
+        const api = JSON.parse(get(res, "lab-addons-metrics-server-apiservice-v1beta1.metrics.k8s.io").inputs.manifest);
+        expect(Buffer.from(api.spec.caBundle, "base64").toString()).toContain("CERTlabpkiclustercacert");
+        expect(api.spec.insecureSkipTLSVerify).toBeUndefined();
+        // gates: the rollout after the objects, then the APIService's availability; both after every node is Ready
+        const rollout = get(res, "lab-addons-m1-metrics-server-rollout");
+        expect(rollout.inputs.create).toContain("get deployment 'metrics-server'");
+        expect(dependsOnNames(rollout)).toEqual(expect.arrayContaining(names));
+        const available = get(res, "lab-addons-m1-metrics-server-api");
+        expect(available.inputs.create).toContain("get apiservice 'v1beta1.metrics.k8s.io'");
+        expect(dependsOnNames(available)).toEqual(["lab-addons-m1-metrics-server-rollout"]);
+        expect(await outputResourceNames(available.props?.connection)).toEqual(expect.arrayContaining(["lab-workers-w2-node-ready", "lab-workers-m1-node-ready"]));
+        expect(Object.keys(await promiseOf(cluster.certificateExpiry))).toContain("addons/metrics-server");
+        // no key material in any command
+        for (const r of res.values()) {
+            if (r.type !== "command:remote:Command") continue;
+            const { create, update, delete: del, environment, triggers } = r.inputs;
+            for (const m of SECRETS) expect({ name: r.name, text: JSON.stringify({ create, update, del, environment, triggers }) }).not.toEqual({ name: r.name, text: expect.stringContaining(m) });
+        }
+    });
+
     it("podNetwork none: no pod network files, node CIDRs from the controller-manager, the user's manifests applied through the API", async () => {
         const manifest = path.join(__dirname, "fixtures", "manifests", "cni.yaml");
         const { res } = await deploy(baseCluster({ network: { hostCidr: "10.213.0.0/24", podNetwork: "none" }, addons: { manifests: [manifest] } }));

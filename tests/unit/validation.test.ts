@@ -36,6 +36,14 @@ describe("validateCluster", () => {
         expectProblem(baseCluster({ addons: { coredns: { upstreams: ["dns.example"] } } }), "addons.coredns.upstreams[0]", /bad DNS upstream/);
         expectProblem(baseCluster({ addons: { coredns: { replicas: 0 } } }), "addons.coredns.replicas", /positive whole number/);
         expectProblem(baseCluster({ addons: { coredns: { enabled: "no" as never } } }), "addons.coredns.enabled", /true or false/);
+        expectProblem(baseCluster({ addons: { metricsServer: true } }), "addons.metricsServer.image", /needs an image: set addons.metricsServer.image/);
+        expectProblem(baseCluster({ addons: { metricsServer: { image: "ok/ms:v1", replicas: 0, resolutionSeconds: 5 } } }), "addons.metricsServer.replicas", /positive whole number/);
+        expectProblem(baseCluster({ addons: { metricsServer: { image: "ok/ms:v1", resolutionSeconds: 5 } } }), "addons.metricsServer.resolutionSeconds", /at least 10/);
+        expectProblem(baseCluster({ addons: { metricsServer: "yes" as never } }), "addons.metricsServer", /true, false or settings/);
+        expectProblem(baseCluster({ addons: { imageRepository: "mirror.lab/k8s:v1" } }), "addons.imageRepository", /no tag/);
+        expectProblem(baseCluster({ addons: { imageRepository: "bad repo" } }), "addons.imageRepository", /bad image repository/);
+        expect(reasons(baseCluster({ addons: { imageRepository: "mirror.lab:5000/k8s", metricsServer: true } }))).toEqual([]);
+        expect(reasons(baseCluster({ addons: { metricsServer: { image: "mirror.lab/metrics-server:v0.8.0" } } }))).toEqual([]);
         expectProblem(baseCluster({ addons: { coredns: { image: "bad image" } } }), "addons.coredns.image", /bad image reference/);
         expectProblem(baseCluster({ nodes: { imageArchives: ["/nowhere/coredns.tar"] } }), "nodes.imageArchives[0]", /does not exist/);
         expect(reasons(baseCluster({ nodes: { imageArchives: ["/images/coredns.tar"] }, addons: { coredns: { upstreams: [], image: "mirror.lab/coredns:1.13.1" } } }), allFiles)).toEqual([]);

@@ -1,0 +1,85 @@
+/**
+ * Runs a selection of the conformance specs against a running lab cluster: pushes the
+ * conformance images (tests/conformance/images.sh) into a lab registry, points e2e.test at it
+ * with KUBE_TEST_REPO_LIST, runs the parallel then the serial phase, and writes the JUnit files
+ * and summary.md/json into `reportDir`. Used by `npm run conformance` (the whole suite) and by
+ * the stacked e2e suite (CI_SUBSET).
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { assertLabNetwork, ROOT } from "../e2e/lab";
+import { bundleDir } from "../e2e/stack";
+import { phases, PhaseResult, runPhase } from "./ginkgo";
+import { summarize, Summary, writeSummary } from "./summary";
+
+/**
+ * The conformance specs CI runs on the stacked lab cluster (about 5 minutes on 3 processes):
+ * cluster DNS, Services, the API's proxy, admission webhooks, the aggregator (sample-apiserver),
+ * kubectl (client, logs) and exec/logs over websockets.
+ */
+export const CI_SUBSET = {
+    focus: [
+        "\\[sig-network\\].*(DNS|Services|Proxy).*\\[Conformance\\]",
+        "AdmissionWebhook.*\\[Conformance\\]",
+        "Aggregator.*\\[Conformance\\]",
+        "Kubectl (client|logs).*\\[Conformance\\]",
+        "\\[sig-node\\] Pods should support (remote command execution|retrieving logs from the container) over websockets.*\\[Conformance\\]",
+    ].join("|"),
+    skip: "",
+    procs: 3,
+    timeout: "40m",
+} as const;
+
+export interface Selection {
+    readonly focus: string;
+    readonly skip: string;
+    readonly procs: number;
+    readonly timeout: string;
+}
+
+export interface ConformanceTarget {
+    /** Admin kubeconfig file of the cluster. */
+    readonly kubeconfigFile: string;
+    /** The lab registry (`host:port`) and its CA (PEM) the nodes trust. */
+    readonly registryServer: string;
+    readonly registryCaPem: string;
+    /** Where JUnit, ginkgo output and the summary go (emptied first). */
+    readonly reportDir: string;
+    /** Scratch directory (repo list, CA file). */
+    readonly tmp: string;
+}
+
+const script = (name: string, ...args: string[]) => execFileSync("bash", [path.join(ROOT, "tests", "conformance", name), ...args], { encoding: "utf8" }).trim();
+
+/** Pushes the conformance images into the registry; returns the seconds it took. */
+export function pushConformanceImages(t: ConformanceTarget): number {
+    const ca = path.join(t.tmp, "registry-ca.crt");
+    fs.writeFileSync(ca, t.registryCaPem);
+    assertLabNetwork();
+    const t0 = Date.now();
+    execFileSync("bash", [path.join(ROOT, "tests", "conformance", "push.sh"), script("images.sh", "--print-dir"), t.registryServer, ca], { stdio: ["ignore", "ignore", "inherit"] });
+    return Math.round((Date.now() - t0) / 100) / 10;
+}
+
+/** Runs both phases of `sel` against the cluster; writes and returns the summary. */
+export async function runConformance(sel: Selection, t: ConformanceTarget, startedAt: number, quiet = false): Promise<Summary> {
+    fs.rmSync(t.reportDir, { recursive: true, force: true });
+    fs.mkdirSync(t.reportDir, { recursive: true });
+    const repoList = path.join(t.tmp, "repo-list.yaml");
+    fs.writeFileSync(repoList, script("repo-list.sh", t.registryServer) + "\n");
+    const opts = {
+        binDir: script("build.sh", "--print-dir"), reportDir: t.reportDir,
+        e2eFlags: [`--kubeconfig=${t.kubeconfigFile}`, "--provider=skeleton"],
+        env: { ...process.env, PATH: `${bundleDir()}:${process.env.PATH}`, KUBE_TEST_REPO_LIST: repoList },
+    };
+    const results: PhaseResult[] = [];
+    for (const p of phases(sel.procs)) {
+        assertLabNetwork();
+        if (!quiet) process.stdout.write(`[conformance] ${p.name} phase: ${p.procs} process(es), focus ${sel.focus}${sel.skip ? `, skip ${sel.skip}` : ""}, label filter ${p.labelFilter}, timeout ${sel.timeout}\n`);
+        results.push(await runPhase(p, opts, quiet, sel));
+    }
+    const summary = summarize(results, sel, Math.round((Date.now() - startedAt) / 1000));
+    writeSummary(t.reportDir, summary);
+    return summary;
+}
