@@ -4,6 +4,7 @@
  */
 import type { AddonsArgs } from "./config";
 import { coreDnsSettingProblems } from "./render/coredns";
+import { metricsServerSettingProblems } from "./render/metricsServer";
 import { isImageReference } from "./render/references";
 
 /** CoreDNS settings (cluster DNS). */
@@ -58,27 +59,29 @@ type Problem = { propertyPath: string; reason: string };
 
 const image = (repo: string | undefined, i: { path: string; tag: string }) => (repo === undefined ? undefined : `${repo.replace(/\/+$/, "")}/${i.path}:${i.tag}`);
 
-/** Every problem with the add-on settings, addressed under `prefix` (e.g. `addons`). Pure. */
+/**
+ * Every problem with the add-on settings, addressed under `prefix` (e.g. `addons`; `""` for the
+ * Addons component's own arguments). Pure.
+ */
 export function addonSettingProblems(a: AddonSettingsInput, prefix: string): Problem[] {
+    const at = (path: string) => (prefix ? `${prefix}.${path}` : path);
     const problems: Problem[] = [];
     const repo = a.imageRepository as unknown;
     if (repo !== undefined && (typeof repo !== "string" || !isImageReference(repo) || repo.includes("@") || /:[^/]*$/.test(repo.replace(/^[^/]*/, "")))) {
-        problems.push({ propertyPath: `${prefix}.imageRepository`, reason: `bad image repository ${JSON.stringify(repo)} (a registry host[:port] and path, no tag)` });
+        problems.push({ propertyPath: at("imageRepository"), reason: `bad image repository ${JSON.stringify(repo)} (a registry host[:port] and path, no tag)` });
     }
-    if (a.coredns) problems.push(...coreDnsSettingProblems(a.coredns, `${prefix}.coredns`));
+    if (a.coredns) problems.push(...coreDnsSettingProblems(a.coredns, at("coredns")));
     const ms = a.metricsServer as unknown;
     if (ms !== undefined && typeof ms !== "boolean" && (typeof ms !== "object" || ms === null || Array.isArray(ms))) {
-        problems.push({ propertyPath: `${prefix}.metricsServer`, reason: `metricsServer must be true, false or settings, got ${JSON.stringify(ms)}` });
+        problems.push({ propertyPath: at("metricsServer"), reason: `metricsServer must be true, false or settings, got ${JSON.stringify(ms)}` });
         return problems;
     }
     if (!ms) return problems;
     const s: MetricsServerSettings = ms === true ? {} : (ms as MetricsServerSettings);
-    if (s.image !== undefined && !isImageReference(s.image)) problems.push({ propertyPath: `${prefix}.metricsServer.image`, reason: `bad image reference ${JSON.stringify(s.image)}` });
+    problems.push(...metricsServerSettingProblems(s, at("metricsServer")));
     if (s.image === undefined && repo === undefined) {
-        problems.push({ propertyPath: `${prefix}.metricsServer.image`, reason: `metrics-server needs an image: set ${prefix}.metricsServer.image (${ADDON_IMAGES.metricsServer.path}:${ADDON_IMAGES.metricsServer.tag} from the Kubernetes project's registry, or your mirror of it) or ${prefix}.imageRepository` });
+        problems.push({ propertyPath: at("metricsServer.image"), reason: `metrics-server needs an image: set ${at("metricsServer.image")} (${ADDON_IMAGES.metricsServer.path}:${ADDON_IMAGES.metricsServer.tag} from the Kubernetes project's registry, or your mirror of it) or ${at("imageRepository")}` });
     }
-    if (s.replicas !== undefined && (!Number.isInteger(s.replicas) || s.replicas < 1)) problems.push({ propertyPath: `${prefix}.metricsServer.replicas`, reason: `replicas must be a positive whole number, got ${JSON.stringify(s.replicas)}` });
-    if (s.resolutionSeconds !== undefined && (!Number.isInteger(s.resolutionSeconds) || s.resolutionSeconds < 10)) problems.push({ propertyPath: `${prefix}.metricsServer.resolutionSeconds`, reason: `resolutionSeconds must be whole seconds, at least 10, got ${JSON.stringify(s.resolutionSeconds)}` });
     return problems;
 }
 

@@ -47,7 +47,7 @@ export interface AddonsOutputs {
 export function validateAddons(args: AddonsArgs): Problem[] {
     const problems: Problem[] = [];
     if (!isIpv4(args.clusterDnsIp)) problems.push({ propertyPath: "clusterDnsIp", reason: `cluster DNS ${JSON.stringify(args.clusterDnsIp)} is not IPv4` });
-    problems.push(...addonSettingProblems(args, "").map((p) => ({ ...p, propertyPath: p.propertyPath.replace(/^\./, "") })));
+    problems.push(...addonSettingProblems(args, ""));
     if (args.metricsServer && (!args.ca || !args.validity)) problems.push({ propertyPath: "metricsServer", reason: "metrics-server needs ca and validity (its serving certificate)" });
     const seen = new Map<string, number>();
     for (const [i, o] of (args.objects ?? []).entries()) {
@@ -134,9 +134,12 @@ function createAddons(name: string, args: AddonsArgs, opts: pulumi.CustomResourc
             identity: { apiVersion: "apiregistration.k8s.io/v1", kind: "APIService", name: METRICS_SERVER.apiService },
             object: pulumi.output(args.ca!.certPem).apply(renderMetricsServerApiService),
         };
-        const applied = applyObjects(`${name}-metrics-server`, [secret, ...objects, apiService], apply, opts);
+        const applied = applyObjects(`${name}-metrics-server`, [secret, ...objects], apply, opts);
         const rollout = gateCommand(`${name}-${host.name}-metrics-server-rollout`, afterNodes, rolloutGateScript(METRICS_SERVER.namespace, METRICS_SERVER.name, timeoutSec), pulumi.concat(JSON.stringify(objects), cert.certPem), applied, opts);
-        const available = gateCommand(`${name}-${host.name}-metrics-server-api`, afterNodes, apiServiceGateScript(METRICS_SERVER.apiService, timeoutSec), pulumi.concat(JSON.stringify(objects), args.ca!.certPem), [rollout], opts);
+        // the API group is registered once its pods serve (an unavailable one disturbs discovery and
+        // namespace deletion); on destroy it goes first
+        const registered = applyObjects(`${name}-metrics-server`, [apiService], apply, pulumi.mergeOptions(opts, { dependsOn: [rollout] }));
+        const available = gateCommand(`${name}-${host.name}-metrics-server-api`, afterNodes, apiServiceGateScript(METRICS_SERVER.apiService, timeoutSec), pulumi.concat(JSON.stringify(objects), args.ca!.certPem), registered, opts);
         gates.push(available.stdout);
         certificateExpiry = cert.expiresAt.apply((e): Record<string, string> => ({ "metrics-server": e }));
     }

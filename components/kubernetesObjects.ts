@@ -53,13 +53,10 @@ export function applyObjects(prefix: string, objects: readonly ObjectSource[], o
     const connection = pulumi.output(o.kubectlHost.connection) as pulumi.Output<SshTarget>;
     const make = (obj: ObjectSource, extra: pulumi.CustomResourceOptions) => {
         const id = sourceIdentity(obj);
-        // a deferred object must keep the identity it was announced with (its resource name)
-        const manifest = isDeferred(obj) ? obj.object.apply((x) => {
-            if (objectKey(identityOf(x)) !== objectKey(id)) throw new Error(`object ${objectKey(identityOf(x))} was announced as ${objectKey(id)}`);
-            return JSON.stringify(x);
-        }) : JSON.stringify(obj);
+        // the provider checks that the manifest declares this identity (a deferred one's too)
+        const manifest = isDeferred(obj) ? obj.object.apply((x) => JSON.stringify(x)) : JSON.stringify(obj);
         return new KubernetesObject(`${prefix}-${objectKey(id)}`, {
-            host: o.kubectlHost.name, connection,
+            host: o.kubectlHost.name, connection, identity: id,
             manifest, fieldManager: FIELD_MANAGER,
             kubectl: PATHS.bin.kubectl, kubeconfig: PATHS.kubernetes.adminKubeconfig, timeoutSec: o.timeoutSec,
         }, { ...pulumi.mergeOptions(opts, extra), secretManifest: id.kind === "Secret" });

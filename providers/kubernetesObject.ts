@@ -14,6 +14,12 @@ import { OnHost, OnHostInputs, sshRun } from "./ssh";
 
 /** What the program passes. `host`/`connection`: where kubectl runs (a master). */
 export interface KubernetesObjectInputs extends OnHostInputs {
+    /**
+     * Which object this is, known when the program runs even where the manifest is not (one
+     * carrying a certificate issued in the same run): the resource's id, what `diff` compares to
+     * decide a replacement, and what the manifest must declare.
+     */
+    readonly identity: ObjectIdentity;
     /** The object as JSON (one object with apiVersion, kind, metadata.name). */
     readonly manifest: pulumi.Input<string>;
     /** Server-side apply field manager. */
@@ -28,6 +34,8 @@ export interface KubernetesObjectInputs extends OnHostInputs {
 
 /** The same, resolved, as the provider receives it. */
 export interface KubernetesObjectArgs extends OnHost {
+    /** Absent in the state of objects created before it was an input: their manifest's. */
+    readonly identity: ObjectIdentity;
     readonly manifest: string;
     readonly fieldManager: string;
     readonly kubectl: string;
@@ -61,6 +69,24 @@ export function objectIdentity(manifest: string): ObjectIdentity {
     if (typeof o.metadata?.name !== "string" || !o.metadata.name) throw new Error(`${o.kind} has no metadata.name`);
     const ns = o.metadata.namespace;
     return { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(typeof ns === "string" && ns ? { namespace: ns } : {}) };
+}
+
+/** What a dynamic provider receives for an input not known yet (a preview before its source exists). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The problem with a manifest, given the identity it must declare; undefined when fine or not known yet. Pure. */
+export function manifestProblem(manifest: string, identity: ObjectIdentity): string | undefined {
+    if (manifest === UNKNOWN) return undefined;
+    let got: ObjectIdentity;
+    try { got = objectIdentity(manifest); } catch (e) { return (e as Error).message; }
+    const want = { apiVersion: identity?.apiVersion, kind: identity?.kind, name: identity?.name, namespace: identity?.namespace };
+    const same = got.apiVersion === want.apiVersion && got.kind === want.kind && got.name === want.name && (got.namespace ?? undefined) === (want.namespace || undefined);
+    return same ? undefined : `the manifest is ${got.apiVersion} ${describeObject(got)}, declared as ${want.apiVersion} ${describeObject(want as ObjectIdentity)}`;
+}
+
+/** The identity an (older) state recorded: its own, else its manifest's. Pure. */
+function identityOfState(s: Partial<KubernetesObjectState>): ObjectIdentity | undefined {
+    return s.identity ?? (s.manifest ? objectIdentity(s.manifest) : undefined);
 }
 
 /** `kind/name` or `kind/namespace/name`, for ids and messages. Pure. */
@@ -116,8 +142,9 @@ export function parseObservation(out: string): { present: boolean; inSync: boole
 
 /** Another object → replace; a changed manifest, or one seen missing or edited → update. Pure. */
 export function objectDiff(olds: Partial<KubernetesObjectState>, news: KubernetesObjectArgs): pulumi.dynamic.DiffResult {
-    const before = olds.manifest ? describeObject(objectIdentity(olds.manifest)) : "";
-    const after = describeObject(objectIdentity(news.manifest));
+    const o = identityOfState(olds);
+    const before = o ? `${o.apiVersion} ${describeObject(o)}` : "";
+    const after = `${news.identity.apiVersion} ${describeObject(news.identity)}`;
     const replaces = before !== after ? ["manifest"] : [];
     const drift = olds.present !== true || olds.inSync !== true;
     const changed = replaces.length > 0 || drift || olds.manifest !== news.manifest || olds.fieldManager !== news.fieldManager
@@ -126,7 +153,9 @@ export function objectDiff(olds: Partial<KubernetesObjectState>, news: Kubernete
 }
 
 async function apply(a: KubernetesObjectArgs): Promise<KubernetesObjectState> {
-    await sshRun(a.connection, `applying ${describeObject(objectIdentity(a.manifest))} (through ${a.host})`, applyScript(a), a.manifest);
+    const problem = manifestProblem(a.manifest, a.identity);
+    if (problem || a.manifest === UNKNOWN) throw new Error(`${describeObject(a.identity)}: ${problem ?? "the manifest is not known"}`);
+    await sshRun(a.connection, `applying ${describeObject(a.identity)} (through ${a.host})`, applyScript(a), a.manifest);
     return { ...a, present: true, inSync: true };
 }
 
@@ -134,7 +163,12 @@ async function apply(a: KubernetesObjectArgs): Promise<KubernetesObjectState> {
 export const kubernetesObjectProvider: pulumi.dynamic.ResourceProvider<KubernetesObjectArgs, KubernetesObjectState> = {
     async check(_olds, news) {
         const failures: pulumi.dynamic.CheckFailure[] = [];
-        try { objectIdentity(news.manifest); } catch (e) { failures.push({ property: "manifest", reason: (e as Error).message }); }
+        if (!news.identity || typeof news.identity.kind !== "string" || typeof news.identity.name !== "string" || typeof news.identity.apiVersion !== "string") {
+            failures.push({ property: "identity", reason: "identity needs apiVersion, kind and name" });
+        } else {
+            const problem = manifestProblem(news.manifest, news.identity);
+            if (problem) failures.push({ property: "manifest", reason: problem });
+        }
         if (!/^[A-Za-z0-9._:-]{1,128}$/.test(news.fieldManager ?? "")) failures.push({ property: "fieldManager", reason: `bad field manager ${JSON.stringify(news.fieldManager)}` });
         return { inputs: news, failures };
     },
@@ -142,7 +176,7 @@ export const kubernetesObjectProvider: pulumi.dynamic.ResourceProvider<Kubernete
         return objectDiff(olds, news);
     },
     async create(inputs) {
-        return { id: describeObject(objectIdentity(inputs.manifest)), outs: await apply(inputs) };
+        return { id: describeObject(inputs.identity), outs: await apply(inputs) };
     },
     async read(id, props) {
         if (!props) throw new Error(`cannot import ${id}: ha-kubernetes objects are created, not imported`);

@@ -33,10 +33,26 @@ const CERT_DIR = "/etc/metrics-server/tls";
 
 type Obj = Record<string, unknown>;
 
+/** The settings a user may give (all optional). */
+export interface MetricsServerSettingsInput {
+    readonly image?: unknown;
+    readonly replicas?: unknown;
+    readonly resolutionSeconds?: unknown;
+}
+
+/** Every problem with user-given metrics-server settings, addressed under `prefix`. Pure. */
+export function metricsServerSettingProblems(m: MetricsServerSettingsInput, prefix: string): Array<{ propertyPath: string; reason: string }> {
+    const problems: Array<{ propertyPath: string; reason: string }> = [];
+    if (m.image !== undefined && !isImageReference(m.image)) problems.push({ propertyPath: `${prefix}.image`, reason: `bad image reference ${JSON.stringify(m.image)}` });
+    if (m.replicas !== undefined && (!Number.isInteger(m.replicas) || (m.replicas as number) < 1)) problems.push({ propertyPath: `${prefix}.replicas`, reason: `replicas must be a positive whole number, got ${JSON.stringify(m.replicas)}` });
+    if (m.resolutionSeconds !== undefined && (!Number.isInteger(m.resolutionSeconds) || (m.resolutionSeconds as number) < 10)) problems.push({ propertyPath: `${prefix}.resolutionSeconds`, reason: `resolutionSeconds must be whole seconds, at least 10, got ${JSON.stringify(m.resolutionSeconds)}` });
+    return problems;
+}
+
 function check(spec: MetricsServerSpec): void {
-    if (!isImageReference(spec.image)) throw new Error(`bad metrics-server image ${JSON.stringify(spec.image)}`);
-    if (!Number.isInteger(spec.replicas) || spec.replicas < 1) throw new Error(`metrics-server replicas must be a positive whole number, got ${spec.replicas}`);
-    if (!Number.isInteger(spec.resolutionSeconds) || spec.resolutionSeconds < 10) throw new Error(`metrics-server resolution must be whole seconds, at least 10, got ${spec.resolutionSeconds}`);
+    const problems = metricsServerSettingProblems(spec, "metricsServer");
+    if (spec.image === undefined) problems.unshift({ propertyPath: "metricsServer.image", reason: "no image" });
+    if (problems.length) throw new Error(`metrics-server: ${problems.map((p) => `${p.propertyPath}: ${p.reason}`).join("; ")}`);
 }
 
 /**
@@ -112,7 +128,8 @@ export function renderMetricsServerObjects(spec: MetricsServerSpec): Obj[] {
                             { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
                         ],
                         affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: { ...SELECTOR } }, topologyKey: "kubernetes.io/hostname" } }] } },
-                        securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+                        // fsGroup: the certificate's files (mode 0440) belong to the pod's group
+                        securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
                         containers: [{
                             name,
                             image: spec.image,

@@ -325,19 +325,24 @@ busybox_binary() {
         apt-get "${apt[@]}" update -qq >&2 || die "apt-get update (trixie sources) failed"
         (cd "$d/src" && apt-get "${apt[@]}" source --download-only -qq busybox >&2) || die "apt-get source busybox (trixie) failed"
         [ -s "$d/src/busybox_$BUSYBOX_VERSION.orig.tar.bz2" ] || die "trixie's busybox source is not $BUSYBOX_VERSION ($(ls "$d/src"))"
-        tar -xjf "$d/src/busybox_$BUSYBOX_VERSION.orig.tar.bz2" -C "$d/build"
+        tar -xjf "$d/src/busybox_$BUSYBOX_VERSION.orig.tar.bz2" -C "$d/build" || die "unpacking busybox $BUSYBOX_VERSION failed"
         ( cd "$d/build/busybox-$BUSYBOX_VERSION" || exit 1
           make defconfig >/dev/null
           # the SHA-NI code paths do not build with every gcc; they only speed up sha1sum/sha256sum
           sed -i 's/^CONFIG_SHA1_HWACCEL=y/# CONFIG_SHA1_HWACCEL is not set/; s/^CONFIG_SHA256_HWACCEL=y/# CONFIG_SHA256_HWACCEL is not set/' .config
           KCONFIG_NOTIMESTAMP=1 make -j"$(nproc)" busybox > "$d/make.log" 2>&1 ) \
             || { tail -n 20 "$d/make.log" >&2; die "build of busybox $BUSYBOX_VERSION failed"; }
-        install -m 0755 "$d/build/busybox-$BUSYBOX_VERSION/busybox" "$b.tmp" && mv -f "$b.tmp" "$b"
+        install -m 0755 "$d/build/busybox-$BUSYBOX_VERSION/busybox" "$b.tmp" || die "installing busybox failed"
+        mv -f "$b.tmp" "$b" || die "installing busybox failed"
         rmtree "$d"
         log "busybox $BUSYBOX_VERSION (upstream defconfig) built in $(( $(date +%s) - t ))s" >&2
     fi
+    [ -x "$b" ] || die "no busybox binary at $b"
     echo "$b"
 }
+# built here, not in the command substitution below (where a failure would only end a subshell)
+busybox_bin="$(busybox_binary)" || die "busybox $BUSYBOX_VERSION is not built"
+[ -x "$busybox_bin" ] || die "busybox $BUSYBOX_VERSION is not built"
 R="$WORK/roots/small"
 rmtree "$R"; mkdir -p "$R"
 # busybox: like the busybox image (every applet in /bin, root/daemon/.../nobody users)
@@ -346,7 +351,7 @@ mkdir -p "$bb/bin" "$bb/etc" "$bb/root" "$bb/home" "$bb/tmp" "$bb/usr/sbin" "$bb
 chmod 1777 "$bb/tmp"; chmod 0700 "$bb/root"
 mkdir -p "$R/x/libc6"
 dpkg-deb -x "$(deb libc6)" "$R/x/libc6"
-cp "$(busybox_binary)" "$bb/bin/busybox"
+cp "$busybox_bin" "$bb/bin/busybox"
 busybox_version="$BUSYBOX_VERSION"
 for a in $("$bb/bin/busybox" --list); do [ -e "$bb/bin/$a" ] || ln "$bb/bin/busybox" "$bb/bin/$a"; done
 # glibc: the loader and the shared libraries, without gconv modules, locales and docs

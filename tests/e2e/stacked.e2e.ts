@@ -129,7 +129,7 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         } finally {
             fs.rmSync(tmp, { recursive: true, force: true });
         }
-    });
+    }, 50 * 60_000);  // two phases of at most 20 minutes each, and the push
 
     it("kubelets refuse anonymous requests", () => {
         const r = ssh(inv, "m1", "curl -sk -o /dev/null -w '%{http_code}' https://10.213.0.21:10250/pods");

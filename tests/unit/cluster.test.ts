@@ -454,20 +454,26 @@ describe("other topologies", () => {
         expect(get(res, "lab-addons-metrics-server-serving-cert").inputs.caCertPem).toContain("CERTlabpkiclustercacert");
         const secret = get(res, "lab-addons-metrics-server-secret-kube-system-metrics-server-serving-cert");
         expect(await (secret.props?.manifest as { isSecret: Promise<boolean> }).isSecret).toBe(true);
+        expect(secret.opts?.additionalSecretOutputs).toEqual(expect.arrayContaining(["manifest"]));
         expect(Buffer.from(JSON.parse(secret.inputs.manifest).data["tls.key"], "base64").toString()).toContain(KEY_MARK);
         // the other objects keep readable diffs
         expect(typeof get(res, "lab-addons-metrics-server-deployment-kube-system-metrics-server").props?.manifest).toBe("string");
+        expect(get(res, "lab-addons-metrics-server-deployment-kube-system-metrics-server").opts?.additionalSecretOutputs).not.toContain("manifest");
         // the APIService trusts exactly the cluster CA
         const api = JSON.parse(get(res, "lab-addons-metrics-server-apiservice-v1beta1.metrics.k8s.io").inputs.manifest);
         expect(Buffer.from(api.spec.caBundle, "base64").toString()).toContain("CERTlabpkiclustercacert");
         expect(api.spec.insecureSkipTLSVerify).toBeUndefined();
-        // gates: the rollout after the objects, then the APIService's availability; both after every node is Ready
+        // gates: the rollout after the objects; the APIService once the pods serve; then its availability
         const rollout = get(res, "lab-addons-m1-metrics-server-rollout");
         expect(rollout.inputs.create).toContain("get deployment 'metrics-server'");
-        expect(dependsOnNames(rollout)).toEqual(expect.arrayContaining(names));
+        const apiServiceName = "lab-addons-metrics-server-apiservice-v1beta1.metrics.k8s.io";
+        expect(dependsOnNames(rollout).sort()).toEqual(names.filter((n) => n !== apiServiceName));
+        expect(dependsOnNames(get(res, apiServiceName))).toEqual(["lab-addons-m1-metrics-server-rollout"]);
         const available = get(res, "lab-addons-m1-metrics-server-api");
         expect(available.inputs.create).toContain("get apiservice 'v1beta1.metrics.k8s.io'");
-        expect(dependsOnNames(available)).toEqual(["lab-addons-m1-metrics-server-rollout"]);
+        expect(dependsOnNames(available)).toEqual([apiServiceName]);
+        // every object declares its identity apart from its manifest (known at preview)
+        expect(secret.inputs.identity).toEqual({ apiVersion: "v1", kind: "Secret", namespace: "kube-system", name: "metrics-server-serving-cert" });
         expect(await outputResourceNames(available.props?.connection)).toEqual(expect.arrayContaining(["lab-workers-w2-node-ready", "lab-workers-m1-node-ready"]));
         expect(Object.keys(await promiseOf(cluster.certificateExpiry))).toContain("addons/metrics-server");
         // no key material in any command

@@ -4,14 +4,17 @@ import * as os from "os";
 import * as path from "path";
 import * as ssh from "../../../providers/ssh";
 import {
-    applyScript, deleteScript, describeObject, KubernetesObjectArgs, kubernetesObjectProvider as p, objectDiff, objectIdentity,
+    applyScript, deleteScript, describeObject, KubernetesObjectArgs, kubernetesObjectProvider as p, manifestProblem, objectDiff, objectIdentity,
     observeScript, parseObservation,
 } from "../../../providers/kubernetesObject";
+
+/** What a dynamic provider receives for an unknown input. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 const conn = { host: "10.0.0.11", user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n", dialErrorLimit: 1 };
 const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "coredns", namespace: "kube-system" }, data: { Corefile: ".:53 {}" } };
 const args: KubernetesObjectArgs = {
-    host: "m1", connection: conn, manifest: JSON.stringify(cm), fieldManager: "ha-kubernetes",
+    host: "m1", connection: conn, identity: { apiVersion: "v1", kind: "ConfigMap", name: "coredns", namespace: "kube-system" }, manifest: JSON.stringify(cm), fieldManager: "ha-kubernetes",
     kubectl: "/usr/local/bin/kubectl", kubeconfig: "/etc/kubernetes/admin.kubeconfig", timeoutSec: 60,
 };
 
@@ -104,8 +107,28 @@ describe("KubernetesObject", () => {
         expect(objectDiff({ ...olds, inSync: false }, args)).toMatchObject({ changes: true, replaces: [] });
         expect(objectDiff({ ...olds, present: false }, args)).toMatchObject({ changes: true, replaces: [] });
         expect(objectDiff(olds, { ...args, manifest: JSON.stringify({ ...cm, data: { Corefile: "new" } }) })).toMatchObject({ changes: true, replaces: [] });
-        expect(objectDiff(olds, { ...args, manifest: JSON.stringify({ ...cm, metadata: { name: "other", namespace: "kube-system" } }) })).toMatchObject({ changes: true, replaces: ["manifest"] });
-        expect(objectDiff(olds, { ...args, manifest: JSON.stringify({ ...cm, kind: "Secret" }) })).toMatchObject({ changes: true, replaces: ["manifest"] });
+        // another identity (name, kind, apiVersion) is another object
+        expect(objectDiff(olds, { ...args, identity: { ...args.identity, name: "other" } })).toMatchObject({ changes: true, replaces: ["manifest"] });
+        expect(objectDiff(olds, { ...args, identity: { ...args.identity, kind: "Secret" } })).toMatchObject({ changes: true, replaces: ["manifest"] });
+        expect(objectDiff(olds, { ...args, identity: { ...args.identity, apiVersion: "v2" } })).toMatchObject({ changes: true, replaces: ["manifest"] });
+        // a state from before identity was an input: its manifest's
+        const { identity: _, ...older } = olds;
+        expect(objectDiff(older, args)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+        // a manifest not known yet (a preview before the certificate in it exists): an update of the same object
+        expect(objectDiff(olds, { ...args, manifest: UNKNOWN })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    });
+
+    it("check: the manifest must declare the identity; one not known yet passes until it is known", async () => {
+        expect(manifestProblem(args.manifest, args.identity)).toBeUndefined();
+        expect(manifestProblem(UNKNOWN, args.identity)).toBeUndefined();
+        expect(manifestProblem(args.manifest, { ...args.identity, name: "other" })).toMatch(/is v1 ConfigMap\/kube-system\/coredns, declared as v1 ConfigMap\/kube-system\/other/);
+        expect(manifestProblem(args.manifest, { ...args.identity, apiVersion: "v2" })).toMatch(/declared as v2/);
+        expect(manifestProblem("{", args.identity)).toMatch(/not JSON/);
+        expect((await p.check!(args, { ...args, manifest: UNKNOWN })).failures).toEqual([]);
+        expect((await p.check!(args, { ...args, identity: { ...args.identity, namespace: "other" } })).failures?.map((f) => f.property)).toEqual(["manifest"]);
+        expect((await p.check!(args, { ...args, identity: undefined as never })).failures?.map((f) => f.property)).toEqual(["identity"]);
+        // and nothing is applied from a manifest that does not match
+        await expect(p.create!({ ...args, identity: { ...args.identity, name: "other" } })).rejects.toThrow(/declared as/);
     });
 
     it("provider methods run over SSH on the kubectl host with the manifest on stdin", async () => {

@@ -66,7 +66,7 @@ describe("dynamic providers, serialized", () => {
         const copy = { host: "e1", connection: { host: "10.0.0.1" }, member: "e1", remoteDirectory: "/r", localDirectory: "/l", keep: 5, trigger: "a" };
         expect(await c.diff!("x", { ...copy, copied: "", sha256: "" }, { ...copy, trigger: "b" })).toMatchObject({ changes: true });
         const k = await asTheHostLoadsIt(kubernetesObjectProvider);
-        const obj = { host: "m1", connection: { host: "10.0.0.11" }, manifest: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "n" } }), fieldManager: "ha-kubernetes", kubectl: "/k", kubeconfig: "/c", timeoutSec: 5 };
+        const obj = { host: "m1", connection: { host: "10.0.0.11" }, identity: { apiVersion: "v1", kind: "ConfigMap", name: "a", namespace: "n" }, manifest: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "n" } }), fieldManager: "ha-kubernetes", kubectl: "/k", kubeconfig: "/c", timeoutSec: 5 };
         expect(await k.diff!("x", { ...obj, present: true, inSync: false }, obj)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
         expect((await k.check!(obj, obj)).failures).toEqual([]);
     });

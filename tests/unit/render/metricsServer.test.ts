@@ -15,6 +15,7 @@ describe("renderMetricsServerObjects", () => {
     it("matches the snapshot", () => {
         expect(objs).toMatchSnapshot();
         expect(renderMetricsServerApiService(CERT)).toMatchSnapshot();
+        expect(renderMetricsServerSecret(CERT, KEY)).toMatchSnapshot();
     });
 
     it("serves TLS with the issued certificate and verifies kubelets (nothing insecure)", () => {
@@ -25,7 +26,9 @@ describe("renderMetricsServerObjects", () => {
         const vol = find(objs, "Deployment").spec.template.spec.volumes.find((v: Obj) => v.name === "serving-cert");
         expect(vol.secret.secretName).toBe(METRICS_SERVER.certSecret);
         expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
-        expect(find(objs, "Deployment").spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+        // the certificate's files (0440) are readable by the pod's group, the user it runs as
+        expect(find(objs, "Deployment").spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } });
+        expect(vol.secret.defaultMode).toBe(0o440);
     });
 
     it("grants what the aggregated API needs and nothing more", () => {
