@@ -9,5 +9,7 @@ module.exports = {
   reporters: [["default", { summaryThreshold: 0 }]],
   testTimeout: 1_800_000,
   maxWorkers: 1,
+  // the stacked suite (it runs the conformance subset) last: see sequencer.js
+  testSequencer: "<rootDir>/tests/e2e/sequencer.js",
   modulePathIgnorePatterns: ["<rootDir>/bin/"],
 };

@@ -12,7 +12,7 @@ import { activeSince, coreDnsNodes, etcdctl, expectApiserversReachPods, expectCl
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CI_SUBSET, pushConformanceImages, runConformance } from "../conformance/suite";
+import { awaitConformanceBuild, CI_SUBSET, pushConformanceImages, runConformance } from "../conformance/suite";
 import { LabRegistry, startLabRegistry } from "./registry";
 import { CACHE, eventually, Inventory, labDown, labStart, labStop, ssh, sshOk } from "./lab";
 import { changes, freshLab, labConfig, labStack, labVersions, previewChanges, pulumiLog, timed, upRecording } from "./stack";
@@ -132,16 +132,17 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
             const kubeconfigFile = path.join(tmp, "admin.kubeconfig");
             fs.writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 });
             const target = { kubeconfigFile, registryServer: registry.server, registryCaPem: registry.caPem, reportDir: path.join(CACHE, "logs", "e2e", "conformance-subset"), tmp };
+            const waited = await awaitConformanceBuild();
             const pushed = pushConformanceImages(target);
             const s = await runConformance(CI_SUBSET, target, Date.now(), true);
-            report.push(`conformance subset: ${s.passed} passed, ${s.failed} failed in ${s.durationSeconds}s (images pushed in ${pushed}s; ${target.reportDir})`);
+            report.push(`conformance subset: ${s.passed} passed, ${s.failed} failed in ${s.durationSeconds}s (build awaited ${waited}s, images pushed in ${pushed}s; ${target.reportDir})`);
             expect(s.failures).toEqual([]);
             // the selection really ran (a focus that matched nothing would pass)
             expect(s.passed).toBeGreaterThanOrEqual(60);
         } finally {
             fs.rmSync(tmp, { recursive: true, force: true });
         }
-    }, 50 * 60_000);  // two phases of at most 20 minutes each, and the push
+    }, 125 * 60_000);  // the build (at most 75 minutes), two phases of at most 20 minutes each, the push
 
     it("kubelets refuse anonymous requests", () => {
         const r = ssh(inv, "m1", "curl -sk -o /dev/null -w '%{http_code}' https://10.213.0.21:10250/pods");
