@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { isIpv4 } from "./cidr";
 import { adminKubectl } from "./controlPlane";
 import { addonSettingProblems, CoreDnsSettings, MetricsServerSettings, resolveAddons } from "./addonSettings";
-import { applyObjects, DeferredObject, identityOf, objectKey } from "./kubernetesObjects";
+import { applyObjects, DeferredObject } from "./kubernetesObjects";
+import { duplicateObjectProblems, isKubeObject } from "./manifests";
 import { CertificateAuthority, issueCert, Validity } from "./pki";
 import { ClusterHost, shellQuote, waitScript } from "./remote";
 import { COREDNS, renderCoreDnsObjects } from "./render/coredns";
@@ -49,17 +50,9 @@ export function validateAddons(args: AddonsArgs): Problem[] {
     if (!isIpv4(args.clusterDnsIp)) problems.push({ propertyPath: "clusterDnsIp", reason: `cluster DNS ${JSON.stringify(args.clusterDnsIp)} is not IPv4` });
     problems.push(...addonSettingProblems(args, ""));
     if (args.metricsServer && (!args.ca || !args.validity)) problems.push({ propertyPath: "metricsServer", reason: "metrics-server needs ca and validity (its serving certificate)" });
-    const seen = new Map<string, number>();
-    for (const [i, o] of (args.objects ?? []).entries()) {
-        const meta = (o?.metadata ?? {}) as { name?: unknown };
-        if (!o || typeof o.apiVersion !== "string" || typeof o.kind !== "string" || typeof meta.name !== "string" || !meta.name) {
-            problems.push({ propertyPath: `objects[${i}]`, reason: "every object needs apiVersion, kind and metadata.name" });
-            continue;
-        }
-        const key = objectKey(identityOf(o));
-        if (seen.has(key)) problems.push({ propertyPath: `objects[${i}]`, reason: `${o.kind} ${meta.name} appears twice (also objects[${seen.get(key)}])` });
-        else seen.set(key, i);
-    }
+    const objects = args.objects ?? [];
+    for (const [i, o] of objects.entries()) if (!isKubeObject(o)) problems.push({ propertyPath: `objects[${i}]`, reason: "every object needs apiVersion, kind and metadata.name" });
+    problems.push(...duplicateObjectProblems(objects.flatMap((object, i) => (isKubeObject(object) ? [{ path: `objects[${i}]`, where: `objects[${i}]`, object }] : []))));
     return problems;
 }
 

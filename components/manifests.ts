@@ -17,31 +17,45 @@ export function parseManifest(text: string, source: string): KubeObject[] {
         if (value === null || value === undefined) return;
         const items = (value as KubeObject).kind === "List" && Array.isArray((value as KubeObject).items) ? (value as { items: unknown[] }).items : [value];
         for (const item of items) {
-            const o = item as KubeObject;
-            const meta = (o && typeof o === "object" ? o.metadata : undefined) as { name?: unknown } | undefined;
-            if (!o || typeof o !== "object" || Array.isArray(o) || typeof o.apiVersion !== "string" || typeof o.kind !== "string" || typeof meta?.name !== "string" || !meta.name) {
-                throw new Error(`${source}: document ${i + 1} is not a Kubernetes object with apiVersion, kind and metadata.name`);
-            }
-            out.push(o);
+            if (!isKubeObject(item)) throw new Error(`${source}: document ${i + 1} is not a Kubernetes object with apiVersion, kind and metadata.name`);
+            out.push(item);
         }
     });
     return out;
 }
 
-/** Every problem with the manifest files (missing, unreadable YAML, bad objects, an object twice). Pure. */
-export function manifestProblems(files: ReadonlyArray<{ path: string; file: string; text: string | undefined }>): Array<{ propertyPath: string; reason: string }> {
-    const problems: Array<{ propertyPath: string; reason: string }> = [];
+/** Is `o` a Kubernetes object: apiVersion, kind and a non-empty metadata.name? Pure. */
+export function isKubeObject(o: unknown): o is KubeObject {
+    if (!o || typeof o !== "object" || Array.isArray(o)) return false;
+    const k = o as KubeObject;
+    const meta = k.metadata as { name?: unknown } | undefined;
+    return typeof k.apiVersion === "string" && typeof k.kind === "string" && typeof meta?.name === "string" && meta.name.length > 0;
+}
+
+type Problem = { propertyPath: string; reason: string };
+
+/**
+ * An object declared twice (same kind, namespace and name) among `objects`, each given with the
+ * property path and the place (file, list entry) it came from: a problem at the second. Pure.
+ */
+export function duplicateObjectProblems(objects: ReadonlyArray<{ path: string; where: string; object: KubeObject }>): Problem[] {
+    const problems: Problem[] = [];
     const seen = new Map<string, string>();
-    for (const f of files) {
-        if (f.text === undefined) { problems.push({ propertyPath: f.path, reason: `manifest file ${JSON.stringify(f.file)} does not exist` }); continue; }
-        let objects: KubeObject[];
-        try { objects = parseManifest(f.text, f.file); } catch (e) { problems.push({ propertyPath: f.path, reason: (e as Error).message }); continue; }
-        for (const o of objects) {
-            const key = objectKey(identityOf(o));
-            const name = `${o.kind} ${(o.metadata as { name: string }).name}`;
-            if (seen.has(key)) problems.push({ propertyPath: f.path, reason: `${name} is declared twice (also in ${seen.get(key)})` });
-            else seen.set(key, f.file);
-        }
+    for (const { path, where, object: o } of objects) {
+        const key = objectKey(identityOf(o));
+        if (seen.has(key)) problems.push({ propertyPath: path, reason: `${o.kind} ${(o.metadata as { name: string }).name} is declared twice (also in ${seen.get(key)})` });
+        else seen.set(key, where);
     }
     return problems;
+}
+
+/** Every problem with the manifest files (missing, unreadable YAML, bad objects, an object twice). Pure. */
+export function manifestProblems(files: ReadonlyArray<{ path: string; file: string; text: string | undefined }>): Problem[] {
+    const problems: Problem[] = [];
+    const objects: Array<{ path: string; where: string; object: KubeObject }> = [];
+    for (const f of files) {
+        if (f.text === undefined) { problems.push({ propertyPath: f.path, reason: `manifest file ${JSON.stringify(f.file)} does not exist` }); continue; }
+        try { objects.push(...parseManifest(f.text, f.file).map((object) => ({ path: f.path, where: f.file, object }))); } catch (e) { problems.push({ propertyPath: f.path, reason: (e as Error).message }); }
+    }
+    return [...problems, ...duplicateObjectProblems(objects)];
 }

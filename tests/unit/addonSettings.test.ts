@@ -1,3 +1,4 @@
+import { validateAddons } from "../../components/addons";
 import { addonSettingProblems, addonSettings, resolveAddons } from "../../components/addonSettings";
 
 describe("add-on settings", () => {
@@ -27,5 +28,29 @@ describe("add-on settings", () => {
         expect(addonSettings({ coredns: { enabled: false, replicas: 3 } }).coredns).toBe(false);
         expect(addonSettings({ coredns: { replicas: 3 }, metricsServer: true, imageRepository: "m" })).toEqual({ imageRepository: "m", coredns: { replicas: 3 }, metricsServer: true });
         expect(addonSettings(undefined)).toEqual({ imageRepository: undefined, coredns: {}, metricsServer: undefined });
+    });
+});
+
+describe("validateAddons (the Addons component's own arguments)", () => {
+    const base = { kubectlHost: { name: "m1", address: "10.0.0.11", connection: {} } as never, controlPlaneReady: true, nodesReady: true, clusterDomain: "cluster.local", clusterDnsIp: "10.96.0.10" };
+
+    it("accepts good arguments", () => {
+        expect(validateAddons(base)).toEqual([]);
+    });
+
+    it("reports every problem, addressed without a prefix", () => {
+        const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "n" } };
+        const problems = validateAddons({
+            ...base, clusterDnsIp: "10.96.0.300", metricsServer: true, coredns: { replicas: 0 },
+            objects: [cm, { kind: "ConfigMap" }, { ...cm }],
+        });
+        expect(problems).toEqual([
+            { propertyPath: "clusterDnsIp", reason: expect.stringMatching(/not IPv4/) },
+            { propertyPath: "coredns.replicas", reason: expect.stringMatching(/positive whole number/) },
+            { propertyPath: "metricsServer.image", reason: expect.stringMatching(/set metricsServer\.image .* or imageRepository$/) },
+            { propertyPath: "metricsServer", reason: expect.stringMatching(/needs ca and validity/) },
+            { propertyPath: "objects[1]", reason: "every object needs apiVersion, kind and metadata.name" },
+            { propertyPath: "objects[2]", reason: "ConfigMap a is declared twice (also in objects[0])" },
+        ]);
     });
 });
