@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { KubernetesObject, ObjectIdentity } from "../providers/kubernetesObject";
+import { identityOfObject, KubernetesObject, ObjectIdentity } from "../providers/kubernetesObject";
 import { SshTarget } from "../providers/ssh";
 import { PATHS } from "./render/paths";
 import { ClusterHost } from "./remote";
@@ -15,10 +15,9 @@ export function objectKey(o: ObjectIdentity): string {
     return [o.kind, o.namespace, o.name].filter(Boolean).join("-").toLowerCase().replace(/[^a-z0-9.-]+/g, "-");
 }
 
-/** The identity of a plain object (apiVersion, kind, metadata.name/namespace). Pure. */
+/** The identity of a plain object (apiVersion, kind, metadata.name/namespace); the provider's own reading. Pure. */
 export function identityOf(o: Record<string, unknown>): ObjectIdentity {
-    const meta = (o.metadata ?? {}) as { name?: string; namespace?: string };
-    return { apiVersion: String(o.apiVersion), kind: String(o.kind), name: String(meta.name), ...(meta.namespace ? { namespace: meta.namespace } : {}) };
+    return identityOfObject(o);
 }
 
 /** An object whose content is known only at deployment (it carries a certificate or a key); its identity is known now. */

@@ -61,8 +61,14 @@ export interface ObjectIdentity {
 
 /** Parses a manifest and returns its identity, or throws naming what is missing. Pure. */
 export function objectIdentity(manifest: string): ObjectIdentity {
-    let o: { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
+    let o: unknown;
     try { o = JSON.parse(manifest); } catch (e) { throw new Error(`manifest is not JSON: ${(e as Error).message}`); }
+    return identityOfObject(o);
+}
+
+/** The identity of an object given as a value, or throws naming what is missing. Pure. */
+export function identityOfObject(value: unknown): ObjectIdentity {
+    const o = value as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
     if (!o || typeof o !== "object" || Array.isArray(o)) throw new Error("manifest must be one object");
     if (typeof o.apiVersion !== "string" || !o.apiVersion) throw new Error("manifest has no apiVersion");
     if (typeof o.kind !== "string" || !o.kind) throw new Error("manifest has no kind");
