@@ -1,9 +1,10 @@
 // The ha-kubernetes program: reads the stack configuration and wires the components.
 import * as pulumi from "@pulumi/pulumi";
 import { HaKubernetesCluster } from "./components/cluster";
-import { readClusterConfig } from "./components/stackConfig";
+import { loadClusterConfig } from "./components/stackConfig";
 
-const args = readClusterConfig(new pulumi.Config());
+// Bad configuration ends the run here, printed as a list of problems and nothing else.
+const args = loadClusterConfig(new pulumi.Config());
 const cluster = new HaKubernetesCluster(args.clusterName, args);
 
 export const kubeconfig = cluster.kubeconfig;

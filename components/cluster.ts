@@ -3,6 +3,7 @@ import { resolveArtifactSource } from "./artifacts";
 import { ClusterPki } from "./clusterPki";
 import { ClusterArgs } from "./config";
 import { clusterHosts } from "./connection";
+import { fileOrTextValue } from "./fileInputs";
 import { ControlPlane } from "./controlPlane";
 import { EtcdCluster } from "./etcdCluster";
 import { LoadBalancer } from "./loadBalancer";
@@ -102,7 +103,8 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         kubectlHost: masters[0],
         podNetwork, podCidr: net.podCidr, nodeCidrMaskSize: net.nodeCidrMaskSize, serviceCidr: net.serviceCidr,
         clusterDomain: net.clusterDomain, clusterDns: net.clusterDns, flannelBackend: net.flannelBackend,
-        registry: args.registry, sandboxImage: args.nodes?.sandboxImage, cgroupDriver: args.nodes?.cgroupDriver,
+        registry: args.registry && { ...args.registry, caPem: fileOrTextValue(args.registry.caPem, args.registry.caPemPath) },
+        sandboxImage: args.nodes?.sandboxImage, cgroupDriver: args.nodes?.cgroupDriver,
         proxyMode: args.nodes?.proxyMode, conntrackMaxPerCore: args.nodes?.conntrackMaxPerCore,
         kubeletExtraConfig: args.nodes?.kubeletExtraConfig, restrictOomScoreAdj: args.nodes?.restrictOomScoreAdj,
         imageArchives: args.nodes?.imageArchives,

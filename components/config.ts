@@ -19,7 +19,7 @@ export interface SshArgs {
     readonly port?: number;
     /** PEM/OpenSSH private key (keep it in secret config). One of `privateKey`/`privateKeyPath` is required. */
     readonly privateKey?: pulumi.Input<string>;
-    /** Path of a private key file on the machine that runs Pulumi; read at program start. */
+    /** Path of a private key file on the machine that runs Pulumi (`~` expanded); read at program start. */
     readonly privateKeyPath?: string;
     /** Optional jump host every connection goes through. */
     readonly bastion?: BastionArgs;
@@ -147,8 +147,10 @@ export interface RegistryArgs {
     readonly server: string;
     /** Endpoint containerd pulls from, e.g. `https://10.0.0.5:5000`. Default `https://${server}`. */
     readonly endpoint?: string;
-    /** PEM CA that signed the registry's certificate. */
+    /** PEM CA (one or more certificates) that signed the registry's certificate. Give it here or in `caPemPath`. */
     readonly caPem?: pulumi.Input<string>;
+    /** File holding `caPem` on the machine that runs Pulumi (`~` expanded); read at program start. */
+    readonly caPemPath?: string;
     readonly username?: string;
     /** Keep it in secret config. */
     readonly password?: pulumi.Input<string>;

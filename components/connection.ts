@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import { HostArgs, SshArgs } from "./config";
+import { fileOrTextValue } from "./fileInputs";
 import { ClusterHost, Connection } from "./remote";
 import { DEFAULTS } from "./topology";
 
 function keyOf(ssh: { readonly privateKey?: pulumi.Input<string>; readonly privateKeyPath?: string } | undefined, readFile: (p: string) => string): pulumi.Input<string> | undefined {
     if (!ssh) return undefined;
-    if (ssh.privateKey !== undefined) return pulumi.secret(ssh.privateKey);
-    if (ssh.privateKeyPath !== undefined) return pulumi.secret(readFile(ssh.privateKeyPath));
-    return undefined;
+    const key = fileOrTextValue(ssh.privateKey, ssh.privateKeyPath, readFile);
+    return key === undefined ? undefined : pulumi.secret(key);
 }
 
 /**

@@ -12,6 +12,6 @@ export { CertificateAuthority, IssuedCert, Validity } from "./pki";
 export { clusterHosts, connectionFor } from "./connection";
 export { HostPreflight, HostFacts } from "../providers/hostPreflight";
 export { ManagedFile } from "../providers/managedFile";
-export { readClusterConfig } from "./stackConfig";
+export { formatConfigProblems, loadClusterConfig, readClusterConfig } from "./stackConfig";
 export { validateCluster, assertValidCluster, Problem } from "./validation";
 export * as topology from "./topology";

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { apiserverExtraArgProblem } from "./render/apiserver";
 import { addonSettingProblems, addonSettings } from "./addonSettings";
 import { isImageReference } from "./render/references";
+import { FileOrText, fileOrTextProblems } from "./fileInputs";
 import { manifestProblems } from "./manifests";
 import { cidrContains, cidrsOverlap, isIpv4, parseCidr, subnetCount } from "./cidr";
 import { ClusterArgs, HostArgs, LB_MODES, ROLES, SshArgs } from "./config";
@@ -53,6 +54,10 @@ function checkCidr(problems: Problem[], path: string, value: string | undefined)
     }
 }
 
+function pushFileOrText(problems: Problem[], input: FileOrText, env: ValidationEnv): void {
+    for (const [propertyPath, reason] of fileOrTextProblems(input, env)) problems.push({ propertyPath, reason });
+}
+
 function hasKey(ssh: SshArgs | undefined): boolean {
     return !!ssh && (ssh.privateKey !== undefined || ssh.privateKeyPath !== undefined);
 }
@@ -61,13 +66,11 @@ function checkSsh(problems: Problem[], path: string, ssh: SshArgs | undefined, e
     if (!ssh) return;
     if (ssh.port !== undefined && !validPort(ssh.port)) problems.push({ propertyPath: `${path}.port`, reason: `SSH port ${ssh.port} is not in 1..65535` });
     if (ssh.user !== undefined && !/^[a-z_][a-z0-9_-]*$/.test(ssh.user)) problems.push({ propertyPath: `${path}.user`, reason: `SSH user ${JSON.stringify(ssh.user)} is not a valid user name` });
-    if (ssh.privateKeyPath !== undefined && !env.fileExists(ssh.privateKeyPath)) {
-        problems.push({ propertyPath: `${path}.privateKeyPath`, reason: `SSH key file ${ssh.privateKeyPath} does not exist` });
-    }
+    pushFileOrText(problems, { kind: "sshPrivateKey", textPath: `${path}.privateKey`, filePath: `${path}.privateKeyPath`, text: ssh.privateKey, file: ssh.privateKeyPath }, env);
     if (ssh.bastion) {
         if (!isIpv4(ssh.bastion.address) && !/^[A-Za-z0-9.-]+$/.test(ssh.bastion.address)) problems.push({ propertyPath: `${path}.bastion.address`, reason: `bastion address ${JSON.stringify(ssh.bastion.address)} is neither an IPv4 address nor a host name` });
         if (ssh.bastion.port !== undefined && !validPort(ssh.bastion.port)) problems.push({ propertyPath: `${path}.bastion.port`, reason: `bastion port ${ssh.bastion.port} is not in 1..65535` });
-        if (ssh.bastion.privateKeyPath !== undefined && !env.fileExists(ssh.bastion.privateKeyPath)) problems.push({ propertyPath: `${path}.bastion.privateKeyPath`, reason: `SSH key file ${ssh.bastion.privateKeyPath} does not exist` });
+        pushFileOrText(problems, { kind: "sshPrivateKey", textPath: `${path}.bastion.privateKey`, filePath: `${path}.bastion.privateKeyPath`, text: ssh.bastion.privateKey, file: ssh.bastion.privateKeyPath }, env);
     }
 }
 
@@ -233,8 +236,10 @@ function checkArtifacts(problems: Problem[], args: ClusterArgs, env: ValidationE
         for (const b of neededBinaries(args)) if (!a.sha256?.[b]) problems.push({ propertyPath: `artifacts.sha256.${b}`, reason: `download needs the sha256 of ${b}` });
     } else {
         if (!a.directory) problems.push({ propertyPath: "artifacts.directory", reason: "artifact source local needs a directory" });
+        else if (!env.fileExists(a.directory)) problems.push({ propertyPath: "artifacts.directory", reason: `directory ${a.directory} does not exist (examples/fetch-release.sh makes one)` });
         else {
-            for (const b of neededBinaries(args)) if (!env.fileExists(`${a.directory}/${b}`)) problems.push({ propertyPath: "artifacts.directory", reason: `${a.directory}/${b} does not exist` });
+            const missing = neededBinaries(args).filter((b) => !env.fileExists(`${a.directory}/${b}`));
+            if (missing.length > 0) problems.push({ propertyPath: "artifacts.directory", reason: `${a.directory} lacks ${missing.join(", ")}` });
             if (!a.sha256 && !env.fileExists(`${a.directory}/SHA256SUMS`)) problems.push({ propertyPath: "artifacts.sha256", reason: `no checksums: set artifacts.sha256 or put SHA256SUMS in ${a.directory}` });
         }
     }
@@ -253,6 +258,7 @@ function checkRest(problems: Problem[], args: ClusterArgs, env: ValidationEnv): 
     if (r) {
         if (!HOST_PORT.test(r.server ?? "")) problems.push({ propertyPath: "registry.server", reason: `registry server ${JSON.stringify(r.server)} must be host[:port]` });
         if (r.endpoint !== undefined && !/^https?:\/\/[^\s'"]+$/.test(r.endpoint)) problems.push({ propertyPath: "registry.endpoint", reason: `registry endpoint ${JSON.stringify(r.endpoint)} must be an http(s) URL` });
+        pushFileOrText(problems, { kind: "certificate", textPath: "registry.caPem", filePath: "registry.caPemPath", text: r.caPem, file: r.caPemPath }, env);
         if ((r.username === undefined) !== (r.password === undefined)) problems.push({ propertyPath: "registry", reason: "registry username and password go together" });
     }
     const c = args.certificates ?? {};

@@ -9,6 +9,8 @@
 # JUnit, ginkgo output, summary.md/json: ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/logs/conformance/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source-path=SCRIPTDIR source=../node.sh
+. tests/node.sh
 start=$(date +%s)
 jest=(npx jest -c tests/conformance/jest.config.js --ci --runInBand)
 case "${1:-}" in

@@ -1,5 +1,6 @@
 /**
- * Bad input changes nothing on any host: an even etcd count is refused before any resource, an
+ * Bad input changes nothing on any host: an even etcd count is refused before any resource (printed
+ * as the list of problems and nothing else), an
  * unreachable host and a wrong SSH key stop the run at the host preflight, with a message naming
  * the host and the reason, before any remote command ran anywhere.
  */
@@ -50,8 +51,11 @@ describe("bad input changes nothing on any host", () => {
         const two = { ...inv, hosts: inv.hosts.filter((h) => h.name !== "m3") };
         stack = await labStack("e2e-bad-input", labConfig(two, { lbMode: "haproxy-keepalived", vip: "10.213.0.100" }));
         const err = await stack.preview().then(() => "", (e: Error) => e.message);
-        expect(err).toContain("etcd needs an odd number of members (3, 5 or 7); stacked topology gives 2");
-        expect(err).toContain("nothing was changed on any host");
+        // the engine prints the list of problems, each with its config key, and nothing else:
+        // no "unhandled exception", no stack trace, no second copy of the list
+        expect(err).toContain("the stack configuration has 1 problem; nothing was changed on any host:\n  ha-kubernetes:hosts: etcd needs an odd number of members (3, 5 or 7); stacked topology gives 2");
+        expect(err).not.toMatch(/unhandled exception|^\s+at .+:\d+:\d+\)?$|InputPropertiesError|propertyPath/m);
+        expect(err.split("etcd needs an odd number of members").length - 1).toBe(1);
         expect(await upError(stack)).toContain("etcd needs an odd number of members");
         const state = await stack.exportStack();
         expect((state.deployment.resources ?? []).filter((r: { type: string }) => r.type !== "pulumi:pulumi:Stack" && r.type !== "pulumi:providers:pulumi-nodejs")).toEqual([]);
@@ -71,7 +75,11 @@ describe("bad input changes nothing on any host", () => {
     it("stops at the preflight with a wrong SSH key, naming every host", async () => {
         const key = path.join(tmp, "wrong_ed25519");
         execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
-        await stack!.setAllConfig(labConfig({ ...inv, sshPrivateKeyPath: key }, { lbMode: "haproxy-keepalived", vip: "10.213.0.100" }));
+        // the key as README "On your own hosts" sets it: the secret sshPrivateKey, no key path
+        const cfg = labConfig(inv, { lbMode: "haproxy-keepalived", vip: "10.213.0.100" });
+        cfg["ha-kubernetes:ssh"] = { value: JSON.stringify({ user: inv.sshUser }) };
+        cfg["ha-kubernetes:sshPrivateKey"] = { value: fs.readFileSync(key, "utf8"), secret: true };
+        await stack!.setAllConfig(cfg);
         const err = await upError(stack!);
         expect(err).toContain("host preflight failed; nothing was changed on any host");
         for (const h of inv.hosts) expect(err).toMatch(new RegExp(`${h.name} \\(${h.address.replace(/\./g, "\\.")}\\): cannot reach root@.*authentication`, "i"));

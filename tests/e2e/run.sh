@@ -8,6 +8,8 @@
 #   bash tests/e2e/run.sh [jest args, e.g. tests/e2e/stacked.e2e.ts]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source-path=SCRIPTDIR source=../node.sh
+. tests/node.sh
 start=$(date +%s)
 logs="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/logs"; mkdir -p "$logs"
 bash tests/lab/lab.sh prepare > "$logs/lab-prepare.log" 2>&1 & prep=$!

@@ -6,10 +6,13 @@
 #   bash tests/lab/demo.sh destroy  pulumi destroy, then remove the lab hosts
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source-path=SCRIPTDIR source=../node.sh
+. tests/node.sh
 [ -d node_modules/@pulumi/pulumi ] || npm ci --no-audit --no-fund --loglevel=error
 bash tests/lab/toolchain.sh
 bash tests/lab/binaries.sh
 bash tests/lab/images.sh
+# shellcheck source-path=SCRIPTDIR source=env.sh
 . tests/lab/env.sh
 if [ "${1:-}" = destroy ]; then
     pulumi destroy --stack dev --yes --non-interactive || true

@@ -1,9 +1,14 @@
+# shellcheck shell=sh
 # Source this file (bash or sh) to use the lab's Pulumi toolchain built by tests/lab/toolchain.sh:
 #   . tests/lab/env.sh
 # Values already set in the environment are kept, except PATH which gets the toolchain first.
 
 HA_K8S_CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
 export HA_K8S_CACHE
+
+# Node 24 LTS first on PATH (the program and the tests run on it; sourced from the repository root).
+# shellcheck source=../node.sh
+if [ -f tests/node.sh ]; then . tests/node.sh; fi
 
 # Toolchain binaries first: pulumi, pulumi-language-nodejs, pulumi-resource-{command,tls,random}
 # and pulumi-resource-pulumi-nodejs (dynamic providers). Plugins on PATH are "ambient" plugins.

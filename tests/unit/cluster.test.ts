@@ -4,7 +4,7 @@ import { ENCRYPTION_KEY, installMocks, KEY_MARK, promiseOf, Recorded, recordOpti
 import { ClusterArgs } from "../../components/config";
 import { HaKubernetesCluster } from "../../components/cluster";
 import { SNAPSHOTS_KEPT } from "../../components/etcdCluster";
-import { allFiles, baseCluster, withHosts } from "./fixtures";
+import { allFiles, baseCluster, TEST_CA_MARK, TEST_CA_PEM, TEST_SSH_KEY_MARK, withHosts } from "./fixtures";
 
 const seen = installMocks();
 
@@ -31,14 +31,14 @@ const get = (res: Map<string, Recorded>, name: string): Recorded => {
     return r;
 };
 // Key material as it appears in files: PEM, base64 inside kubeconfigs, raw secrets.
-const SECRETS = [KEY_MARK, "PRIVATE KEY", "client-key-data", ENCRYPTION_KEY, VRRP_PASS, "SSHKEYMATERIAL", "s3cr3t-registry"];
+const SECRETS = [KEY_MARK, "PRIVATE KEY", "client-key-data", ENCRYPTION_KEY, VRRP_PASS, TEST_SSH_KEY_MARK, "s3cr3t-registry"];
 
 describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () => {
     let res: Map<string, Recorded>;
     let cluster: HaKubernetesCluster;
     beforeAll(async () => {
         ({ cluster, res } = await deploy(baseCluster({
-            registry: { server: "registry.lab.test:5000", caPem: "-----BEGIN CERTIFICATE-----\nREGCA\n-----END CERTIFICATE-----\n", username: "puller", password: "s3cr3t-registry" },
+            registry: { server: "registry.lab.test:5000", caPem: TEST_CA_PEM, username: "puller", password: "s3cr3t-registry" },
         })));
     }, 300_000);  // the first deployment also pays for compiling the modules
 
@@ -330,7 +330,7 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
 
     it("configures the private registry for containerd", () => {
         expect(content(res, "lab-workers-w1-node-registry-hosts")).toContain("https://registry.lab.test:5000");
-        expect(content(res, "lab-workers-w1-node-registry-ca")).toContain("REGCA");
+        expect(content(res, "lab-workers-w1-node-registry-ca")).toContain(TEST_CA_MARK);
         expect(content(res, "lab-workers-w1-node-containerd-config")).toContain("puller");
     });
 

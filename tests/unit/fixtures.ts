@@ -1,4 +1,16 @@
+import * as fs from "fs";
+import * as path from "path";
 import { ClusterArgs, HostArgs } from "../../components/config";
+
+const PEM_DIR = path.join(__dirname, "fixtures", "pem");
+/** A real (test-only) ed25519 key in OpenSSH format, and a real self-signed CA certificate. */
+export const TEST_SSH_KEY = fs.readFileSync(path.join(PEM_DIR, "test_ed25519"), "utf8");
+export const TEST_SSH_KEY_PATH = path.join(PEM_DIR, "test_ed25519");
+export const TEST_CA_PEM = fs.readFileSync(path.join(PEM_DIR, "registry-ca.crt"), "utf8");
+export const TEST_CA_PEM_PATH = path.join(PEM_DIR, "registry-ca.crt");
+/** A line of each that appears nowhere else: what "no key material" tests look for. */
+export const TEST_SSH_KEY_MARK = TEST_SSH_KEY.split("\n")[2];
+export const TEST_CA_MARK = TEST_CA_PEM.split("\n")[2];
 
 /** A valid 3-master (stacked etcd, haproxy-keepalived VIP) + 2-worker cluster. */
 export function baseCluster(overrides: Partial<ClusterArgs> = {}): ClusterArgs {
@@ -12,7 +24,7 @@ export function baseCluster(overrides: Partial<ClusterArgs> = {}): ClusterArgs {
     return {
         clusterName: "lab",
         hosts,
-        ssh: { user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nSSHKEYMATERIAL\n-----END OPENSSH PRIVATE KEY-----\n" },
+        ssh: { user: "root", privateKey: TEST_SSH_KEY },
         versions: { kubernetes: "1.35.4", etcd: "3.6.5" },
         network: { hostCidr: "10.213.0.0/24" },
         loadBalancer: { mode: "haproxy-keepalived", vip: "10.213.0.100" },
@@ -32,4 +44,8 @@ export function withHosts(hosts: HostArgs[], overrides: Partial<ClusterArgs> = {
 }
 
 export const noFiles = { fileExists: () => false };
-export const allFiles = { fileExists: () => true };
+/** Every file exists; an SSH key or CA path reads as the test key or CA, anything else as "". */
+export const allFiles = {
+    fileExists: () => true,
+    readFile: (f: string) => (/key|id_/.test(f) ? TEST_SSH_KEY : /\.(crt|pem)$/.test(f) ? TEST_CA_PEM : ""),
+};

@@ -129,7 +129,9 @@ describe("validateCluster", () => {
 
     it("needs checksums for downloads and files for local sources", () => {
         expectProblem(baseCluster({ artifacts: { source: "download", baseUrl: "http://x/" } }), "artifacts.sha256.kubelet", /needs the sha256 of kubelet/);
-        expectProblem(baseCluster({ artifacts: { source: "local", directory: "/nope" } }), "artifacts.directory", /\/nope\/kube-apiserver does not exist/);
+        expect(reasons(baseCluster({ artifacts: { source: "local", directory: "/nope" } })).filter((r) => r.startsWith("artifacts"))).toEqual(["artifacts.directory: directory /nope does not exist (examples/fetch-release.sh makes one)"]);
+        const partial = { fileExists: (f: string) => f === "/bundle" || f === "/bundle/SHA256SUMS" || /\/(etcd\w*|kubectl)$/.test(f) };
+        expect(reasons(baseCluster({ artifacts: { source: "local", directory: "/bundle" } }), partial)).toEqual(["artifacts.directory: /bundle lacks kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy"]);
         expect(reasons(baseCluster({ artifacts: { source: "local", directory: "/bundle" } }), allFiles)).toEqual([]);
     });
 
