@@ -40,6 +40,13 @@ export function readStackConfig(config: pulumi.Config, keys: readonly string[], 
     for (const k of SECRET_KEYS) {
         if (config.get(k) !== undefined && !isSecret(`${prefix}${k}`)) problems.push({ propertyPath: k, reason: `must be a secret: pulumi config set --secret ${k} < file` });
     }
+    // secrets in plain config would sit in the stack file in clear text
+    const plain: [unknown, string, string][] = [
+        [(o.ssh as SshArgs | undefined)?.privateKey, "ssh.privateKey", "the secret sshPrivateKey (pulumi config set --secret sshPrivateKey < file) or ssh.privateKeyPath"],
+        [(o.ssh as SshArgs | undefined)?.bastion?.privateKey, "ssh.bastion.privateKey", "ssh.bastion.privateKeyPath"],
+        [(o.registry as RegistryArgs | undefined)?.password, "registry.password", "the secret registryPassword (pulumi config set --secret registryPassword)"],
+    ];
+    for (const [v, key, instead] of plain) if (v !== undefined) problems.push({ propertyPath: key, reason: `a secret in plain configuration: use ${instead}` });
     const ssh = (o.ssh ?? {}) as SshArgs;
     const sshPrivateKey = config.get("sshPrivateKey");
     const registry = o.registry as RegistryArgs | undefined;

@@ -259,6 +259,7 @@ function checkRest(problems: Problem[], args: ClusterArgs, env: ValidationEnv): 
         if (!HOST_PORT.test(r.server ?? "")) problems.push({ propertyPath: "registry.server", reason: `registry server ${JSON.stringify(r.server)} must be host[:port]` });
         if (r.endpoint !== undefined && !/^https?:\/\/[^\s'"]+$/.test(r.endpoint)) problems.push({ propertyPath: "registry.endpoint", reason: `registry endpoint ${JSON.stringify(r.endpoint)} must be an http(s) URL` });
         pushFileOrText(problems, { kind: "certificate", textPath: "registry.caPem", filePath: "registry.caPemPath", text: r.caPem, file: r.caPemPath }, env);
+        if (r.username !== undefined && /^http:/.test(r.endpoint ?? "")) problems.push({ propertyPath: "registry.endpoint", reason: "registry credentials over plain http would travel in clear text: use an https endpoint" });
         if ((r.username === undefined) !== (r.password === undefined)) problems.push({ propertyPath: "registry", reason: "registry username and password go together" });
     }
     const c = args.certificates ?? {};

@@ -101,6 +101,14 @@ describe("the program's reading of its stack configuration", () => {
         expect(read.sort()).toEqual([`${os.homedir()}/.ssh/id_ed25519`, `${os.homedir()}/registry/ca.crt`]);
     });
 
+    it("refuses secrets in plain configuration, naming the secret key to use", () => {
+        const msg = message(stack({ ssh: { privateKey: TEST_SSH_KEY }, registry: { server: "r:5005", username: "u", password: "hunter22" } }));
+        expect(msg).toContain("ha-kubernetes:ssh.privateKey: a secret in plain configuration: use the secret sshPrivateKey (pulumi config set --secret sshPrivateKey < file) or ssh.privateKeyPath");
+        expect(msg).toContain("ha-kubernetes:registry.password: a secret in plain configuration: use the secret registryPassword (pulumi config set --secret registryPassword)");
+        expect(msg).not.toContain("hunter22");
+        expect(load(stack({ registry: { server: "r:5005", username: "u" }, registryPassword: "hunter22" }), [`${NS}:registryPassword`]).registry?.username).toBe("u");
+    });
+
     it("reads a config value that is not YAML of the right shape as a problem, not a crash", () => {
         const config = { ...stack(), [`${NS}:hosts`]: "{not json" };
         expect(message(config)).toContain("ha-kubernetes:hosts: hosts must be a YAML mapping or list");

@@ -127,6 +127,11 @@ describe("validateCluster", () => {
         expectProblem(baseCluster({ versions: { kubernetes: "1.35.0", etcd: "3.4.23" } }), "versions.etcd", /too old/);
     });
 
+    it("refuses registry credentials over plain http", () => {
+        expectProblem(baseCluster({ registry: { server: "r:5000", endpoint: "http://r:5000", username: "u", password: "p" } }), "registry.endpoint", /clear text/);
+        expect(reasons(baseCluster({ registry: { server: "r:5000", endpoint: "http://r:5000" } }))).toEqual([]);
+    });
+
     it("needs checksums for downloads and files for local sources", () => {
         expectProblem(baseCluster({ artifacts: { source: "download", baseUrl: "http://x/" } }), "artifacts.sha256.kubelet", /needs the sha256 of kubelet/);
         expect(reasons(baseCluster({ artifacts: { source: "local", directory: "/nope" } })).filter((r) => r.startsWith("artifacts"))).toEqual(["artifacts.directory: directory /nope does not exist (examples/fetch-release.sh makes one)"]);
