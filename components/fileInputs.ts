@@ -49,7 +49,7 @@ function sshKeyReason(text: string): string | undefined {
 export function pemReason(kind: PemKind, text: unknown, fileKey = "the matching …Path key"): string | undefined {
     if (typeof text !== "string") return `must be ${KIND_NAME[kind]} as text, got ${text === null ? "null" : typeof text}`;
     const t = text.trim();
-    if (!t.includes("\n") && /^(~|\.{0,2}\/|[A-Za-z]:\\)?[^\s]*$/.test(t) && !t.startsWith("-----")) {
+    if (!t.includes("\n") && !t.startsWith("-----") && /^[^\s]+$/.test(t) && (/^~|\//.test(t) || /\.(pem|crt|cert|key)$/.test(t) || /^id_\w+$/.test(t))) {
         return `is not ${KIND_NAME[kind]}: it looks like a file path (a file goes in ${fileKey})`;
     }
     const reason = kind === "certificate" ? certificateReason(t) : sshKeyReason(t);

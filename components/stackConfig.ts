@@ -91,7 +91,7 @@ const SECRET_PATHS: Readonly<Record<string, (typeof SECRET_KEYS)[number]>> = { "
 function fromSecretKey(config: pulumi.Config, p: Problem): Problem {
     const key = SECRET_PATHS[p.propertyPath];
     if (key === undefined || config.get(key) === undefined) return p;
-    return { propertyPath: key, reason: p.reason.replace(new RegExp(`${p.propertyPath.replace(".", "\\.")}(?![A-Za-z])`, "g"), key) };
+    return { propertyPath: key, reason: p.reason.replace(new RegExp(`${p.propertyPath.replace(/\./g, "\\.")}(?![A-Za-z])`, "g"), key) };
 }
 
 /** Whether the engine passed `key` as a secret (the SDK's own check; not in its typings). */

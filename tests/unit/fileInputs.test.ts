@@ -24,6 +24,9 @@ describe("PEM and SSH key inputs", () => {
     it("names what is wrong, never quoting the value", () => {
         expect(pemReason("certificate", "/etc/ssl/registry-ca.crt")).toMatch(/looks like a file path/);
         expect(pemReason("certificate", "~/ca.pem")).toMatch(/looks like a file path/);
+        expect(pemReason("certificate", "ca.crt")).toMatch(/looks like a file path/);
+        expect(pemReason("sshPrivateKey", "id_ed25519")).toMatch(/looks like a file path/);
+        expect(pemReason("certificate", "MIIBszCCAVmgAwIBAgIU")).toMatch(/no PEM block/);
         expect(pemReason("certificate", TEST_SSH_KEY)).toMatch(/block 1 is OPENSSH PRIVATE KEY, not CERTIFICATE/);
         expect(pemReason("certificate", `${TEST_CA_PEM}trailing words`)).toMatch(/text outside the PEM blocks/);
         expect(pemReason("certificate", "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----")).toMatch(/block 1 does not parse/);
