@@ -41,9 +41,11 @@ export function readStackConfig(config: pulumi.Config, keys: readonly string[], 
         if (config.get(k) !== undefined && !isSecret(`${prefix}${k}`)) problems.push({ propertyPath: k, reason: `must be a secret: pulumi config set --secret ${k} < file` });
     }
     // secrets in plain config would sit in the stack file in clear text
+    const hosts = Array.isArray(o.hosts) ? (o.hosts as { ssh?: SshArgs }[]) : [];
+    const sshObjects: [string, SshArgs | undefined][] = [["ssh", o.ssh as SshArgs | undefined], ...hosts.map((h, i): [string, SshArgs | undefined] => [`hosts[${i}].ssh`, h?.ssh])];
+    const keyInstead = (at: string) => (at === "ssh" ? "the secret sshPrivateKey (pulumi config set --secret sshPrivateKey < file) or ssh.privateKeyPath" : `${at}.privateKeyPath`);
     const plain: [unknown, string, string][] = [
-        [(o.ssh as SshArgs | undefined)?.privateKey, "ssh.privateKey", "the secret sshPrivateKey (pulumi config set --secret sshPrivateKey < file) or ssh.privateKeyPath"],
-        [(o.ssh as SshArgs | undefined)?.bastion?.privateKey, "ssh.bastion.privateKey", "ssh.bastion.privateKeyPath"],
+        ...sshObjects.flatMap(([at, s]): [unknown, string, string][] => [[s?.privateKey, `${at}.privateKey`, keyInstead(at)], [s?.bastion?.privateKey, `${at}.bastion.privateKey`, `${at}.bastion.privateKeyPath`]]),
         [(o.registry as RegistryArgs | undefined)?.password, "registry.password", "the secret registryPassword (pulumi config set --secret registryPassword)"],
     ];
     for (const [v, key, instead] of plain) if (v !== undefined) problems.push({ propertyPath: key, reason: `a secret in plain configuration: use ${instead}` });
@@ -51,21 +53,12 @@ export function readStackConfig(config: pulumi.Config, keys: readonly string[], 
     const sshPrivateKey = config.get("sshPrivateKey");
     const registry = o.registry as RegistryArgs | undefined;
     const registryPassword = config.get("registryPassword");
-    const args: ClusterArgs = {
-        clusterName: config.get("clusterName") as string,
-        hosts: o.hosts as ClusterArgs["hosts"],
+    const args = {
+        ...o,
+        clusterName: config.get("clusterName"),
         ssh: sshPrivateKey !== undefined ? { ...ssh, privateKey: sshPrivateKey } : ssh,
-        versions: o.versions as ClusterArgs["versions"],
-        network: o.network as ClusterArgs["network"],
-        loadBalancer: o.loadBalancer as ClusterArgs["loadBalancer"],
-        etcd: o.etcd as ClusterArgs["etcd"],
-        artifacts: o.artifacts as ClusterArgs["artifacts"],
         registry: registry && registryPassword !== undefined ? { ...registry, password: registryPassword } : registry,
-        certificates: o.certificates as ClusterArgs["certificates"],
-        nodes: o.nodes as ClusterArgs["nodes"],
-        controlPlane: o.controlPlane as ClusterArgs["controlPlane"],
-        addons: o.addons as ClusterArgs["addons"],
-    };
+    } as ClusterArgs;
     return { args, problems };
 }
 

@@ -106,6 +106,9 @@ describe("the program's reading of its stack configuration", () => {
         expect(msg).toContain("ha-kubernetes:ssh.privateKey: a secret in plain configuration: use the secret sshPrivateKey (pulumi config set --secret sshPrivateKey < file) or ssh.privateKeyPath");
         expect(msg).toContain("ha-kubernetes:registry.password: a secret in plain configuration: use the secret registryPassword (pulumi config set --secret registryPassword)");
         expect(msg).not.toContain("hunter22");
+        const perHost = stack({ hosts: [{ name: "m1", address: "192.168.10.11", roles: ["master"], ssh: { privateKey: TEST_SSH_KEY, bastion: { address: "b", privateKey: TEST_SSH_KEY } } }] });
+        expect(message(perHost)).toContain("ha-kubernetes:hosts[0].ssh.privateKey: a secret in plain configuration: use hosts[0].ssh.privateKeyPath");
+        expect(message(perHost)).toContain("ha-kubernetes:hosts[0].ssh.bastion.privateKey: a secret in plain configuration: use hosts[0].ssh.bastion.privateKeyPath");
         expect(load(stack({ registry: { server: "r:5005", username: "u" }, registryPassword: "hunter22" }), [`${NS}:registryPassword`]).registry?.username).toBe("u");
     });
 
