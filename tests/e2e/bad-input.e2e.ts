@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Inventory, labDown, ssh } from "./lab";
-import { freshLab, labConfig, labStack } from "./stack";
+import { freshLab, labConfig, labStack, setSecretFromFile } from "./stack";
 
 let inv: Inventory;
 let stack: Stack | undefined;
@@ -78,8 +78,9 @@ describe("bad input changes nothing on any host", () => {
         // the key as README "On your own hosts" sets it: the secret sshPrivateKey, no key path
         const cfg = labConfig(inv, { lbMode: "haproxy-keepalived", vip: "10.213.0.100" });
         cfg["ha-kubernetes:ssh"] = { value: JSON.stringify({ user: inv.sshUser }) };
-        cfg["ha-kubernetes:sshPrivateKey"] = { value: fs.readFileSync(key, "utf8"), secret: true };
         await stack!.setAllConfig(cfg);
+        setSecretFromFile(stack!, "ha-kubernetes:sshPrivateKey", key);
+        expect((await stack!.getConfig("ha-kubernetes:sshPrivateKey")).secret).toBe(true);
         const err = await upError(stack!);
         expect(err).toContain("host preflight failed; nothing was changed on any host");
         for (const h of inv.hosts) expect(err).toMatch(new RegExp(`${h.name} \\(${h.address.replace(/\./g, "\\.")}\\): cannot reach root@.*authentication`, "i"));

@@ -125,6 +125,16 @@ function env(stackName: string): Record<string, string> {
     };
 }
 
+/**
+ * Sets a secret config value as README "On your own hosts" tells users to: `pulumi config set
+ * --secret KEY < FILE`, the value on stdin (never on a command line).
+ */
+export function setSecretFromFile(stack: Stack, key: string, file: string): void {
+    execFileSync("pulumi", ["config", "set", "--secret", "--stack", stack.name, key], {
+        cwd: ROOT, input: fs.readFileSync(file), env: { ...process.env, ...env(stack.name) }, stdio: ["pipe", "ignore", "inherit"],
+    });
+}
+
 /** A stack of the repository's own program with its suite's file backend. */
 export async function labStack(name: string, config: ConfigMap): Promise<Stack> {
     fs.mkdirSync(stateDir(name), { recursive: true });
