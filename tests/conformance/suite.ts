@@ -73,14 +73,14 @@ export async function awaitConformanceBuild(env: NodeJS.ProcessEnv = process.env
     if (!rcFile) return 0;
     const t0 = Date.now();
     while (!fs.existsSync(rcFile)) {
-        if (Date.now() - t0 > timeoutMs) throw new Error(`the conformance build (tests/conformance/build.sh) did not end within ${timeoutMs / 60_000} min`);
+        if (Date.now() - t0 > timeoutMs) throw new Error(`the conformance build (tests/conformance/build.sh, images.sh) did not end within ${timeoutMs / 60_000} min`);
         await new Promise((r) => setTimeout(r, everyMs));
     }
     const rc = fs.readFileSync(rcFile, "utf8").trim();
     if (rc !== "0") {
         const logFile = path.join(path.dirname(rcFile), "conformance-build.log");
         const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8").trim().split("\n").slice(-15).join("\n") : "(no log)";
-        throw new Error(`the conformance build failed (exit ${rc}):\n${tail}`);
+        throw new Error(`the conformance build or its images failed (exit ${rc}):\n${tail}`);
     }
     return Math.round((Date.now() - t0) / 1000);
 }

@@ -17,14 +17,16 @@ bash tests/lab/toolchain.sh & tc=$!
 # a failed build stops the others too
 trap 'kill "$prep" "$tc" 2>/dev/null || true' EXIT
 bash tests/lab/binaries.sh
-# The conformance subset's e2e.test and ginkgo: started after the binaries (they share its Go build
+# The conformance subset's e2e.test, ginkgo and images: started after the binaries (they share its Go build
 # cache), built behind everything else at the lowest CPU priority, awaited by the stacked suite
 # only (which jest runs last, tests/e2e/sequencer.js). Cached: done in seconds.
 export HA_K8S_CONFORMANCE_BUILD="$logs/conformance-build.rc"
 rm -f "$HA_K8S_CONFORMANCE_BUILD"
 # its own process group (setsid), so that stopping it stops its go commands too
 # shellcheck disable=SC2016 # $1 and $2 are the inner shell's
-setsid bash -c 'rc=0; bash tests/conformance/build.sh > "$1" 2>&1 || rc=$?; echo "$rc" > "$2"' _ "$logs/conformance-build.log" "$HA_K8S_CONFORMANCE_BUILD" & cb=$!
+# Its images too (only the stacked suite pushes them): on a cold machine they take minutes that
+# the first suites need not wait for.
+setsid bash -c 'rc=0; { bash tests/conformance/build.sh && nice -n 19 bash tests/conformance/images.sh; } > "$1" 2>&1 || rc=$?; echo "$rc" > "$2"' _ "$logs/conformance-build.log" "$HA_K8S_CONFORMANCE_BUILD" & cb=$!
 stop_cb() { kill -- "-$cb" 2>/dev/null || true; }
 trap 'kill "$prep" "$tc" 2>/dev/null || true; stop_cb' EXIT
 wait "$tc" || { echo "[e2e] toolchain build failed" >&2; exit 1; }
@@ -32,7 +34,6 @@ wait "$prep" || { tail -n 30 "$logs/lab-prepare.log" >&2; echo "[e2e] lab rootfs
 trap stop_cb EXIT
 cat "$logs/lab-prepare.log"
 bash tests/lab/images.sh
-bash tests/conformance/images.sh
 # shellcheck source-path=SCRIPTDIR source=../lab/env.sh
 . tests/lab/env.sh
 # Hosts go away at the end, even after a crash (HA_K8S_E2E_KEEP=1 keeps them for debugging).
