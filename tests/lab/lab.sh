@@ -240,8 +240,17 @@ write_inventory() {
     mv "$LAB/inventory.json.tmp" "$LAB/inventory.json"
 }
 
+# The hosts share this machine's file system: their kubelets see its free space, and evict pods
+# (DiskPressure) below 15% free (imagefs.available, the kubelet's default). Said before it happens.
+warn_disk() {
+    local free
+    free="$(df --output=avail,size -k "$CACHE" | awk 'NR == 2 { printf "%d", 100 * $1 / $2 }')"
+    [ "${free:-100}" -ge 20 ] || log "WARNING: only ${free}% of the file system of $CACHE is free; kubelets on the lab hosts evict pods below 15% (DiskPressure)"
+}
+
 cmd_up() {
     local masters=3 workers=2 etcd=0 lb=0
+    warn_disk
     while [ $# -gt 0 ]; do
         case "$1" in
             --masters) masters="$2"; shift 2 ;; --workers) workers="$2"; shift 2 ;;
