@@ -64,26 +64,30 @@ export function pushConformanceImages(t: ConformanceTarget): number {
 }
 
 /**
- * Waits for a conformance build running in the background (tests/e2e/run.sh starts one and names
- * its exit-status file in HA_K8S_CONFORMANCE_BUILD; without it there is nothing to wait for) and
- * fails with the end of its log when it failed. Returns the seconds waited.
+ * Waits for a build that tests/e2e/build.sh runs in the background, whose exit-status file
+ * tests/e2e/run.sh names in the environment variable `rcVar` (without it there is nothing to wait
+ * for), and fails with the end of its log when it failed. Returns the seconds waited.
  */
-export async function awaitConformanceBuild(env: NodeJS.ProcessEnv = process.env, timeoutMs = 75 * 60_000, everyMs = 5_000): Promise<number> {
-    const rcFile = env.HA_K8S_CONFORMANCE_BUILD;
+export async function awaitBackgroundBuild(what: string, rcVar: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 75 * 60_000, everyMs = 5_000): Promise<number> {
+    const rcFile = env[rcVar];
     if (!rcFile) return 0;
     const t0 = Date.now();
     while (!fs.existsSync(rcFile)) {
-        if (Date.now() - t0 > timeoutMs) throw new Error(`the conformance build (tests/conformance/build.sh, images.sh) did not end within ${timeoutMs / 60_000} min`);
+        if (Date.now() - t0 > timeoutMs) throw new Error(`${what} did not end within ${timeoutMs / 60_000} min`);
         await new Promise((r) => setTimeout(r, everyMs));
     }
     const rc = fs.readFileSync(rcFile, "utf8").trim();
     if (rc !== "0") {
-        const logFile = path.join(path.dirname(rcFile), "conformance-build.log");
+        const logFile = path.join(path.dirname(rcFile), "background-build.log");
         const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8").trim().split("\n").slice(-15).join("\n") : "(no log)";
-        throw new Error(`the conformance build or its images failed (exit ${rc}):\n${tail}`);
+        throw new Error(`${what} failed (exit ${rc}):\n${tail}`);
     }
     return Math.round((Date.now() - t0) / 1000);
 }
+
+/** Waits for the conformance build (tests/conformance/build.sh, images.sh) behind the suites. */
+export const awaitConformanceBuild = (env: NodeJS.ProcessEnv = process.env, timeoutMs?: number, everyMs?: number): Promise<number> =>
+    awaitBackgroundBuild("the conformance build (tests/conformance/build.sh, images.sh)", "HA_K8S_CONFORMANCE_BUILD", env, timeoutMs, everyMs);
 
 /** Runs both phases of `sel` against the cluster; writes and returns the summary. */
 export async function runConformance(sel: Selection, t: ConformanceTarget, startedAt: number, quiet = false): Promise<Summary> {

@@ -12,7 +12,7 @@ import { activeSince, coreDnsNodes, etcdctl, expectApiserversReachPods, expectCl
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { awaitConformanceBuild, CI_SUBSET, pushConformanceImages, runConformance } from "../conformance/suite";
+import { awaitBackgroundBuild, awaitConformanceBuild, CI_SUBSET, pushConformanceImages, runConformance } from "../conformance/suite";
 import { LabRegistry, startLabRegistry } from "./registry";
 import { CACHE, eventually, Inventory, labDown, labStart, labStop, ssh, sshOk } from "./lab";
 import { changes, freshLab, labConfig, labStack, labVersions, previewChanges, pulumiLog, timed, upRecording } from "./stack";
@@ -36,6 +36,9 @@ const configFor = (workers: string[]) => labConfig({ ...inv, hosts: inv.hosts.fi
         extra: { etcd: { topology: "stacked", snapshotCopyDirectory: SNAPSHOT_COPIES } } });
 
 beforeAll(async () => {
+    // the metrics-server image is built behind the other suites (tests/e2e/build.sh); cached, at once
+    const msWaited = await awaitBackgroundBuild("the metrics-server image (tests/lab/images.sh metrics-server)", "HA_K8S_METRICS_SERVER_BUILD", process.env, 20 * 60_000);
+    if (msWaited > 0) report.push(`stacked: waited ${msWaited}s for the metrics-server image`);
     // lb1 only holds the lab registry (the conformance images); it is no part of the cluster
     inv = freshLab("e2e-stacked", { masters: 3, workers: 3, lb: 1 });
     registry = startLabRegistry(inv, "lb1", "10.213.0.41");
@@ -49,7 +52,7 @@ beforeAll(async () => {
     const up = await timed(() => stack.up({ onOutput: pulumiLog(stack) }));
     report.push(`stacked: pulumi up ${up.seconds}s (engine CPU ${up.cpu}s)`);
     kubeconfig = (await stack.outputs()).kubeconfig.value as string;
-});
+}, 50 * 60_000);  // the image (at most 20 minutes), the preview and the up
 
 afterAll(async () => {
     process.stdout.write(`\n[e2e] ${report.join("; ")}\n`);

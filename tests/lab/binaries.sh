@@ -10,8 +10,9 @@
 #
 # Versions: tests/lab/versions.env. Each product is built in a wrapper Go module under
 # ${CACHE}/artifacts/src/<product>-<version>/; build times go to ${CACHE}/artifacts/timings.log.
-# Binaries are built one after the other (kubelet first), each with `go build`'s default
-# parallelism; a binary already in the bundle is never rebuilt.
+# The Kubernetes binaries are built by one `go build` (it links one while it compiles for the
+# next), the others one after the other, with `go build`'s default parallelism; a binary already
+# in the bundle is never rebuilt.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/versions.env"
@@ -74,6 +75,26 @@ build() {
     echo "$(date -u +%FT%TZ) $name $version ${dt}s" >> "$CACHE/artifacts/timings.log"
 }
 
+# build_together VERSION DIR LDFLAGS NAME=PACKAGE...: those not in the bundle yet, in one go build
+# (each package's last element is its binary's name).
+build_together() {
+    local version="$1" dir="$2" ldflags="$3" spec names=() pkgs=() t0 dt n tmp="$OUT/.together.tmp"
+    shift 3
+    for spec in "$@"; do
+        if [ -x "$OUT/${spec%%=*}" ]; then log "${spec%%=*} $version cached"; continue; fi
+        names+=("${spec%%=*}"); pkgs+=("${spec#*=}")
+    done
+    [ ${#names[@]} -gt 0 ] || return 0
+    BUILT=$((BUILT + ${#names[@]})); t0=$(date +%s)
+    rm -rf "$tmp"; mkdir -p "$tmp"
+    (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$tmp/" "${pkgs[@]}") || die "build of ${names[*]} $version failed"
+    for n in "${names[@]}"; do mv -f "$tmp/$n" "$OUT/$n"; done
+    rm -rf "$tmp"
+    dt=$(( $(date +%s) - t0 ))
+    log "${names[*]} $version built in ${dt}s"
+    echo "$(date -u +%FT%TZ) ${names[*]} $version ${dt}s" >> "$CACHE/artifacts/timings.log"
+}
+
 # ---------------------------------------------------------------- Kubernetes
 # k8s.io/kubernetes replaces every k8s.io/* staging module with ./staging/src/...; those replaces
 # are ignored in a dependency, so the wrapper replaces each with its published v0.<minor>.<patch>.
@@ -90,9 +111,8 @@ V="k8s.io/component-base/version"
 KLD="-X $V.gitVersion=v$KUBERNETES_VERSION -X $V.gitMajor=1 -X $V.gitMinor=$minor -X $V.gitTreeState=clean"
 KLD="$KLD -X $V.gitCommit=0000000000000000000000000000000000000000 -X $V.buildDate=1970-01-01T00:00:00Z"
 KLD="$KLD -X k8s.io/client-go/pkg/version.gitVersion=v$KUBERNETES_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
-for b in "${K8S_BINS[@]}"; do   # kubelet first
-    build "$b" "$KUBERNETES_VERSION" "$K" "k8s.io/kubernetes/cmd/$b" "$KLD"
-done
+specs=(); for b in "${K8S_BINS[@]}"; do specs+=("$b=k8s.io/kubernetes/cmd/$b"); done
+build_together "$KUBERNETES_VERSION" "$K" "$KLD" "${specs[@]}"
 
 # ---------------------------------------------------------------- etcd
 E="$SRC/etcd-$ETCD_VERSION"

@@ -19,9 +19,12 @@
 # Import on a node: ctr -n k8s.io images import <file>.tar (containerd 1.6+). The names are only
 # ever resolved locally after import (pods use imagePullPolicy: Never / the sandbox_image).
 #
-#   bash tests/lab/images.sh              build (prints "cached" when the sources did not change)
-#   bash tests/lab/images.sh --print-dir  print the directory (exit 1 if the images are missing)
-#   bash tests/lab/images.sh --verify     build, then check them with a throwaway containerd: Debian's
+#   bash tests/lab/images.sh [NAME...]              build those images (default: all four; prints
+#       "cached" for those whose sources did not change). tests/e2e/build.sh builds pause, testapp
+#       and coredns before the first suite and metrics-server (only the stacked suite deploys it)
+#       in the background.
+#   bash tests/lab/images.sh --print-dir [NAME...]  print the directory (exit 1 if one is missing)
+#   bash tests/lab/images.sh --verify     build all, then check them with a throwaway containerd: Debian's
 #       containerd and runc packages unpacked under ${CACHE}/artifacts/scratch (not installed), a
 #       temporary root, state and socket, no CRI plugin; imports both archives, runs testapp in a
 #       container of its own (loopback only) and fetches its page, stops both with SIGTERM, checks
@@ -32,23 +35,32 @@ CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
 OUT="$CACHE/artifacts/images"
 COREDNS_VERSION=1.13.1
 METRICS_SERVER_VERSION=0.8.0
-IMAGES=(pause testapp coredns metrics-server)
-ready() { local i; for i in "${IMAGES[@]}"; do [ -s "$OUT/$i.tar" ] || return 1; done; }
-VERIFY=0
-case "${1:-}" in
-    --print-dir) ready && { echo "$OUT"; exit 0; }; echo "[images] images missing in $OUT (run tests/lab/images.sh)" >&2; exit 1 ;;
-    --verify) VERIFY=1 ;;
-    "") ;;
-    *) echo "usage: $0 [--print-dir|--verify]" >&2; exit 2 ;;
-esac
+ALL_IMAGES=(pause testapp coredns metrics-server)
 log() { echo "[images] $*"; }
 die() { echo "[images] ERROR: $*" >&2; exit 1; }
-t0=$(date +%s)
-
-# The images are rebuilt when this script or their sources change.
+# An image is rebuilt when this script or its sources change (one definition for all of them).
 definition="$(cat "$0" "$HERE"/images/pause/* "$HERE"/images/testapp/* | sha256sum | cut -d' ' -f1)"
-if ready && [ "$(cat "$OUT/.definition" 2>/dev/null)" = "$definition" ]; then
-    log "pause 3.10, testapp 1.0, coredns $COREDNS_VERSION, metrics-server $METRICS_SERVER_VERSION cached ($OUT)"
+# ready NAME: its archive is there and was built from this definition
+ready() { [ -s "$OUT/$1.tar" ] && [ "$(cat "$OUT/.$1.definition" 2>/dev/null)" = "$definition" ]; }
+all_ready() { local i; for i in "$@"; do ready "$i" || return 1; done; }
+VERIFY=0 PRINT=0 IMAGES=()
+for a in "$@"; do
+    case "$a" in
+        --print-dir) PRINT=1 ;;
+        --verify) VERIFY=1 ;;
+        pause|testapp|coredns|metrics-server) IMAGES+=("$a") ;;
+        *) echo "usage: $0 [--print-dir|--verify] [pause|testapp|coredns|metrics-server ...]" >&2; exit 2 ;;
+    esac
+done
+[ ${#IMAGES[@]} -gt 0 ] && [ "$VERIFY" = 0 ] || IMAGES=("${ALL_IMAGES[@]}")
+if [ "$PRINT" = 1 ]; then
+    all_ready "${IMAGES[@]}" && { echo "$OUT"; exit 0; }
+    missing=(); for i in "${IMAGES[@]}"; do ready "$i" || missing+=("$i"); done
+    echo "[images] images missing in $OUT: ${missing[*]} (run tests/lab/images.sh ${missing[*]})" >&2; exit 1
+fi
+t0=$(date +%s)
+if all_ready "${IMAGES[@]}"; then
+    log "${IMAGES[*]} cached ($OUT)"
     [ "$VERIFY" = 1 ] || exit 0
     bash "$HERE/images/verify.sh" "$OUT"; exit 0
 fi
@@ -87,30 +99,6 @@ oci_archive() {
     log "$ref -> $OUT/$name.tar ($(stat -c %s "$OUT/$name.tar") bytes, manifest sha256:$manifest)"
 }
 
-# pause: our own static binary
-mkdir -p "$work/pause/bin"
-(cd "$HERE/images/pause" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" \
-    go build -trimpath -ldflags "-s -w" -o "$work/pause/bin/pause" .)
-oci_archive pause ha-kubernetes.local/pause:3.10 "$work/pause" '["/bin/pause"]'
-
-# testapp: Debian's busybox-static serving HTTP on :8080
-(cd "$work" && apt-get download busybox-static >/dev/null 2>&1) \
-    || { apt-get update -qq && (cd "$work" && apt-get download busybox-static >/dev/null 2>&1); } \
-    || die "apt-get download busybox-static failed"
-dpkg-deb -x "$work"/busybox-static_*.deb "$work/bb"
-log "busybox-static $(dpkg-deb -f "$work"/busybox-static_*.deb Version)"
-r="$work/testapp"
-mkdir -p "$r/bin" "$r/www" "$r/tmp" "$r/etc"
-chmod 1777 "$r/tmp"
-cp "$work/bb/bin/busybox" "$r/bin/busybox"
-# no wget: Debian's static busybox 1.35 wget segfaults (even on 127.0.0.1); clients use nc.
-for l in sh httpd hostname cat echo printf sleep nc ls ps ip env nslookup timeout grep sed; do ln -s busybox "$r/bin/$l"; done
-install -m 0755 "$HERE/images/testapp/entrypoint.sh" "$r/bin/testapp"
-printf 'testapp\n' > "$r/www/index.html"    # served when the entrypoint is overridden
-printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$r/etc/passwd"
-printf 'root:x:0:\nnobody:x:65534:\n' > "$r/etc/group"
-oci_archive testapp ha-kubernetes.local/testapp:1.0 "$r" '["/bin/testapp"]'
-
 # go_module_binary NAME VERSION MODULE PACKAGE: a static Go binary built from a module at a version
 # into ${CACHE}/artifacts/build/NAME-VERSION/NAME (cached apart from the images: it takes minutes);
 # prints its path.
@@ -138,24 +126,60 @@ base_root() {
     printf 'root:x:0:\n%s:x:%s:\n' "$user" "$id" > "$r/etc/group"
 }
 
+# pause: our own static binary
+build_pause() {
+    mkdir -p "$work/pause/bin"
+    (cd "$HERE/images/pause" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" \
+        go build -trimpath -ldflags "-s -w" -o "$work/pause/bin/pause" .)
+    oci_archive pause ha-kubernetes.local/pause:3.10 "$work/pause" '["/bin/pause"]'
+}
+
+# testapp: Debian's busybox-static serving HTTP on :8080
+build_testapp() {
+    (cd "$work" && apt-get download busybox-static >/dev/null 2>&1) \
+        || { apt-get update -qq && (cd "$work" && apt-get download busybox-static >/dev/null 2>&1); } \
+        || die "apt-get download busybox-static failed"
+    dpkg-deb -x "$work"/busybox-static_*.deb "$work/bb"
+    log "busybox-static $(dpkg-deb -f "$work"/busybox-static_*.deb Version)"
+    r="$work/testapp"
+    mkdir -p "$r/bin" "$r/www" "$r/tmp" "$r/etc"
+    chmod 1777 "$r/tmp"
+    cp "$work/bb/bin/busybox" "$r/bin/busybox"
+    # no wget: Debian's static busybox 1.35 wget segfaults (even on 127.0.0.1); clients use nc.
+    for l in sh httpd hostname cat echo printf sleep nc ls ps ip env nslookup timeout grep sed; do ln -s busybox "$r/bin/$l"; done
+    install -m 0755 "$HERE/images/testapp/entrypoint.sh" "$r/bin/testapp"
+    printf 'testapp\n' > "$r/www/index.html"    # served when the entrypoint is overridden
+    printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$r/etc/passwd"
+    printf 'root:x:0:\nnobody:x:65534:\n' > "$r/etc/group"
+    oci_archive testapp ha-kubernetes.local/testapp:1.0 "$r" '["/bin/testapp"]'
+}
+
 # coredns
-cbin="$(go_module_binary coredns "$COREDNS_VERSION" github.com/coredns/coredns github.com/coredns/coredns)"
-# shellcheck source-path=SCRIPTDIR source=apt.sh
-command -v setcap >/dev/null || { . "$HERE/apt.sh"; lab_apt_install libcap2-bin; }
-r="$work/coredns"
-base_root "$r" nonroot:65532
-install -m 0755 "$cbin" "$r/coredns"
-setcap cap_net_bind_service=+ep "$r/coredns"
-oci_archive coredns "ha-kubernetes.local/coredns/coredns:v$COREDNS_VERSION" "$r" '["/coredns"]' 65532:65532
+build_coredns() {
+    cbin="$(go_module_binary coredns "$COREDNS_VERSION" github.com/coredns/coredns github.com/coredns/coredns)"
+    # shellcheck source-path=SCRIPTDIR source=apt.sh
+    command -v setcap >/dev/null || { . "$HERE/apt.sh"; lab_apt_install libcap2-bin; }
+    r="$work/coredns"
+    base_root "$r" nonroot:65532
+    install -m 0755 "$cbin" "$r/coredns"
+    setcap cap_net_bind_service=+ep "$r/coredns"
+    oci_archive coredns "ha-kubernetes.local/coredns/coredns:v$COREDNS_VERSION" "$r" '["/coredns"]' 65532:65532
+}
 
 # metrics-server
-mbin="$(go_module_binary metrics-server "$METRICS_SERVER_VERSION" sigs.k8s.io/metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server)"
-r="$work/metrics-server"
-base_root "$r" nobody:65534
-install -m 0755 "$mbin" "$r/metrics-server"
-oci_archive metrics-server "ha-kubernetes.local/metrics-server/metrics-server:v$METRICS_SERVER_VERSION" "$r" '["/metrics-server"]' 65534:65534
+build_metrics_server() {
+    mbin="$(go_module_binary metrics-server "$METRICS_SERVER_VERSION" sigs.k8s.io/metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server)"
+    r="$work/metrics-server"
+    base_root "$r" nobody:65534
+    install -m 0755 "$mbin" "$r/metrics-server"
+    oci_archive metrics-server "ha-kubernetes.local/metrics-server/metrics-server:v$METRICS_SERVER_VERSION" "$r" '["/metrics-server"]' 65534:65534
+}
 
-printf '%s' "$definition" > "$OUT/.definition"
-log "images built in $(( $(date +%s) - t0 ))s"
+for i in "${IMAGES[@]}"; do
+    if ready "$i"; then log "$i cached"; continue; fi
+    "build_${i//-/_}"
+    printf '%s' "$definition" > "$OUT/.$i.definition"
+done
+log "${IMAGES[*]} ready in $(( $(date +%s) - t0 ))s"
 [ "$VERIFY" = 1 ] || exit 0
 bash "$HERE/images/verify.sh" "$OUT"
