@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine (README "Two commands"): builds or restores the toolchain,
-# the Kubernetes/etcd binaries and images, boots lab hosts (3 masters, 2 workers), then runs
-# `pulumi up` of the dev stack (Pulumi.dev.yaml) against them and shows the nodes.
+# the Kubernetes/etcd binaries, the images and the hosts' rootfs side by side, boots lab hosts
+# (3 masters, 2 workers), then runs `pulumi up` of the dev stack (Pulumi.dev.yaml) against them
+# and shows the nodes.
 #   bash tests/lab/demo.sh          deploy (idempotent: a second run changes nothing)
 #   bash tests/lab/demo.sh destroy  pulumi destroy, then remove the lab hosts
 set -euo pipefail
@@ -9,9 +10,8 @@ cd "$(dirname "$0")/../.."
 # shellcheck source-path=SCRIPTDIR source=../node.sh
 . tests/node.sh
 [ -d node_modules/@pulumi/pulumi ] || npm ci --no-audit --no-fund --loglevel=error
-bash tests/lab/toolchain.sh
-bash tests/lab/binaries.sh
-bash tests/lab/images.sh
+# toolchain, binaries, images and the hosts' rootfs, side by side (cached: seconds)
+bash tests/e2e/build.sh --no-conformance
 # shellcheck source-path=SCRIPTDIR source=env.sh
 . tests/lab/env.sh
 if [ "${1:-}" = destroy ]; then
