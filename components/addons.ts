@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { isIpv4 } from "./cidr";
+import { isIpv4 } from "../lib/address";
 import { adminKubectl } from "./controlPlane";
 import { addonSettingProblems, CoreDnsSettings, MetricsServerSettings, resolveAddons } from "./addonSettings";
 import { applyObjects, DeferredObject } from "./kubernetesObjects";

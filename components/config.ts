@@ -95,7 +95,8 @@ export interface NetworkArgs {
     readonly clusterDns?: string;
 }
 
-export interface LoadBalancerArgs {
+/** The cluster's API load balancer (`ClusterArgs.loadBalancer`); the LoadBalancer component takes `LoadBalancerArgs`. */
+export interface ClusterLoadBalancerArgs {
     /** Default `haproxy-keepalived`. */
     readonly mode?: LoadBalancerMode;
     /** Virtual IP held by keepalived (mode haproxy-keepalived). */
@@ -254,7 +255,7 @@ export interface ClusterArgs {
     readonly ssh: SshArgs;
     readonly versions: VersionsArgs;
     readonly network?: NetworkArgs;
-    readonly loadBalancer?: LoadBalancerArgs;
+    readonly loadBalancer?: ClusterLoadBalancerArgs;
     readonly etcd?: EtcdArgs;
     readonly artifacts?: ArtifactsArgs;
     readonly registry?: RegistryArgs;

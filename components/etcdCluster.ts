@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ArtifactSource, hostBase, installBinaries } from "./artifacts";
-import { isIpv4 } from "./cidr";
+import { isIpv4 } from "../lib/address";
 import { CertificateAuthority, issueCert, Validity } from "./pki";
 import { ClusterHost, revision, FileSpec, remoteFile, remoteFiles, remoteService, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderEtcdEnv, renderEtcdUnit } from "./render/etcd";

@@ -5,7 +5,7 @@ export { ClusterPki, ClusterPkiArgs, ClusterPkiOutputs } from "./clusterPki";
 export { EtcdCluster, EtcdClusterArgs, EtcdClusterOutputs } from "./etcdCluster";
 export { LoadBalancer, LoadBalancerArgs, LoadBalancerOutputs } from "./loadBalancer";
 export { ControlPlane, ControlPlaneArgs, ControlPlaneOutputs } from "./controlPlane";
-export { WorkerPool, WorkerPoolArgs, WorkerPoolOutputs, WorkerNode, RegistrySettings } from "./workerPool";
+export { WorkerPool, WorkerPoolArgs, WorkerPoolOutputs, WorkerNode } from "./workerPool";
 export { ClusterHost, Connection, shellQuote } from "./remote";
 export { ArtifactSource, resolveArtifactSource } from "./artifacts";
 export { CertificateAuthority, IssuedCert, Validity } from "./pki";

@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { hostBase } from "./artifacts";
-import { isIpv4 } from "./cidr";
+import { isIpv4 } from "../lib/address";
 import { LoadBalancerMode } from "./config";
 import { ClusterHost, revision, FileSpec, remoteFiles, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderHaproxyConfig } from "./render/haproxy";

@@ -4,7 +4,7 @@ import { createHash } from "crypto";
 import { ManagedFile } from "../providers/managedFile";
 import { ManagedService } from "../providers/managedService";
 import { SshTarget } from "../providers/ssh";
-import { BACKUP_SUFFIX, deleteFileScript, shellQuote, waitScript, writeFileScript } from "./shell";
+import { BACKUP_SUFFIX, deleteFileScript, shellQuote, waitScript, writeFileScript } from "../lib/shell";
 
 export { BACKUP_SUFFIX, deleteFileScript, shellQuote, waitScript, writeFileScript };
 

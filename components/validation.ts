@@ -4,7 +4,7 @@ import { addonSettingProblems, addonSettings } from "./addonSettings";
 import { isImageReference } from "./render/references";
 import { FileOrText, fileOrTextProblems } from "./fileInputs";
 import { manifestProblems } from "./manifests";
-import { cidrContains, cidrsOverlap, isIpv4, parseCidr, subnetCount } from "./cidr";
+import { cidrContains, cidrsOverlap, isIpv4, parseCidr, subnetCount } from "../lib/address";
 import { ClusterArgs, HostArgs, LB_MODES, ROLES, SshArgs } from "./config";
 import { DEFAULTS, defaultHostCidr, resolveTopology } from "./topology";
 

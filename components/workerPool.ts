@@ -2,8 +2,9 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ArtifactSource, fileSha256, hostBase, installBinaries, uploadFile } from "./artifacts";
-import { isIpv4 } from "./cidr";
-import { PodNetworkMode, TaintArgs } from "./config";
+import { isIpv4 } from "../lib/address";
+import { PodNetworkMode, RegistryArgs, TaintArgs } from "./config";
+import { fileOrTextValue } from "./fileInputs";
 import { kubeconfigFor } from "./controlPlane";
 import { CertificateAuthority, IssuedCert, issueCert, Validity } from "./pki";
 import { ClusterHost, revision, FileSpec, remoteFiles, remoteService, restartAndWaitScript, shellQuote } from "./remote";
@@ -43,18 +44,6 @@ export interface WorkerNode extends ClusterHost {
 export const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";
 export const CONTROL_PLANE_TAINT: TaintArgs = { key: CONTROL_PLANE_ROLE, effect: "NoSchedule" };
 
-/** Private registry settings for containerd. */
-export interface RegistrySettings {
-    /** Name in image references, `host[:port]`. */
-    readonly server: string;
-    /** Endpoint URL. Default `https://${server}`. */
-    readonly endpoint?: string;
-    /** CA certificate (PEM) of the registry. */
-    readonly caPem?: pulumi.Input<string>;
-    readonly username?: string;
-    readonly password?: pulumi.Input<string>;
-}
-
 export interface WorkerPoolArgs {
     readonly clusterName: string;
     /** The workers (declaration order decides unpinned pod CIDRs at the first `up`; later ones keep theirs). */
@@ -82,7 +71,8 @@ export interface WorkerPoolArgs {
     readonly flannelBackend?: "vxlan" | "host-gw";
     /** User name (cert CN) flanneld authenticates as. Default `ha-kubernetes:flannel`. */
     readonly flannelUser?: string;
-    readonly registry?: RegistrySettings;
+    /** A private registry containerd pulls from (its CA given as `caPem` or read from `caPemPath`). */
+    readonly registry?: RegistryArgs;
     /** Pod sandbox image. Default: containerd's. */
     readonly sandboxImage?: string;
     /** Default systemd. */
@@ -177,14 +167,15 @@ function nodeCertFiles(kubelet: IssuedCert): Array<FileSpec & { key: string }> {
     ];
 }
 
-function registryFiles(r: RegistrySettings | undefined): Array<FileSpec & { key: string }> {
+function registryFiles(r: RegistryArgs | undefined): Array<FileSpec & { key: string }> {
     if (!r) return [];
     const dir = registryHostsDir(r.server);
-    const caFile = r.caPem ? `${dir}/ca.crt` : undefined;
+    const caPem = fileOrTextValue(r.caPem, r.caPemPath);
+    const caFile = caPem ? `${dir}/ca.crt` : undefined;
     const files: Array<FileSpec & { key: string }> = [
         { key: "registry-hosts", path: `${dir}/hosts.toml`, content: renderRegistryHostsToml({ server: r.server, mirrors: [{ url: r.endpoint ?? `https://${r.server}`, capabilities: ["pull", "resolve"], caFile }] }) },
     ];
-    if (r.caPem) files.push({ key: "registry-ca", path: caFile!, content: r.caPem });
+    if (caPem) files.push({ key: "registry-ca", path: caFile!, content: caPem });
     return files;
 }
 

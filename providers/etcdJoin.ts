@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { shellQuote as q } from "../components/shell";
+import { shellQuote as q } from "../lib/shell";
 import { clusterView, EtcdPeerRef, findMember, memberAddScript, refuseAdd } from "./etcdMembers";
 import { OnHost, OnHostInputs, sshRun } from "./ssh";
 

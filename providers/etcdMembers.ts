@@ -4,7 +4,7 @@
  * arithmetic that decides whether a membership change is safe. Plain data in, plain data out, so
  * the providers can capture them.
  */
-import { shellQuote as q } from "../components/shell";
+import { shellQuote as q } from "../lib/shell";
 import { OnHost, sshExec } from "./ssh";
 
 /** A member as the program declares it. */
@@ -143,11 +143,6 @@ export async function clusterView(seeds: readonly OnHost[], etcdctl: string): Pr
     }
     if (errors.length > 0) throw new Error(`etcd runs but no member answered: ${errors.join("; ")}`);
     return undefined;
-}
-
-/** `name=peerUrl,...` as etcd's initial-cluster takes it. Pure. */
-export function initialClusterOf(refs: readonly EtcdPeerRef[]): string {
-    return refs.map((r) => `${r.name}=${r.peerUrl}`).join(",");
 }
 
 /** Shell that adds a member through the runtime membership API. Pure. */

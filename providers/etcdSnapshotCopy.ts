@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { shellQuote as q } from "../components/shell";
+import { shellQuote as q } from "../lib/shell";
 import { OnHost, OnHostInputs, SshTarget, sshDownload, sshRun } from "./ssh";
 
 /**

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { shellQuote as q, waitScript } from "../components/shell";
+import { shellQuote as q, waitScript } from "../lib/shell";
 import { OnHost, OnHostInputs, sshRun } from "./ssh";
 
 /**
@@ -62,7 +62,7 @@ export interface ObjectIdentity {
 /** Parses a manifest and returns its identity, or throws naming what is missing. Pure. */
 export function objectIdentity(manifest: string): ObjectIdentity {
     let o: unknown;
-    try { o = JSON.parse(manifest); } catch (e) { throw new Error(`manifest is not JSON: ${(e as Error).message}`); }
+    try { o = JSON.parse(manifest); } catch (e) { throw new Error(`manifest is not JSON: ${(e as Error).message}`, { cause: e }); }
     return identityOfObject(o);
 }
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { deleteFileScript, shellQuote, writeFileScript } from "../components/shell";
+import { deleteFileScript, shellQuote, writeFileScript } from "../lib/shell";
 import { OnHost, OnHostInputs, sshRun } from "./ssh";
 
 /**

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { shellQuote as q, waitScript } from "../components/shell";
+import { shellQuote as q, waitScript } from "../lib/shell";
 import { OnHost, OnHostInputs, sshExec, sshRun } from "./ssh";
 
 /**

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { allocatePodCidrs } from "../components/topology";
+import { allocatePodCidrs } from "../lib/podCidrs";
 
 /**
  * The pod CIDR of every worker (bridge mode), kept in the stack's state. A Node's podCIDR cannot

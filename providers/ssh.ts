@@ -2,6 +2,7 @@
  * Running a shell script on a host over SSH (the `ssh2` library), for dynamic providers.
  * Everything here is plain data in, plain data out, so providers can capture it.
  */
+import { shellQuote } from "../lib/shell";
 
 /** Where and how to connect; the same shape as @pulumi/command's connection. */
 export interface SshTarget {
@@ -74,7 +75,7 @@ export async function sshExec(target: SshTarget, script: string, stdin?: string,
     try {
         return await new Promise<ExecResult>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`command on ${target.host} timed out after ${timeoutMs / 1000}s`)), timeoutMs);
-            conn.exec(`sh -c ${"'" + script.replace(/'/g, `'\\''`) + "'"}`, (err, stream) => {
+            conn.exec(`sh -c ${shellQuote(script)}`, (err, stream) => {
                 if (err) { clearTimeout(timer); reject(err); return; }
                 let stdout = "";
                 let stderr = "";
@@ -117,7 +118,7 @@ export async function sshDownload(target: SshTarget, remotePath: string, localPa
         fs.renameSync(part, localPath);
     } catch (e) {
         fs.rmSync(part, { force: true });
-        throw new Error(`copying ${remotePath} from ${target.host} to ${localPath} failed: ${(e as Error).message}`);
+        throw new Error(`copying ${remotePath} from ${target.host} to ${localPath} failed: ${(e as Error).message}`, { cause: e });
     } finally {
         conn.end();
         jump?.end();

@@ -1,6 +1,6 @@
 import { renderDaemonUnit } from "./controlPlaneUnit";
 import { FlagValue, renderFlags } from "./flags";
-import { checkPort, isIpAddress, parseCidrList } from "./netAddress";
+import { checkPort, isIpAddress, parseCidrList } from "../../lib/address";
 import { PATHS, UNITS } from "./paths";
 import { renderEnvFile } from "./systemd";
 

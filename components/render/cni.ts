@@ -1,4 +1,4 @@
-import { cidrContains, parseCidr } from "../cidr";
+import { cidrContains, parseCidr } from "../../lib/address";
 
 /**
  * CNI network configurations for containerd's CRI plugin. JSON has no comments, so these files

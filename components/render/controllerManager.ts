@@ -1,6 +1,6 @@
 import { renderDaemonUnit } from "./controlPlaneUnit";
 import { FlagValue, renderFlags } from "./flags";
-import { cidrsOverlap, parseCidr, parseCidrList } from "./netAddress";
+import { cidrsOverlap, parseCidr, parseCidrList } from "../../lib/address";
 import { PATHS } from "./paths";
 import { renderEnvFile } from "./systemd";
 
@@ -73,8 +73,7 @@ export function controllerManagerFlags(spec: ControllerManagerSpec): Array<[stri
     let maskSize: number | undefined;
     if (spec.allocateNodeCidrs) {
         if (!spec.clusterCidr) throw new Error("allocateNodeCidrs needs clusterCidr");
-        const pods = parseCidr(spec.clusterCidr, "cluster (pod) CIDR");
-        if (pods.family !== 4) throw new Error(`cluster (pod) CIDR must be IPv4: ${spec.clusterCidr}`);
+        const pods = parseCidr(spec.clusterCidr, "cluster (pod) CIDR"); // IPv4
         for (const s of services) {
             if (cidrsOverlap(pods, s)) throw new Error(`cluster (pod) CIDR ${spec.clusterCidr} overlaps the service range ${s.address}/${s.prefix}`);
         }

@@ -1,4 +1,4 @@
-import { isIpv4 } from "../cidr";
+import { isIpv4 } from "../../lib/address";
 import { isDnsName, isImageReference } from "./references";
 
 /** What the cluster DNS add-on needs to know. */

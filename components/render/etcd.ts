@@ -1,4 +1,4 @@
-import { checkPort, urlHost } from "./netAddress";
+import { checkPort, urlHost } from "../../lib/address";
 import { PATHS } from "./paths";
 import { renderEnvFile, renderSystemdUnit } from "./systemd";
 

@@ -1,4 +1,4 @@
-import { isIpv4, parseCidr } from "../cidr";
+import { isIpv4, parseCidr } from "../../lib/address";
 import { renderDaemonUnit } from "./controlPlaneUnit";
 import { FlagValue, renderFlags } from "./flags";
 import { PATHS } from "./paths";

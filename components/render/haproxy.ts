@@ -1,4 +1,4 @@
-import { isIpv4 } from "../cidr";
+import { isIpv4 } from "../../lib/address";
 import { assertPort, block, comment, directive, HAPROXY_DIALECT, isHostname, renderBlockConfig } from "./blockConfig";
 
 /** One kube-apiserver behind haproxy. */

@@ -1,4 +1,5 @@
-import { isIpv4 } from "../cidr";
+import { isIpv4 } from "../../lib/address";
+import { shellQuote } from "../../lib/shell";
 import { assertPort, block, comment, directive, KEEPALIVED_DIALECT, renderBlockConfig } from "./blockConfig";
 import { hashHeader } from "./header";
 
@@ -119,11 +120,6 @@ export interface KeepalivedCheckSpec {
     readonly vipPort?: number;
 }
 
-/** POSIX sh single quoting. */
-function shQuote(s: string): string {
-    return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * /etc/keepalived/check_apiserver.sh (mode 0755): POSIX sh using only curl, iproute2 and grep.
  * Exits 1 when https://127.0.0.1:PORT/readyz (through the local haproxy) does not answer 2xx
@@ -143,9 +139,9 @@ export function renderKeepalivedCheckScript(spec: KeepalivedCheckSpec): string {
         "# keepalived may start scripts with a minimal PATH: make sure the system directories are in it.",
         "PATH=${PATH:+$PATH:}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         "export PATH",
-        `PORT=${shQuote(String(spec.port))}`,
-        `VIP=${shQuote(spec.vip)}`,
-        `VIP_PORT=${shQuote(String(vipPort))}`,
+        `PORT=${shellQuote(String(spec.port))}`,
+        `VIP=${shellQuote(spec.vip)}`,
+        `VIP_PORT=${shellQuote(String(vipPort))}`,
         "",
         "fail() {",
         "    echo \"check_apiserver: $*\" >&2",

@@ -1,5 +1,5 @@
 import YAML from "yaml";
-import { isIpv4, parseCidr } from "../cidr";
+import { isIpv4, parseCidr } from "../../lib/address";
 import { renderDaemonUnit } from "./controlPlaneUnit";
 import { FlagValue, renderFlags } from "./flags";
 import { hashHeader } from "./header";

@@ -1,4 +1,4 @@
-import { isIpv4 } from "../cidr";
+import { isIpv4 } from "../../lib/address";
 import { assertPort, block, comment, directive, isHostname, NGINX_DIALECT, renderBlockConfig } from "./blockConfig";
 
 /** One kube-apiserver behind nginx. */

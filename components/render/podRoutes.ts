@@ -1,4 +1,4 @@
-import { cidrContains, cidrsOverlap, isIpv4, parseCidr } from "../cidr";
+import { cidrContains, cidrsOverlap, isIpv4, parseCidr } from "../../lib/address";
 import { hashHeader } from "./header";
 import { PATHS } from "./paths";
 import { renderEnvFile, renderSystemdUnit } from "./systemd";

@@ -53,5 +53,5 @@ const out = Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v ==
 require("fs").writeFileSync(dir + "/config.json", JSON.stringify(out));
 ' "$repo" "$tmp"
 echo "[package] the example program under mocks:"
-(cd "$proj" && node preview.js "$proj/bin/index.js" "$tmp/config.json")
+(cd "$proj" && node preview.js "$proj/bin/index.js" "$tmp/config.json" "$repo")
 echo "[package] ok"

@@ -1,55 +1,26 @@
 // Runs a program that imports the packed ha-kubernetes under Pulumi's mocks, as a preview of it
 // would register its resources, and checks what it registered. Run by check.sh inside a temporary
 // project where `ha-kubernetes` is the installed tarball:
-//   node preview.js <compiled program> <config JSON file>
+//   node preview.js <compiled program> <config JSON file> <repository>
 // Prints the resource count per type; exits non-zero when an expected resource is missing.
 "use strict";
 const fs = require("fs");
 const pulumi = require("@pulumi/pulumi");
-const { topology } = require("ha-kubernetes");
 
-const [program, configFile] = process.argv.slice(2);
+const [program, configFile, repo] = process.argv.slice(2);
+// the outputs each resource type gets, as in the unit tests (compiled by `npm run build`)
+const { mockOutputs } = require(`${repo}/bin/tests/mockOutputs.js`);
+const VALUES = {
+    pem: (kind, name) => `-----BEGIN ${kind}-----\n${Buffer.from(name).toString("base64")}\n-----END ${kind}-----\n`,
+    validityEndTime: "2036-01-01T00:00:00Z",
+    randomBytes: Buffer.alloc(32, 7).toString("base64"),
+    password: "mock-password",
+};
 pulumi.runtime.setAllConfig(JSON.parse(fs.readFileSync(configFile, "utf8")), []);
 const seen = [];
 pulumi.runtime.setMocks({
     newResource(args) {
-        const state = { ...args.inputs };
-        const pem = (kind, body) => `-----BEGIN ${kind}-----\n${Buffer.from(body).toString("base64")}\n-----END ${kind}-----\n`;
-        switch (args.type) {
-            case "tls:index/privateKey:PrivateKey":
-                state.privateKeyPem = pem("PRIVATE KEY", args.name);
-                state.publicKeyPem = pem("PUBLIC KEY", args.name);
-                break;
-            case "tls:index/selfSignedCert:SelfSignedCert":
-            case "tls:index/locallySignedCert:LocallySignedCert":
-                state.certPem = pem("CERTIFICATE", args.name);
-                state.validityEndTime = "2036-01-01T00:00:00Z";
-                break;
-            case "random:index/randomBytes:RandomBytes":
-                state.base64 = Buffer.alloc(32, 7).toString("base64");
-                break;
-            case "random:index/randomPassword:RandomPassword":
-                state.result = "mock-password";
-                break;
-            case "pulumi-nodejs:dynamic/ha-kubernetes:PodCidrAllocation":
-                state.allocations = Object.fromEntries(topology.allocatePodCidrs(args.inputs.nodes, args.inputs.podCidr, args.inputs.maskSize));
-                break;
-            case "pulumi-nodejs:dynamic/ha-kubernetes:EtcdJoin":
-                state.state = "new";
-                state.initialCluster = args.inputs.members;
-                break;
-            case "pulumi-nodejs:dynamic/ha-kubernetes:EtcdLeave":
-                state.removed = [];
-                break;
-            case "pulumi-nodejs:dynamic/ha-kubernetes:NodeMembership":
-                state.ready = true;
-                break;
-            case "command:remote:Command":
-            case "command:local:Command":
-                state.stdout = "";
-                state.stderr = "";
-                break;
-        }
+        const state = { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs, VALUES) };
         seen.push({ type: args.type, name: args.name });
         return { id: `${args.name}-id`, state };
     },

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { allocatePodCidrs } from "../../components/topology";
+import { mockOutputs, MockValues } from "../mockOutputs";
 
 /** One resource as the mock engine saw it (inputs resolved) plus its options. */
 export interface Recorded {
@@ -20,6 +20,15 @@ const SIG = "4dabf18193072939515e22adb298388d";
 /** A PEM body line from a resource name (base64 alphabet only, so PEM checks accept it). */
 const b64 = (s: string): string => s.replace(/[^A-Za-z0-9]/g, "");
 
+/** PEM bodies carry a mark per kind (KEY_MARK for private keys), so tests can find key material. */
+const MARKS: Record<string, string> = { "PRIVATE KEY": KEY_MARK, "PUBLIC KEY": "PUB", CERTIFICATE: "CERT", "CERTIFICATE REQUEST": "CSR" };
+const UNIT_VALUES: MockValues = {
+    pem: (kind, name) => `-----BEGIN ${kind}-----\n${MARKS[kind]}${b64(name)}\n-----END ${kind}-----\n`,
+    validityEndTime: "2027-11-22T00:00:00Z",
+    randomBytes: ENCRYPTION_KEY,
+    password: VRRP_PASS,
+};
+
 /** Strips the engine's secret wrappers, recording nothing about secretness. */
 export function unwrapSecrets(v: any): any {
     if (Array.isArray(v)) return v.map(unwrapSecrets);
@@ -35,46 +44,7 @@ export function installMocks(): Map<string, Recorded> {
     const seen = new Map<string, Recorded>();
     pulumi.runtime.setMocks({
         newResource(args: pulumi.runtime.MockResourceArgs) {
-            const state: Record<string, any> = { ...args.inputs };
-            switch (args.type) {
-                case "tls:index/privateKey:PrivateKey":
-                    state.privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${KEY_MARK}${b64(args.name)}\n-----END PRIVATE KEY-----\n`;
-                    state.publicKeyPem = `-----BEGIN PUBLIC KEY-----\nPUB${b64(args.name)}\n-----END PUBLIC KEY-----\n`;
-                    break;
-                case "tls:index/selfSignedCert:SelfSignedCert":
-                case "tls:index/locallySignedCert:LocallySignedCert":
-                    state.certPem = `-----BEGIN CERTIFICATE-----\nCERT${b64(args.name)}\n-----END CERTIFICATE-----\n`;
-                    state.validityEndTime = "2027-11-22T00:00:00Z";
-                    break;
-                case "tls:index/certRequest:CertRequest":
-                    state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nCSR${b64(args.name)}\n-----END CERTIFICATE REQUEST-----\n`;
-                    break;
-                case "random:index/randomBytes:RandomBytes":
-                    state.base64 = ENCRYPTION_KEY;
-                    break;
-                case "random:index/randomPassword:RandomPassword":
-                    state.result = VRRP_PASS;
-                    break;
-                case "pulumi-nodejs:dynamic/ha-kubernetes:PodCidrAllocation":
-                    // what the provider's create computes (pure)
-                    state.allocations = Object.fromEntries(allocatePodCidrs(args.inputs.nodes, args.inputs.podCidr, args.inputs.maskSize));
-                    break;
-                case "pulumi-nodejs:dynamic/ha-kubernetes:EtcdJoin":
-                    // a first bootstrap: every declared member, state new
-                    state.state = "new";
-                    state.initialCluster = args.inputs.members;
-                    break;
-                case "pulumi-nodejs:dynamic/ha-kubernetes:EtcdLeave":
-                    state.removed = [];
-                    break;
-                case "pulumi-nodejs:dynamic/ha-kubernetes:NodeMembership":
-                    state.ready = true;
-                    break;
-                case "command:remote:Command":
-                    state.stdout = "";
-                    state.stderr = "";
-                    break;
-            }
+            const state: Record<string, any> = { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs, UNIT_VALUES) };
             const prev = seen.get(args.name);
             seen.set(args.name, { type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), props: prev?.props, opts: prev?.opts });
             return { id: `${args.name}-id`, state };

@@ -1,5 +1,5 @@
-// Pure shell-script builders, shared by components and dynamic providers (no imports, so a
-// provider can capture them).
+// Pure shell-script builders, shared by components and dynamic providers: the one shell quoter
+// (no imports, so a provider can capture them).
 
 /** Quotes one word for POSIX sh. */
 export function shellQuote(s: string): string {
