@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command (README "Tests"): installs npm packages, type-checks, runs the unit
-# tests, then the end-to-end suite against lab hosts (skipped only with HA_K8S_SKIP_E2E=1, and then
+# The project's test command (README "Tests"): installs npm packages, type-checks, lints, runs the
+# unit tests, then the end-to-end suite against lab hosts (skipped only with HA_K8S_SKIP_E2E=1, and then
 # it says so). Runs as root on a fresh Debian bookworm machine; installs what it needs itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,13 @@ echo "[tests] npm ci"
 npm ci --no-audit --no-fund --loglevel=error
 echo "[tests] type-check (npm run build)"
 npm run -s build
-echo "[tests] unit tests (npm test)"
+echo "[tests] lint and format (npm run lint: eslint, prettier --check)"
+npm run -s lint
+echo "[tests] unit tests (npm test; they shellcheck every script)"
+LOG_PREFIX=tests
+# shellcheck source-path=SCRIPTDIR source=lab/common.sh
+. tests/lab/common.sh
+lab_apt_install shellcheck
 npm test --silent
 echo "[tests] the package as users install it (tests/package/check.sh)"
 bash tests/package/check.sh

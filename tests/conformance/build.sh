@@ -22,7 +22,9 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../lab/versions.env
 . "$HERE/../lab/versions.env"
-CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
+LOG_PREFIX="conformance-build"
+# shellcheck source-path=SCRIPTDIR source=../lab/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lab/common.sh"
 SRC="$CACHE/artifacts/src"
 OUT="$CACHE/artifacts/conformance-k${KUBERNETES_VERSION}"
 BINS=(e2e.test ginkgo)
@@ -35,8 +37,6 @@ complete() {
         [ -x "$OUT/$b" ] && grep -q "  $b\$" "$OUT/SHA256SUMS" || return 1
     done
 }
-log() { echo "[conformance-build] $*"; }
-die() { echo "[conformance-build] ERROR: $*" >&2; exit 1; }
 case "${1:-}" in
     --print-dir) complete && { echo "$OUT"; exit 0; }; echo "[conformance-build] incomplete: $OUT (run tests/conformance/build.sh)" >&2; exit 1 ;;
     "") ;;

@@ -38,17 +38,15 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../lab/versions.env
 . "$HERE/../lab/versions.env"
-# shellcheck source=../lab/apt.sh
-. "$HERE/../lab/apt.sh"
+LOG_PREFIX="conformance-images"
+# shellcheck source-path=SCRIPTDIR source=../lab/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lab/common.sh"
 # shellcheck source=lib/oci.sh
 . "$HERE/lib/oci.sh"
-CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
 SRC="$CACHE/artifacts/src"
 OUT="$CACHE/artifacts/conformance-k${KUBERNETES_VERSION}/images"
 WORK="$CACHE/artifacts/conformance-work"
 export PATH="/usr/local/go/bin:$PATH"
-log() { echo "[conformance-images] $*"; }
-die() { echo "[conformance-images] ERROR: $*" >&2; exit 1; }
 
 # ImageIDs of manifest.go the conformance specs use, and the archive each becomes.
 IMAGES=(Pause BusyBox Agnhost AgnhostPrev Nautilus Nginx JessieDnsutils Nonewprivs NonRoot APIServer Etcd)

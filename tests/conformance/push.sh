@@ -13,8 +13,9 @@
 # is cross-mounted instead of uploaded again. Each manifest is checked against the digest the
 # registry reports. Needs bash, curl, tar, sha256sum, sed, grep (a lab host has them all).
 set -euo pipefail
-log() { echo "[conformance-push] $*"; }
-die() { echo "[conformance-push] ERROR: $*" >&2; exit 1; }
+LOG_PREFIX="conformance-push"
+# shellcheck source-path=SCRIPTDIR source=../lab/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lab/common.sh"
 [ $# -eq 3 ] || { echo "usage: $0 ARCHIVE_DIR REGISTRY CA_FILE" >&2; exit 2; }
 src="$1" registry="${2%/}" ca="$3"
 [ -s "$ca" ] || die "no CA file $ca"

@@ -52,6 +52,7 @@ export function parseJUnit(xml: string): Case[] {
         if (skipped) detail = attr(` ${skipped[1]}`, "message");
         if (failure) {
             const text = [attr(` ${failure[2]}`, "message"), unescape(failure[3])].join("\n");
+            // eslint-disable-next-line no-control-regex -- terminal colour codes (ESC [ ... m)
             detail = text.replace(/\u001b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
         }
         cases.push({ name: attr(tag, "name"), state: attr(tag, "status"), seconds: Number(attr(tag, "time")) || 0, detail });

@@ -15,11 +15,12 @@
 # shellcheck disable=SC2317
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
+LOG_PREFIX="conformance-verify"
+# shellcheck source-path=SCRIPTDIR source=../lab/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lab/common.sh"
 IMAGES="$(bash "$HERE/images.sh" --print-dir)"
 BUILD="$(bash "$HERE/build.sh" --print-dir)"
 DEBS="$CACHE/artifacts/conformance-work/verify-debs"
-log() { echo "[conformance-verify] $*"; }
 FAILS=0
 check() { # description command...: on failure, shows the end of the last output captured
     local d="$1"; shift

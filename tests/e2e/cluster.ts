@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { assertLabNetwork, CACHE, eventually, Inventory, LAB_BRIDGE, ssh, sshOk } from "./lab";
+import { assertLabNetwork, eventually, Inventory, LAB_BRIDGE, ssh, sshOk } from "./lab";
 import { bundleDir } from "./stack";
 
 /** kubectl from the lab's bundle, on this machine, through the load balancer. */
@@ -79,9 +79,9 @@ export async function podsRunning(kubeconfig: string, pods: string[]): Promise<v
             pods.every((p) => kubectl(kubeconfig, ["get", "pod", p, "-o", "jsonpath={.status.phase}"]).trim() === "Running"), 180_000);
     } catch (e) {
         // say why: the pods' status and events
-        let why = "";
+        let why: string;
         try { why = kubectl(kubeconfig, ["describe", "pods", ...pods]).split("\n").slice(-40).join("\n"); } catch (d) { why = (d as Error).message; }
-        throw new Error(`${(e as Error).message}\n${why}`);
+        throw new Error(`${(e as Error).message}\n${why}`, { cause: e });
     }
 }
 
@@ -227,7 +227,6 @@ export function startApiProbe(kubeconfig: string): { stop: () => ProbeResult } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hak-probe-"));
     const file = path.join(dir, "kubeconfig");
     fs.writeFileSync(file, kubeconfig, { mode: 0o600 });
-    const log = path.join(dir, "log");
     const script = [
         `end=$(( $(date +%s) + 900 ))`,
         `while [ ! -e "$0.stop" ] && [ "$(date +%s)" -lt "$end" ]; do`,

@@ -7,7 +7,7 @@
 import { Stack } from "@pulumi/pulumi/automation";
 import { LabRegistry, startLabRegistry } from "./registry";
 import { activeSince, etcdctl, expectApiserversReachPods, expectClusterDns, expectEtcdHealthy, kubectl, nodesReady, podManifest, podsRunning, startEtcdWriter } from "./cluster";
-import { copyBetween, eventually, Inventory, labDown, labUp, ssh, sshOk } from "./lab";
+import { copyBetween, eventually, Inventory, labDown, ssh, sshOk } from "./lab";
 import { changes, freshLab, labConfig, labImageArchives, labStack, previewChanges, pulumiLog, timed, upRecording } from "./stack";
 
 let inv: Inventory;

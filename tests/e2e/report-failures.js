@@ -9,6 +9,7 @@ const fs = require("fs");
 const path = require("path");
 
 const [resultsFile, logDir] = process.argv.slice(2);
+// eslint-disable-next-line no-control-regex -- terminal colour codes (ESC [ ... m)
 const plain = (s) => s.replace(/\u001b\[[0-9;]*m/g, "");
 const errorLine = /\b(error|failed|refused|timed out|timeout)\b/i;
 

@@ -277,7 +277,7 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         expect(candidates.length).toBeGreaterThan(0);
         const target = candidates.find((m) => m !== holder) ?? candidates[0];
         labStop(target);
-        let attempts: number[] = [];
+        const attempts: number[] = [];
         try {
             // a lookup every 3 s for 100 s, each retried like a client would (a new query each time):
             // until the endpoint controller drops the dead replica about half the queries go to it

@@ -16,7 +16,9 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/versions.env"
-CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
+LOG_PREFIX="binaries"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 SRC="$CACHE/artifacts/src"
 OUT="$CACHE/artifacts/bundle-k${KUBERNETES_VERSION}-e${ETCD_VERSION}"
 K8S_BINS=(kubelet kube-proxy kube-apiserver kube-controller-manager kube-scheduler kubectl)
@@ -35,8 +37,6 @@ case "${1:-}" in
     *) echo "usage: $0 [--print-dir]" >&2; exit 2 ;;
 esac
 
-log() { echo "[binaries] $*"; }
-die() { echo "[binaries] ERROR: $*" >&2; exit 1; }
 T_ALL=$(date +%s); BUILT=0
 
 # ---------------------------------------------------------------- toolchain
@@ -45,7 +45,6 @@ command -v go >/dev/null || die "Go is required (/usr/local/go/bin/go; Kubernete
 gov="$(go env GOVERSION)"; gov="${gov#go}"
 [ "$(printf '%s\n' 1.25 "$gov" | sort -V | head -1)" = 1.25 ] || die "Go $gov is too old (Kubernetes $KUBERNETES_VERSION needs go >= 1.25)"
 # flanneld links its cgo udp backend statically: gcc and a static libc.
-. "$HERE/apt.sh"
 lab_apt_install gcc libc6-dev
 # -mod=mod: the wrapper modules hold only the top-level requirements; go resolves the rest.
 # GOTOOLCHAIN=local: never fetch another Go toolchain.

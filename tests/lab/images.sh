@@ -31,13 +31,13 @@
 #       that pause reaps orphans; then stops containerd and removes everything it made.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
+LOG_PREFIX="images"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 OUT="$CACHE/artifacts/images"
 COREDNS_VERSION=1.13.1
 METRICS_SERVER_VERSION=0.8.0
 ALL_IMAGES=(pause testapp coredns metrics-server)
-log() { echo "[images] $*"; }
-die() { echo "[images] ERROR: $*" >&2; exit 1; }
 # An image is rebuilt when this script or its sources change (one definition for all of them).
 definition="$(cat "$0" "$HERE"/images/pause/* "$HERE"/images/testapp/* | sha256sum | cut -d' ' -f1)"
 # ready NAME: its archive is there and was built from this definition
@@ -65,7 +65,7 @@ if all_ready "${IMAGES[@]}"; then
     bash "$HERE/images/verify.sh" "$OUT"; exit 0
 fi
 
-export PATH="/usr/local/go/bin:$PATH" DEBIAN_FRONTEND=noninteractive
+export PATH="/usr/local/go/bin:$PATH"
 command -v go >/dev/null || die "Go is required (/usr/local/go/bin/go) to build the pause binary"
 mkdir -p "$OUT"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
@@ -157,8 +157,7 @@ build_testapp() {
 # coredns
 build_coredns() {
     cbin="$(go_module_binary coredns "$COREDNS_VERSION" github.com/coredns/coredns github.com/coredns/coredns)"
-    # shellcheck source-path=SCRIPTDIR source=apt.sh
-    command -v setcap >/dev/null || { . "$HERE/apt.sh"; lab_apt_install libcap2-bin; }
+    command -v setcap >/dev/null || lab_apt_install libcap2-bin
     r="$work/coredns"
     base_root "$r" nonroot:65532
     install -m 0755 "$cbin" "$r/coredns"

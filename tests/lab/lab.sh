@@ -13,7 +13,9 @@
 #
 # Writes ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/lab/inventory.json.
 set -euo pipefail
-CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
+LOG_PREFIX="lab"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 LAB="$CACHE/lab"
 BR="hak8s0"
 NET="10.213.0"
@@ -23,14 +25,13 @@ HOSTS_DIR="$LAB/hosts"
 RUN="$LAB/run"
 LOGS="$LAB/logs"
 KEY="$LAB/ssh/id_ed25519"
+# files installed into every host (tests/lab/hosts/)
+LAB_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PACKAGES="systemd,systemd-sysv,dbus,openssh-server,iproute2,iputils-ping,udev,procps,kmod,ca-certificates,curl,less,etcd-client,haproxy,keepalived,nginx,libnginx-mod-stream,containerd,runc,containernetworking-plugins,conntrack,iptables,ethtool,socat,util-linux,mount"
 ROOTFS="$LAB/rootfs-$(echo "$PACKAGES" | sha256sum | cut -c1-12)"
 
-log() { echo "[lab] $*"; }
-die() { echo "[lab] ERROR: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root"
 
-. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 ensure_packages() { lab_apt_install debootstrap systemd-container iproute2 openssh-client; }
 
 # The Debian mirror this machine's apt already uses (never a hard-coded host).
@@ -124,35 +125,8 @@ make_host() {
     # create cgroups: remount them writable and give each host its own subtree, which the lab's
     # kubelets use as cgroupRoot (/<host name>), so that hosts never touch each other's cgroups.
     mkdir -p "$d.tmp/usr/local/sbin"
-    cat > "$d.tmp/usr/local/sbin/lab-cgroups" <<'SCRIPT'
-#!/bin/sh
-# Make the cgroup v1 controllers writable and create this host's own subtree in each.
-host="$(cat /etc/hostname)"
-for c in /sys/fs/cgroup/*/; do
-    c="${c%/}"
-    [ "$c" = /sys/fs/cgroup/unified ] && continue
-    mount -o remount,bind,rw "$c" || echo "cannot make $c writable" >&2
-    mkdir -p "$c/$host"
-done
-# a new cpuset cgroup starts with no CPUs and no memory nodes: give this host's subtree the root's
-c=/sys/fs/cgroup/cpuset
-if [ -d "$c/$host" ]; then cat "$c/cpuset.cpus" > "$c/$host/cpuset.cpus"; cat "$c/cpuset.mems" > "$c/$host/cpuset.mems"; fi
-# nspawn gives no /dev/kmsg; the kubelet's OOM watcher opens it (kind does the same).
-[ -e /dev/kmsg ] || ln -s /dev/console /dev/kmsg
-SCRIPT
-    chmod 755 "$d.tmp/usr/local/sbin/lab-cgroups"
-    cat > "$d.tmp/etc/systemd/system/lab-cgroups.service" <<'UNIT'
-[Unit]
-Description=Writable cgroup v1 controllers and a per-host cgroup root (lab)
-After=local-fs.target
-Before=ssh.service containerd.service kubelet.service
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/usr/local/sbin/lab-cgroups
-[Install]
-WantedBy=multi-user.target
-UNIT
+    install -m 755 "$LAB_SRC/hosts/lab-cgroups.sh" "$d.tmp/usr/local/sbin/lab-cgroups"
+    install -m 644 "$LAB_SRC/hosts/lab-cgroups.service" "$d.tmp/etc/systemd/system/lab-cgroups.service"
     # The host's subtree in the name=systemd hierarchy can vanish while no kubelet uses it (seen on a
     # worker that joined a cluster minutes after boot): recreate the subtrees before every kubelet start.
     mkdir -p "$d.tmp/etc/systemd/system/kubelet.service.d"
@@ -222,7 +196,13 @@ remove_host() {
     rm -rf "${HOSTS_DIR:?}/$1" "${HOSTS_DIR:?}/$1.tmp" "${HOSTS_DIR:?}/$1.generation"
 }
 
-known_hosts() { ls "$HOSTS_DIR" 2>/dev/null | grep -v -e '\.tmp$' -e '\.generation$' || true; ls "$RUN" 2>/dev/null | sed -n 's/\.pid$//p'; }
+known_hosts() {
+    local e
+    for e in "$HOSTS_DIR"/* "$RUN"/*.pid; do
+        [ -e "$e" ] || continue
+        case "$e" in "$RUN"/*) basename "$e" .pid ;; *.tmp|*.generation) ;; *) basename "$e" ;; esac
+    done
+}
 
 write_inventory() {
     local first=1 n
@@ -283,6 +263,7 @@ cmd_down() {
     local n
     for n in $(known_hosts | sort -u); do remove_host "$n"; done
     # Strays from a crashed run: machines booted from our host dirs, veths of our bridge.
+    # shellcheck disable=SC2046 # the child pids, one word each
     for pid in $(pgrep -f "systemd-nspawn .*-D $HOSTS_DIR/" || true); do kill -KILL $(pgrep -P "$pid" -x systemd || true) "$pid" 2>/dev/null || true; done
     for v in $(ip -o link show master "$BR" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do ip link delete "$v" 2>/dev/null || true; done
     ip link delete "$BR" >/dev/null 2>&1 || true

@@ -28,7 +28,9 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SRC="$HERE/toolchain"
-CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
+LOG_PREFIX="toolchain"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 TC="$CACHE/toolchain"
 
 VERIFY=0
@@ -42,8 +44,6 @@ for a in "$@"; do
     esac
 done
 
-log() { echo "[toolchain] $*"; }
-die() { echo "[toolchain] ERROR: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- pins that are not in package-lock
 BRIDGE_VERSION=v3.137.0          # github.com/pulumi/pulumi-terraform-bridge/v3
@@ -58,7 +58,6 @@ SFTP_VERSION=v1.13.6             # github.com/pkg/sftp, for the command provider
 LANGHOST_IN_SDK_VERSION=v3.68.0  # last github.com/pulumi/pulumi/sdk/v3 with nodejs/cmd/pulumi-language-nodejs
 
 # ---------------------------------------------------------------- host packages
-. "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 lab_apt_install ca-certificates coreutils
 export PATH="/usr/local/go/bin:$PATH"
 command -v go >/dev/null || die "Go (1.26+) is expected at /usr/local/go (Debian's golang is too old)"
@@ -67,7 +66,7 @@ command -v node >/dev/null || die "node is required"
 
 # ---------------------------------------------------------------- Go environment
 GOPROXY_NO_DIRECT="$(go env GOPROXY | sed -e 's/,direct$//' -e 's/|direct$//')"
-[ -n "$GOPROXY_NO_DIRECT" ] && [ "$GOPROXY_NO_DIRECT" != direct ] || die "GOPROXY must name a module proxy"
+if [ -z "$GOPROXY_NO_DIRECT" ] || [ "$GOPROXY_NO_DIRECT" = direct ]; then die "GOPROXY must name a module proxy"; fi
 export GOPROXY="$GOPROXY_NO_DIRECT"      # never fall back to VCS: only the proxy is reachable
 export GOFLAGS="-mod=mod -buildvcs=false"
 export GOTOOLCHAIN=local                 # never download another Go
@@ -262,7 +261,7 @@ build_bridged() {
     (cd "$w" && "${GOBUILD[@]}" -ldflags "$ld" -o "$w/.tfgen/pulumi-tfgen-$short" ./tfgen)
     (cd "$w" && PULUMI_SKIP_UPDATE_CHECK=true ./.tfgen/pulumi-tfgen-"$short" schema --skip-docs --skip-examples --out provider >"$w/.tfgen/log" 2>&1) \
         || { tail -20 "$w/.tfgen/log" >&2; die "tfgen $short failed"; }
-    [ -s "$w/provider/schema.json" ] && [ -s "$w/provider/bridge-metadata.json" ] || die "tfgen $short wrote no schema"
+    if [ ! -s "$w/provider/schema.json" ] || [ ! -s "$w/provider/bridge-metadata.json" ]; then die "tfgen $short wrote no schema"; fi
     (cd "$w" && "${GOBUILD[@]}" -ldflags "$ld" -o "$out/$name" ./provider)
     echo "$dig" > "$TC/$name-$v/.digest"
     record "$name" "$v" $(( $(date +%s) - t0 ))

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { cidrContains, cidrsOverlap, formatCidr, nthAddress, parseCidr, subnetAt, subnetCount } from "../../components/cidr";
+import { cidrContains, cidrsOverlap, formatCidr, nthAddress, parseCidr, subnetAt, subnetCount } from "../../lib/address";
 import {
     allocatePodCidrs, apiserverSans, clusterDnsIp, etcdPeers, etcdQuorum, initialClusterString,
     keepalivedRoles, kubernetesServiceIp, podRoutesFor, resolveTopology,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # cleanup runs from the EXIT trap, stopped/running through check
 # Checks the lab's image archives with a throwaway containerd (run by tests/lab/images.sh --verify):
 #   bash tests/lab/images/verify.sh <images dir>
 # Debian's containerd and runc packages are unpacked (not installed) under
@@ -7,9 +8,10 @@
 # loopback only. Everything started here is stopped and removed on exit.
 set -euo pipefail
 IMAGES="${1:?usage: $0 <images dir>}"
-CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
+LOG_PREFIX="images verify"
+# shellcheck source-path=SCRIPTDIR source=../common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 DEBS="$CACHE/artifacts/scratch/containerd-debs"
-log() { echo "[images] verify: $*"; }
 FAILS=0
 check() { # description command...
     local d="$1"; shift
@@ -74,7 +76,7 @@ for _ in $(seq 30); do page="$(C task exec --exec-id get hakv-web wget -qO- http
 log "testapp page: ${page}"
 check "testapp serves 'testapp <hostname>' on :8080" test "${page%% *}" = testapp
 stopped() { # container seconds: STOPPED within the time?
-    local i; for i in $(seq $(( $2 * 10 ))); do C task ls | grep "^$1 .*STOPPED" >/dev/null && return 0; sleep 0.1; done; return 1
+    local _; for _ in $(seq $(( $2 * 10 ))); do C task ls | grep "^$1 .*STOPPED" >/dev/null && return 0; sleep 0.1; done; return 1
 }
 C task kill -s SIGTERM hakv-web
 check "testapp stops within 3s of SIGTERM" stopped hakv-web 3
@@ -96,7 +98,7 @@ UNSHARE_PID=$!
 for _ in $(seq 20); do PAUSE_NS_PID="$(pgrep -P "$UNSHARE_PID" || true)"; [ -n "$PAUSE_NS_PID" ] && break; sleep 0.1; done
 nsenter -t "$PAUSE_NS_PID" -p -- /bin/sh -c 'sleep 0.3 & exit 0'
 sleep 1.2
-zombies="$(ps --ppid "$PAUSE_NS_PID" -o stat= | grep -c Z || true)"
+zombies="$(pgrep -c -r Z -P "$PAUSE_NS_PID" || true)"
 check "pause reaped its orphaned child (zombies: $zombies)" test "$zombies" = 0
 kill -TERM "$PAUSE_NS_PID"
 check "pause (PID 1 of its namespace) exits 0 on SIGTERM" wait "$UNSHARE_PID"

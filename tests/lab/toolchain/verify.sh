@@ -15,12 +15,15 @@ if [ -z "${HA_K8S_VERIFY_NETNS:-}" ] && [ "$(id -u)" = 0 ]; then
             || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null; }
     done
     echo "[toolchain] verify: running in a private network namespace (loopback only)"
+    # shellcheck disable=SC2016 # $0 is the inner shell's
     exec unshare --net env HA_K8S_VERIFY_NETNS=1 sh -c 'ip link set lo up && exec bash "$0"' "$0"
 fi
 # shellcheck source=../env.sh
 source "$ROOT/tests/lab/env.sh"
 
-log() { echo "[toolchain] verify: $*"; }
+LOG_PREFIX="toolchain verify"
+# shellcheck source-path=SCRIPTDIR source=../common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 fail() { echo "[toolchain] verify FAILED: $*" >&2; exit 1; }
 
 [ -d "$ROOT/node_modules/@pulumi/pulumi" ] || fail "run npm ci in $ROOT first"
@@ -29,7 +32,7 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/ha-k8s-toolchain-verify.XXXXXX")"
 cleanup() {
     local rc=$?
     if [ -d "$TMP/prog" ] && [ $rc -ne 0 ]; then
-        (cd "$TMP/prog" && pulumi destroy --yes --skip-preview -s verify >/dev/null 2>&1 || true)
+        (cd "$TMP/prog" && { pulumi destroy --yes --skip-preview -s verify >/dev/null 2>&1 || true; })
     fi
     rm -rf "$TMP"
     exit $rc

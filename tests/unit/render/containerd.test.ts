@@ -8,7 +8,6 @@ const spec: ContainerdSpec = {
     registryAuth: [{ host: "registry.lab.test:5000", username: "puller", password: "pa\"ss$word\\x" }],
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const cri = (toml: string): any => (parse(toml) as any).plugins["io.containerd.grpc.v1.cri"];
 
 describe("renderContainerdConfig", () => {

@@ -1,5 +1,5 @@
 import { KeepalivedSpec, renderKeepalivedCheckScript, renderKeepalivedConfig } from "../../../components/render/keepalived";
-import { fakeBin, findAll, findOne, haveShellcheck, parseBraceConfig, runScript, shellcheck, shSyntaxOk } from "./nodeRenderHelpers";
+import { fakeBin, findAll, findOne, parseBraceConfig, runScript, shellcheck, shSyntaxOk } from "./nodeRenderHelpers";
 
 const spec: KeepalivedSpec = {
     routerId: "m1",
@@ -79,7 +79,7 @@ describe("renderKeepalivedCheckScript", () => {
         expect(script).toMatchSnapshot();
         expect(script.startsWith("#!/bin/sh\n# Managed by ha-kubernetes.")).toBe(true);
         expect(shSyntaxOk(script)).toBe(true);
-        if (haveShellcheck()) expect(shellcheck(script)).toBe("");
+        expect(shellcheck(script)).toBe("");
     });
 
     // Runs the script offline with fake `curl` and `ip`: curl succeeds for URLs listed in

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -119,14 +119,10 @@ export function runScript(script: string, binDir: string, env: Record<string, st
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** True when shellcheck is installed (optional extra check). */
-export function haveShellcheck(): boolean {
-    try { execFileSync("shellcheck", ["--version"], { stdio: "ignore" }); return true; } catch { return false; }
-}
-
-/** shellcheck findings for a POSIX sh script ("" when clean). */
+/** shellcheck findings for a POSIX sh script ("" when clean); throws when shellcheck cannot run (tests/run.sh installs it). */
 export function shellcheck(script: string): string {
     const r = spawnSync("shellcheck", ["-s", "sh", "-"], { input: script, encoding: "utf8" });
+    if (r.error) throw new Error(`shellcheck could not run (tests/run.sh installs it): ${r.error.message}`);
     return r.status === 0 ? "" : r.stdout + r.stderr;
 }
 

@@ -1,6 +1,6 @@
 import { spawnSync } from "child_process";
 import { POD_ROUTES_PROTO, renderPodRoutesEnv, renderPodRoutesScript, renderPodRoutesUnit } from "../../../components/render/podRoutes";
-import { fakeBin, hasIpv4, haveShellcheck, runScript, shellcheck, shSyntaxOk } from "./nodeRenderHelpers";
+import { fakeBin, hasIpv4, runScript, shellcheck, shSyntaxOk } from "./nodeRenderHelpers";
 
 const routes = [{ cidr: "10.244.1.0/24", via: "10.213.0.22" }, { cidr: "10.244.2.0/24", via: "10.213.0.23" }];
 
@@ -50,7 +50,7 @@ describe("renderPodRoutesScript", () => {
         expect(hasIpv4(script)).toBe(false);
         expect(script.startsWith("#!/bin/sh\n# Managed by ha-kubernetes.")).toBe(true);
         expect(shSyntaxOk(script)).toBe(true);
-        if (haveShellcheck()) expect(shellcheck(script)).toBe("");
+        expect(shellcheck(script)).toBe("");
     });
 
     // Fake `ip`: logs its arguments, prints $SHOW for `route show`, fails for gateways in $BAD.

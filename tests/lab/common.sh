@@ -1,6 +1,15 @@
-# Sourced by the lab scripts: installs missing Debian packages. The scripts may run side by side
-# (tests/e2e/run.sh builds the toolchain, the binaries and the hosts' rootfs at the same time), so
-# apt runs under one lock and `apt-get update` happens at most once per lock holder.
+# shellcheck shell=bash
+# Sourced by the lab's and the tests' scripts (set LOG_PREFIX first): the cache directory
+# (CACHE, from HA_K8S_CACHE), messages prefixed with the script's name (log, die), and Debian
+# packages installed on demand (lab_apt_install).
+# shellcheck disable=SC2034 # for the scripts that source this
+CACHE="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}"
+log() { echo "[${LOG_PREFIX:-lab}] $*"; }
+die() { echo "[${LOG_PREFIX:-lab}] ERROR: $*" >&2; exit 1; }
+
+# The scripts may run side by side (tests/e2e/build.sh builds the toolchain, the binaries and the
+# hosts' rootfs at the same time), so apt runs under one lock and `apt-get update` happens at most
+# once per lock holder.
 # lab_apt_install PKG...: installs those of PKG that are not installed yet.
 lab_apt_install() {
     local missing=() p
