@@ -1,13 +1,13 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  preset: "ts-jest",
-  testEnvironment: "node",
-  roots: ["<rootDir>/tests/unit"],
-  modulePathIgnorePatterns: ["<rootDir>/bin/"],
-  testMatch: ["**/*.test.ts"],
-  // the summary of failed tests is printed at the end even for a few suites
-  reporters: [["default", { summaryThreshold: 0 }]],
-  testTimeout: 90000,
-  // each file transpiled on its own: `npm run build` (tsc) has type-checked everything first
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json", diagnostics: { warnOnly: false } }] },
+    preset: "ts-jest",
+    testEnvironment: "node",
+    roots: ["<rootDir>/tests/unit"],
+    modulePathIgnorePatterns: ["<rootDir>/bin/"],
+    testMatch: ["**/*.test.ts"],
+    // the summary of failed tests is printed at the end even for a few suites
+    reporters: [["default", { summaryThreshold: 0 }]],
+    testTimeout: 90000,
+    // each file transpiled on its own: `npm run build` (tsc) has type-checked everything first
+    transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json", diagnostics: { warnOnly: false } }] },
 };

@@ -80,7 +80,10 @@ export function addonSettingProblems(a: AddonSettingsInput, prefix: string): Pro
     const s: MetricsServerSettings = ms === true ? {} : (ms as MetricsServerSettings);
     problems.push(...metricsServerSettingProblems(s, at("metricsServer")));
     if (s.image === undefined && repo === undefined) {
-        problems.push({ propertyPath: at("metricsServer.image"), reason: `metrics-server needs an image: set ${at("metricsServer.image")} (${ADDON_IMAGES.metricsServer.path}:${ADDON_IMAGES.metricsServer.tag} from the Kubernetes project's registry, or your mirror of it) or ${at("imageRepository")}` });
+        problems.push({
+            propertyPath: at("metricsServer.image"),
+            reason: `metrics-server needs an image: set ${at("metricsServer.image")} (${ADDON_IMAGES.metricsServer.path}:${ADDON_IMAGES.metricsServer.tag} from the Kubernetes project's registry, or your mirror of it) or ${at("imageRepository")}`,
+        });
     }
     return problems;
 }
@@ -89,20 +92,25 @@ export function addonSettingProblems(a: AddonSettingsInput, prefix: string): Pro
 export function resolveAddons(a: AddonSettingsInput): ResolvedAddons {
     const repo = a.imageRepository;
     const c = a.coredns;
-    const coredns: ResolvedAddons["coredns"] = c === false ? false : {
-        image: c?.image ?? image(repo, ADDON_IMAGES.coredns) ?? ADDON_IMAGES.coredns.projectImage,
-        replicas: c?.replicas ?? COREDNS_DEFAULTS.replicas,
-        upstreams: c?.upstreams ?? COREDNS_DEFAULTS.upstreams,
-        cacheSeconds: c?.cacheSeconds ?? COREDNS_DEFAULTS.cacheSeconds,
-    };
+    const coredns: ResolvedAddons["coredns"] =
+        c === false
+            ? false
+            : {
+                  image: c?.image ?? image(repo, ADDON_IMAGES.coredns) ?? ADDON_IMAGES.coredns.projectImage,
+                  replicas: c?.replicas ?? COREDNS_DEFAULTS.replicas,
+                  upstreams: c?.upstreams ?? COREDNS_DEFAULTS.upstreams,
+                  cacheSeconds: c?.cacheSeconds ?? COREDNS_DEFAULTS.cacheSeconds,
+              };
     const m = a.metricsServer === true ? {} : a.metricsServer;
-    const msImage = m ? m.image ?? image(repo, ADDON_IMAGES.metricsServer) : undefined;
+    const msImage = m ? (m.image ?? image(repo, ADDON_IMAGES.metricsServer)) : undefined;
     if (m && msImage === undefined) throw new Error("metrics-server has no image (addonSettingProblems reports this)");
-    const metricsServer: ResolvedAddons["metricsServer"] = !m ? false : {
-        image: msImage!,
-        replicas: m.replicas ?? METRICS_SERVER_DEFAULTS.replicas,
-        resolutionSeconds: m.resolutionSeconds ?? METRICS_SERVER_DEFAULTS.resolutionSeconds,
-    };
+    const metricsServer: ResolvedAddons["metricsServer"] = !m
+        ? false
+        : {
+              image: msImage!,
+              replicas: m.replicas ?? METRICS_SERVER_DEFAULTS.replicas,
+              resolutionSeconds: m.resolutionSeconds ?? METRICS_SERVER_DEFAULTS.resolutionSeconds,
+          };
     return { coredns, metricsServer };
 }
 

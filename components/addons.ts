@@ -49,7 +49,8 @@ export function validateAddons(args: AddonsArgs): Problem[] {
     const problems: Problem[] = [];
     if (!isIpv4(args.clusterDnsIp)) problems.push({ propertyPath: "clusterDnsIp", reason: `cluster DNS ${JSON.stringify(args.clusterDnsIp)} is not IPv4` });
     problems.push(...addonSettingProblems(args, ""));
-    if (args.metricsServer && (!args.ca || !args.validity)) problems.push({ propertyPath: "metricsServer", reason: "metrics-server needs ca and validity (its serving certificate)" });
+    if (args.metricsServer && (!args.ca || !args.validity))
+        problems.push({ propertyPath: "metricsServer", reason: "metrics-server needs ca and validity (its serving certificate)" });
     const objects = args.objects ?? [];
     for (const [i, o] of objects.entries()) if (!isKubeObject(o)) problems.push({ propertyPath: `objects[${i}]`, reason: "every object needs apiVersion, kind and metadata.name" });
     problems.push(...duplicateObjectProblems(objects.flatMap((object, i) => (isKubeObject(object) ? [{ path: `objects[${i}]`, where: `objects[${i}]`, object }] : []))));
@@ -90,7 +91,14 @@ export function apiServiceGateScript(apiService: string, timeoutSec: number): st
 }
 
 /** A gate Command on the kubectl host that runs `script` once `dependsOn` is applied (again whenever `trigger` changes). */
-function gateCommand(name: string, host: ClusterHost, script: string, trigger: pulumi.Input<string>, dependsOn: pulumi.Resource[], opts: pulumi.CustomResourceOptions): command.remote.Command {
+function gateCommand(
+    name: string,
+    host: ClusterHost,
+    script: string,
+    trigger: pulumi.Input<string>,
+    dependsOn: pulumi.Resource[],
+    opts: pulumi.CustomResourceOptions,
+): command.remote.Command {
     return new command.remote.Command(name, { connection: host.connection, create: script, triggers: [trigger], logging: "stderr" }, pulumi.mergeOptions(opts, { dependsOn }));
 }
 
@@ -110,14 +118,29 @@ function createAddons(name: string, args: AddonsArgs, opts: pulumi.CustomResourc
         const objects = renderCoreDnsObjects({ ...resolved.coredns, clusterIp: args.clusterDnsIp, clusterDomain: args.clusterDomain });
         const applied = applyObjects(`${name}-coredns`, objects, apply, opts);
         // CoreDNS answers once its replicas are available.
-        const gate = gateCommand(`${name}-${host.name}-coredns-rollout`, afterNodes, rolloutGateScript(COREDNS.namespace, COREDNS.name, timeoutSec), JSON.stringify(objects), applied, opts);
+        const gate = gateCommand(
+            `${name}-${host.name}-coredns-rollout`,
+            afterNodes,
+            rolloutGateScript(COREDNS.namespace, COREDNS.name, timeoutSec),
+            JSON.stringify(objects),
+            applied,
+            opts,
+        );
         gates.push(gate.stdout);
     }
     if (resolved.metricsServer) {
         // Served with a certificate from the cluster CA; the APIService verifies it with that CA.
-        const cert = issueCert(`${name}-metrics-server-serving`, args.ca!, {
-            commonName: metricsServerDnsNames(args.clusterDomain)[0], sans: { dnsNames: metricsServerDnsNames(args.clusterDomain), ipAddresses: [] }, usages: ["server"],
-        }, args.validity!, opts);
+        const cert = issueCert(
+            `${name}-metrics-server-serving`,
+            args.ca!,
+            {
+                commonName: metricsServerDnsNames(args.clusterDomain)[0],
+                sans: { dnsNames: metricsServerDnsNames(args.clusterDomain), ipAddresses: [] },
+                usages: ["server"],
+            },
+            args.validity!,
+            opts,
+        );
         const objects = renderMetricsServerObjects(resolved.metricsServer);
         const secret: DeferredObject = {
             identity: { apiVersion: "v1", kind: "Secret", namespace: METRICS_SERVER.namespace, name: METRICS_SERVER.certSecret },
@@ -128,11 +151,25 @@ function createAddons(name: string, args: AddonsArgs, opts: pulumi.CustomResourc
             object: pulumi.output(args.ca!.certPem).apply(renderMetricsServerApiService),
         };
         const applied = applyObjects(`${name}-metrics-server`, [secret, ...objects], apply, opts);
-        const rollout = gateCommand(`${name}-${host.name}-metrics-server-rollout`, afterNodes, rolloutGateScript(METRICS_SERVER.namespace, METRICS_SERVER.name, timeoutSec), pulumi.concat(JSON.stringify(objects), cert.certPem), applied, opts);
+        const rollout = gateCommand(
+            `${name}-${host.name}-metrics-server-rollout`,
+            afterNodes,
+            rolloutGateScript(METRICS_SERVER.namespace, METRICS_SERVER.name, timeoutSec),
+            pulumi.concat(JSON.stringify(objects), cert.certPem),
+            applied,
+            opts,
+        );
         // the API group is registered once its pods serve (an unavailable one disturbs discovery and
         // namespace deletion); on destroy it goes first
         const registered = applyObjects(`${name}-metrics-server`, [apiService], apply, pulumi.mergeOptions(opts, { dependsOn: [rollout] }));
-        const available = gateCommand(`${name}-${host.name}-metrics-server-api`, afterNodes, apiServiceGateScript(METRICS_SERVER.apiService, timeoutSec), pulumi.concat(JSON.stringify(objects), args.ca!.certPem), registered, opts);
+        const available = gateCommand(
+            `${name}-${host.name}-metrics-server-api`,
+            afterNodes,
+            apiServiceGateScript(METRICS_SERVER.apiService, timeoutSec),
+            pulumi.concat(JSON.stringify(objects), args.ca!.certPem),
+            registered,
+            opts,
+        );
         gates.push(available.stdout);
         certificateExpiry = cert.expiresAt.apply((e): Record<string, string> => ({ "metrics-server": e }));
     }

@@ -38,7 +38,10 @@ export function resolveArtifactSource(args: ArtifactsArgs | undefined, versions:
         const sums = args?.sha256 ?? parseSha256Sums(fs.readFileSync(path.join(directory, "SHA256SUMS"), "utf8"));
         return { kind, directory, sha256: sums };
     }
-    const baseUrl = (args?.baseUrl ?? "").replace(/\{version\}/g, versions.kubernetes).replace(/\{etcdVersion\}/g, versions.etcd).replace(/\/+$/, "");
+    const baseUrl = (args?.baseUrl ?? "")
+        .replace(/\{version\}/g, versions.kubernetes)
+        .replace(/\{etcdVersion\}/g, versions.etcd)
+        .replace(/\/+$/, "");
     return { kind, baseUrl, sha256: args?.sha256 ?? {} };
 }
 
@@ -64,18 +67,34 @@ export function installBinaryScript(input: { name: string; sha256: string; host:
  * Uploads a local file to `remotePath` on `host` (its directory made first): `${prefix}-stage-${key}`
  * makes the directory, `${prefix}-upload-${key}` copies the file; both run again when `sha256` changes.
  */
-export function uploadFile(prefix: string, key: string, host: ClusterHost, localPath: string, remotePath: string, sha256: string, opts: pulumi.CustomResourceOptions): command.remote.CopyToRemote {
-    const mkdir = new command.remote.Command(`${prefix}-stage-${key}`, {
-        connection: host.connection,
-        create: `mkdir -p ${shellQuote(path.posix.dirname(remotePath))}`,
-        triggers: [sha256],
-    }, opts);
-    return new command.remote.CopyToRemote(`${prefix}-upload-${key}`, {
-        connection: host.connection,
-        source: new pulumi.asset.FileAsset(localPath),
-        remotePath,
-        triggers: [sha256],
-    }, pulumi.mergeOptions(opts, { dependsOn: [mkdir] }));
+export function uploadFile(
+    prefix: string,
+    key: string,
+    host: ClusterHost,
+    localPath: string,
+    remotePath: string,
+    sha256: string,
+    opts: pulumi.CustomResourceOptions,
+): command.remote.CopyToRemote {
+    const mkdir = new command.remote.Command(
+        `${prefix}-stage-${key}`,
+        {
+            connection: host.connection,
+            create: `mkdir -p ${shellQuote(path.posix.dirname(remotePath))}`,
+            triggers: [sha256],
+        },
+        opts,
+    );
+    return new command.remote.CopyToRemote(
+        `${prefix}-upload-${key}`,
+        {
+            connection: host.connection,
+            source: new pulumi.asset.FileAsset(localPath),
+            remotePath,
+            triggers: [sha256],
+        },
+        pulumi.mergeOptions(opts, { dependsOn: [mkdir] }),
+    );
 }
 
 /** sha256 hex of a local file, read in chunks. */
@@ -95,7 +114,13 @@ export function fileSha256(file: string): string {
  * Installs `binaries` on `host`, one Command each (`${prefix}-bin-${name}`); for a local source the
  * file is first uploaded with CopyToRemote (`${prefix}-upload-${name}`). Returns the install commands.
  */
-export function installBinaries(prefix: string, host: ClusterHost, binaries: readonly string[], source: ArtifactSource, opts: pulumi.CustomResourceOptions): command.remote.Command[] {
+export function installBinaries(
+    prefix: string,
+    host: ClusterHost,
+    binaries: readonly string[],
+    source: ArtifactSource,
+    opts: pulumi.CustomResourceOptions,
+): command.remote.Command[] {
     return binaries.map((name) => {
         const sha = source.sha256[name];
         if (!sha) throw new Error(`no sha256 for ${name}`);
@@ -108,12 +133,16 @@ export function installBinaries(prefix: string, host: ClusterHost, binaries: rea
         } else {
             script = installBinaryScript({ name, sha256: sha, host: host.name, url: `${source.baseUrl}/${name}` });
         }
-        return new command.remote.Command(`${prefix}-bin-${name}`, {
-            connection: host.connection,
-            create: script,
-            delete: `rm -f -- ${shellQuote(`${BIN_DIR}/${name}`)} ${source.kind === "local" ? `${shellQuote(STAGING_DIR)}/${shellQuote(name)}-*` : ""}`.trim(),
-            logging: "stderr",
-        }, pulumi.mergeOptions(opts, { dependsOn: deps }));
+        return new command.remote.Command(
+            `${prefix}-bin-${name}`,
+            {
+                connection: host.connection,
+                create: script,
+                delete: `rm -f -- ${shellQuote(`${BIN_DIR}/${name}`)} ${source.kind === "local" ? `${shellQuote(STAGING_DIR)}/${shellQuote(name)}-*` : ""}`.trim(),
+                logging: "stderr",
+            },
+            pulumi.mergeOptions(opts, { dependsOn: deps }),
+        );
     });
 }
 
@@ -134,8 +163,15 @@ export function ensurePackagesScript(packages: readonly string[]): string {
 
 /** Directories removed on destroy when empty (deepest first). */
 export const EMPTY_DIRS_ON_DESTROY = [
-    "/etc/kubernetes/pki", "/etc/kubernetes", "/etc/etcd/pki", "/etc/etcd", "/etc/ha-kubernetes",
-    "/usr/local/lib/ha-kubernetes", "/var/lib/ha-kubernetes/artifacts", "/var/lib/ha-kubernetes", "/etc/kube-flannel",
+    "/etc/kubernetes/pki",
+    "/etc/kubernetes",
+    "/etc/etcd/pki",
+    "/etc/etcd",
+    "/etc/ha-kubernetes",
+    "/usr/local/lib/ha-kubernetes",
+    "/var/lib/ha-kubernetes/artifacts",
+    "/var/lib/ha-kubernetes",
+    "/etc/kube-flannel",
 ];
 
 /** Shell for destroy: `cleanup`, then removal of the packages the create step installed. Pure. */
@@ -145,7 +181,9 @@ export function removePackagesScript(cleanup: string): string {
         // directories ha-kubernetes created, if nothing else lives there
         `for d in ${EMPTY_DIRS_ON_DESTROY.join(" ")}; do rmdir --ignore-fail-on-non-empty "$d" 2>/dev/null || true; done`,
         `if [ -n "\${PULUMI_COMMAND_STDOUT:-}" ]; then DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq $PULUMI_COMMAND_STDOUT >/dev/null 2>&1 || true; fi`,
-    ].filter(Boolean).join("\n");
+    ]
+        .filter(Boolean)
+        .join("\n");
 }
 
 /**
@@ -154,10 +192,14 @@ export function removePackagesScript(cleanup: string): string {
  * the packages it installed.
  */
 export function hostBase(name: string, host: ClusterHost, packages: readonly string[], cleanup: string, opts: pulumi.CustomResourceOptions): command.remote.Command {
-    return new command.remote.Command(name, {
-        connection: host.connection,
-        create: ensurePackagesScript(packages),
-        delete: removePackagesScript(cleanup),
-        logging: "stderr",
-    }, opts);
+    return new command.remote.Command(
+        name,
+        {
+            connection: host.connection,
+            create: ensurePackagesScript(packages),
+            delete: removePackagesScript(cleanup),
+            logging: "stderr",
+        },
+        opts,
+    );
 }

@@ -44,79 +44,152 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
     const raw = clusterHosts(args.hosts, args.ssh);
     const certs = args.certificates ?? {};
     // Version steps and CA replacement are checked against the last deployment before anything else.
-    const policy = new UpgradePolicy(`${name}-upgrade-policy`, {
-        kubernetesVersion: args.versions.kubernetes, etcdVersion: args.versions.etcd,
-        caSettings: { clusterName: args.clusterName, caValidityHours: String(certs.caValidityHours ?? DEFAULTS.caValidityHours) },
-    }, opts);
+    const policy = new UpgradePolicy(
+        `${name}-upgrade-policy`,
+        {
+            kubernetesVersion: args.versions.kubernetes,
+            etcdVersion: args.versions.etcd,
+            caSettings: { clusterName: args.clusterName, caValidityHours: String(certs.caValidityHours ?? DEFAULTS.caValidityHours) },
+        },
+        opts,
+    );
     const afterPolicy = pulumi.mergeOptions(opts, { dependsOn: [policy] });
     // Every remote resource reaches its host through a connection that waits on the preflight.
-    const preflight = new HostPreflight(`${name}-preflight`, {
-        hosts: raw.map((h) => ({ name: h.name, connection: h.connection as pulumi.Input<SshTarget> })),
-    }, afterPolicy);
+    const preflight = new HostPreflight(
+        `${name}-preflight`,
+        {
+            hosts: raw.map((h) => ({ name: h.name, connection: h.connection as pulumi.Input<SshTarget> })),
+        },
+        afterPolicy,
+    );
     const hosts = new Map<string, ClusterHost>(raw.map((h) => [h.name, { ...h, connection: afterPreflight(preflight, h.connection) }]));
     const pick = (list: readonly { name: string }[]) => list.map((h) => hosts.get(h.name)!);
     const masters = pick(t.masters);
     const artifacts = resolveArtifactSource(args.artifacts, args.versions);
-    const validity = { validityHours: certs.validityHours ?? DEFAULTS.validityHours, earlyRenewalHours: certs.earlyRenewalHours ?? DEFAULTS.earlyRenewalHours, renewal: certs.renewal };
+    const validity = {
+        validityHours: certs.validityHours ?? DEFAULTS.validityHours,
+        earlyRenewalHours: certs.earlyRenewalHours ?? DEFAULTS.earlyRenewalHours,
+        renewal: certs.renewal,
+    };
     const podNetwork = net.podNetwork ?? DEFAULTS.podNetwork;
 
     const pki = new ClusterPki(`${name}-pki`, { clusterName: args.clusterName, caValidityHours: certs.caValidityHours }, afterPolicy);
-    const etcd = new EtcdCluster(`${name}-etcd`, {
-        members: pick(t.etcdMembers), ca: pki.etcdCa, artifacts, validity,
-        clusterToken: args.clusterName, clientPort: args.etcd?.clientPort, peerPort: args.etcd?.peerPort,
-        keepDataOnDestroy: args.etcd?.keepDataOnDestroy, allowSingleMember: args.etcd?.allowSingleMember,
-        snapshotCopyDirectory: args.etcd?.snapshotCopyDirectory,
-    }, opts);
-    const lb = new LoadBalancer(`${name}-lb`, {
-        mode: t.lbMode, backends: masters, port: t.apiserverPort,
-        vip: args.loadBalancer?.vip,
-        vipPrefixLength: prefixLength(net.hostCidr ?? defaultHostCidr(masters[0].address)),
-        interface: args.loadBalancer?.interface, virtualRouterId: args.loadBalancer?.virtualRouterId,
-        lbHost: t.lbHosts[0] ? hosts.get(t.lbHosts[0].name) : undefined,
-        externalAddress: args.loadBalancer?.address, maxConnections: args.loadBalancer?.maxConnections,
-    }, opts);
-    const controlPlane = new ControlPlane(`${name}-cp`, {
-        clusterName: args.clusterName, masters,
-        clusterCa: pki.clusterCa, etcdCa: pki.etcdCa, frontProxyCa: pki.frontProxyCa,
-        serviceAccountKeyPem: pki.serviceAccountKeyPem, serviceAccountPublicKeyPem: pki.serviceAccountPublicKeyPem,
-        encryptionKeyBase64: pki.encryptionKeyBase64,
-        etcdEndpoints: etcd.endpoints, etcdReady: etcd.ready,
-        endpointHost: t.apiserverHost, endpointPort: t.apiserverPort, loadBalancerReady: lb.ready,
-        serviceCidr: net.serviceCidr, podCidr: net.podCidr ?? DEFAULTS.podCidr, clusterDomain: net.clusterDomain,
-        // flannel and the CNIs users bring (podNetwork none) take node.spec.podCIDR; bridge blocks are Pulumi's
-        allocateNodeCidrs: podNetwork !== "bridge", nodeCidrMaskSize: net.nodeCidrMaskSize,
-        flannelUser: podNetwork === "flannel" ? FLANNEL_USER : undefined,
-        apiserver: { extraArgs: args.controlPlane?.apiserverExtraArgs, auditLogMaxAgeDays: args.controlPlane?.auditLogMaxAgeDays, serviceNodePortRange: args.controlPlane?.serviceNodePortRange },
-        artifacts, validity,
-    }, opts);
+    const etcd = new EtcdCluster(
+        `${name}-etcd`,
+        {
+            members: pick(t.etcdMembers),
+            ca: pki.etcdCa,
+            artifacts,
+            validity,
+            clusterToken: args.clusterName,
+            clientPort: args.etcd?.clientPort,
+            peerPort: args.etcd?.peerPort,
+            keepDataOnDestroy: args.etcd?.keepDataOnDestroy,
+            allowSingleMember: args.etcd?.allowSingleMember,
+            snapshotCopyDirectory: args.etcd?.snapshotCopyDirectory,
+        },
+        opts,
+    );
+    const lb = new LoadBalancer(
+        `${name}-lb`,
+        {
+            mode: t.lbMode,
+            backends: masters,
+            port: t.apiserverPort,
+            vip: args.loadBalancer?.vip,
+            vipPrefixLength: prefixLength(net.hostCidr ?? defaultHostCidr(masters[0].address)),
+            interface: args.loadBalancer?.interface,
+            virtualRouterId: args.loadBalancer?.virtualRouterId,
+            lbHost: t.lbHosts[0] ? hosts.get(t.lbHosts[0].name) : undefined,
+            externalAddress: args.loadBalancer?.address,
+            maxConnections: args.loadBalancer?.maxConnections,
+        },
+        opts,
+    );
+    const controlPlane = new ControlPlane(
+        `${name}-cp`,
+        {
+            clusterName: args.clusterName,
+            masters,
+            clusterCa: pki.clusterCa,
+            etcdCa: pki.etcdCa,
+            frontProxyCa: pki.frontProxyCa,
+            serviceAccountKeyPem: pki.serviceAccountKeyPem,
+            serviceAccountPublicKeyPem: pki.serviceAccountPublicKeyPem,
+            encryptionKeyBase64: pki.encryptionKeyBase64,
+            etcdEndpoints: etcd.endpoints,
+            etcdReady: etcd.ready,
+            endpointHost: t.apiserverHost,
+            endpointPort: t.apiserverPort,
+            loadBalancerReady: lb.ready,
+            serviceCidr: net.serviceCidr,
+            podCidr: net.podCidr ?? DEFAULTS.podCidr,
+            clusterDomain: net.clusterDomain,
+            // flannel and the CNIs users bring (podNetwork none) take node.spec.podCIDR; bridge blocks are Pulumi's
+            allocateNodeCidrs: podNetwork !== "bridge",
+            nodeCidrMaskSize: net.nodeCidrMaskSize,
+            flannelUser: podNetwork === "flannel" ? FLANNEL_USER : undefined,
+            apiserver: {
+                extraArgs: args.controlPlane?.apiserverExtraArgs,
+                auditLogMaxAgeDays: args.controlPlane?.auditLogMaxAgeDays,
+                serviceNodePortRange: args.controlPlane?.serviceNodePortRange,
+            },
+            artifacts,
+            validity,
+        },
+        opts,
+    );
     // Every master is a node too (tainted unless it also has role worker), so that apiservers
     // reach pods: webhooks, aggregated APIs, exec/logs/port-forward, Services backed by pods.
     const nodeHosts = [...t.masters, ...t.workers.filter((w) => !w.roles.includes("master"))];
-    const workers = new WorkerPool(`${name}-workers`, {
-        clusterName: args.clusterName,
-        nodes: nodeHosts.map((h) => {
-            const master = h.roles.includes("master");
-            const taints = master && !h.roles.includes("worker") ? [CONTROL_PLANE_TAINT, ...(h.taints ?? [])] : h.taints;
-            return { ...hosts.get(h.name)!, labels: h.labels, taints, podCidr: h.podCidr, kubeletExtraConfig: h.kubeletExtraConfig, controlPlane: master };
-        }),
-        clusterCa: pki.clusterCa, apiserverUrl: controlPlane.apiserverUrl, controlPlaneReady: controlPlane.ready,
-        kubectlHost: masters[0],
-        podNetwork, podCidr: net.podCidr, nodeCidrMaskSize: net.nodeCidrMaskSize, serviceCidr: net.serviceCidr,
-        clusterDomain: net.clusterDomain, clusterDns: net.clusterDns, flannelBackend: net.flannelBackend,
-        registry: args.registry && { ...args.registry, caPem: fileOrTextValue(args.registry.caPem, args.registry.caPemPath) },
-        sandboxImage: args.nodes?.sandboxImage, cgroupDriver: args.nodes?.cgroupDriver,
-        proxyMode: args.nodes?.proxyMode, conntrackMaxPerCore: args.nodes?.conntrackMaxPerCore,
-        kubeletExtraConfig: args.nodes?.kubeletExtraConfig, restrictOomScoreAdj: args.nodes?.restrictOomScoreAdj,
-        imageArchives: args.nodes?.imageArchives,
-        artifacts, validity,
-    }, opts);
-    const addons = new Addons(`${name}-addons`, {
-        kubectlHost: masters[0], controlPlaneReady: controlPlane.ready, nodesReady: workers.ready,
-        clusterDomain: net.clusterDomain ?? DEFAULTS.clusterDomain,
-        clusterDnsIp: clusterDnsIp(net.serviceCidr ?? DEFAULTS.serviceCidr, net.clusterDns),
-        ...addonSettings(args.addons), ca: pki.clusterCa, validity,
-        objects: (args.addons?.manifests ?? []).flatMap((f) => parseManifest(fs.readFileSync(f, "utf8"), f)),
-    }, opts);
+    const workers = new WorkerPool(
+        `${name}-workers`,
+        {
+            clusterName: args.clusterName,
+            nodes: nodeHosts.map((h) => {
+                const master = h.roles.includes("master");
+                const taints = master && !h.roles.includes("worker") ? [CONTROL_PLANE_TAINT, ...(h.taints ?? [])] : h.taints;
+                return { ...hosts.get(h.name)!, labels: h.labels, taints, podCidr: h.podCidr, kubeletExtraConfig: h.kubeletExtraConfig, controlPlane: master };
+            }),
+            clusterCa: pki.clusterCa,
+            apiserverUrl: controlPlane.apiserverUrl,
+            controlPlaneReady: controlPlane.ready,
+            kubectlHost: masters[0],
+            podNetwork,
+            podCidr: net.podCidr,
+            nodeCidrMaskSize: net.nodeCidrMaskSize,
+            serviceCidr: net.serviceCidr,
+            clusterDomain: net.clusterDomain,
+            clusterDns: net.clusterDns,
+            flannelBackend: net.flannelBackend,
+            registry: args.registry && { ...args.registry, caPem: fileOrTextValue(args.registry.caPem, args.registry.caPemPath) },
+            sandboxImage: args.nodes?.sandboxImage,
+            cgroupDriver: args.nodes?.cgroupDriver,
+            proxyMode: args.nodes?.proxyMode,
+            conntrackMaxPerCore: args.nodes?.conntrackMaxPerCore,
+            kubeletExtraConfig: args.nodes?.kubeletExtraConfig,
+            restrictOomScoreAdj: args.nodes?.restrictOomScoreAdj,
+            imageArchives: args.nodes?.imageArchives,
+            artifacts,
+            validity,
+        },
+        opts,
+    );
+    const addons = new Addons(
+        `${name}-addons`,
+        {
+            kubectlHost: masters[0],
+            controlPlaneReady: controlPlane.ready,
+            nodesReady: workers.ready,
+            clusterDomain: net.clusterDomain ?? DEFAULTS.clusterDomain,
+            clusterDnsIp: clusterDnsIp(net.serviceCidr ?? DEFAULTS.serviceCidr, net.clusterDns),
+            ...addonSettings(args.addons),
+            ca: pki.clusterCa,
+            validity,
+            objects: (args.addons?.manifests ?? []).flatMap((f) => parseManifest(fs.readFileSync(f, "utf8"), f)),
+        },
+        opts,
+    );
     const prefixed = (p: string, o: pulumi.Output<Record<string, string>>) => o.apply((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [`${p}/${k}`, v])));
     return {
         kubeconfig: controlPlane.kubeconfig,
@@ -124,7 +197,14 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         etcdEndpoints: etcd.endpoints,
         nodeNames: workers.nodeNames,
         podCidrs: workers.podCidrs,
-        certificateExpiry: pulumi.all([prefixed("ca", pki.caExpiry), prefixed("etcd", etcd.certificateExpiry), prefixed("control-plane", controlPlane.certificateExpiry), prefixed("workers", workers.certificateExpiry), prefixed("addons", addons.certificateExpiry)])
+        certificateExpiry: pulumi
+            .all([
+                prefixed("ca", pki.caExpiry),
+                prefixed("etcd", etcd.certificateExpiry),
+                prefixed("control-plane", controlPlane.certificateExpiry),
+                prefixed("workers", workers.certificateExpiry),
+                prefixed("addons", addons.certificateExpiry),
+            ])
             .apply((parts): Record<string, string> => Object.assign({}, ...parts)),
         ready: pulumi.all([etcd.ready, lb.ready, controlPlane.ready, workers.ready, addons.ready]).apply((r) => r.every(Boolean)),
     };
@@ -151,8 +231,13 @@ export class HaKubernetesCluster extends pulumi.ComponentResource implements Clu
         this.certificateExpiry = o.certificateExpiry;
         this.ready = o.ready;
         this.registerOutputs({
-            kubeconfig: o.kubeconfig, apiserverUrl: o.apiserverUrl, etcdEndpoints: o.etcdEndpoints, nodeNames: o.nodeNames,
-            podCidrs: o.podCidrs, certificateExpiry: o.certificateExpiry, ready: o.ready,
+            kubeconfig: o.kubeconfig,
+            apiserverUrl: o.apiserverUrl,
+            etcdEndpoints: o.etcdEndpoints,
+            nodeNames: o.nodeNames,
+            podCidrs: o.podCidrs,
+            certificateExpiry: o.certificateExpiry,
+            ready: o.ready,
         });
     }
 }

@@ -32,15 +32,21 @@ function createClusterPki(name: string, args: ClusterPkiArgs, opts: pulumi.Custo
     const clusterCa = createCa(`${name}-cluster-ca`, `${args.clusterName}-ca`, validity, opts);
     const etcdCa = createCa(`${name}-etcd-ca`, `${args.clusterName}-etcd-ca`, validity, opts);
     const frontProxyCa = createCa(`${name}-front-proxy-ca`, `${args.clusterName}-front-proxy-ca`, validity, opts);
-    const saKey = new tls.PrivateKey(`${name}-service-account-key`, { algorithm: "RSA", rsaBits: 2048 },
-        pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] }));
+    const saKey = new tls.PrivateKey(
+        `${name}-service-account-key`,
+        { algorithm: "RSA", rsaBits: 2048 },
+        pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] }),
+    );
     const encryptionKey = new random.RandomBytes(`${name}-encryption-key`, { length: 32 }, opts);
     return {
-        clusterCa, etcdCa, frontProxyCa,
+        clusterCa,
+        etcdCa,
+        frontProxyCa,
         serviceAccountKeyPem: pulumi.secret(saKey.privateKeyPem),
         serviceAccountPublicKeyPem: saKey.publicKeyPem,
         encryptionKeyBase64: pulumi.secret(encryptionKey.base64),
-        caExpiry: pulumi.all([clusterCa.expiresAt, etcdCa.expiresAt, frontProxyCa.expiresAt])
+        caExpiry: pulumi
+            .all([clusterCa.expiresAt, etcdCa.expiresAt, frontProxyCa.expiresAt])
             .apply(([cluster, etcd, frontProxy]): Record<string, string> => ({ cluster, etcd, frontProxy })),
     };
 }
@@ -67,9 +73,13 @@ export class ClusterPki extends pulumi.ComponentResource implements ClusterPkiOu
         this.encryptionKeyBase64 = o.encryptionKeyBase64;
         this.caExpiry = o.caExpiry;
         this.registerOutputs({
-            clusterCa: o.clusterCa, etcdCa: o.etcdCa, frontProxyCa: o.frontProxyCa,
-            serviceAccountKeyPem: o.serviceAccountKeyPem, serviceAccountPublicKeyPem: o.serviceAccountPublicKeyPem,
-            encryptionKeyBase64: o.encryptionKeyBase64, caExpiry: o.caExpiry,
+            clusterCa: o.clusterCa,
+            etcdCa: o.etcdCa,
+            frontProxyCa: o.frontProxyCa,
+            serviceAccountKeyPem: o.serviceAccountKeyPem,
+            serviceAccountPublicKeyPem: o.serviceAccountPublicKeyPem,
+            encryptionKeyBase64: o.encryptionKeyBase64,
+            caExpiry: o.caExpiry,
         });
     }
 }

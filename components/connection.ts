@@ -5,7 +5,10 @@ import { fileOrTextValue } from "./fileInputs";
 import { ClusterHost, Connection } from "./remote";
 import { DEFAULTS } from "./topology";
 
-function keyOf(ssh: { readonly privateKey?: pulumi.Input<string>; readonly privateKeyPath?: string } | undefined, readFile: (p: string) => string): pulumi.Input<string> | undefined {
+function keyOf(
+    ssh: { readonly privateKey?: pulumi.Input<string>; readonly privateKeyPath?: string } | undefined,
+    readFile: (p: string) => string,
+): pulumi.Input<string> | undefined {
     if (!ssh) return undefined;
     const key = fileOrTextValue(ssh.privateKey, ssh.privateKeyPath, readFile);
     return key === undefined ? undefined : pulumi.secret(key);
@@ -27,12 +30,14 @@ export function connectionFor(host: HostArgs, defaults: SshArgs, readFile: (p: s
         privateKey,
         dialErrorLimit: 20,
         perDialTimeout: 10,
-        proxy: bastion ? {
-            host: bastion.address,
-            port: bastion.port ?? DEFAULTS.sshPort,
-            user: bastion.user ?? user,
-            privateKey: keyOf(bastion, readFile) ?? privateKey,
-        } : undefined,
+        proxy: bastion
+            ? {
+                  host: bastion.address,
+                  port: bastion.port ?? DEFAULTS.sshPort,
+                  user: bastion.user ?? user,
+                  privateKey: keyOf(bastion, readFile) ?? privateKey,
+              }
+            : undefined,
     };
 }
 

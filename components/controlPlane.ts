@@ -86,8 +86,11 @@ export function validateControlPlane(args: ControlPlaneArgs): Problem[] {
 
 /** A kubeconfig as an Output (secret, since it embeds a client key). */
 export function kubeconfigFor(clusterName: string, server: string, ca: pulumi.Input<string>, user: string, cert: IssuedCert): pulumi.Output<string> {
-    return pulumi.secret(pulumi.all([ca, cert.certPem, cert.keyPem]).apply(([caCertPem, clientCertPem, clientKeyPem]) =>
-        renderKubeconfig({ clusterName, server, caCertPem, userName: user, clientCertPem, clientKeyPem })));
+    return pulumi.secret(
+        pulumi
+            .all([ca, cert.certPem, cert.keyPem])
+            .apply(([caCertPem, clientCertPem, clientKeyPem]) => renderKubeconfig({ clusterName, server, caCertPem, userName: user, clientCertPem, clientKeyPem })),
+    );
 }
 
 /** `kubectl` with the admin kubeconfig a master holds. Pure. */
@@ -121,15 +124,17 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
             scheduler: issueCert(`${prefix}-scheduler`, args.clusterCa, { commonName: "system:kube-scheduler", usages: ["client"] }, v, opts),
         };
         for (const [k, c] of Object.entries(certs)) expiry[`${m.name}-${k}`] = c.expiresAt;
-        const apiserverEnv = pulumi.output(args.etcdEndpoints).apply((etcdServers) => renderApiserverEnv({
-            advertiseAddress: m.address,
-            securePort: DEFAULTS.apiserverPort,
-            etcdServers,
-            serviceClusterIpRange: serviceCidr,
-            extraArgs: args.apiserver?.extraArgs,
-            auditLogMaxAgeDays: args.apiserver?.auditLogMaxAgeDays,
-            serviceNodePortRange: args.apiserver?.serviceNodePortRange,
-        }));
+        const apiserverEnv = pulumi.output(args.etcdEndpoints).apply((etcdServers) =>
+            renderApiserverEnv({
+                advertiseAddress: m.address,
+                securePort: DEFAULTS.apiserverPort,
+                etcdServers,
+                serviceClusterIpRange: serviceCidr,
+                extraArgs: args.apiserver?.extraArgs,
+                auditLogMaxAgeDays: args.apiserver?.auditLogMaxAgeDays,
+                serviceNodePortRange: args.apiserver?.serviceNodePortRange,
+            }),
+        );
         const files: Array<FileSpec & { key: string }> = [
             { key: "ca-crt", path: K.ca, content: args.clusterCa.certPem },
             { key: "apiserver-crt", path: K.apiserverCert, content: certs.apiserver.certPem },
@@ -148,10 +153,30 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
             { key: "audit-policy", path: K.auditPolicy, content: renderAuditPolicy() },
             { key: "apiserver-env", path: K.apiserverEnv, content: apiserverEnv },
             { key: "apiserver-unit", path: PATHS.unit("kube-apiserver"), content: renderApiserverUnit() },
-            { key: "cm-kubeconfig", path: K.controllerManagerKubeconfig, content: kubeconfigFor(args.clusterName, localUrl, args.clusterCa.certPem, "system:kube-controller-manager", certs.controllerManager), mode: "0600" },
-            { key: "cm-env", path: K.controllerManagerEnv, content: renderControllerManagerEnv({ clusterName: args.clusterName, serviceClusterIpRange: serviceCidr, allocateNodeCidrs: !!args.allocateNodeCidrs, clusterCidr: args.podCidr, nodeCidrMaskSize: args.nodeCidrMaskSize }) },
+            {
+                key: "cm-kubeconfig",
+                path: K.controllerManagerKubeconfig,
+                content: kubeconfigFor(args.clusterName, localUrl, args.clusterCa.certPem, "system:kube-controller-manager", certs.controllerManager),
+                mode: "0600",
+            },
+            {
+                key: "cm-env",
+                path: K.controllerManagerEnv,
+                content: renderControllerManagerEnv({
+                    clusterName: args.clusterName,
+                    serviceClusterIpRange: serviceCidr,
+                    allocateNodeCidrs: !!args.allocateNodeCidrs,
+                    clusterCidr: args.podCidr,
+                    nodeCidrMaskSize: args.nodeCidrMaskSize,
+                }),
+            },
             { key: "cm-unit", path: PATHS.unit("kube-controller-manager"), content: renderControllerManagerUnit() },
-            { key: "scheduler-kubeconfig", path: K.schedulerKubeconfig, content: kubeconfigFor(args.clusterName, localUrl, args.clusterCa.certPem, "system:kube-scheduler", certs.scheduler), mode: "0600" },
+            {
+                key: "scheduler-kubeconfig",
+                path: K.schedulerKubeconfig,
+                content: kubeconfigFor(args.clusterName, localUrl, args.clusterCa.certPem, "system:kube-scheduler", certs.scheduler),
+                mode: "0600",
+            },
             { key: "scheduler-config", path: K.schedulerConfig, content: renderSchedulerConfig({}) },
             { key: "scheduler-env", path: K.schedulerEnv, content: renderSchedulerEnv({}) },
             { key: "scheduler-unit", path: PATHS.unit("kube-scheduler"), content: renderSchedulerUnit() },
@@ -165,35 +190,50 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
         const units = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((u) => {
             return remoteService(`${prefix}-${u}-unit`, m, u, pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
         });
-        const digest = revision(written, ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((b) => args.artifacts.sha256[b] ?? ""));
+        const digest = revision(
+            written,
+            ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((b) => args.artifacts.sha256[b] ?? ""),
+        );
         // One master at a time: apiserver (until /readyz), then controller-manager and scheduler (until /healthz).
-        const restart = new command.remote.Command(`${prefix}-cp-restart`, {
-            connection: m.connection,
-            create: [
-                `# gates passed: etcd and load balancer ready`,
-                restartAndWaitScript({ unit: "kube-apiserver", host: m.name, check: `curl -sfk --max-time 3 ${localUrl}/readyz`, timeoutSec: timeout }),
-                restartAndWaitScript({ unit: "kube-controller-manager", host: m.name, check: "curl -sfk --max-time 3 https://127.0.0.1:10257/healthz", timeoutSec: timeout }),
-                restartAndWaitScript({ unit: "kube-scheduler", host: m.name, check: "curl -sfk --max-time 3 https://127.0.0.1:10259/healthz", timeoutSec: timeout }),
-            ].join("\n"),
-            triggers: [digest, gateDeps.apply(() => "ready")],
-            logging: "stderr",
-        }, pulumi.mergeOptions(opts, { dependsOn: [...units, ...(previous ? [previous] : [])] }));
+        const restart = new command.remote.Command(
+            `${prefix}-cp-restart`,
+            {
+                connection: m.connection,
+                create: [
+                    `# gates passed: etcd and load balancer ready`,
+                    restartAndWaitScript({ unit: "kube-apiserver", host: m.name, check: `curl -sfk --max-time 3 ${localUrl}/readyz`, timeoutSec: timeout }),
+                    restartAndWaitScript({ unit: "kube-controller-manager", host: m.name, check: "curl -sfk --max-time 3 https://127.0.0.1:10257/healthz", timeoutSec: timeout }),
+                    restartAndWaitScript({ unit: "kube-scheduler", host: m.name, check: "curl -sfk --max-time 3 https://127.0.0.1:10259/healthz", timeoutSec: timeout }),
+                ].join("\n"),
+                triggers: [digest, gateDeps.apply(() => "ready")],
+                logging: "stderr",
+            },
+            pulumi.mergeOptions(opts, { dependsOn: [...units, ...(previous ? [previous] : [])] }),
+        );
         restarts.push(restart);
         previous = restart;
     }
     const first = args.masters[0];
     // The control plane's gate: every apiserver restarted and ready, the API answering through the load balancer.
-    const bootstrap = new command.remote.Command(`${name}-${first.name}-bootstrap`, {
-        connection: first.connection,
-        create: [
-            "set -u",
-            waitScript({ what: `kube-apiserver /readyz through the load balancer ${lbUrl}`, check: adminKubectl("get --raw=/readyz"), timeoutSec: timeout }),
-        ].join("\n"),
-        triggers: restarts.map((r) => r.id),
-        logging: "stderr",
-    }, pulumi.mergeOptions(opts, { dependsOn: restarts }));
-    const rbac = applyObjects(`${name}-rbac`, bootstrapRbacObjects({ apiserverKubeletClientUser: APISERVER_KUBELET_CLIENT_USER, flannelUser: args.flannelUser }),
-        { kubectlHost: first, timeoutSec: timeout }, pulumi.mergeOptions(opts, { dependsOn: [bootstrap] }));
+    const bootstrap = new command.remote.Command(
+        `${name}-${first.name}-bootstrap`,
+        {
+            connection: first.connection,
+            create: [
+                "set -u",
+                waitScript({ what: `kube-apiserver /readyz through the load balancer ${lbUrl}`, check: adminKubectl("get --raw=/readyz"), timeoutSec: timeout }),
+            ].join("\n"),
+            triggers: restarts.map((r) => r.id),
+            logging: "stderr",
+        },
+        pulumi.mergeOptions(opts, { dependsOn: restarts }),
+    );
+    const rbac = applyObjects(
+        `${name}-rbac`,
+        bootstrapRbacObjects({ apiserverKubeletClientUser: APISERVER_KUBELET_CLIENT_USER, flannelUser: args.flannelUser }),
+        { kubectlHost: first, timeoutSec: timeout },
+        pulumi.mergeOptions(opts, { dependsOn: [bootstrap] }),
+    );
     return {
         kubeconfig: adminKubeconfig,
         apiserverUrl: pulumi.output(lbUrl),

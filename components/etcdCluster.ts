@@ -94,17 +94,31 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
         expiry[`${member.name}-server`] = server.expiresAt;
         expiry[`${member.name}-peer`] = peer.expiresAt;
         // New cluster, or a member added to a running one through the membership API (one at a time).
-        const joined = new EtcdJoin(`${prefix}-etcd-join`, {
-            host: member.name, connection: member.connection as pulumi.Input<SshTarget>,
-            member: refs[i], members: refs, etcdctl, dataDir: PATHS.etcd.dataDir,
-            seeds: args.members.filter((o) => o.name !== member.name).map((o) => ({ host: o.name, connection: o.connection as pulumi.Input<SshTarget> })),
-        }, pulumi.mergeOptions(opts, { dependsOn: previousJoin ? [previousJoin] : [] }));
+        const joined = new EtcdJoin(
+            `${prefix}-etcd-join`,
+            {
+                host: member.name,
+                connection: member.connection as pulumi.Input<SshTarget>,
+                member: refs[i],
+                members: refs,
+                etcdctl,
+                dataDir: PATHS.etcd.dataDir,
+                seeds: args.members.filter((o) => o.name !== member.name).map((o) => ({ host: o.name, connection: o.connection as pulumi.Input<SshTarget> })),
+            },
+            pulumi.mergeOptions(opts, { dependsOn: previousJoin ? [previousJoin] : [] }),
+        );
         previousJoin = joined;
-        const env = pulumi.all([joined.state, joined.initialCluster]).apply(([initialClusterState, initialCluster]) => renderEtcdEnv({
-            name: member.name, ip: member.address, clientPort, peerPort,
-            initialCluster, initialClusterState,
-            initialClusterToken: args.clusterToken ?? name,
-        }));
+        const env = pulumi.all([joined.state, joined.initialCluster]).apply(([initialClusterState, initialCluster]) =>
+            renderEtcdEnv({
+                name: member.name,
+                ip: member.address,
+                clientPort,
+                peerPort,
+                initialCluster,
+                initialClusterState,
+                initialClusterToken: args.clusterToken ?? name,
+            }),
+        );
         const unit = renderEtcdUnit();
         const p = PATHS.etcd;
         const files: Array<FileSpec & { key: string }> = [
@@ -119,7 +133,13 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
             { key: "unit", path: PATHS.unit("etcd"), content: unit },
         ];
         const keepData = args.keepDataOnDestroy ?? true;
-        const base = hostBase(`${prefix}-etcd-base`, member, ["ca-certificates"], `rm -rf -- ${shellQuote(p.pkiDir)}${keepData ? "" : ` ${shellQuote(p.dataDir)} ${shellQuote(p.snapshotDir)}`}`, opts);
+        const base = hostBase(
+            `${prefix}-etcd-base`,
+            member,
+            ["ca-certificates"],
+            `rm -rf -- ${shellQuote(p.pkiDir)}${keepData ? "" : ` ${shellQuote(p.dataDir)} ${shellQuote(p.snapshotDir)}`}`,
+            opts,
+        );
         const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
         const written = remoteFiles(`${prefix}-etcd`, member, files, onBase);
         const bins = installBinaries(prefix, member, ["etcd", "etcdctl", "etcdutl"], args.artifacts, onBase);
@@ -142,44 +162,65 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
             "  systemctl restart --no-block etcd",
             "fi",
         ].join("\n");
-        const restart = new command.remote.Command(`${prefix}-etcd-restart`, {
-            connection: member.connection,
-            create: roll,
-            triggers: [revision(written, [args.artifacts.sha256["etcd"] ?? ""])],
-            logging: "stderr",
-        }, pulumi.mergeOptions(opts, { dependsOn: [enable, ...(previous ? [previous] : [])] }));
+        const restart = new command.remote.Command(
+            `${prefix}-etcd-restart`,
+            {
+                connection: member.connection,
+                create: roll,
+                triggers: [revision(written, [args.artifacts.sha256["etcd"] ?? ""])],
+                logging: "stderr",
+            },
+            pulumi.mergeOptions(opts, { dependsOn: [enable, ...(previous ? [previous] : [])] }),
+        );
         restarts.push(restart);
         previous = restart;
         // a copy of the snapshot this restart took, off the host (when configured)
         if (args.snapshotCopyDirectory) {
-            new EtcdSnapshotCopy(`${prefix}-etcd-snapshot-copy`, {
-                host: member.name, connection: member.connection as pulumi.Input<SshTarget>, member: member.name,
-                remoteDirectory: PATHS.etcd.snapshotDir, localDirectory: path.resolve(args.snapshotCopyDirectory),
-                keep: SNAPSHOTS_KEPT, trigger: restart.id,
-            }, pulumi.mergeOptions(opts, { dependsOn: [restart] }));
+            new EtcdSnapshotCopy(
+                `${prefix}-etcd-snapshot-copy`,
+                {
+                    host: member.name,
+                    connection: member.connection as pulumi.Input<SshTarget>,
+                    member: member.name,
+                    remoteDirectory: PATHS.etcd.snapshotDir,
+                    localDirectory: path.resolve(args.snapshotCopyDirectory),
+                    keep: SNAPSHOTS_KEPT,
+                    trigger: restart.id,
+                },
+                pulumi.mergeOptions(opts, { dependsOn: [restart] }),
+            );
         }
     }
     const first = args.members[0];
     const quorum = etcdQuorum(args.members.length);
-    const gate = new command.remote.Command(`${name}-${first.name}-etcd-health`, {
-        connection: first.connection,
-        create: [
-            "set -u",
-            waitScript({
-                what: `etcd cluster ${name} (all ${args.members.length} members healthy over TLS)`,
-                check: `${clusterHealthyCheck(clientPort)} && list="$(${etcdctlCommand(clientPort, "member list")})" && ${args.members.map((m) => `echo "$list" | grep -qF ${shellQuote(`, started, ${m.name}, `)}`).join(" && ")}`,
-                timeoutSec: timeout,
-            }),
-            `echo quorum=${quorum}`,
-        ].join("\n"),
-        triggers: restarts.map((r) => r.id),
-        logging: "stderr",
-    }, pulumi.mergeOptions(opts, { dependsOn: restarts }));
+    const gate = new command.remote.Command(
+        `${name}-${first.name}-etcd-health`,
+        {
+            connection: first.connection,
+            create: [
+                "set -u",
+                waitScript({
+                    what: `etcd cluster ${name} (all ${args.members.length} members healthy over TLS)`,
+                    check: `${clusterHealthyCheck(clientPort)} && list="$(${etcdctlCommand(clientPort, "member list")})" && ${args.members.map((m) => `echo "$list" | grep -qF ${shellQuote(`, started, ${m.name}, `)}`).join(" && ")}`,
+                    timeoutSec: timeout,
+                }),
+                `echo quorum=${quorum}`,
+            ].join("\n"),
+            triggers: restarts.map((r) => r.id),
+            logging: "stderr",
+        },
+        pulumi.mergeOptions(opts, { dependsOn: restarts }),
+    );
     // Members no longer declared leave through the membership API, once the rest is healthy.
-    const leave = new EtcdLeave(`${name}-membership`, {
-        members: refs, etcdctl,
-        seeds: args.members.map((o) => ({ host: o.name, connection: o.connection as pulumi.Input<SshTarget> })),
-    }, pulumi.mergeOptions(opts, { dependsOn: [gate] }));
+    const leave = new EtcdLeave(
+        `${name}-membership`,
+        {
+            members: refs,
+            etcdctl,
+            seeds: args.members.map((o) => ({ host: o.name, connection: o.connection as pulumi.Input<SshTarget> })),
+        },
+        pulumi.mergeOptions(opts, { dependsOn: [gate] }),
+    );
     return {
         endpoints: pulumi.output(peers.map((p) => p.clientUrl)),
         ready: pulumi.all([gate.stdout, leave.removed]).apply(() => true),

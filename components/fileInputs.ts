@@ -104,4 +104,3 @@ export function fileOrTextValue<T>(text: T | undefined, file: string | undefined
     if (text !== undefined) return text;
     return file === undefined ? undefined : readFile(expandHome(file));
 }
-

@@ -12,7 +12,11 @@ const FOUNDATION_KINDS = new Set(["Namespace", "CustomResourceDefinition"]);
 
 /** A stable resource-name suffix for an object: kind, namespace and name, lower-case. Pure. */
 export function objectKey(o: ObjectIdentity): string {
-    return [o.kind, o.namespace, o.name].filter(Boolean).join("-").toLowerCase().replace(/[^a-z0-9.-]+/g, "-");
+    return [o.kind, o.namespace, o.name]
+        .filter(Boolean)
+        .join("-")
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]+/g, "-");
 }
 
 /** The identity of a plain object (apiVersion, kind, metadata.name/namespace); the provider's own reading. Pure. */
@@ -54,11 +58,20 @@ export function applyObjects(prefix: string, objects: readonly ObjectSource[], o
         const id = sourceIdentity(obj);
         // the provider checks that the manifest declares this identity (a deferred one's too)
         const manifest = isDeferred(obj) ? obj.object.apply((x) => JSON.stringify(x)) : JSON.stringify(obj);
-        return new KubernetesObject(`${prefix}-${objectKey(id)}`, {
-            host: o.kubectlHost.name, connection, identity: id,
-            manifest, fieldManager: FIELD_MANAGER,
-            kubectl: PATHS.bin.kubectl, kubeconfig: PATHS.kubernetes.adminKubeconfig, timeoutSec: o.timeoutSec,
-        }, { ...pulumi.mergeOptions(opts, extra), secretManifest: id.kind === "Secret" });
+        return new KubernetesObject(
+            `${prefix}-${objectKey(id)}`,
+            {
+                host: o.kubectlHost.name,
+                connection,
+                identity: id,
+                manifest,
+                fieldManager: FIELD_MANAGER,
+                kubectl: PATHS.bin.kubectl,
+                kubeconfig: PATHS.kubernetes.adminKubeconfig,
+                timeoutSec: o.timeoutSec,
+            },
+            { ...pulumi.mergeOptions(opts, extra), secretManifest: id.kind === "Secret" },
+        );
     };
     const foundation = (x: ObjectSource) => FOUNDATION_KINDS.has(sourceIdentity(x).kind);
     const first = objects.filter(foundation).map((x) => make(x, {}));

@@ -53,7 +53,8 @@ export function validateLoadBalancer(args: LoadBalancerArgs): Problem[] {
     if (args.backends.length === 0) problems.push({ propertyPath: "backends", reason: "at least one apiserver backend is required" });
     if (args.mode === "haproxy-keepalived") {
         if (!args.vip || !isIpv4(args.vip)) problems.push({ propertyPath: "vip", reason: `haproxy-keepalived needs an IPv4 VIP, got ${JSON.stringify(args.vip)}` });
-        if ((args.port ?? DEFAULTS.haproxyPort) === (args.backendPort ?? DEFAULTS.apiserverPort)) problems.push({ propertyPath: "port", reason: "haproxy shares the masters with kube-apiserver: its port must differ from the apiserver's" });
+        if ((args.port ?? DEFAULTS.haproxyPort) === (args.backendPort ?? DEFAULTS.apiserverPort))
+            problems.push({ propertyPath: "port", reason: "haproxy shares the masters with kube-apiserver: its port must differ from the apiserver's" });
     } else if (args.mode === "nginx") {
         if (!args.lbHost) problems.push({ propertyPath: "lbHost", reason: "mode nginx needs lbHost" });
     } else if (args.mode === "external") {
@@ -85,20 +86,22 @@ function haproxyKeepalived(name: string, args: LoadBalancerArgs, port: number, t
     for (const b of args.backends) {
         const prefix = `${name}-${b.name}`;
         const role = roles.get(b.name)!;
-        const keepalived = pulumi.secret(authPass.result).apply((pass) => renderKeepalivedConfig({
-            routerId: b.name,
-            interface: args.interface ?? DEFAULTS.keepalivedInterface,
-            virtualRouterId: args.virtualRouterId ?? DEFAULTS.virtualRouterId,
-            priority: role.priority,
-            state: role.state,
-            vip,
-            vipPrefixLength: args.vipPrefixLength ?? 24,
-            authPass: pass,
-            unicastSrcIp: b.address,
-            unicastPeers: args.backends.filter((o) => o.name !== b.name).map((o) => o.address),
-            checkScriptPath: PATHS.lb.keepalivedCheckScript,
-            weight: -30,
-        }));
+        const keepalived = pulumi.secret(authPass.result).apply((pass) =>
+            renderKeepalivedConfig({
+                routerId: b.name,
+                interface: args.interface ?? DEFAULTS.keepalivedInterface,
+                virtualRouterId: args.virtualRouterId ?? DEFAULTS.virtualRouterId,
+                priority: role.priority,
+                state: role.state,
+                vip,
+                vipPrefixLength: args.vipPrefixLength ?? 24,
+                authPass: pass,
+                unicastSrcIp: b.address,
+                unicastPeers: args.backends.filter((o) => o.name !== b.name).map((o) => o.address),
+                checkScriptPath: PATHS.lb.keepalivedCheckScript,
+                weight: -30,
+            }),
+        );
         const packages = hostBase(`${prefix}-lb-base`, b, ["haproxy", "keepalived", "curl"], "systemctl disable --now keepalived haproxy >/dev/null 2>&1 || true", opts);
         const files: Array<FileSpec & { key: string }> = [
             { key: "haproxy-cfg", path: PATHS.lb.haproxyConfig, content: haproxy },
@@ -106,26 +109,40 @@ function haproxyKeepalived(name: string, args: LoadBalancerArgs, port: number, t
             { key: "keepalived-check", path: PATHS.lb.keepalivedCheckScript, content: check, mode: "0755" },
         ];
         const written = remoteFiles(`${prefix}-lb`, b, files, pulumi.mergeOptions(opts, { dependsOn: [packages] }));
-        const restart = new command.remote.Command(`${prefix}-lb-restart`, {
-            connection: b.connection,
-            create: [
-                "set -u",
-                "systemctl enable haproxy keepalived >/dev/null 2>&1",
-                restartAndWaitScript({ unit: "haproxy", host: b.name, check: tcpCheck("127.0.0.1", port), timeoutSec: timeout, preRestart: `haproxy -c -q -f ${shellQuote(PATHS.lb.haproxyConfig)} >&2 || { echo ${shellQuote(`ha-kubernetes: invalid haproxy config on ${b.name}`)} >&2; exit 1; }` }),
-                restartAndWaitScript({ unit: "keepalived", host: b.name, check: "systemctl is-active --quiet keepalived", timeoutSec: timeout }),
-            ].join("\n"),
-            triggers: [revision(written)],
-            logging: "stderr",
-        }, pulumi.mergeOptions(opts, { dependsOn: [...written, ...(previous ? [previous] : [])] }));
+        const restart = new command.remote.Command(
+            `${prefix}-lb-restart`,
+            {
+                connection: b.connection,
+                create: [
+                    "set -u",
+                    "systemctl enable haproxy keepalived >/dev/null 2>&1",
+                    restartAndWaitScript({
+                        unit: "haproxy",
+                        host: b.name,
+                        check: tcpCheck("127.0.0.1", port),
+                        timeoutSec: timeout,
+                        preRestart: `haproxy -c -q -f ${shellQuote(PATHS.lb.haproxyConfig)} >&2 || { echo ${shellQuote(`ha-kubernetes: invalid haproxy config on ${b.name}`)} >&2; exit 1; }`,
+                    }),
+                    restartAndWaitScript({ unit: "keepalived", host: b.name, check: "systemctl is-active --quiet keepalived", timeoutSec: timeout }),
+                ].join("\n"),
+                triggers: [revision(written)],
+                logging: "stderr",
+            },
+            pulumi.mergeOptions(opts, { dependsOn: [...written, ...(previous ? [previous] : [])] }),
+        );
         previous = restart;
         gates.push(restart);
     }
-    const gate = new command.remote.Command(`${name}-${args.backends[0].name}-lb-health`, {
-        connection: args.backends[0].connection,
-        create: waitScript({ what: `the VIP ${vip}:${port} to accept connections`, check: tcpCheck(vip, port), timeoutSec: timeout }),
-        triggers: gates.map((g) => g.id),
-        logging: "stderr",
-    }, pulumi.mergeOptions(opts, { dependsOn: gates }));
+    const gate = new command.remote.Command(
+        `${name}-${args.backends[0].name}-lb-health`,
+        {
+            connection: args.backends[0].connection,
+            create: waitScript({ what: `the VIP ${vip}:${port} to accept connections`, check: tcpCheck(vip, port), timeoutSec: timeout }),
+            triggers: gates.map((g) => g.id),
+            logging: "stderr",
+        },
+        pulumi.mergeOptions(opts, { dependsOn: gates }),
+    );
     return gate.stdout.apply(() => true);
 }
 
@@ -137,16 +154,26 @@ function nginx(name: string, args: LoadBalancerArgs, port: number, timeout: numb
     const packages = hostBase(`${prefix}-lb-base`, host, ["nginx", "libnginx-mod-stream", "curl"], "systemctl disable --now nginx >/dev/null 2>&1 || true", opts);
     const files: Array<FileSpec & { key: string }> = [{ key: "nginx-conf", path: PATHS.lb.nginxConfig, content: conf }];
     const written = remoteFiles(`${prefix}-lb`, host, files, pulumi.mergeOptions(opts, { dependsOn: [packages] }));
-    const restart = new command.remote.Command(`${prefix}-lb-restart`, {
-        connection: host.connection,
-        create: [
-            "set -u",
-            "systemctl enable nginx >/dev/null 2>&1",
-            restartAndWaitScript({ unit: "nginx", host: host.name, check: tcpCheck(host.address, port), timeoutSec: timeout, preRestart: `nginx -t -q >&2 || { echo ${shellQuote(`ha-kubernetes: invalid nginx config on ${host.name}`)} >&2; exit 1; }` }),
-        ].join("\n"),
-        triggers: [revision(written)],
-        logging: "stderr",
-    }, pulumi.mergeOptions(opts, { dependsOn: written }));
+    const restart = new command.remote.Command(
+        `${prefix}-lb-restart`,
+        {
+            connection: host.connection,
+            create: [
+                "set -u",
+                "systemctl enable nginx >/dev/null 2>&1",
+                restartAndWaitScript({
+                    unit: "nginx",
+                    host: host.name,
+                    check: tcpCheck(host.address, port),
+                    timeoutSec: timeout,
+                    preRestart: `nginx -t -q >&2 || { echo ${shellQuote(`ha-kubernetes: invalid nginx config on ${host.name}`)} >&2; exit 1; }`,
+                }),
+            ].join("\n"),
+            triggers: [revision(written)],
+            logging: "stderr",
+        },
+        pulumi.mergeOptions(opts, { dependsOn: written }),
+    );
     return restart.stdout.apply(() => true);
 }
 
@@ -154,9 +181,12 @@ function createLoadBalancer(name: string, args: LoadBalancerArgs, opts: pulumi.C
     const port = args.port ?? (args.mode === "haproxy-keepalived" ? DEFAULTS.haproxyPort : DEFAULTS.apiserverPort);
     const timeout = args.healthTimeoutSec ?? 120;
     const host = args.mode === "haproxy-keepalived" ? args.vip! : args.mode === "nginx" ? args.lbHost!.address : args.externalAddress!;
-    const ready = args.mode === "haproxy-keepalived" ? haproxyKeepalived(name, args, port, timeout, opts)
-        : args.mode === "nginx" ? nginx(name, args, port, timeout, opts)
-        : pulumi.output(true);
+    const ready =
+        args.mode === "haproxy-keepalived"
+            ? haproxyKeepalived(name, args, port, timeout, opts)
+            : args.mode === "nginx"
+              ? nginx(name, args, port, timeout, opts)
+              : pulumi.output(true);
     return { endpoint: pulumi.output(`https://${host}:${port}`), host: pulumi.output(host), port: pulumi.output(port), ready };
 }
 

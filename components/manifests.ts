@@ -54,8 +54,15 @@ export function manifestProblems(files: ReadonlyArray<{ path: string; file: stri
     const problems: Problem[] = [];
     const objects: Array<{ path: string; where: string; object: KubeObject }> = [];
     for (const f of files) {
-        if (f.text === undefined) { problems.push({ propertyPath: f.path, reason: `manifest file ${JSON.stringify(f.file)} does not exist` }); continue; }
-        try { objects.push(...parseManifest(f.text, f.file).map((object) => ({ path: f.path, where: f.file, object }))); } catch (e) { problems.push({ propertyPath: f.path, reason: (e as Error).message }); }
+        if (f.text === undefined) {
+            problems.push({ propertyPath: f.path, reason: `manifest file ${JSON.stringify(f.file)} does not exist` });
+            continue;
+        }
+        try {
+            objects.push(...parseManifest(f.text, f.file).map((object) => ({ path: f.path, where: f.file, object })));
+        } catch (e) {
+            problems.push({ propertyPath: f.path, reason: (e as Error).message });
+        }
     }
     return [...problems, ...duplicateObjectProblems(objects)];
 }

@@ -52,15 +52,24 @@ export function privateKey(name: string, opts: pulumi.CustomResourceOptions): tl
 }
 
 /** A self-signed CA: `${name}-key` and `${name}-cert`. */
-export function createCa(name: string, commonName: string, validityHours: number, opts: pulumi.CustomResourceOptions): CertificateAuthority & { readonly expiresAt: pulumi.Output<string> } {
+export function createCa(
+    name: string,
+    commonName: string,
+    validityHours: number,
+    opts: pulumi.CustomResourceOptions,
+): CertificateAuthority & { readonly expiresAt: pulumi.Output<string> } {
     const key = privateKey(`${name}-key`, opts);
-    const cert = new tls.SelfSignedCert(`${name}-cert`, {
-        privateKeyPem: key.privateKeyPem,
-        subject: { commonName, organization: "ha-kubernetes" },
-        isCaCertificate: true,
-        validityPeriodHours: validityHours,
-        allowedUses: ["cert_signing", "crl_signing", "digital_signature", "key_encipherment"],
-    }, opts);
+    const cert = new tls.SelfSignedCert(
+        `${name}-cert`,
+        {
+            privateKeyPem: key.privateKeyPem,
+            subject: { commonName, organization: "ha-kubernetes" },
+            isCaCertificate: true,
+            validityPeriodHours: validityHours,
+            allowedUses: ["cert_signing", "crl_signing", "digital_signature", "key_encipherment"],
+        },
+        opts,
+    );
     return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem), expiresAt: cert.validityEndTime };
 }
 
@@ -69,19 +78,27 @@ export function issueCert(name: string, ca: CertificateAuthority, spec: CertSpec
     // A new key (and with it a new CSR and certificate) whenever the renewal value changes. Always
     // set: Pulumi replaces only on a change between two non-null triggers.
     const key = privateKey(`${name}-key`, pulumi.mergeOptions(opts, { replacementTrigger: validity.renewal ?? RENEWAL_UNSET }));
-    const csr = new tls.CertRequest(`${name}-csr`, {
-        privateKeyPem: key.privateKeyPem,
-        subject: { commonName: spec.commonName, organization: spec.organization },
-        dnsNames: spec.sans?.dnsNames,
-        ipAddresses: spec.sans?.ipAddresses,
-    }, opts);
-    const cert = new tls.LocallySignedCert(`${name}-cert`, {
-        certRequestPem: csr.certRequestPem,
-        caCertPem: ca.certPem,
-        caPrivateKeyPem: ca.keyPem,
-        validityPeriodHours: validity.validityHours,
-        earlyRenewalHours: validity.earlyRenewalHours,
-        allowedUses: allowedUses(spec.usages),
-    }, opts);
+    const csr = new tls.CertRequest(
+        `${name}-csr`,
+        {
+            privateKeyPem: key.privateKeyPem,
+            subject: { commonName: spec.commonName, organization: spec.organization },
+            dnsNames: spec.sans?.dnsNames,
+            ipAddresses: spec.sans?.ipAddresses,
+        },
+        opts,
+    );
+    const cert = new tls.LocallySignedCert(
+        `${name}-cert`,
+        {
+            certRequestPem: csr.certRequestPem,
+            caCertPem: ca.certPem,
+            caPrivateKeyPem: ca.keyPem,
+            validityPeriodHours: validity.validityHours,
+            earlyRenewalHours: validity.earlyRenewalHours,
+            allowedUses: allowedUses(spec.usages),
+        },
+        opts,
+    );
     return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem), expiresAt: cert.validityEndTime };
 }

@@ -39,13 +39,17 @@ export interface FileSpec {
  */
 export function remoteFile(name: string, host: ClusterHost, file: FileSpec, opts: pulumi.CustomResourceOptions): ManagedFile {
     const mode = file.mode ?? "0644";
-    return new ManagedFile(name, {
-        host: host.name,
-        connection: pulumi.output(host.connection) as pulumi.Output<SshTarget>,
-        path: file.path,
-        content: file.content,
-        mode,
-    }, { ...opts, secretContent: mode === "0600" });
+    return new ManagedFile(
+        name,
+        {
+            host: host.name,
+            connection: pulumi.output(host.connection) as pulumi.Output<SshTarget>,
+            path: file.path,
+            content: file.content,
+            mode,
+        },
+        { ...opts, secretContent: mode === "0600" },
+    );
 }
 
 /**
@@ -67,11 +71,15 @@ export function remoteFiles(prefix: string, host: ClusterHost, files: ReadonlyAr
  * disabled on delete (its unit file is a ManagedFile of its own).
  */
 export function remoteService(name: string, host: ClusterHost, unit: string, opts: pulumi.CustomResourceOptions): ManagedService {
-    return new ManagedService(name, {
-        host: host.name,
-        connection: pulumi.output(host.connection) as pulumi.Output<SshTarget>,
-        unit,
-    }, opts);
+    return new ManagedService(
+        name,
+        {
+            host: host.name,
+            connection: pulumi.output(host.connection) as pulumi.Output<SshTarget>,
+            unit,
+        },
+        opts,
+    );
 }
 
 /**
@@ -86,5 +94,7 @@ export function restartAndWaitScript(input: { unit: string; host: string; check:
         `systemctl daemon-reload`,
         `systemctl restart ${input.noBlock ? "--no-block " : ""}${u} || { journalctl -u ${u} -n 30 --no-pager >&2; echo "ha-kubernetes: ${input.unit} failed to start on ${input.host}" >&2; exit 1; }`,
         waitScript({ what: `${input.unit} on ${input.host}`, check: input.check, timeoutSec: input.timeoutSec, unit: input.unit }),
-    ].filter((l) => l !== "").join("\n");
+    ]
+        .filter((l) => l !== "")
+        .join("\n");
 }

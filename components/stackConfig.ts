@@ -45,7 +45,10 @@ export function readStackConfig(config: pulumi.Config, keys: readonly string[], 
     const sshObjects: [string, SshArgs | undefined][] = [["ssh", o.ssh as SshArgs | undefined], ...hosts.map((h, i): [string, SshArgs | undefined] => [`hosts[${i}].ssh`, h?.ssh])];
     const keyInstead = (at: string) => (at === "ssh" ? "the secret sshPrivateKey (pulumi config set --secret sshPrivateKey < file) or ssh.privateKeyPath" : `${at}.privateKeyPath`);
     const plain: [unknown, string, string][] = [
-        ...sshObjects.flatMap(([at, s]): [unknown, string, string][] => [[s?.privateKey, `${at}.privateKey`, keyInstead(at)], [s?.bastion?.privateKey, `${at}.bastion.privateKey`, `${at}.bastion.privateKeyPath`]]),
+        ...sshObjects.flatMap(([at, s]): [unknown, string, string][] => [
+            [s?.privateKey, `${at}.privateKey`, keyInstead(at)],
+            [s?.bastion?.privateKey, `${at}.bastion.privateKey`, `${at}.bastion.privateKeyPath`],
+        ]),
         [(o.registry as RegistryArgs | undefined)?.password, "registry.password", "the secret registryPassword (pulumi config set --secret registryPassword)"],
     ];
     for (const [v, key, instead] of plain) if (v !== undefined) problems.push({ propertyPath: key, reason: `a secret in plain configuration: use ${instead}` });
@@ -65,10 +68,12 @@ export function readStackConfig(config: pulumi.Config, keys: readonly string[], 
 /** The arguments with every secret value (SSH keys, the registry password) wrapped as a secret. */
 export function withSecrets(args: ClusterArgs): ClusterArgs {
     const secret = <T>(v: T | undefined) => (v === undefined ? undefined : pulumi.secret(v));
-    const ssh = (s: SshArgs | undefined): SshArgs | undefined => s && {
-        ...s, privateKey: secret(s.privateKey),
-        bastion: s.bastion && { ...s.bastion, privateKey: secret(s.bastion.privateKey) },
-    };
+    const ssh = (s: SshArgs | undefined): SshArgs | undefined =>
+        s && {
+            ...s,
+            privateKey: secret(s.privateKey),
+            bastion: s.bastion && { ...s.bastion, privateKey: secret(s.bastion.privateKey) },
+        };
     return {
         ...args,
         ssh: ssh(args.ssh) ?? args.ssh,

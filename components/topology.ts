@@ -70,12 +70,16 @@ export function resolveTopology(args: ClusterArgs): Topology {
     const lbHosts = args.hosts.filter((h) => hasRole(h, "lb"));
     const lbMode = args.loadBalancer?.mode ?? DEFAULTS.lbMode;
     const apiserverPort = args.loadBalancer?.port ?? (lbMode === "haproxy-keepalived" ? DEFAULTS.haproxyPort : DEFAULTS.apiserverPort);
-    const apiserverHost =
-        lbMode === "haproxy-keepalived" ? args.loadBalancer?.vip ?? "" :
-        lbMode === "nginx" ? lbHosts[0]?.address ?? "" :
-        args.loadBalancer?.address ?? "";
+    const apiserverHost = lbMode === "haproxy-keepalived" ? (args.loadBalancer?.vip ?? "") : lbMode === "nginx" ? (lbHosts[0]?.address ?? "") : (args.loadBalancer?.address ?? "");
     return {
-        masters, etcdMembers, workers, lbHosts, etcdTopology, lbMode, apiserverHost, apiserverPort,
+        masters,
+        etcdMembers,
+        workers,
+        lbHosts,
+        etcdTopology,
+        lbMode,
+        apiserverHost,
+        apiserverPort,
         apiserverUrl: `https://${apiserverHost}:${apiserverPort}`,
     };
 }
@@ -131,7 +135,8 @@ export function apiserverSans(input: {
     }
     for (const s of [input.apiserverHost, ...(input.extraSans ?? [])]) {
         if (!s) continue;
-        if (/^\d+\.\d+\.\d+\.\d+$/.test(s)) ips.add(s); else dns.add(s);
+        if (/^\d+\.\d+\.\d+\.\d+$/.test(s)) ips.add(s);
+        else dns.add(s);
     }
     return { dnsNames: [...dns].sort(), ipAddresses: [...ips].sort() };
 }
@@ -150,7 +155,7 @@ export function podRoutesFor(self: string, nodes: readonly Member[], podCidrs: R
 
 /** keepalived role per master: the first declared master starts as MASTER with the top priority. */
 export function keepalivedRoles(masters: readonly Member[]): Map<string, { state: "MASTER" | "BACKUP"; priority: number }> {
-    return new Map(masters.map((m, i) => [m.name, { state: i === 0 ? "MASTER" as const : "BACKUP" as const, priority: Math.max(1, 150 - i * 10) }]));
+    return new Map(masters.map((m, i) => [m.name, { state: i === 0 ? ("MASTER" as const) : ("BACKUP" as const), priority: Math.max(1, 150 - i * 10) }]));
 }
 
 /** The /24 a host lives in, used as host network when none is configured. */

@@ -65,12 +65,25 @@ function hasKey(ssh: SshArgs | undefined): boolean {
 function checkSsh(problems: Problem[], path: string, ssh: SshArgs | undefined, env: ValidationEnv): void {
     if (!ssh) return;
     if (ssh.port !== undefined && !validPort(ssh.port)) problems.push({ propertyPath: `${path}.port`, reason: `SSH port ${ssh.port} is not in 1..65535` });
-    if (ssh.user !== undefined && !/^[a-z_][a-z0-9_-]*$/.test(ssh.user)) problems.push({ propertyPath: `${path}.user`, reason: `SSH user ${JSON.stringify(ssh.user)} is not a valid user name` });
+    if (ssh.user !== undefined && !/^[a-z_][a-z0-9_-]*$/.test(ssh.user))
+        problems.push({ propertyPath: `${path}.user`, reason: `SSH user ${JSON.stringify(ssh.user)} is not a valid user name` });
     pushFileOrText(problems, { kind: "sshPrivateKey", textPath: `${path}.privateKey`, filePath: `${path}.privateKeyPath`, text: ssh.privateKey, file: ssh.privateKeyPath }, env);
     if (ssh.bastion) {
-        if (!isIpv4(ssh.bastion.address) && !/^[A-Za-z0-9.-]+$/.test(ssh.bastion.address)) problems.push({ propertyPath: `${path}.bastion.address`, reason: `bastion address ${JSON.stringify(ssh.bastion.address)} is neither an IPv4 address nor a host name` });
-        if (ssh.bastion.port !== undefined && !validPort(ssh.bastion.port)) problems.push({ propertyPath: `${path}.bastion.port`, reason: `bastion port ${ssh.bastion.port} is not in 1..65535` });
-        pushFileOrText(problems, { kind: "sshPrivateKey", textPath: `${path}.bastion.privateKey`, filePath: `${path}.bastion.privateKeyPath`, text: ssh.bastion.privateKey, file: ssh.bastion.privateKeyPath }, env);
+        if (!isIpv4(ssh.bastion.address) && !/^[A-Za-z0-9.-]+$/.test(ssh.bastion.address))
+            problems.push({ propertyPath: `${path}.bastion.address`, reason: `bastion address ${JSON.stringify(ssh.bastion.address)} is neither an IPv4 address nor a host name` });
+        if (ssh.bastion.port !== undefined && !validPort(ssh.bastion.port))
+            problems.push({ propertyPath: `${path}.bastion.port`, reason: `bastion port ${ssh.bastion.port} is not in 1..65535` });
+        pushFileOrText(
+            problems,
+            {
+                kind: "sshPrivateKey",
+                textPath: `${path}.bastion.privateKey`,
+                filePath: `${path}.bastion.privateKeyPath`,
+                text: ssh.bastion.privateKey,
+                file: ssh.bastion.privateKeyPath,
+            },
+            env,
+        );
     }
 }
 
@@ -83,21 +96,29 @@ function checkHosts(problems: Problem[], args: ClusterArgs, env: ValidationEnv):
     const addrs = new Map<string, string>();
     args.hosts.forEach((h: HostArgs, i) => {
         const p = `hosts[${i}]`;
-        if (typeof h.name !== "string" || !DNS_LABEL.test(h.name)) problems.push({ propertyPath: `${p}.name`, reason: `host name ${JSON.stringify(h.name)} must be a lower-case DNS label ([a-z0-9-], at most 63)` });
+        if (typeof h.name !== "string" || !DNS_LABEL.test(h.name))
+            problems.push({ propertyPath: `${p}.name`, reason: `host name ${JSON.stringify(h.name)} must be a lower-case DNS label ([a-z0-9-], at most 63)` });
         else if (names.has(h.name)) problems.push({ propertyPath: `${p}.name`, reason: `duplicate host name ${h.name} (also hosts[${names.get(h.name)}])` });
         else names.set(h.name, i);
         if (!isIpv4(h.address)) problems.push({ propertyPath: `${p}.address`, reason: `address ${JSON.stringify(h.address)} is not an IPv4 address` });
         else if (addrs.has(h.address)) problems.push({ propertyPath: `${p}.address`, reason: `duplicate address ${h.address} (also host ${addrs.get(h.address)})` });
         else addrs.set(h.address, h.name);
-        if (!Array.isArray(h.roles) || h.roles.length === 0) problems.push({ propertyPath: `${p}.roles`, reason: `host ${h.name} has no roles (one or more of ${ROLES.join(", ")})` });
-        else for (const r of h.roles) if (!ROLES.includes(r)) problems.push({ propertyPath: `${p}.roles`, reason: `unknown role ${JSON.stringify(r)} (known: ${ROLES.join(", ")})` });
-        if (!hasKey(h.ssh) && !hasKey(args.ssh)) problems.push({ propertyPath: `${p}.ssh`, reason: `no SSH credentials for host ${h.name}: set ssh.privateKey (secret) or ssh.privateKeyPath` });
+        if (!Array.isArray(h.roles) || h.roles.length === 0)
+            problems.push({ propertyPath: `${p}.roles`, reason: `host ${h.name} has no roles (one or more of ${ROLES.join(", ")})` });
+        else
+            for (const r of h.roles)
+                if (!ROLES.includes(r)) problems.push({ propertyPath: `${p}.roles`, reason: `unknown role ${JSON.stringify(r)} (known: ${ROLES.join(", ")})` });
+        if (!hasKey(h.ssh) && !hasKey(args.ssh))
+            problems.push({ propertyPath: `${p}.ssh`, reason: `no SSH credentials for host ${h.name}: set ssh.privateKey (secret) or ssh.privateKeyPath` });
         checkSsh(problems, `${p}.ssh`, h.ssh, env);
         for (const [ti, t] of (h.taints ?? []).entries()) {
-            if (!["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(t.effect)) problems.push({ propertyPath: `${p}.taints[${ti}].effect`, reason: `unknown taint effect ${JSON.stringify(t.effect)}` });
+            if (!["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(t.effect))
+                problems.push({ propertyPath: `${p}.taints[${ti}].effect`, reason: `unknown taint effect ${JSON.stringify(t.effect)}` });
             if (!/^[A-Za-z0-9./_-]+$/.test(t.key ?? "")) problems.push({ propertyPath: `${p}.taints[${ti}].key`, reason: `bad taint key ${JSON.stringify(t.key)}` });
         }
-        for (const k of Object.keys(h.labels ?? {})) if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(k)) problems.push({ propertyPath: `${p}.labels`, reason: `bad label key ${JSON.stringify(k)}` });
+        for (const k of Object.keys(h.labels ?? {}))
+            if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(k))
+                problems.push({ propertyPath: `${p}.labels`, reason: `bad label key ${JSON.stringify(k)}` });
     });
     checkSsh(problems, "ssh", args.ssh, env);
 }
@@ -123,17 +144,30 @@ function checkTopology(problems: Problem[], args: ClusterArgs): void {
         return;
     }
     if (topo === "stacked") {
-        for (const h of args.hosts) if (h.roles?.includes("etcd") && !h.roles.includes("master")) problems.push({ propertyPath: "etcd.topology", reason: `host ${h.name} has role etcd but the topology is stacked (etcd runs on the masters); use etcd.topology: dedicated` });
+        for (const h of args.hosts)
+            if (h.roles?.includes("etcd") && !h.roles.includes("master"))
+                problems.push({
+                    propertyPath: "etcd.topology",
+                    reason: `host ${h.name} has role etcd but the topology is stacked (etcd runs on the masters); use etcd.topology: dedicated`,
+                });
     } else {
-        for (const h of t.etcdMembers) if (h.roles.includes("master")) problems.push({ propertyPath: "etcd.topology", reason: `dedicated etcd host ${h.name} is also a master; use etcd.topology: stacked or give it its own host` });
+        for (const h of t.etcdMembers)
+            if (h.roles.includes("master"))
+                problems.push({ propertyPath: "etcd.topology", reason: `dedicated etcd host ${h.name} is also a master; use etcd.topology: stacked or give it its own host` });
     }
     const n = t.etcdMembers.length;
     if (n % 2 === 0) problems.push({ propertyPath: topo === "stacked" ? "hosts" : "etcd", reason: `etcd needs an odd number of members (3, 5 or 7); ${topo} topology gives ${n}` });
-    else if (n < 3 && !args.etcd?.allowSingleMember) problems.push({ propertyPath: "etcd", reason: `etcd has ${n} member(s): an HA cluster needs 3, 5 or 7 (set etcd.allowSingleMember for a throw-away lab)` });
+    else if (n < 3 && !args.etcd?.allowSingleMember)
+        problems.push({ propertyPath: "etcd", reason: `etcd has ${n} member(s): an HA cluster needs 3, 5 or 7 (set etcd.allowSingleMember for a throw-away lab)` });
     else if (n > 7) problems.push({ propertyPath: "etcd", reason: `etcd has ${n} members: more than 7 slows every write; use 3, 5 or 7` });
-    for (const [key, v] of [["clientPort", args.etcd?.clientPort], ["peerPort", args.etcd?.peerPort]] as const) if (v !== undefined && !validPort(v)) problems.push({ propertyPath: `etcd.${key}`, reason: `port ${v} is not in 1..65535` });
+    for (const [key, v] of [
+        ["clientPort", args.etcd?.clientPort],
+        ["peerPort", args.etcd?.peerPort],
+    ] as const)
+        if (v !== undefined && !validPort(v)) problems.push({ propertyPath: `etcd.${key}`, reason: `port ${v} is not in 1..65535` });
     const copyDir = args.etcd?.snapshotCopyDirectory;
-    if (copyDir !== undefined && (typeof copyDir !== "string" || copyDir.trim() === "" || /[\0\n]/.test(copyDir))) problems.push({ propertyPath: "etcd.snapshotCopyDirectory", reason: `${JSON.stringify(copyDir)} is not a directory path` });
+    if (copyDir !== undefined && (typeof copyDir !== "string" || copyDir.trim() === "" || /[\0\n]/.test(copyDir)))
+        problems.push({ propertyPath: "etcd.snapshotCopyDirectory", reason: `${JSON.stringify(copyDir)} is not a directory path` });
 }
 
 function checkNetwork(problems: Problem[], args: ClusterArgs): void {
@@ -144,20 +178,27 @@ function checkNetwork(problems: Problem[], args: ClusterArgs): void {
     const okPod = checkCidr(problems, "network.podCidr", pod);
     const okHost = net.hostCidr !== undefined && checkCidr(problems, "network.hostCidr", net.hostCidr);
     if (okService && okPod && cidrsOverlap(service, pod)) problems.push({ propertyPath: "network.podCidr", reason: `pod range ${pod} overlaps service range ${service}` });
-    if (okHost && okService && cidrsOverlap(net.hostCidr!, service)) problems.push({ propertyPath: "network.serviceCidr", reason: `service range ${service} overlaps host network ${net.hostCidr}` });
+    if (okHost && okService && cidrsOverlap(net.hostCidr!, service))
+        problems.push({ propertyPath: "network.serviceCidr", reason: `service range ${service} overlaps host network ${net.hostCidr}` });
     if (okHost && okPod && cidrsOverlap(net.hostCidr!, pod)) problems.push({ propertyPath: "network.podCidr", reason: `pod range ${pod} overlaps host network ${net.hostCidr}` });
     for (const h of args.hosts ?? []) {
         if (!isIpv4(h.address)) continue;
-        if (okService && cidrContains(service, h.address)) problems.push({ propertyPath: "network.serviceCidr", reason: `host ${h.name} (${h.address}) is inside the service range ${service}` });
+        if (okService && cidrContains(service, h.address))
+            problems.push({ propertyPath: "network.serviceCidr", reason: `host ${h.name} (${h.address}) is inside the service range ${service}` });
         if (okPod && cidrContains(pod, h.address)) problems.push({ propertyPath: "network.podCidr", reason: `host ${h.name} (${h.address}) is inside the pod range ${pod}` });
-        if (okHost && !cidrContains(net.hostCidr!, h.address)) problems.push({ propertyPath: "network.hostCidr", reason: `host ${h.name} (${h.address}) is outside the host network ${net.hostCidr}` });
+        if (okHost && !cidrContains(net.hostCidr!, h.address))
+            problems.push({ propertyPath: "network.hostCidr", reason: `host ${h.name} (${h.address}) is outside the host network ${net.hostCidr}` });
     }
     if (okService && parseCidr(service).prefix > 28) problems.push({ propertyPath: "network.serviceCidr", reason: `service range ${service} is too small (at most /28)` });
-    if (net.clusterDns !== undefined && (!isIpv4(net.clusterDns) || (okService && !cidrContains(service, net.clusterDns)))) problems.push({ propertyPath: "network.clusterDns", reason: `cluster DNS ${JSON.stringify(net.clusterDns)} must be an address inside the service range ${service}` });
+    if (net.clusterDns !== undefined && (!isIpv4(net.clusterDns) || (okService && !cidrContains(service, net.clusterDns))))
+        problems.push({ propertyPath: "network.clusterDns", reason: `cluster DNS ${JSON.stringify(net.clusterDns)} must be an address inside the service range ${service}` });
     const mode = net.podNetwork ?? DEFAULTS.podNetwork;
-    if (mode !== "bridge" && mode !== "flannel" && mode !== "none") problems.push({ propertyPath: "network.podNetwork", reason: `unknown pod network ${JSON.stringify(mode)} (bridge, flannel or none)` });
-    if (net.flannelBackend !== undefined && net.flannelBackend !== "vxlan" && net.flannelBackend !== "host-gw") problems.push({ propertyPath: "network.flannelBackend", reason: `unknown flannel backend ${JSON.stringify(net.flannelBackend)} (vxlan or host-gw)` });
-    if (net.clusterDomain !== undefined && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(net.clusterDomain)) problems.push({ propertyPath: "network.clusterDomain", reason: `bad cluster domain ${JSON.stringify(net.clusterDomain)}` });
+    if (mode !== "bridge" && mode !== "flannel" && mode !== "none")
+        problems.push({ propertyPath: "network.podNetwork", reason: `unknown pod network ${JSON.stringify(mode)} (bridge, flannel or none)` });
+    if (net.flannelBackend !== undefined && net.flannelBackend !== "vxlan" && net.flannelBackend !== "host-gw")
+        problems.push({ propertyPath: "network.flannelBackend", reason: `unknown flannel backend ${JSON.stringify(net.flannelBackend)} (vxlan or host-gw)` });
+    if (net.clusterDomain !== undefined && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(net.clusterDomain))
+        problems.push({ propertyPath: "network.clusterDomain", reason: `bad cluster domain ${JSON.stringify(net.clusterDomain)}` });
     const mask = net.nodeCidrMaskSize ?? DEFAULTS.nodeCidrMaskSize;
     if (!okPod) return;
     const podPrefix = parseCidr(pod).prefix;
@@ -168,13 +209,18 @@ function checkNetwork(problems: Problem[], args: ClusterArgs): void {
     // every master is a node too
     const t = resolveTopology(args);
     const nodes = new Set([...t.masters, ...t.workers].map((h) => h.name)).size;
-    if (BigInt(nodes) > subnetCount(pod, mask)) problems.push({ propertyPath: "network.nodeCidrMaskSize", reason: `pod range ${pod} holds only ${subnetCount(pod, mask)} blocks of /${mask} for ${nodes} nodes (masters and workers)` });
+    if (BigInt(nodes) > subnetCount(pod, mask))
+        problems.push({
+            propertyPath: "network.nodeCidrMaskSize",
+            reason: `pod range ${pod} holds only ${subnetCount(pod, mask)} blocks of /${mask} for ${nodes} nodes (masters and workers)`,
+        });
     const pinned = new Map<string, string>();
     args.hosts.forEach((h, i) => {
         if (h.podCidr === undefined) return;
         const path = `hosts[${i}].podCidr`;
         if (!checkCidr(problems, path, h.podCidr)) return;
-        if (parseCidr(h.podCidr).prefix !== mask || !cidrContains(pod, h.podCidr.split("/")[0])) problems.push({ propertyPath: path, reason: `pinned pod block ${h.podCidr} must be a /${mask} inside ${pod}` });
+        if (parseCidr(h.podCidr).prefix !== mask || !cidrContains(pod, h.podCidr.split("/")[0]))
+            problems.push({ propertyPath: path, reason: `pinned pod block ${h.podCidr} must be a /${mask} inside ${pod}` });
         if (pinned.has(h.podCidr)) problems.push({ propertyPath: path, reason: `pod block ${h.podCidr} is pinned by ${pinned.get(h.podCidr)} too` });
         pinned.set(h.podCidr, h.name);
     });
@@ -188,37 +234,64 @@ function checkLoadBalancer(problems: Problem[], args: ClusterArgs): void {
         return;
     }
     if (lb.port !== undefined && !validPort(lb.port)) problems.push({ propertyPath: "loadBalancer.port", reason: `port ${lb.port} is not in 1..65535` });
-    if (lb.maxConnections !== undefined && (!Number.isInteger(lb.maxConnections) || lb.maxConnections < 1)) problems.push({ propertyPath: "loadBalancer.maxConnections", reason: `maxConnections must be a positive whole number, got ${lb.maxConnections}` });
+    if (lb.maxConnections !== undefined && (!Number.isInteger(lb.maxConnections) || lb.maxConnections < 1))
+        problems.push({ propertyPath: "loadBalancer.maxConnections", reason: `maxConnections must be a positive whole number, got ${lb.maxConnections}` });
     const t = resolveTopology(args);
     const lbHosts = t.lbHosts;
     if (mode === "haproxy-keepalived") {
-        if (lb.port === DEFAULTS.apiserverPort) problems.push({ propertyPath: "loadBalancer.port", reason: `haproxy runs on the masters beside kube-apiserver (:${DEFAULTS.apiserverPort}); pick another port (default ${DEFAULTS.haproxyPort})` });
-        if (lbHosts.length) problems.push({ propertyPath: "hosts", reason: `hosts ${lbHosts.map((h) => h.name).join(", ")} have role lb, but haproxy-keepalived runs on the masters` });
+        if (lb.port === DEFAULTS.apiserverPort)
+            problems.push({
+                propertyPath: "loadBalancer.port",
+                reason: `haproxy runs on the masters beside kube-apiserver (:${DEFAULTS.apiserverPort}); pick another port (default ${DEFAULTS.haproxyPort})`,
+            });
+        if (lbHosts.length)
+            problems.push({ propertyPath: "hosts", reason: `hosts ${lbHosts.map((h) => h.name).join(", ")} have role lb, but haproxy-keepalived runs on the masters` });
         if (lb.vip === undefined) problems.push({ propertyPath: "loadBalancer.vip", reason: "mode haproxy-keepalived needs a virtual IP (loadBalancer.vip)" });
         else if (!isIpv4(lb.vip)) problems.push({ propertyPath: "loadBalancer.vip", reason: `VIP ${JSON.stringify(lb.vip)} is not an IPv4 address` });
         else {
             const hostCidr = args.network?.hostCidr ?? (t.masters[0] && isIpv4(t.masters[0].address) ? defaultHostCidr(t.masters[0].address) : undefined);
             let okHostCidr = false;
-            try { if (hostCidr) { parseCidr(hostCidr); okHostCidr = true; } } catch { /* reported by checkNetwork */ }
+            try {
+                if (hostCidr) {
+                    parseCidr(hostCidr);
+                    okHostCidr = true;
+                }
+            } catch {
+                /* reported by checkNetwork */
+            }
             if (okHostCidr) {
                 const c = parseCidr(hostCidr!);
                 const n = BigInt(lb.vip.split(".").reduce((a, o) => a * 256 + Number(o), 0));
                 if (!cidrContains(hostCidr!, lb.vip)) problems.push({ propertyPath: "loadBalancer.vip", reason: `VIP ${lb.vip} is outside the host network ${hostCidr}` });
-                else if (c.prefix < 31 && (n === c.network || n === c.network + c.size - 1n)) problems.push({ propertyPath: "loadBalancer.vip", reason: `VIP ${lb.vip} is the network or broadcast address of ${hostCidr}` });
-                for (const m of t.masters) if (m.address && isIpv4(m.address) && !cidrContains(hostCidr!, m.address)) problems.push({ propertyPath: "loadBalancer.vip", reason: `master ${m.name} (${m.address}) is outside the VIP's network ${hostCidr}: VRRP needs one L2 segment` });
+                else if (c.prefix < 31 && (n === c.network || n === c.network + c.size - 1n))
+                    problems.push({ propertyPath: "loadBalancer.vip", reason: `VIP ${lb.vip} is the network or broadcast address of ${hostCidr}` });
+                for (const m of t.masters)
+                    if (m.address && isIpv4(m.address) && !cidrContains(hostCidr!, m.address))
+                        problems.push({
+                            propertyPath: "loadBalancer.vip",
+                            reason: `master ${m.name} (${m.address}) is outside the VIP's network ${hostCidr}: VRRP needs one L2 segment`,
+                        });
             }
             const owner = args.hosts.find((h) => h.address === lb.vip);
             if (owner) problems.push({ propertyPath: "loadBalancer.vip", reason: `VIP ${lb.vip} collides with host ${owner.name}'s address` });
         }
-        if (lb.virtualRouterId !== undefined && (!Number.isInteger(lb.virtualRouterId) || lb.virtualRouterId < 1 || lb.virtualRouterId > 255)) problems.push({ propertyPath: "loadBalancer.virtualRouterId", reason: `VRRP router id ${lb.virtualRouterId} is not in 1..255` });
-        if (lb.interface !== undefined && !IFACE.test(lb.interface)) problems.push({ propertyPath: "loadBalancer.interface", reason: `bad interface name ${JSON.stringify(lb.interface)}` });
+        if (lb.virtualRouterId !== undefined && (!Number.isInteger(lb.virtualRouterId) || lb.virtualRouterId < 1 || lb.virtualRouterId > 255))
+            problems.push({ propertyPath: "loadBalancer.virtualRouterId", reason: `VRRP router id ${lb.virtualRouterId} is not in 1..255` });
+        if (lb.interface !== undefined && !IFACE.test(lb.interface))
+            problems.push({ propertyPath: "loadBalancer.interface", reason: `bad interface name ${JSON.stringify(lb.interface)}` });
         if (t.masters.length === 1) problems.push({ propertyPath: "hosts", reason: "haproxy-keepalived needs at least 2 masters to fail over; use 3" });
     } else if (mode === "nginx") {
         if (lbHosts.length !== 1) problems.push({ propertyPath: "hosts", reason: `mode nginx needs exactly one host with role lb (found ${lbHosts.length})` });
-        for (const h of lbHosts) if (h.roles.includes("master") && (lb.port ?? DEFAULTS.apiserverPort) === DEFAULTS.apiserverPort) problems.push({ propertyPath: "loadBalancer.port", reason: `nginx on master ${h.name} cannot listen on :${DEFAULTS.apiserverPort} beside kube-apiserver; give it its own host or another port` });
+        for (const h of lbHosts)
+            if (h.roles.includes("master") && (lb.port ?? DEFAULTS.apiserverPort) === DEFAULTS.apiserverPort)
+                problems.push({
+                    propertyPath: "loadBalancer.port",
+                    reason: `nginx on master ${h.name} cannot listen on :${DEFAULTS.apiserverPort} beside kube-apiserver; give it its own host or another port`,
+                });
         if (lb.vip !== undefined) problems.push({ propertyPath: "loadBalancer.vip", reason: "mode nginx has no VIP: clients use the lb host's address" });
     } else {
-        if (!lb.address || !(isIpv4(lb.address) || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(lb.address))) problems.push({ propertyPath: "loadBalancer.address", reason: "mode external needs loadBalancer.address (IP or DNS name of your load balancer)" });
+        if (!lb.address || !(isIpv4(lb.address) || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(lb.address)))
+            problems.push({ propertyPath: "loadBalancer.address", reason: "mode external needs loadBalancer.address (IP or DNS name of your load balancer)" });
         if (lbHosts.length) problems.push({ propertyPath: "hosts", reason: `hosts ${lbHosts.map((h) => h.name).join(", ")} have role lb, but the load balancer is external` });
     }
 }
@@ -230,17 +303,21 @@ function checkArtifacts(problems: Problem[], args: ClusterArgs, env: ValidationE
         problems.push({ propertyPath: "artifacts.source", reason: `unknown artifact source ${JSON.stringify(source)} (download or local)` });
         return;
     }
-    for (const [k, v] of Object.entries(a.sha256 ?? {})) if (!SHA256.test(v)) problems.push({ propertyPath: `artifacts.sha256.${k}`, reason: `sha256 of ${k} must be 64 lower-case hex digits` });
+    for (const [k, v] of Object.entries(a.sha256 ?? {}))
+        if (!SHA256.test(v)) problems.push({ propertyPath: `artifacts.sha256.${k}`, reason: `sha256 of ${k} must be 64 lower-case hex digits` });
     if (source === "download") {
-        if (!a.baseUrl || !/^https?:\/\/[^\s'"]+$/.test(a.baseUrl)) problems.push({ propertyPath: "artifacts.baseUrl", reason: "artifact source download needs baseUrl (http or https URL)" });
+        if (!a.baseUrl || !/^https?:\/\/[^\s'"]+$/.test(a.baseUrl))
+            problems.push({ propertyPath: "artifacts.baseUrl", reason: "artifact source download needs baseUrl (http or https URL)" });
         for (const b of neededBinaries(args)) if (!a.sha256?.[b]) problems.push({ propertyPath: `artifacts.sha256.${b}`, reason: `download needs the sha256 of ${b}` });
     } else {
         if (!a.directory) problems.push({ propertyPath: "artifacts.directory", reason: "artifact source local needs a directory" });
-        else if (!env.fileExists(a.directory)) problems.push({ propertyPath: "artifacts.directory", reason: `directory ${a.directory} does not exist (examples/fetch-release.sh makes one)` });
+        else if (!env.fileExists(a.directory))
+            problems.push({ propertyPath: "artifacts.directory", reason: `directory ${a.directory} does not exist (examples/fetch-release.sh makes one)` });
         else {
             const missing = neededBinaries(args).filter((b) => !env.fileExists(`${a.directory}/${b}`));
             if (missing.length > 0) problems.push({ propertyPath: "artifacts.directory", reason: `${a.directory} lacks ${missing.join(", ")}` });
-            if (!a.sha256 && !env.fileExists(`${a.directory}/SHA256SUMS`)) problems.push({ propertyPath: "artifacts.sha256", reason: `no checksums: set artifacts.sha256 or put SHA256SUMS in ${a.directory}` });
+            if (!a.sha256 && !env.fileExists(`${a.directory}/SHA256SUMS`))
+                problems.push({ propertyPath: "artifacts.sha256", reason: `no checksums: set artifacts.sha256 or put SHA256SUMS in ${a.directory}` });
         }
     }
 }
@@ -253,48 +330,78 @@ export function neededBinaries(args: ClusterArgs): string[] {
 }
 
 function checkRest(problems: Problem[], args: ClusterArgs, env: ValidationEnv): void {
-    if (typeof args.clusterName !== "string" || !DNS_LABEL.test(args.clusterName)) problems.push({ propertyPath: "clusterName", reason: `cluster name ${JSON.stringify(args.clusterName)} must be a lower-case DNS label` });
+    if (typeof args.clusterName !== "string" || !DNS_LABEL.test(args.clusterName))
+        problems.push({ propertyPath: "clusterName", reason: `cluster name ${JSON.stringify(args.clusterName)} must be a lower-case DNS label` });
     const r = args.registry;
     if (r) {
         if (!HOST_PORT.test(r.server ?? "")) problems.push({ propertyPath: "registry.server", reason: `registry server ${JSON.stringify(r.server)} must be host[:port]` });
-        if (r.endpoint !== undefined && !/^https?:\/\/[^\s'"]+$/.test(r.endpoint)) problems.push({ propertyPath: "registry.endpoint", reason: `registry endpoint ${JSON.stringify(r.endpoint)} must be an http(s) URL` });
+        if (r.endpoint !== undefined && !/^https?:\/\/[^\s'"]+$/.test(r.endpoint))
+            problems.push({ propertyPath: "registry.endpoint", reason: `registry endpoint ${JSON.stringify(r.endpoint)} must be an http(s) URL` });
         pushFileOrText(problems, { kind: "certificate", textPath: "registry.caPem", filePath: "registry.caPemPath", text: r.caPem, file: r.caPemPath }, env);
-        if (r.username !== undefined && /^http:/.test(r.endpoint ?? "")) problems.push({ propertyPath: "registry.endpoint", reason: "registry credentials over plain http would travel in clear text: use an https endpoint" });
+        if (r.username !== undefined && /^http:/.test(r.endpoint ?? ""))
+            problems.push({ propertyPath: "registry.endpoint", reason: "registry credentials over plain http would travel in clear text: use an https endpoint" });
         if ((r.username === undefined) !== (r.password === undefined)) problems.push({ propertyPath: "registry", reason: "registry username and password go together" });
     }
     const c = args.certificates ?? {};
     const validity = c.validityHours ?? DEFAULTS.validityHours;
     const early = c.earlyRenewalHours ?? DEFAULTS.earlyRenewalHours;
     const caValidity = c.caValidityHours ?? DEFAULTS.caValidityHours;
-    for (const [k, v] of [["caValidityHours", caValidity], ["validityHours", validity], ["earlyRenewalHours", early]] as const) if (!Number.isInteger(v) || v < (k === "earlyRenewalHours" ? 0 : 1)) problems.push({ propertyPath: `certificates.${k}`, reason: `${k} must be a whole number of hours` });
-    if (early >= validity) problems.push({ propertyPath: "certificates.earlyRenewalHours", reason: `early renewal (${early} h) must be shorter than the validity (${validity} h)` });
-    if (c.renewal !== undefined && (typeof c.renewal !== "string" || !/^[A-Za-z0-9._:-]{1,64}$/.test(c.renewal))) problems.push({ propertyPath: "certificates.renewal", reason: `renewal ${JSON.stringify(c.renewal)} must be a short word ([A-Za-z0-9._:-], at most 64), e.g. a date` });
+    for (const [k, v] of [
+        ["caValidityHours", caValidity],
+        ["validityHours", validity],
+        ["earlyRenewalHours", early],
+    ] as const)
+        if (!Number.isInteger(v) || v < (k === "earlyRenewalHours" ? 0 : 1)) problems.push({ propertyPath: `certificates.${k}`, reason: `${k} must be a whole number of hours` });
+    if (early >= validity)
+        problems.push({ propertyPath: "certificates.earlyRenewalHours", reason: `early renewal (${early} h) must be shorter than the validity (${validity} h)` });
+    if (c.renewal !== undefined && (typeof c.renewal !== "string" || !/^[A-Za-z0-9._:-]{1,64}$/.test(c.renewal)))
+        problems.push({ propertyPath: "certificates.renewal", reason: `renewal ${JSON.stringify(c.renewal)} must be a short word ([A-Za-z0-9._:-], at most 64), e.g. a date` });
     if (validity > caValidity) problems.push({ propertyPath: "certificates.validityHours", reason: `leaf validity (${validity} h) exceeds the CA's (${caValidity} h)` });
     const cp = args.controlPlane ?? {};
     for (const [k, v] of Object.entries(cp.apiserverExtraArgs ?? {})) {
         const problem = apiserverExtraArgProblem(k, v);
         if (problem) problems.push({ propertyPath: `controlPlane.apiserverExtraArgs.${k}`, reason: problem });
     }
-    if (cp.auditLogMaxAgeDays !== undefined && (!Number.isSafeInteger(cp.auditLogMaxAgeDays) || cp.auditLogMaxAgeDays < 0)) problems.push({ propertyPath: "controlPlane.auditLogMaxAgeDays", reason: `auditLogMaxAgeDays must be a whole number of days, got ${JSON.stringify(cp.auditLogMaxAgeDays)}` });
+    if (cp.auditLogMaxAgeDays !== undefined && (!Number.isSafeInteger(cp.auditLogMaxAgeDays) || cp.auditLogMaxAgeDays < 0))
+        problems.push({
+            propertyPath: "controlPlane.auditLogMaxAgeDays",
+            reason: `auditLogMaxAgeDays must be a whole number of days, got ${JSON.stringify(cp.auditLogMaxAgeDays)}`,
+        });
     const ports = /^(\d+)-(\d+)$/.exec(cp.serviceNodePortRange ?? "1-2");
-    if (!ports || Number(ports[1]) >= Number(ports[2]) || Number(ports[2]) > 65535) problems.push({ propertyPath: "controlPlane.serviceNodePortRange", reason: `NodePort range ${JSON.stringify(cp.serviceNodePortRange)} must be "first-last" within 1-65535` });
+    if (!ports || Number(ports[1]) >= Number(ports[2]) || Number(ports[2]) > 65535)
+        problems.push({
+            propertyPath: "controlPlane.serviceNodePortRange",
+            reason: `NodePort range ${JSON.stringify(cp.serviceNodePortRange)} must be "first-last" within 1-65535`,
+        });
     const n = args.nodes ?? {};
-    if (n.cgroupDriver !== undefined && n.cgroupDriver !== "systemd" && n.cgroupDriver !== "cgroupfs") problems.push({ propertyPath: "nodes.cgroupDriver", reason: `unknown cgroup driver ${JSON.stringify(n.cgroupDriver)}` });
-    if (n.proxyMode !== undefined && !["iptables", "ipvs", "nftables"].includes(n.proxyMode)) problems.push({ propertyPath: "nodes.proxyMode", reason: `unknown kube-proxy mode ${JSON.stringify(n.proxyMode)}` });
-    if (n.sandboxImage !== undefined && !isImageReference(n.sandboxImage)) problems.push({ propertyPath: "nodes.sandboxImage", reason: `bad image reference ${JSON.stringify(n.sandboxImage)}` });
-    if (n.imageArchives !== undefined && !Array.isArray(n.imageArchives)) problems.push({ propertyPath: "nodes.imageArchives", reason: "imageArchives must be a list of file paths" });
-    else for (const [i, f] of (n.imageArchives ?? []).entries()) if (typeof f !== "string" || !env.fileExists(f)) problems.push({ propertyPath: `nodes.imageArchives[${i}]`, reason: `image archive ${JSON.stringify(f)} does not exist` });
+    if (n.cgroupDriver !== undefined && n.cgroupDriver !== "systemd" && n.cgroupDriver !== "cgroupfs")
+        problems.push({ propertyPath: "nodes.cgroupDriver", reason: `unknown cgroup driver ${JSON.stringify(n.cgroupDriver)}` });
+    if (n.proxyMode !== undefined && !["iptables", "ipvs", "nftables"].includes(n.proxyMode))
+        problems.push({ propertyPath: "nodes.proxyMode", reason: `unknown kube-proxy mode ${JSON.stringify(n.proxyMode)}` });
+    if (n.sandboxImage !== undefined && !isImageReference(n.sandboxImage))
+        problems.push({ propertyPath: "nodes.sandboxImage", reason: `bad image reference ${JSON.stringify(n.sandboxImage)}` });
+    if (n.imageArchives !== undefined && !Array.isArray(n.imageArchives))
+        problems.push({ propertyPath: "nodes.imageArchives", reason: "imageArchives must be a list of file paths" });
+    else
+        for (const [i, f] of (n.imageArchives ?? []).entries())
+            if (typeof f !== "string" || !env.fileExists(f))
+                problems.push({ propertyPath: `nodes.imageArchives[${i}]`, reason: `image archive ${JSON.stringify(f)} does not exist` });
     const manifests = args.addons?.manifests;
     if (manifests !== undefined && !Array.isArray(manifests)) problems.push({ propertyPath: "addons.manifests", reason: "manifests must be a list of file paths" });
     else if (manifests?.length) {
         const read = env.readFile ?? defaultEnv.readFile!;
-        problems.push(...manifestProblems(manifests.map((f, i) => {
-            if (typeof f !== "string" || !env.fileExists(f)) return { path: `addons.manifests[${i}]`, file: String(f), text: undefined };
-            return { path: `addons.manifests[${i}]`, file: f, text: read(f) };
-        })));
+        problems.push(
+            ...manifestProblems(
+                manifests.map((f, i) => {
+                    if (typeof f !== "string" || !env.fileExists(f)) return { path: `addons.manifests[${i}]`, file: String(f), text: undefined };
+                    return { path: `addons.manifests[${i}]`, file: f, text: read(f) };
+                }),
+            ),
+        );
     }
     const dns = args.addons?.coredns;
-    if (dns?.enabled !== undefined && typeof dns.enabled !== "boolean") problems.push({ propertyPath: "addons.coredns.enabled", reason: `enabled must be true or false, got ${JSON.stringify(dns.enabled)}` });
+    if (dns?.enabled !== undefined && typeof dns.enabled !== "boolean")
+        problems.push({ propertyPath: "addons.coredns.enabled", reason: `enabled must be true or false, got ${JSON.stringify(dns.enabled)}` });
     problems.push(...addonSettingProblems(addonSettings(args.addons), "addons"));
 }
 

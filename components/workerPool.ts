@@ -131,7 +131,12 @@ interface ImageArchive {
 
 /** Shell that imports staged image archives into containerd's k8s.io namespace. Pure. */
 export function importImagesScript(staged: readonly string[], host: string): string {
-    return staged.map((f) => `ctr -n k8s.io images import ${shellQuote(f)} >/dev/null || { echo ${shellQuote(`ha-kubernetes: importing ${f} into containerd failed on ${host}`)} >&2; exit 1; }`).join("\n");
+    return staged
+        .map(
+            (f) =>
+                `ctr -n k8s.io images import ${shellQuote(f)} >/dev/null || { echo ${shellQuote(`ha-kubernetes: importing ${f} into containerd failed on ${host}`)} >&2; exit 1; }`,
+        )
+        .join("\n");
 }
 
 /** What destroy runs last on a worker: pods, mounts, pod network and kube-proxy rules go. Pure. */
@@ -173,7 +178,11 @@ function registryFiles(r: RegistryArgs | undefined): Array<FileSpec & { key: str
     const caPem = fileOrTextValue(r.caPem, r.caPemPath);
     const caFile = caPem ? `${dir}/ca.crt` : undefined;
     const files: Array<FileSpec & { key: string }> = [
-        { key: "registry-hosts", path: `${dir}/hosts.toml`, content: renderRegistryHostsToml({ server: r.server, mirrors: [{ url: r.endpoint ?? `https://${r.server}`, capabilities: ["pull", "resolve"], caFile }] }) },
+        {
+            key: "registry-hosts",
+            path: `${dir}/hosts.toml`,
+            content: renderRegistryHostsToml({ server: r.server, mirrors: [{ url: r.endpoint ?? `https://${r.server}`, capabilities: ["pull", "resolve"], caFile }] }),
+        },
     ];
     if (caPem) files.push({ key: "registry-ca", path: caFile!, content: caPem });
     return files;
@@ -187,39 +196,62 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
     const cgroupDriver = args.cgroupDriver ?? DEFAULTS.cgroupDriver;
     const timeout = args.healthTimeoutSec ?? 240;
     // bridge mode: blocks kept in state, so workers coming and going never move another's
-    const podCidrs: pulumi.Output<Record<string, string>> = mode === "bridge"
-        ? new PodCidrAllocation(`${name}-pod-cidrs`, {
-            nodes: args.nodes.map((n) => (n.podCidr ? { name: n.name, podCidr: n.podCidr } : { name: n.name })),
-            podCidr, maskSize: args.nodeCidrMaskSize ?? DEFAULTS.nodeCidrMaskSize,
-        }, opts).allocations
-        : pulumi.output<Record<string, string>>({});
+    const podCidrs: pulumi.Output<Record<string, string>> =
+        mode === "bridge"
+            ? new PodCidrAllocation(
+                  `${name}-pod-cidrs`,
+                  {
+                      nodes: args.nodes.map((n) => (n.podCidr ? { name: n.name, podCidr: n.podCidr } : { name: n.name })),
+                      podCidr,
+                      maskSize: args.nodeCidrMaskSize ?? DEFAULTS.nodeCidrMaskSize,
+                  },
+                  opts,
+              ).allocations
+            : pulumi.output<Record<string, string>>({});
     const v = args.validity;
     const N = PATHS.node;
     const kubeProxyCert = issueCert(`${name}-kube-proxy`, args.clusterCa, { commonName: "system:kube-proxy", usages: ["client"] }, v, opts);
-    const flannelCert = mode === "flannel"
-        ? issueCert(`${name}-flanneld`, args.clusterCa, { commonName: args.flannelUser ?? FLANNEL_USER, usages: ["client"] }, v, opts)
-        : undefined;
+    const flannelCert =
+        mode === "flannel" ? issueCert(`${name}-flanneld`, args.clusterCa, { commonName: args.flannelUser ?? FLANNEL_USER, usages: ["client"] }, v, opts) : undefined;
     type Auth = Array<{ host: string; username: string; password: string }> | undefined;
     const registryAuth: pulumi.Output<Auth> = args.registry?.username
         ? pulumi.output(args.registry.password!).apply((password): Auth => [{ host: args.registry!.server, username: args.registry!.username!, password }])
         : pulumi.output<Auth>(undefined);
-    const containerdConfig = pulumi.secret(registryAuth.apply((auth) => renderContainerdConfig({
-        sandboxImage: args.sandboxImage, systemdCgroup: cgroupDriver === "systemd", registryAuth: auth,
-        restrictOomScoreAdj: args.restrictOomScoreAdj,
-    })));
+    const containerdConfig = pulumi.secret(
+        registryAuth.apply((auth) =>
+            renderContainerdConfig({
+                sandboxImage: args.sandboxImage,
+                systemdCgroup: cgroupDriver === "systemd",
+                registryAuth: auth,
+                restrictOomScoreAdj: args.restrictOomScoreAdj,
+            }),
+        ),
+    );
     const expiry: Record<string, pulumi.Output<string>> = { "kube-proxy": kubeProxyCert.expiresAt };
     const archives: ImageArchive[] = (args.imageArchives ?? []).map((local) => {
         const sha256 = fileSha256(local);
-        const key = `image-${path.basename(local).replace(/\.tar$/, "").toLowerCase().replace(/[^a-z0-9.-]+/g, "-")}`;
+        const key = `image-${path
+            .basename(local)
+            .replace(/\.tar$/, "")
+            .toLowerCase()
+            .replace(/[^a-z0-9.-]+/g, "-")}`;
         return { key, local, sha256, staged: `${IMAGE_STAGING_DIR}/${key}-${sha256.slice(0, 16)}.tar` };
     });
     const memberships: NodeMembership[] = [];
     for (const node of args.nodes) {
         const prefix = `${name}-${node.name}`;
-        const kubelet = issueCert(`${prefix}-kubelet`, args.clusterCa, {
-            commonName: `system:node:${node.name}`, organization: "system:nodes",
-            sans: { dnsNames: [node.name], ipAddresses: [node.address] }, usages: ["server", "client"],
-        }, v, opts);
+        const kubelet = issueCert(
+            `${prefix}-kubelet`,
+            args.clusterCa,
+            {
+                commonName: `system:node:${node.name}`,
+                organization: "system:nodes",
+                sans: { dnsNames: [node.name], ipAddresses: [node.address] },
+                usages: ["server", "client"],
+            },
+            v,
+            opts,
+        );
         expiry[`${node.name}-kubelet`] = kubelet.expiresAt;
         const apiserver = pulumi.output(args.apiserverUrl);
         const files: Array<FileSpec & { key: string }> = [
@@ -229,16 +261,47 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
             ...nodeCertFiles(kubelet),
             { key: "containerd-config", path: N.containerdConfig, content: containerdConfig, mode: "0600" },
             ...registryFiles(args.registry),
-            { key: "kubelet-kubeconfig", path: N.kubeletKubeconfig, content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, `system:node:${node.name}`, kubelet)), mode: "0600" },
-            { key: "kubelet-config", path: N.kubeletConfig, content: podCidrs.apply((c) => renderKubeletConfig({
-                clusterDns: [clusterDnsIp(serviceCidr, args.clusterDns)], clusterDomain, cgroupDriver,
-                podCidr: mode === "bridge" ? c[node.name] : undefined,
-                extra: { ...(args.kubeletExtraConfig ?? {}), ...(node.kubeletExtraConfig ?? {}) },
-            })) },
-            { key: "kubelet-env", path: N.kubeletEnv, content: renderKubeletEnv({ hostnameOverride: node.name, nodeIp: node.address, nodeLabels: node.labels, registerWithTaints: node.taints }) },
+            {
+                key: "kubelet-kubeconfig",
+                path: N.kubeletKubeconfig,
+                content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, `system:node:${node.name}`, kubelet)),
+                mode: "0600",
+            },
+            {
+                key: "kubelet-config",
+                path: N.kubeletConfig,
+                content: podCidrs.apply((c) =>
+                    renderKubeletConfig({
+                        clusterDns: [clusterDnsIp(serviceCidr, args.clusterDns)],
+                        clusterDomain,
+                        cgroupDriver,
+                        podCidr: mode === "bridge" ? c[node.name] : undefined,
+                        extra: { ...(args.kubeletExtraConfig ?? {}), ...(node.kubeletExtraConfig ?? {}) },
+                    }),
+                ),
+            },
+            {
+                key: "kubelet-env",
+                path: N.kubeletEnv,
+                content: renderKubeletEnv({ hostnameOverride: node.name, nodeIp: node.address, nodeLabels: node.labels, registerWithTaints: node.taints }),
+            },
             { key: "kubelet-unit", path: PATHS.unit("kubelet"), content: renderKubeletUnit() },
-            { key: "kube-proxy-kubeconfig", path: N.kubeProxyKubeconfig, content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, "system:kube-proxy", kubeProxyCert)), mode: "0600" },
-            { key: "kube-proxy-config", path: N.kubeProxyConfig, content: renderKubeProxyConfig({ clusterCidr: podCidr, mode: args.proxyMode ?? DEFAULTS.proxyMode, hostnameOverride: node.name, conntrackMaxPerCore: args.conntrackMaxPerCore }) },
+            {
+                key: "kube-proxy-kubeconfig",
+                path: N.kubeProxyKubeconfig,
+                content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, "system:kube-proxy", kubeProxyCert)),
+                mode: "0600",
+            },
+            {
+                key: "kube-proxy-config",
+                path: N.kubeProxyConfig,
+                content: renderKubeProxyConfig({
+                    clusterCidr: podCidr,
+                    mode: args.proxyMode ?? DEFAULTS.proxyMode,
+                    hostnameOverride: node.name,
+                    conntrackMaxPerCore: args.conntrackMaxPerCore,
+                }),
+            },
             { key: "kube-proxy-env", path: N.kubeProxyEnv, content: renderKubeProxyEnv({ hostnameOverride: node.name }) },
             { key: "kube-proxy-unit", path: PATHS.unit("kube-proxy"), content: renderKubeProxyUnit() },
             // with podNetwork none the user's CNI writes its own configuration
@@ -248,7 +311,11 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         if (mode === "bridge") {
             files.push(
                 { key: "cni-conflist", path: N.cniConflist, content: podCidrs.apply((c) => renderBridgeConflist({ podCidr: c[node.name] })) },
-                { key: "pod-routes-env", path: N.podRoutesEnv, content: podCidrs.apply((c) => renderPodRoutesEnv({ routes: podRoutesFor(node.name, args.nodes, new Map(Object.entries(c))) })) },
+                {
+                    key: "pod-routes-env",
+                    path: N.podRoutesEnv,
+                    content: podCidrs.apply((c) => renderPodRoutesEnv({ routes: podRoutesFor(node.name, args.nodes, new Map(Object.entries(c))) })),
+                },
                 { key: "pod-routes-script", path: N.podRoutesScript, content: renderPodRoutesScript(), mode: "0755" },
                 { key: "pod-routes-unit", path: PATHS.unit(POD_ROUTES_UNIT), content: renderPodRoutesUnit() },
             );
@@ -256,8 +323,17 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
             files.push(
                 { key: "flannel-cni-script", path: FLANNEL_CNI_SCRIPT, content: renderFlannelCniScript(), mode: "0755" },
                 { key: "flannel-cni-unit", path: PATHS.unit(FLANNEL_CNI_UNIT), content: renderFlannelCniUnit() },
-                { key: "flannel-net-conf", path: N.flannelNetConf, content: renderFlannelNetConf({ network: podCidr, subnetLen: args.nodeCidrMaskSize, backend: args.flannelBackend ?? "vxlan" }) },
-                { key: "flanneld-kubeconfig", path: N.flanneldKubeconfig, content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, args.flannelUser ?? FLANNEL_USER, flannelCert!)), mode: "0600" },
+                {
+                    key: "flannel-net-conf",
+                    path: N.flannelNetConf,
+                    content: renderFlannelNetConf({ network: podCidr, subnetLen: args.nodeCidrMaskSize, backend: args.flannelBackend ?? "vxlan" }),
+                },
+                {
+                    key: "flanneld-kubeconfig",
+                    path: N.flanneldKubeconfig,
+                    content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, args.flannelUser ?? FLANNEL_USER, flannelCert!)),
+                    mode: "0600",
+                },
                 { key: "flanneld-env", path: N.flanneldEnv, content: renderFlanneldEnv({ nodeName: node.name, iface: node.address }) },
                 { key: "flanneld-unit", path: PATHS.unit("flanneld"), content: renderFlanneldUnit() },
             );
@@ -277,36 +353,75 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         });
         // Pod routes change whenever a worker comes or goes: only the routes service restarts then.
         const isRoute = (i: number) => ROUTE_FILES.has(files[i].key);
-        const routes = mode === "bridge" ? [new command.remote.Command(`${prefix}-routes-restart`, {
-            connection: node.connection,
-            create: restartAndWaitScript({ unit: POD_ROUTES_UNIT, host: node.name, check: `systemctl is-active --quiet ${POD_ROUTES_UNIT}`, timeoutSec: timeout }),
-            triggers: [revision(written.filter((_, i) => isRoute(i)))],
-            logging: "stderr",
-        }, pulumi.mergeOptions(opts, { dependsOn: units }))] : [];
-        const digest = revision(written.filter((_, i) => !isRoute(i)), [...binaries.map((b) => args.artifacts.sha256[b] ?? ""), ...archives.map((a) => a.sha256)]);
-        const restart = new command.remote.Command(`${prefix}-node-restart`, {
-            connection: node.connection,
-            create: [
-                "set -u",
-                `systemctl restart systemd-modules-load >/dev/null 2>&1 || true`,
-                `sysctl -q -p ${shellQuote(N.sysctl)} >/dev/null 2>&1 || echo ${shellQuote(`ha-kubernetes: some sysctls could not be set on ${node.name}`)} >&2`,
-                "systemctl enable containerd >/dev/null 2>&1",
-                ...services.flatMap((u) => [
-                    restartAndWaitScript({ unit: u, host: node.name, check: `systemctl is-active --quiet ${u}`, timeoutSec: timeout }),
-                    // images are in containerd before the kubelet starts pods
-                    ...(u === "containerd" && archives.length ? [importImagesScript(archives.map((a) => a.staged), node.name)] : []),
-                ]),
-            ].join("\n"),
-            triggers: [digest, pulumi.output(args.controlPlaneReady).apply(() => "ready")],
-            logging: "stderr",
-        }, pulumi.mergeOptions(opts, { dependsOn: [...units, ...routes, ...images, ...memberships.slice(-1)] }));
+        const routes =
+            mode === "bridge"
+                ? [
+                      new command.remote.Command(
+                          `${prefix}-routes-restart`,
+                          {
+                              connection: node.connection,
+                              create: restartAndWaitScript({
+                                  unit: POD_ROUTES_UNIT,
+                                  host: node.name,
+                                  check: `systemctl is-active --quiet ${POD_ROUTES_UNIT}`,
+                                  timeoutSec: timeout,
+                              }),
+                              triggers: [revision(written.filter((_, i) => isRoute(i)))],
+                              logging: "stderr",
+                          },
+                          pulumi.mergeOptions(opts, { dependsOn: units }),
+                      ),
+                  ]
+                : [];
+        const digest = revision(
+            written.filter((_, i) => !isRoute(i)),
+            [...binaries.map((b) => args.artifacts.sha256[b] ?? ""), ...archives.map((a) => a.sha256)],
+        );
+        const restart = new command.remote.Command(
+            `${prefix}-node-restart`,
+            {
+                connection: node.connection,
+                create: [
+                    "set -u",
+                    `systemctl restart systemd-modules-load >/dev/null 2>&1 || true`,
+                    `sysctl -q -p ${shellQuote(N.sysctl)} >/dev/null 2>&1 || echo ${shellQuote(`ha-kubernetes: some sysctls could not be set on ${node.name}`)} >&2`,
+                    "systemctl enable containerd >/dev/null 2>&1",
+                    ...services.flatMap((u) => [
+                        restartAndWaitScript({ unit: u, host: node.name, check: `systemctl is-active --quiet ${u}`, timeoutSec: timeout }),
+                        // images are in containerd before the kubelet starts pods
+                        ...(u === "containerd" && archives.length
+                            ? [
+                                  importImagesScript(
+                                      archives.map((a) => a.staged),
+                                      node.name,
+                                  ),
+                              ]
+                            : []),
+                    ]),
+                ].join("\n"),
+                triggers: [digest, pulumi.output(args.controlPlaneReady).apply(() => "ready")],
+                logging: "stderr",
+            },
+            pulumi.mergeOptions(opts, { dependsOn: [...units, ...routes, ...images, ...memberships.slice(-1)] }),
+        );
         // One worker at a time: the next one restarts after this one's Ready gate.
         // Ready gate after every restart; on removal, drained through the API before its services stop
-        memberships.push(new NodeMembership(`${prefix}-node-ready`, {
-            node: node.name, host: args.kubectlHost.name, connection: pulumi.output(args.kubectlHost.connection) as pulumi.Output<SshTarget>,
-            kubectl: PATHS.bin.kubectl, kubeconfig: PATHS.kubernetes.adminKubeconfig, timeoutSec: timeout, revision: restart.id,
-            labels: node.controlPlane ? { [CONTROL_PLANE_ROLE]: "" } : {},
-        }, pulumi.mergeOptions(opts, { dependsOn: [restart] })));
+        memberships.push(
+            new NodeMembership(
+                `${prefix}-node-ready`,
+                {
+                    node: node.name,
+                    host: args.kubectlHost.name,
+                    connection: pulumi.output(args.kubectlHost.connection) as pulumi.Output<SshTarget>,
+                    kubectl: PATHS.bin.kubectl,
+                    kubeconfig: PATHS.kubernetes.adminKubeconfig,
+                    timeoutSec: timeout,
+                    revision: restart.id,
+                    labels: node.controlPlane ? { [CONTROL_PLANE_ROLE]: "" } : {},
+                },
+                pulumi.mergeOptions(opts, { dependsOn: [restart] }),
+            ),
+        );
     }
     const names = args.nodes.map((n) => n.name);
     return {

@@ -7,12 +7,20 @@ import { cidrContains, formatCidr, parseCidr, subnetAt, subnetCount } from "./ad
  * declaration order. So adding or removing workers never moves another worker's block (a
  * Node's podCIDR cannot change). Throws when the pod range is exhausted. Pure.
  */
-export function allocatePodCidrs(workers: readonly { readonly name: string; readonly podCidr?: string }[], podCidr: string, maskSize: number,
-    previous: Readonly<Record<string, string>> = {}): Map<string, string> {
+export function allocatePodCidrs(
+    workers: readonly { readonly name: string; readonly podCidr?: string }[],
+    podCidr: string,
+    maskSize: number,
+    previous: Readonly<Record<string, string>> = {},
+): Map<string, string> {
     const result = new Map<string, string>();
     const taken = new Set<string>();
     const total = subnetCount(podCidr, maskSize);
-    for (const w of workers) if (w.podCidr) { result.set(w.name, w.podCidr); taken.add(w.podCidr); }
+    for (const w of workers)
+        if (w.podCidr) {
+            result.set(w.name, w.podCidr);
+            taken.add(w.podCidr);
+        }
     const usable = (block: string): boolean => {
         try {
             const c = parseCidr(block);

@@ -101,9 +101,15 @@ export class EtcdJoin extends pulumi.dynamic.Resource {
     declare public readonly initialCluster: pulumi.Output<EtcdPeerRef[]>;
 
     constructor(name: string, args: EtcdJoinInputs, opts?: pulumi.CustomResourceOptions) {
-        super(etcdJoinProvider, name, { ...args, state: undefined, initialCluster: undefined }, pulumi.mergeOptions(opts, {
-            additionalSecretOutputs: ["connection", "seeds"],
-        }), "ha-kubernetes", "EtcdJoin");
+        super(
+            etcdJoinProvider,
+            name,
+            { ...args, state: undefined, initialCluster: undefined },
+            pulumi.mergeOptions(opts, {
+                additionalSecretOutputs: ["connection", "seeds"],
+            }),
+            "ha-kubernetes",
+            "EtcdJoin",
+        );
     }
 }
-

@@ -91,8 +91,15 @@ export class EtcdLeave extends pulumi.dynamic.Resource {
     declare public readonly removed: pulumi.Output<string[]>;
 
     constructor(name: string, args: EtcdLeaveInputs, opts?: pulumi.CustomResourceOptions) {
-        super(etcdLeaveProvider, name, { ...args, removed: undefined }, pulumi.mergeOptions(opts, {
-            additionalSecretOutputs: ["seeds"],
-        }), "ha-kubernetes", "EtcdLeave");
+        super(
+            etcdLeaveProvider,
+            name,
+            { ...args, removed: undefined },
+            pulumi.mergeOptions(opts, {
+                additionalSecretOutputs: ["seeds"],
+            }),
+            "ha-kubernetes",
+            "EtcdLeave",
+        );
     }
 }

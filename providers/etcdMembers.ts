@@ -50,11 +50,15 @@ export function probeScript(etcdctl: string): string {
 
 /** Parses `member list -w simple` lines. Pure. */
 export function parseMemberList(text: string): ListedMember[] {
-    return text.split("\n").map((l) => l.trim()).filter((l) => /^[0-9a-f]+,/.test(l)).map((l) => {
-        const [id, status, name, peers, clients] = l.split(",").map((s) => s.trim());
-        const urls = (s: string | undefined) => (s ?? "").split(/\s+/).filter((u) => u !== "");
-        return { id, started: status === "started", name: name ?? "", peerUrls: urls(peers), clientUrls: urls(clients) };
-    });
+    return text
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => /^[0-9a-f]+,/.test(l))
+        .map((l) => {
+            const [id, status, name, peers, clients] = l.split(",").map((s) => s.trim());
+            const urls = (s: string | undefined) => (s ?? "").split(/\s+/).filter((u) => u !== "");
+            return { id, started: status === "started", name: name ?? "", peerUrls: urls(peers), clientUrls: urls(clients) };
+        });
 }
 
 /** Client URLs `endpoint health --cluster` called healthy. Pure. */
@@ -102,8 +106,14 @@ export function refuseAdd(view: ClusterView, ref: EtcdPeerRef): string | undefin
     const size = view.members.length + 1;
     const healthy = healthyMembers(view).length;
     if (healthy < quorumOf(size)) {
-        return `refusing to add etcd member ${ref.name}: the cluster would have ${size} members and needs ${quorumOf(size)} healthy for quorum, `
-            + `but only ${healthy} of ${view.members.length} are healthy (${healthyMembers(view).map((m) => m.name).join(", ") || "none"}); repair the cluster first`;
+        return (
+            `refusing to add etcd member ${ref.name}: the cluster would have ${size} members and needs ${quorumOf(size)} healthy for quorum, ` +
+            `but only ${healthy} of ${view.members.length} are healthy (${
+                healthyMembers(view)
+                    .map((m) => m.name)
+                    .join(", ") || "none"
+            }); repair the cluster first`
+        );
     }
     return undefined;
 }
@@ -117,8 +127,10 @@ export function refuseRemove(view: ClusterView, target: ListedMember, ref: EtcdP
     if (size < 1) return `refusing to remove etcd member ${ref.name}: it is the last member`;
     const remaining = healthyMembers(view).filter((m) => m.id !== target.id);
     if (remaining.length < quorumOf(size)) {
-        return `refusing to remove etcd member ${ref.name}: the ${size} members left need ${quorumOf(size)} healthy for quorum, `
-            + `but only ${remaining.length} are healthy (${remaining.map((m) => m.name).join(", ") || "none"}); repair the cluster first`;
+        return (
+            `refusing to remove etcd member ${ref.name}: the ${size} members left need ${quorumOf(size)} healthy for quorum, ` +
+            `but only ${remaining.length} are healthy (${remaining.map((m) => m.name).join(", ") || "none"}); repair the cluster first`
+        );
     }
     return undefined;
 }

@@ -73,10 +73,14 @@ export async function copyNewest(a: EtcdSnapshotCopyArgs): Promise<{ copied: str
     const dir = path.join(a.localDirectory, a.member);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const local = path.join(dir, path.basename(newest.path));
-    const sha = () => new Promise<string>((resolve, reject) => {
-        const h = crypto.createHash("sha256");
-        fs.createReadStream(local).on("data", (d) => h.update(d)).on("end", () => resolve(h.digest("hex"))).on("error", reject);
-    });
+    const sha = () =>
+        new Promise<string>((resolve, reject) => {
+            const h = crypto.createHash("sha256");
+            fs.createReadStream(local)
+                .on("data", (d) => h.update(d))
+                .on("end", () => resolve(h.digest("hex")))
+                .on("error", reject);
+        });
     if (!fs.existsSync(local) || (await sha()) !== newest.sha256) {
         await sshDownload(a.connection as SshTarget, newest.path, local);
         const got = await sha();
@@ -115,8 +119,15 @@ export class EtcdSnapshotCopy extends pulumi.dynamic.Resource {
     declare public readonly sha256: pulumi.Output<string>;
 
     constructor(name: string, args: EtcdSnapshotCopyInputs, opts?: pulumi.CustomResourceOptions) {
-        super(etcdSnapshotCopyProvider, name, { ...args, copied: undefined, sha256: undefined }, pulumi.mergeOptions(opts, {
-            additionalSecretOutputs: ["connection"],
-        }), "ha-kubernetes", "EtcdSnapshotCopy");
+        super(
+            etcdSnapshotCopyProvider,
+            name,
+            { ...args, copied: undefined, sha256: undefined },
+            pulumi.mergeOptions(opts, {
+                additionalSecretOutputs: ["connection"],
+            }),
+            "ha-kubernetes",
+            "EtcdSnapshotCopy",
+        );
     }
 }

@@ -60,15 +60,22 @@ export function hostKey(hosts: readonly PreflightHost[]): string {
 }
 
 async function checkAll(hosts: readonly PreflightHost[]): Promise<HostFacts[]> {
-    const results = await Promise.all(hosts.map(async (h): Promise<HostFacts | string> => {
-        try {
-            const r = await sshExec({ ...h.connection, dialErrorLimit: Math.min(h.connection.dialErrorLimit ?? PREFLIGHT_ATTEMPTS, PREFLIGHT_ATTEMPTS) }, PREFLIGHT_SCRIPT, undefined, 60_000);
-            if (r.code !== 0) return `preflight script failed (exit ${r.code}): ${r.stderr.trim()}`;
-            return judgeHost(h, r.stdout);
-        } catch (e) {
-            return (e as Error).message;
-        }
-    }));
+    const results = await Promise.all(
+        hosts.map(async (h): Promise<HostFacts | string> => {
+            try {
+                const r = await sshExec(
+                    { ...h.connection, dialErrorLimit: Math.min(h.connection.dialErrorLimit ?? PREFLIGHT_ATTEMPTS, PREFLIGHT_ATTEMPTS) },
+                    PREFLIGHT_SCRIPT,
+                    undefined,
+                    60_000,
+                );
+                if (r.code !== 0) return `preflight script failed (exit ${r.code}): ${r.stderr.trim()}`;
+                return judgeHost(h, r.stdout);
+            } catch (e) {
+                return (e as Error).message;
+            }
+        }),
+    );
     const problems = results.map((r, i) => (typeof r === "string" ? `  ${hosts[i].name} (${hosts[i].connection.host}): ${r}` : "")).filter(Boolean);
     if (problems.length) throw new Error(`host preflight failed; nothing was changed on any host:\n${problems.join("\n")}`);
     return results as HostFacts[];
@@ -101,8 +108,15 @@ export class HostPreflight extends pulumi.dynamic.Resource {
     declare public readonly facts: pulumi.Output<HostFacts[]>;
 
     constructor(name: string, args: HostPreflightInputs, opts?: pulumi.CustomResourceOptions) {
-        super(hostPreflightProvider, name, { ...args, facts: undefined }, pulumi.mergeOptions(opts, {
-            additionalSecretOutputs: ["hosts"],
-        }), "ha-kubernetes", "HostPreflight");
+        super(
+            hostPreflightProvider,
+            name,
+            { ...args, facts: undefined },
+            pulumi.mergeOptions(opts, {
+                additionalSecretOutputs: ["hosts"],
+            }),
+            "ha-kubernetes",
+            "HostPreflight",
+        );
     }
 }

@@ -62,7 +62,11 @@ export interface ObjectIdentity {
 /** Parses a manifest and returns its identity, or throws naming what is missing. Pure. */
 export function objectIdentity(manifest: string): ObjectIdentity {
     let o: unknown;
-    try { o = JSON.parse(manifest); } catch (e) { throw new Error(`manifest is not JSON: ${(e as Error).message}`, { cause: e }); }
+    try {
+        o = JSON.parse(manifest);
+    } catch (e) {
+        throw new Error(`manifest is not JSON: ${(e as Error).message}`, { cause: e });
+    }
     return identityOfObject(o);
 }
 
@@ -84,7 +88,11 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export function manifestProblem(manifest: string, identity: ObjectIdentity): string | undefined {
     if (manifest === UNKNOWN) return undefined;
     let got: ObjectIdentity;
-    try { got = objectIdentity(manifest); } catch (e) { return (e as Error).message; }
+    try {
+        got = objectIdentity(manifest);
+    } catch (e) {
+        return (e as Error).message;
+    }
     const want = { apiVersion: identity?.apiVersion, kind: identity?.kind, name: identity?.name, namespace: identity?.namespace };
     const same = got.apiVersion === want.apiVersion && got.kind === want.kind && got.name === want.name && (got.namespace ?? undefined) === (want.namespace || undefined);
     return same ? undefined : `the manifest is ${got.apiVersion} ${describeObject(got)}, declared as ${want.apiVersion} ${describeObject(want as ObjectIdentity)}`;
@@ -153,8 +161,14 @@ export function objectDiff(olds: Partial<KubernetesObjectState>, news: Kubernete
     const after = `${news.identity.apiVersion} ${describeObject(news.identity)}`;
     const replaces = before !== after ? ["manifest"] : [];
     const drift = olds.present !== true || olds.inSync !== true;
-    const changed = replaces.length > 0 || drift || olds.manifest !== news.manifest || olds.fieldManager !== news.fieldManager
-        || olds.connection?.host !== news.connection.host || olds.kubectl !== news.kubectl || olds.kubeconfig !== news.kubeconfig;
+    const changed =
+        replaces.length > 0 ||
+        drift ||
+        olds.manifest !== news.manifest ||
+        olds.fieldManager !== news.fieldManager ||
+        olds.connection?.host !== news.connection.host ||
+        olds.kubectl !== news.kubectl ||
+        olds.kubeconfig !== news.kubeconfig;
     return { changes: changed, replaces, deleteBeforeReplace: false };
 }
 
@@ -175,7 +189,8 @@ export const kubernetesObjectProvider: pulumi.dynamic.ResourceProvider<Kubernete
             const problem = manifestProblem(news.manifest, news.identity);
             if (problem) failures.push({ property: "manifest", reason: problem });
         }
-        if (!/^[A-Za-z0-9._:-]{1,128}$/.test(news.fieldManager ?? "")) failures.push({ property: "fieldManager", reason: `bad field manager ${JSON.stringify(news.fieldManager)}` });
+        if (!/^[A-Za-z0-9._:-]{1,128}$/.test(news.fieldManager ?? ""))
+            failures.push({ property: "fieldManager", reason: `bad field manager ${JSON.stringify(news.fieldManager)}` });
         return { inputs: news, failures };
     },
     async diff(_id, olds, news) {
@@ -205,8 +220,15 @@ export class KubernetesObject extends pulumi.dynamic.Resource {
     /** `secretManifest`: the manifest holds secrets (a Secret): kept encrypted in the state. */
     constructor(name: string, args: KubernetesObjectInputs, opts?: pulumi.CustomResourceOptions & { readonly secretManifest?: boolean }) {
         const { secretManifest, ...rest } = opts ?? {};
-        super(kubernetesObjectProvider, name, { ...args, present: undefined, inSync: undefined }, pulumi.mergeOptions(rest, {
-            additionalSecretOutputs: ["connection", ...(secretManifest ? ["manifest"] : [])],
-        }), "ha-kubernetes", "KubernetesObject");
+        super(
+            kubernetesObjectProvider,
+            name,
+            { ...args, present: undefined, inSync: undefined },
+            pulumi.mergeOptions(rest, {
+                additionalSecretOutputs: ["connection", ...(secretManifest ? ["manifest"] : [])],
+            }),
+            "ha-kubernetes",
+            "KubernetesObject",
+        );
     }
 }

@@ -114,8 +114,15 @@ export class ManagedFile extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: ManagedFileInputs, opts?: pulumi.CustomResourceOptions & { readonly secretContent?: boolean }) {
         const { secretContent, ...rest } = opts ?? {};
-        super(managedFileProvider, name, { ...args, sha256: undefined, exists: undefined, writes: undefined }, pulumi.mergeOptions(rest, {
-            additionalSecretOutputs: ["connection", ...(secretContent ? ["sha256"] : [])],
-        }), "ha-kubernetes", "ManagedFile");
+        super(
+            managedFileProvider,
+            name,
+            { ...args, sha256: undefined, exists: undefined, writes: undefined },
+            pulumi.mergeOptions(rest, {
+                additionalSecretOutputs: ["connection", ...(secretContent ? ["sha256"] : [])],
+            }),
+            "ha-kubernetes",
+            "ManagedFile",
+        );
     }
 }

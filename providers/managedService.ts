@@ -86,7 +86,8 @@ function desired(a: ManagedServiceArgs): ManagedServiceState {
 export const managedServiceProvider: pulumi.dynamic.ResourceProvider<ManagedServiceArgs, ManagedServiceState> = {
     async check(_olds, news) {
         const failures: pulumi.dynamic.CheckFailure[] = [];
-        if (typeof news.unit !== "string" || !/^[A-Za-z0-9@_.-]+$/.test(news.unit)) failures.push({ property: "unit", reason: `not a systemd unit name: ${JSON.stringify(news.unit)}` });
+        if (typeof news.unit !== "string" || !/^[A-Za-z0-9@_.-]+$/.test(news.unit))
+            failures.push({ property: "unit", reason: `not a systemd unit name: ${JSON.stringify(news.unit)}` });
         return { inputs: news, failures };
     },
     async diff(_id, olds, news) {
@@ -118,8 +119,15 @@ export class ManagedService extends pulumi.dynamic.Resource {
     declare public readonly enabled: pulumi.Output<boolean>;
 
     constructor(name: string, args: ManagedServiceInputs, opts?: pulumi.CustomResourceOptions) {
-        super(managedServiceProvider, name, { ...args, active: undefined, enabled: undefined }, pulumi.mergeOptions(opts, {
-            additionalSecretOutputs: ["connection"],
-        }), "ha-kubernetes", "ManagedService");
+        super(
+            managedServiceProvider,
+            name,
+            { ...args, active: undefined, enabled: undefined },
+            pulumi.mergeOptions(opts, {
+                additionalSecretOutputs: ["connection"],
+            }),
+            "ha-kubernetes",
+            "ManagedService",
+        );
     }
 }

@@ -80,9 +80,15 @@ export function drainScript(a: Pick<NodeMembershipArgs, "node" | "kubectl" | "ku
 /** Replace when it is another node; update (re-run the Ready gate) when anything else changed. Pure. */
 export function membershipDiff(olds: Partial<NodeMembershipState>, news: NodeMembershipArgs): pulumi.dynamic.DiffResult {
     const replaces = olds.node !== news.node ? ["node"] : [];
-    const changed = replaces.length > 0 || olds.ready !== true || olds.revision !== news.revision || olds.connection?.host !== news.connection.host
-        || olds.kubectl !== news.kubectl || olds.kubeconfig !== news.kubeconfig || olds.timeoutSec !== news.timeoutSec
-        || JSON.stringify(olds.labels ?? {}) !== JSON.stringify(news.labels ?? {});
+    const changed =
+        replaces.length > 0 ||
+        olds.ready !== true ||
+        olds.revision !== news.revision ||
+        olds.connection?.host !== news.connection.host ||
+        olds.kubectl !== news.kubectl ||
+        olds.kubeconfig !== news.kubeconfig ||
+        olds.timeoutSec !== news.timeoutSec ||
+        JSON.stringify(olds.labels ?? {}) !== JSON.stringify(news.labels ?? {});
     return { changes: changed, replaces, deleteBeforeReplace: true };
 }
 
@@ -114,8 +120,15 @@ export class NodeMembership extends pulumi.dynamic.Resource {
     declare public readonly ready: pulumi.Output<boolean>;
 
     constructor(name: string, args: NodeMembershipInputs, opts?: pulumi.CustomResourceOptions) {
-        super(nodeMembershipProvider, name, { ...args, ready: undefined }, pulumi.mergeOptions(opts, {
-            additionalSecretOutputs: ["connection"],
-        }), "ha-kubernetes", "NodeMembership");
+        super(
+            nodeMembershipProvider,
+            name,
+            { ...args, ready: undefined },
+            pulumi.mergeOptions(opts, {
+                additionalSecretOutputs: ["connection"],
+            }),
+            "ha-kubernetes",
+            "NodeMembership",
+        );
     }
 }

@@ -45,10 +45,16 @@ async function sshConnect(target: SshTarget): Promise<{ conn: Conn; jump?: Conn 
     const connectOnce = (cfg: { host: string; port?: number; user?: string; privateKey?: string }, sock?: NodeJS.ReadableStream): Promise<Conn> =>
         new Promise((resolve, reject) => {
             const c = new Client();
-            c.on("ready", () => resolve(c)).on("error", reject).connect({
-                host: cfg.host, port: cfg.port ?? 22, username: cfg.user ?? "root", privateKey: cfg.privateKey,
-                readyTimeout: (target.perDialTimeout ?? 10) * 1000, sock: sock as never,
-            });
+            c.on("ready", () => resolve(c))
+                .on("error", reject)
+                .connect({
+                    host: cfg.host,
+                    port: cfg.port ?? 22,
+                    username: cfg.user ?? "root",
+                    privateKey: cfg.privateKey,
+                    readyTimeout: (target.perDialTimeout ?? 10) * 1000,
+                    sock: sock as never,
+                });
         });
     let last: unknown;
     for (let i = 0; i < attempts; i++) {
@@ -56,7 +62,9 @@ async function sshConnect(target: SshTarget): Promise<{ conn: Conn; jump?: Conn 
         try {
             if (target.proxy) {
                 jump = await connectOnce({ ...target.proxy, user: target.proxy.user ?? target.user, privateKey: target.proxy.privateKey ?? target.privateKey });
-                const stream = await new Promise<NodeJS.ReadableStream>((res, rej) => jump!.forwardOut("127.0.0.1", 0, target.host, target.port ?? 22, (e, s) => (e ? rej(e) : res(s))));
+                const stream = await new Promise<NodeJS.ReadableStream>((res, rej) =>
+                    jump!.forwardOut("127.0.0.1", 0, target.host, target.port ?? 22, (e, s) => (e ? rej(e) : res(s))),
+                );
                 return { conn: await connectOnce(target, stream), jump };
             }
             return { conn: await connectOnce(target) };
@@ -76,12 +84,23 @@ export async function sshExec(target: SshTarget, script: string, stdin?: string,
         return await new Promise<ExecResult>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`command on ${target.host} timed out after ${timeoutMs / 1000}s`)), timeoutMs);
             conn.exec(`sh -c ${shellQuote(script)}`, (err, stream) => {
-                if (err) { clearTimeout(timer); reject(err); return; }
+                if (err) {
+                    clearTimeout(timer);
+                    reject(err);
+                    return;
+                }
                 let stdout = "";
                 let stderr = "";
-                stream.on("data", (d: Buffer) => { stdout += d.toString("utf8"); });
-                stream.stderr.on("data", (d: Buffer) => { stderr += d.toString("utf8"); });
-                stream.on("close", (code: number | null) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+                stream.on("data", (d: Buffer) => {
+                    stdout += d.toString("utf8");
+                });
+                stream.stderr.on("data", (d: Buffer) => {
+                    stderr += d.toString("utf8");
+                });
+                stream.on("close", (code: number | null) => {
+                    clearTimeout(timer);
+                    resolve({ code: code ?? -1, stdout, stderr });
+                });
                 stream.end(stdin ?? "");
             });
         });
@@ -110,8 +129,17 @@ export async function sshDownload(target: SshTarget, remotePath: string, localPa
         await new Promise<void>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`copying ${remotePath} from ${target.host} timed out after ${timeoutMs / 1000}s`)), timeoutMs);
             conn.sftp((err, sftp) => {
-                if (err) { clearTimeout(timer); reject(err); return; }
-                sftp.fastGet(remotePath, part, { mode: 0o600 } as never, (e) => { clearTimeout(timer); sftp.end(); if (e) reject(e); else resolve(); });
+                if (err) {
+                    clearTimeout(timer);
+                    reject(err);
+                    return;
+                }
+                sftp.fastGet(remotePath, part, { mode: 0o600 } as never, (e) => {
+                    clearTimeout(timer);
+                    sftp.end();
+                    if (e) reject(e);
+                    else resolve();
+                });
             });
         });
         fs.chmodSync(part, 0o600);

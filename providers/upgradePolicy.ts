@@ -37,7 +37,8 @@ export function versionStepProblem(what: string, from: string | undefined, to: s
     const b = parseVersion(to);
     if (!a || !b) return undefined;
     if (a[0] !== b[0]) return `${what} ${from} → ${to} changes the major version; not supported`;
-    if (b[1] > a[1] + 1) return `${what} ${from} → ${to} skips minor version${b[1] - a[1] > 2 ? "s" : ""} ${Array.from({ length: b[1] - a[1] - 1 }, (_, i) => `${a[0]}.${a[1] + 1 + i}`).join(", ")}: upgrade one minor version at a time`;
+    if (b[1] > a[1] + 1)
+        return `${what} ${from} → ${to} skips minor version${b[1] - a[1] > 2 ? "s" : ""} ${Array.from({ length: b[1] - a[1] - 1 }, (_, i) => `${a[0]}.${a[1] + 1 + i}`).join(", ")}: upgrade one minor version at a time`;
     if (b[1] < a[1]) return `${what} ${from} → ${to} is a minor downgrade; not supported (restore from a backup instead)`;
     return undefined;
 }
@@ -50,12 +51,15 @@ export function policyProblems(olds: Partial<UpgradePolicyArgs>, news: UpgradePo
     const e = versionStepProblem("etcd", olds.etcdVersion, news.etcdVersion);
     if (e) failures.push({ property: "etcdVersion", reason: e });
     if (olds.caSettings) {
-        const changed = Object.keys({ ...olds.caSettings, ...news.caSettings }).sort().filter((s) => olds.caSettings![s] !== news.caSettings[s]);
+        const changed = Object.keys({ ...olds.caSettings, ...news.caSettings })
+            .sort()
+            .filter((s) => olds.caSettings![s] !== news.caSettings[s]);
         if (changed.length > 0) {
             failures.push({
                 property: "caSettings",
-                reason: `changing ${changed.map((s) => `${s} (${olds.caSettings![s] ?? "unset"} → ${news.caSettings[s] ?? "unset"})`).join(", ")} would replace the cluster's certificate authorities; `
-                    + "ha-kubernetes cannot rotate a CA without downtime. Put the old value back, or rebuild the cluster (pulumi destroy, then pulumi up)",
+                reason:
+                    `changing ${changed.map((s) => `${s} (${olds.caSettings![s] ?? "unset"} → ${news.caSettings[s] ?? "unset"})`).join(", ")} would replace the cluster's certificate authorities; ` +
+                    "ha-kubernetes cannot rotate a CA without downtime. Put the old value back, or rebuild the cluster (pulumi destroy, then pulumi up)",
             });
         }
     }
@@ -69,8 +73,8 @@ export const upgradePolicyProvider: pulumi.dynamic.ResourceProvider<UpgradePolic
         return { inputs: news, failures: policyProblems(olds, news) };
     },
     async diff(_id, olds, news) {
-        const changes = olds.kubernetesVersion !== news.kubernetesVersion || olds.etcdVersion !== news.etcdVersion
-            || JSON.stringify(olds.caSettings) !== JSON.stringify(news.caSettings);
+        const changes =
+            olds.kubernetesVersion !== news.kubernetesVersion || olds.etcdVersion !== news.etcdVersion || JSON.stringify(olds.caSettings) !== JSON.stringify(news.caSettings);
         return { changes, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs) {

@@ -71,8 +71,8 @@ export const APISERVER_PROTECTED_FLAGS: Readonly<Record<string, string>> = {
     "apiserver-count": "deprecated; the lease endpoint reconciler is used instead",
     "insecure-port": "there is no insecure port (removed in Kubernetes 1.24)",
     "insecure-bind-address": "there is no insecure port (removed in Kubernetes 1.24)",
-    "port": "there is no insecure port (removed in Kubernetes 1.24)",
-    "address": "there is no insecure port (removed in Kubernetes 1.24)",
+    port: "there is no insecure port (removed in Kubernetes 1.24)",
+    address: "there is no insecure port (removed in Kubernetes 1.24)",
 };
 
 /** Flags that have a field in ApiserverSpec: extraArgs must not set them. */
@@ -94,7 +94,8 @@ const SPEC_FIELD_FLAGS: Readonly<Record<string, keyof ApiserverSpec>> = {
 export function apiserverExtraArgProblem(name: string, v: string): string | undefined {
     if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(name)) return `kube-apiserver flag name ${JSON.stringify(name)} must be written without dashes in front, e.g. "event-ttl"`;
     if (typeof v !== "string") return `kube-apiserver flag --${name} needs a string value`;
-    if (Object.hasOwn(APISERVER_PROTECTED_FLAGS, name)) return `kube-apiserver flag --${name} is managed by ha-kubernetes and cannot be overridden through extraArgs: ${APISERVER_PROTECTED_FLAGS[name]}`;
+    if (Object.hasOwn(APISERVER_PROTECTED_FLAGS, name))
+        return `kube-apiserver flag --${name} is managed by ha-kubernetes and cannot be overridden through extraArgs: ${APISERVER_PROTECTED_FLAGS[name]}`;
     if (Object.hasOwn(SPEC_FIELD_FLAGS, name)) return `kube-apiserver flag --${name}: use the spec field ${SPEC_FIELD_FLAGS[name]} instead of extraArgs`;
     if (name === "enable-admission-plugins" && !v.split(",").includes("NodeRestriction")) return `kube-apiserver --enable-admission-plugins must keep NodeRestriction: ${v}`;
     if (name === "tls-min-version" && v !== "VersionTLS12" && v !== "VersionTLS13") return `kube-apiserver --tls-min-version may only be VersionTLS12 or VersionTLS13: ${v}`;
@@ -121,7 +122,11 @@ function checkCount(v: number | undefined, dflt: number, what: string): number {
 
 function checkHttpsUrl(url: string, what: string, allowPath: boolean): void {
     let u: URL;
-    try { u = new URL(url); } catch { throw new Error(`${what} is not a URL: ${JSON.stringify(url)}`); }
+    try {
+        u = new URL(url);
+    } catch {
+        throw new Error(`${what} is not a URL: ${JSON.stringify(url)}`);
+    }
     if (u.protocol !== "https:" || u.username || u.password || u.search || u.hash || (!allowPath && (u.pathname !== "/" || url.endsWith("/")))) {
         throw new Error(`${what} must be an https URL${allowPath ? "" : " of the form https://<host>:<port>"}: ${JSON.stringify(url)}`);
     }
@@ -214,7 +219,8 @@ export function apiserverFlags(spec: ApiserverSpec): Array<[string, FlagValue]> 
         const problem = apiserverExtraArgProblem(name, v);
         if (problem) throw new Error(problem);
         const i = flags.findIndex(([n]) => n === name);
-        if (i >= 0) flags[i] = [name, v]; else flags.push([name, v]);
+        if (i >= 0) flags[i] = [name, v];
+        else flags.push([name, v]);
     }
     return flags;
 }

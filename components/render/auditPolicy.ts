@@ -24,15 +24,29 @@ function rules(level: string): object[] {
     return [
         { level: "None", nonResourceURLs: ["/healthz*", "/livez*", "/readyz*", "/metrics", "/version"] },
         {
-            level: "None", users: ["system:kube-proxy"], verbs: ["watch"],
-            resources: [{ group: "", resources: ["endpoints", "services", "services/status"] }, { group: "discovery.k8s.io", resources: ["endpointslices"] }],
+            level: "None",
+            users: ["system:kube-proxy"],
+            verbs: ["watch"],
+            resources: [
+                { group: "", resources: ["endpoints", "services", "services/status"] },
+                { group: "discovery.k8s.io", resources: ["endpointslices"] },
+            ],
         },
         { level: "None", userGroups: ["system:nodes"], verbs: ["get"], resources: [{ group: "", resources: ["nodes", "nodes/status"] }] },
         {
-            level: "None", users: ["system:kube-controller-manager", "system:kube-scheduler"], verbs: ["get", "update"], namespaces: ["kube-system"],
+            level: "None",
+            users: ["system:kube-controller-manager", "system:kube-scheduler"],
+            verbs: ["get", "update"],
+            namespaces: ["kube-system"],
             resources: [{ group: "coordination.k8s.io", resources: ["leases"] }],
         },
-        { level: "None", resources: [{ group: "", resources: ["events"] }, { group: "events.k8s.io", resources: ["events"] }] },
+        {
+            level: "None",
+            resources: [
+                { group: "", resources: ["events"] },
+                { group: "events.k8s.io", resources: ["events"] },
+            ],
+        },
         {
             level: "Metadata",
             resources: [
@@ -51,10 +65,16 @@ export function renderAuditPolicy(spec: AuditPolicySpec = {}): string {
     const omitStages = [...(spec.omitStages ?? ["RequestReceived"])];
     for (const s of omitStages) if (!STAGES.includes(s)) throw new Error(`bad audit stage: ${s}`);
     if (new Set(omitStages).size !== omitStages.length) throw new Error(`duplicate audit stages: ${omitStages.join(",")}`);
-    return hashHeader() + YAML.stringify({
-        apiVersion: "audit.k8s.io/v1",
-        kind: "Policy",
-        ...(omitStages.length ? { omitStages } : {}),
-        rules: rules(level),
-    }, YAML_OPTIONS);
+    return (
+        hashHeader() +
+        YAML.stringify(
+            {
+                apiVersion: "audit.k8s.io/v1",
+                kind: "Policy",
+                ...(omitStages.length ? { omitStages } : {}),
+                rules: rules(level),
+            },
+            YAML_OPTIONS,
+        )
+    );
 }

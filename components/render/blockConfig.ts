@@ -171,6 +171,5 @@ export function assertPort(what: string, port: number): void {
 
 /** True for an RFC 1123 host name (letters, digits and `-` in dot-separated labels). */
 export function isHostname(s: string): boolean {
-    return typeof s === "string" && s.length <= 253
-        && /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(s);
+    return typeof s === "string" && s.length <= 253 && /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(s);
 }

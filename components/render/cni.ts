@@ -36,31 +36,38 @@ export function renderBridgeConflist(spec: BridgeConflistSpec): string {
     if (pod.prefix > 30) throw new Error(`pod CIDR ${spec.podCidr} is too small for a bridge network (at most /30)`);
     if (spec.clusterCidr !== undefined) {
         const cluster = parseCidr(spec.clusterCidr);
-        if (pod.prefix < cluster.prefix || !cidrContains(spec.clusterCidr, spec.podCidr.split("/")[0])) throw new Error(`pod CIDR ${spec.podCidr} is not inside the cluster CIDR ${spec.clusterCidr}`);
+        if (pod.prefix < cluster.prefix || !cidrContains(spec.clusterCidr, spec.podCidr.split("/")[0]))
+            throw new Error(`pod CIDR ${spec.podCidr} is not inside the cluster CIDR ${spec.clusterCidr}`);
     }
     const bridge = spec.bridgeName ?? "cni0";
     if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge)) throw new Error(`bridge name ${JSON.stringify(bridge)} is not an interface name`);
     if (spec.mtu !== undefined && (!Number.isInteger(spec.mtu) || spec.mtu < 576 || spec.mtu > 9216)) throw new Error(`bridge mtu must be an integer 576-9216, got ${spec.mtu}`);
-    return JSON.stringify({
-        cniVersion: "1.0.0",
-        name: CNI_NETWORK_NAME,
-        plugins: [
+    return (
+        JSON.stringify(
             {
-                type: "bridge",
-                bridge,
-                isGateway: true,
-                ipMasq: spec.ipMasq ?? true,
-                hairpinMode: true,
-                ...(spec.mtu !== undefined ? { mtu: spec.mtu } : {}),
-                ipam: {
-                    type: "host-local",
-                    ranges: [[{ subnet: spec.podCidr }]],
-                    routes: [{ dst: "0.0.0.0/0" }],
-                },
+                cniVersion: "1.0.0",
+                name: CNI_NETWORK_NAME,
+                plugins: [
+                    {
+                        type: "bridge",
+                        bridge,
+                        isGateway: true,
+                        ipMasq: spec.ipMasq ?? true,
+                        hairpinMode: true,
+                        ...(spec.mtu !== undefined ? { mtu: spec.mtu } : {}),
+                        ipam: {
+                            type: "host-local",
+                            ranges: [[{ subnet: spec.podCidr }]],
+                            routes: [{ dst: "0.0.0.0/0" }],
+                        },
+                    },
+                    { type: "portmap", capabilities: { portMappings: true } },
+                ],
             },
-            { type: "portmap", capabilities: { portMappings: true } },
-        ],
-    }, null, 2) + "\n";
+            null,
+            2,
+        ) + "\n"
+    );
 }
 
 /** /etc/cni/net.d/99-loopback.conf: the loopback network (CNI spec 1.0.0). Pure. */
@@ -80,12 +87,18 @@ export interface FlannelConflistSpec {
  * and delegates to bridge + host-local; plus portmap. CNI spec 0.3.1. Pure.
  */
 export function renderFlannelConflist(spec: FlannelConflistSpec = {}): string {
-    return JSON.stringify({
-        cniVersion: "0.3.1",
-        name: CNI_NETWORK_NAME,
-        plugins: [
-            { type: "flannel", delegate: { hairpinMode: spec.hairpinMode ?? true, isDefaultGateway: spec.isDefaultGateway ?? true } },
-            { type: "portmap", capabilities: { portMappings: true } },
-        ],
-    }, null, 2) + "\n";
+    return (
+        JSON.stringify(
+            {
+                cniVersion: "0.3.1",
+                name: CNI_NETWORK_NAME,
+                plugins: [
+                    { type: "flannel", delegate: { hairpinMode: spec.hairpinMode ?? true, isDefaultGateway: spec.isDefaultGateway ?? true } },
+                    { type: "portmap", capabilities: { portMappings: true } },
+                ],
+            },
+            null,
+            2,
+        ) + "\n"
+    );
 }

@@ -39,12 +39,18 @@ const ABS_PATH = /^\/[A-Za-z0-9_./-]*$/;
 const IMAGE_REF = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 function validate(spec: ContainerdSpec): void {
-    if (spec.sandboxImage !== undefined && !IMAGE_REF.test(spec.sandboxImage)) throw new Error(`containerd sandboxImage ${JSON.stringify(spec.sandboxImage)} is not an image reference`);
-    for (const [what, v] of [["cniBinDir", spec.cniBinDir], ["cniConfDir", spec.cniConfDir], ["registryConfigPath", spec.registryConfigPath]] as const) {
+    if (spec.sandboxImage !== undefined && !IMAGE_REF.test(spec.sandboxImage))
+        throw new Error(`containerd sandboxImage ${JSON.stringify(spec.sandboxImage)} is not an image reference`);
+    for (const [what, v] of [
+        ["cniBinDir", spec.cniBinDir],
+        ["cniConfDir", spec.cniConfDir],
+        ["registryConfigPath", spec.registryConfigPath],
+    ] as const) {
         if (v !== undefined && !ABS_PATH.test(v)) throw new Error(`containerd ${what} must be an absolute path, got ${JSON.stringify(v)}`);
     }
     if (typeof spec.systemdCgroup !== "boolean") throw new Error("containerd systemdCgroup must be a boolean");
-    if (spec.snapshotter !== undefined && !/^[a-z0-9_-]+$/.test(spec.snapshotter)) throw new Error(`containerd snapshotter ${JSON.stringify(spec.snapshotter)} is not a snapshotter name`);
+    if (spec.snapshotter !== undefined && !/^[a-z0-9_-]+$/.test(spec.snapshotter))
+        throw new Error(`containerd snapshotter ${JSON.stringify(spec.snapshotter)} is not a snapshotter name`);
     const hosts = new Set<string>();
     for (const a of spec.registryAuth ?? []) {
         assertRegistryHost(a.host);
@@ -84,9 +90,11 @@ export function renderContainerdConfig(spec: ContainerdSpec): string {
         },
         registry: {
             config_path: spec.registryConfigPath ?? PATHS.node.containerdRegistryDir,
-            ...(auth.length > 0 ? {
-                configs: Object.fromEntries(auth.map((a) => [a.host, { auth: { username: a.username, password: a.password } }])),
-            } : {}),
+            ...(auth.length > 0
+                ? {
+                      configs: Object.fromEntries(auth.map((a) => [a.host, { auth: { username: a.username, password: a.password } }])),
+                  }
+                : {}),
         },
     };
     return `${hashHeader()}\n${stringify({ version: 2, plugins: { "io.containerd.grpc.v1.cri": cri } }).trimEnd()}\n`;

@@ -17,20 +17,26 @@ export function renderDaemonUnit(spec: {
     const after = ["network-online.target", ...(spec.after ?? [])];
     return renderSystemdUnit({
         sections: [
-            { name: "Unit", directives: [
-                ["Description", spec.description],
-                ["Documentation", "https://kubernetes.io/docs/"],
-                ["After", after.join(" ")],
-                ["Wants", "network-online.target"],
-                ...(spec.requires?.length ? [["Requires", spec.requires.join(" ")] as const] : []),
-            ] },
-            { name: "Service", directives: [
-                ["EnvironmentFile", spec.envFile],
-                ["ExecStart", exec],
-                ["Restart", "always"],
-                ["RestartSec", 5],
-                ["LimitNOFILE", 65536],
-            ] },
+            {
+                name: "Unit",
+                directives: [
+                    ["Description", spec.description],
+                    ["Documentation", "https://kubernetes.io/docs/"],
+                    ["After", after.join(" ")],
+                    ["Wants", "network-online.target"],
+                    ...(spec.requires?.length ? [["Requires", spec.requires.join(" ")] as const] : []),
+                ],
+            },
+            {
+                name: "Service",
+                directives: [
+                    ["EnvironmentFile", spec.envFile],
+                    ["ExecStart", exec],
+                    ["Restart", "always"],
+                    ["RestartSec", 5],
+                    ["LimitNOFILE", 65536],
+                ],
+            },
             { name: "Install", directives: [["WantedBy", "multi-user.target"]] },
         ],
     });

@@ -35,7 +35,7 @@ export const CONTROLLER_MANAGER_PROTECTED_FLAGS: Readonly<Record<string, string>
     "cluster-signing-kube-apiserver-client-key-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
     "cluster-signing-legacy-unknown-cert-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
     "cluster-signing-legacy-unknown-key-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
-    "kubeconfig": "managed by ha-kubernetes",
+    kubeconfig: "managed by ha-kubernetes",
     "authentication-kubeconfig": "managed by ha-kubernetes",
     "authorization-kubeconfig": "managed by ha-kubernetes",
     "service-account-private-key-file": "managed by ha-kubernetes",
@@ -104,11 +104,15 @@ export function controllerManagerFlags(spec: ControllerManagerSpec): Array<[stri
         ["profiling", false],
     ];
     for (const [name, v] of Object.entries(spec.extraArgs ?? {})) {
-        if (Object.hasOwn(CONTROLLER_MANAGER_PROTECTED_FLAGS, name)) throw new Error(`kube-controller-manager flag --${name} is managed by ha-kubernetes and cannot be overridden through extraArgs: ${CONTROLLER_MANAGER_PROTECTED_FLAGS[name]}`);
+        if (Object.hasOwn(CONTROLLER_MANAGER_PROTECTED_FLAGS, name))
+            throw new Error(
+                `kube-controller-manager flag --${name} is managed by ha-kubernetes and cannot be overridden through extraArgs: ${CONTROLLER_MANAGER_PROTECTED_FLAGS[name]}`,
+            );
         if (name.startsWith("cluster-signing-")) throw new Error(`kube-controller-manager flag --${name} cannot be overridden: the cluster CA key never leaves Pulumi state`);
         if (Object.hasOwn(SPEC_FIELD_FLAGS, name)) throw new Error(`kube-controller-manager flag --${name}: use the spec field ${SPEC_FIELD_FLAGS[name]} instead of extraArgs`);
         const i = flags.findIndex(([n]) => n === name);
-        if (i >= 0) flags[i] = [name, v]; else flags.push([name, v]);
+        if (i >= 0) flags[i] = [name, v];
+        else flags.push([name, v]);
     }
     return flags;
 }

@@ -26,7 +26,6 @@ export const COREDNS_SELECTOR = { "k8s-app": "kube-dns" } as const;
 /** Namespace and names of the objects. */
 export const COREDNS = { namespace: "kube-system", name: "coredns", service: "kube-dns" } as const;
 
-
 /** Is `u` an upstream CoreDNS's `forward` takes (IPv4[:port] or an absolute resolv.conf path)? Pure. */
 export function isDnsUpstream(u: string): boolean {
     if (/^\/[A-Za-z0-9._/-]+$/.test(u)) return true;
@@ -45,11 +44,16 @@ export interface CoreDnsSettingsInput {
 /** Every problem with user-given CoreDNS settings, addressed under `prefix`. Pure. */
 export function coreDnsSettingProblems(c: CoreDnsSettingsInput, prefix: string): Array<{ propertyPath: string; reason: string }> {
     const problems: Array<{ propertyPath: string; reason: string }> = [];
-    if (c.replicas !== undefined && (!Number.isInteger(c.replicas) || (c.replicas as number) < 1)) problems.push({ propertyPath: `${prefix}.replicas`, reason: `replicas must be a positive whole number, got ${JSON.stringify(c.replicas)}` });
-    if (c.cacheSeconds !== undefined && (!Number.isInteger(c.cacheSeconds) || (c.cacheSeconds as number) < 0)) problems.push({ propertyPath: `${prefix}.cacheSeconds`, reason: `cacheSeconds must be whole seconds, got ${JSON.stringify(c.cacheSeconds)}` });
+    if (c.replicas !== undefined && (!Number.isInteger(c.replicas) || (c.replicas as number) < 1))
+        problems.push({ propertyPath: `${prefix}.replicas`, reason: `replicas must be a positive whole number, got ${JSON.stringify(c.replicas)}` });
+    if (c.cacheSeconds !== undefined && (!Number.isInteger(c.cacheSeconds) || (c.cacheSeconds as number) < 0))
+        problems.push({ propertyPath: `${prefix}.cacheSeconds`, reason: `cacheSeconds must be whole seconds, got ${JSON.stringify(c.cacheSeconds)}` });
     if (c.image !== undefined && !isImageReference(c.image)) problems.push({ propertyPath: `${prefix}.image`, reason: `bad image reference ${JSON.stringify(c.image)}` });
     if (c.upstreams !== undefined && !Array.isArray(c.upstreams)) problems.push({ propertyPath: `${prefix}.upstreams`, reason: "upstreams must be a list" });
-    else for (const [i, u] of ((c.upstreams as unknown[]) ?? []).entries()) if (typeof u !== "string" || !isDnsUpstream(u)) problems.push({ propertyPath: `${prefix}.upstreams[${i}]`, reason: `bad DNS upstream ${JSON.stringify(u)} (IPv4[:port] or a resolv.conf path)` });
+    else
+        for (const [i, u] of ((c.upstreams as unknown[]) ?? []).entries())
+            if (typeof u !== "string" || !isDnsUpstream(u))
+                problems.push({ propertyPath: `${prefix}.upstreams[${i}]`, reason: `bad DNS upstream ${JSON.stringify(u)} (IPv4[:port] or a resolv.conf path)` });
     return problems;
 }
 
@@ -85,11 +89,7 @@ export function renderCorefile(spec: CoreDnsSpec): string {
         "        ttl 30",
         "    }",
         "    prometheus :9153",
-        ...(spec.upstreams.length > 0 ? [
-            `    forward . ${spec.upstreams.join(" ")} {`,
-            "        max_concurrent 1000",
-            "    }",
-        ] : []),
+        ...(spec.upstreams.length > 0 ? [`    forward . ${spec.upstreams.join(" ")} {`, "        max_concurrent 1000", "    }"] : []),
         `    cache ${spec.cacheSeconds} {`,
         `        disable success ${d}`,
         `        disable denial ${d}`,
@@ -120,20 +120,26 @@ export function renderCoreDnsObjects(spec: CoreDnsSpec): Obj[] {
     return [
         { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(COREDNS.name) },
         {
-            apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: meta("system:coredns", false),
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRole",
+            metadata: meta("system:coredns", false),
             rules: [
                 { apiGroups: [""], resources: ["endpoints", "services", "pods", "namespaces"], verbs: ["list", "watch"] },
                 { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
             ],
         },
         {
-            apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: meta("system:coredns", false),
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRoleBinding",
+            metadata: meta("system:coredns", false),
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:coredns" },
             subjects: [{ kind: "ServiceAccount", name: COREDNS.name, namespace: ns }],
         },
         { apiVersion: "v1", kind: "ConfigMap", metadata: meta(COREDNS.name), data: { Corefile: corefile } },
         {
-            apiVersion: "apps/v1", kind: "Deployment", metadata: meta(COREDNS.name),
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: meta(COREDNS.name),
             spec: {
                 replicas: spec.replicas,
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: "25%" } },
@@ -150,29 +156,43 @@ export function renderCoreDnsObjects(spec: CoreDnsSpec): Obj[] {
                         ],
                         affinity: {
                             podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: hostnameTerm }] },
-                            nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" }] } }] },
-                        },
-                        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...COREDNS_SELECTOR } } }],
-                        containers: [{
-                            name: "coredns",
-                            image: spec.image,
-                            imagePullPolicy: "IfNotPresent",
-                            args: ["-conf", "/etc/coredns/Corefile"],
-                            resources: { limits: { memory: "170Mi" }, requests: { cpu: "100m", memory: "70Mi" } },
-                            volumeMounts: [{ name: "config-volume", mountPath: "/etc/coredns", readOnly: true }],
-                            ports: [
-                                { name: "dns", containerPort: 53, protocol: "UDP" },
-                                { name: "dns-tcp", containerPort: 53, protocol: "TCP" },
-                                { name: "metrics", containerPort: 9153, protocol: "TCP" },
-                            ],
-                            securityContext: {
-                                allowPrivilegeEscalation: false,
-                                capabilities: { add: ["NET_BIND_SERVICE"], drop: ["ALL"] },
-                                readOnlyRootFilesystem: true,
+                            nodeAffinity: {
+                                preferredDuringSchedulingIgnoredDuringExecution: [
+                                    { weight: 50, preference: { matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" }] } },
+                                ],
                             },
-                            livenessProbe: { httpGet: { path: "/health", port: 8080, scheme: "HTTP" }, initialDelaySeconds: 60, timeoutSeconds: 5, successThreshold: 1, failureThreshold: 5 },
-                            readinessProbe: { httpGet: { path: "/ready", port: 8181, scheme: "HTTP" } },
-                        }],
+                        },
+                        topologySpreadConstraints: [
+                            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...COREDNS_SELECTOR } } },
+                        ],
+                        containers: [
+                            {
+                                name: "coredns",
+                                image: spec.image,
+                                imagePullPolicy: "IfNotPresent",
+                                args: ["-conf", "/etc/coredns/Corefile"],
+                                resources: { limits: { memory: "170Mi" }, requests: { cpu: "100m", memory: "70Mi" } },
+                                volumeMounts: [{ name: "config-volume", mountPath: "/etc/coredns", readOnly: true }],
+                                ports: [
+                                    { name: "dns", containerPort: 53, protocol: "UDP" },
+                                    { name: "dns-tcp", containerPort: 53, protocol: "TCP" },
+                                    { name: "metrics", containerPort: 9153, protocol: "TCP" },
+                                ],
+                                securityContext: {
+                                    allowPrivilegeEscalation: false,
+                                    capabilities: { add: ["NET_BIND_SERVICE"], drop: ["ALL"] },
+                                    readOnlyRootFilesystem: true,
+                                },
+                                livenessProbe: {
+                                    httpGet: { path: "/health", port: 8080, scheme: "HTTP" },
+                                    initialDelaySeconds: 60,
+                                    timeoutSeconds: 5,
+                                    successThreshold: 1,
+                                    failureThreshold: 5,
+                                },
+                                readinessProbe: { httpGet: { path: "/ready", port: 8181, scheme: "HTTP" } },
+                            },
+                        ],
                         dnsPolicy: "Default",
                         volumes: [{ name: "config-volume", configMap: { name: COREDNS.name, items: [{ key: "Corefile", path: "Corefile" }] } }],
                     },
@@ -180,12 +200,19 @@ export function renderCoreDnsObjects(spec: CoreDnsSpec): Obj[] {
             },
         },
         {
-            apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: meta(COREDNS.name),
+            apiVersion: "policy/v1",
+            kind: "PodDisruptionBudget",
+            metadata: meta(COREDNS.name),
             spec: { maxUnavailable: 1, selector: { matchLabels: { ...COREDNS_SELECTOR } } },
         },
         {
-            apiVersion: "v1", kind: "Service",
-            metadata: { ...meta(COREDNS.service), labels: { ...labels, "kubernetes.io/name": "CoreDNS", "kubernetes.io/cluster-service": "true" }, annotations: { "prometheus.io/port": "9153", "prometheus.io/scrape": "true" } },
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: {
+                ...meta(COREDNS.service),
+                labels: { ...labels, "kubernetes.io/name": "CoreDNS", "kubernetes.io/cluster-service": "true" },
+                annotations: { "prometheus.io/port": "9153", "prometheus.io/scrape": "true" },
+            },
             spec: {
                 selector: { ...COREDNS_SELECTOR },
                 clusterIP: spec.clusterIp,

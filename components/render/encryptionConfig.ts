@@ -41,12 +41,20 @@ export function renderEncryptionConfig(spec: EncryptionConfigSpec): string {
         if (!/^(\*\.\*|\*\.[a-z0-9.-]+|[a-z0-9]+(\.[a-z0-9.-]+)?)$/.test(r)) throw new Error(`bad encryption resource: ${JSON.stringify(r)}`);
     }
     if (new Set(resources).size !== resources.length) throw new Error(`duplicate encryption resources: ${resources.join(",")}`);
-    return hashHeader() + YAML.stringify({
-        apiVersion: "apiserver.config.k8s.io/v1",
-        kind: "EncryptionConfiguration",
-        resources: [{
-            resources,
-            providers: [{ [provider]: { keys: [{ name: spec.keyName, secret: spec.secretBase64 }] } }, { identity: {} }],
-        }],
-    }, YAML_OPTIONS);
+    return (
+        hashHeader() +
+        YAML.stringify(
+            {
+                apiVersion: "apiserver.config.k8s.io/v1",
+                kind: "EncryptionConfiguration",
+                resources: [
+                    {
+                        resources,
+                        providers: [{ [provider]: { keys: [{ name: spec.keyName, secret: spec.secretBase64 }] } }, { identity: {} }],
+                    },
+                ],
+            },
+            YAML_OPTIONS,
+        )
+    );
 }

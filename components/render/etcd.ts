@@ -72,25 +72,31 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export function renderEtcdUnit(): string {
     return renderSystemdUnit({
         sections: [
-            { name: "Unit", directives: [
-                ["Description", "etcd key-value store"],
-                ["Documentation", "https://etcd.io/docs/"],
-                ["After", "network-online.target"],
-                ["Wants", "network-online.target"],
-            ] },
-            { name: "Service", directives: [
-                ["Type", "notify"],
-                ["EnvironmentFile", PATHS.etcd.env],
-                ["ExecStart", PATHS.bin.etcd],
-                ["Restart", "always"],
-                ["RestartSec", 5],
-                ["TimeoutStartSec", 120],
-                ["LimitNOFILE", 65536],
-                // etcd is latency-sensitive: ahead of other work for CPU and disk.
-                ["Nice", -10],
-                ["IOSchedulingClass", "best-effort"],
-                ["IOSchedulingPriority", 0],
-            ] },
+            {
+                name: "Unit",
+                directives: [
+                    ["Description", "etcd key-value store"],
+                    ["Documentation", "https://etcd.io/docs/"],
+                    ["After", "network-online.target"],
+                    ["Wants", "network-online.target"],
+                ],
+            },
+            {
+                name: "Service",
+                directives: [
+                    ["Type", "notify"],
+                    ["EnvironmentFile", PATHS.etcd.env],
+                    ["ExecStart", PATHS.bin.etcd],
+                    ["Restart", "always"],
+                    ["RestartSec", 5],
+                    ["TimeoutStartSec", 120],
+                    ["LimitNOFILE", 65536],
+                    // etcd is latency-sensitive: ahead of other work for CPU and disk.
+                    ["Nice", -10],
+                    ["IOSchedulingClass", "best-effort"],
+                    ["IOSchedulingPriority", 0],
+                ],
+            },
             { name: "Install", directives: [["WantedBy", "multi-user.target"]] },
         ],
     });
@@ -124,7 +130,11 @@ export function renderEtcdEnv(spec: EtcdMemberSpec): string {
     for (const m of spec.initialCluster) {
         if (!NAME.test(m.name)) throw new Error(`bad etcd member name in initial cluster: ${JSON.stringify(m.name)}`);
         let u: URL;
-        try { u = new URL(m.peerUrl); } catch { throw new Error(`etcd peer URL of ${m.name} is not a URL: ${m.peerUrl}`); }
+        try {
+            u = new URL(m.peerUrl);
+        } catch {
+            throw new Error(`etcd peer URL of ${m.name} is not a URL: ${m.peerUrl}`);
+        }
         if (u.protocol !== "https:" || !u.port || u.pathname !== "/" || u.search || u.hash || u.username || m.peerUrl.endsWith("/")) {
             throw new Error(`etcd peer URL of ${m.name} must be https://<host>:<port>: ${m.peerUrl}`);
         }
@@ -133,7 +143,12 @@ export function renderEtcdEnv(spec: EtcdMemberSpec): string {
     if (!self) throw new Error(`etcd member ${spec.name} is not in its initial cluster (${names.join(",")})`);
     if (self.peerUrl !== peerUrl) throw new Error(`etcd member ${spec.name}: initial cluster has ${self.peerUrl} but the member advertises ${peerUrl}`);
 
-    for (const [v, what] of [[spec.heartbeatIntervalMs, "heartbeat interval"], [spec.electionTimeoutMs, "election timeout"], [spec.snapshotCount, "snapshot count"], [spec.quotaBackendBytes, "quota backend bytes"]] as const) {
+    for (const [v, what] of [
+        [spec.heartbeatIntervalMs, "heartbeat interval"],
+        [spec.electionTimeoutMs, "election timeout"],
+        [spec.snapshotCount, "snapshot count"],
+        [spec.quotaBackendBytes, "quota backend bytes"],
+    ] as const) {
         checkPositiveInt(v, what);
     }
     const heartbeat = spec.heartbeatIntervalMs ?? 100;

@@ -25,13 +25,20 @@ export function renderFlannelNetConf(spec: FlannelNetConfSpec): string {
     const net = parseCidr(spec.network);
     if (net.prefix > 28) throw new Error(`flannel network ${spec.network} is too small (at most /28)`);
     const subnetLen = spec.subnetLen ?? 24;
-    if (!Number.isInteger(subnetLen) || subnetLen <= net.prefix || subnetLen > 30) throw new Error(`flannel subnetLen must be an integer in ${net.prefix + 1}-30 for ${spec.network}, got ${subnetLen}`);
+    if (!Number.isInteger(subnetLen) || subnetLen <= net.prefix || subnetLen > 30)
+        throw new Error(`flannel subnetLen must be an integer in ${net.prefix + 1}-30 for ${spec.network}, got ${subnetLen}`);
     if (spec.backend !== "vxlan" && spec.backend !== "host-gw") throw new Error(`flannel backend must be vxlan or host-gw, got ${JSON.stringify(spec.backend)}`);
-    return JSON.stringify({
-        Network: spec.network,
-        SubnetLen: subnetLen,
-        Backend: spec.backend === "vxlan" ? { Type: "vxlan", VNI: 1, Port: 8472 } : { Type: "host-gw" },
-    }, null, 2) + "\n";
+    return (
+        JSON.stringify(
+            {
+                Network: spec.network,
+                SubnetLen: subnetLen,
+                Backend: spec.backend === "vxlan" ? { Type: "vxlan", VNI: 1, Port: 8472 } : { Type: "host-gw" },
+            },
+            null,
+            2,
+        ) + "\n"
+    );
 }
 
 /** The static flanneld unit: `flanneld $FLANNELD_ARGS` with NODE_NAME from /etc/kubernetes/flanneld.env. Pure. */
@@ -63,8 +70,10 @@ export interface FlanneldEnvSpec {
  * v0.28). Pure.
  */
 export function renderFlanneldEnv(spec: FlanneldEnvSpec): string {
-    if (typeof spec.nodeName !== "string" || !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(spec.nodeName)) throw new Error(`flanneld nodeName ${JSON.stringify(spec.nodeName)} is not a DNS-1123 name`);
-    if (!isIpv4(spec.iface) && !/^[A-Za-z0-9_.-]{1,15}$/.test(spec.iface ?? "")) throw new Error(`flanneld iface ${JSON.stringify(spec.iface)} is neither an IPv4 address nor an interface name`);
+    if (typeof spec.nodeName !== "string" || !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(spec.nodeName))
+        throw new Error(`flanneld nodeName ${JSON.stringify(spec.nodeName)} is not a DNS-1123 name`);
+    if (!isIpv4(spec.iface) && !/^[A-Za-z0-9_.-]{1,15}$/.test(spec.iface ?? ""))
+        throw new Error(`flanneld iface ${JSON.stringify(spec.iface)} is neither an IPv4 address nor an interface name`);
     const kubeconfig = spec.kubeconfigPath ?? PATHS.node.flanneldKubeconfig;
     if (!/^\/[A-Za-z0-9_./-]+$/.test(kubeconfig)) throw new Error(`flanneld kubeconfigPath ${JSON.stringify(kubeconfig)} must be an absolute path`);
     const managed = ["kube-subnet-mgr", "kubeconfig-file", "iface", "ip-masq", "net-config-path", "subnet-file"];
@@ -72,14 +81,17 @@ export function renderFlanneldEnv(spec: FlanneldEnvSpec): string {
     for (const [name] of extra) if (managed.includes(name)) throw new Error(`flanneld flag --${name} is managed by ha-kubernetes`);
     return renderEnvFile([
         ["NODE_NAME", spec.nodeName],
-        ["FLANNELD_ARGS", renderFlags([
-            ["kube-subnet-mgr", true],
-            ["kubeconfig-file", kubeconfig],
-            ["iface", spec.iface],
-            ["ip-masq", spec.ipMasq ?? true],
-            ["net-config-path", PATHS.node.flannelNetConf],
-            ["subnet-file", FLANNEL_SUBNET_FILE],
-            ...extra,
-        ])],
+        [
+            "FLANNELD_ARGS",
+            renderFlags([
+                ["kube-subnet-mgr", true],
+                ["kubeconfig-file", kubeconfig],
+                ["iface", spec.iface],
+                ["ip-masq", spec.ipMasq ?? true],
+                ["net-config-path", PATHS.node.flannelNetConf],
+                ["subnet-file", FLANNEL_SUBNET_FILE],
+                ...extra,
+            ]),
+        ],
     ]);
 }

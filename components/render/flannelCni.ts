@@ -24,24 +24,24 @@ export function renderFlannelCniScript(): string {
         ': "${FLANNEL_SUBNET:?}" "${FLANNEL_MTU:=1450}"',
         "# network address of FLANNEL_SUBNET (a.b.c.d/n, d the bridge's own address)",
         'ip="${FLANNEL_SUBNET%/*}"; len="${FLANNEL_SUBNET#*/}"',
-        'IFS=. read -r a b c d <<EOF',
-        '$ip',
-        'EOF',
+        "IFS=. read -r a b c d <<EOF",
+        "$ip",
+        "EOF",
         "n=$(( (a << 24) | (b << 16) | (c << 8) | d )); m=$(( (0xffffffff << (32 - len)) & 0xffffffff )); n=$(( n & m ))",
         'net="$(( (n >> 24) & 255 )).$(( (n >> 16) & 255 )).$(( (n >> 8) & 255 )).$(( n & 255 ))/$len"',
         `conf=${PATHS.node.cniConflist}`,
         'mkdir -p "$(dirname "$conf")"',
         'cat > "$conf.tmp" <<EOF',
-        '{',
+        "{",
         '  "cniVersion": "1.0.0",',
         '  "name": "ha-kubernetes",',
         '  "plugins": [',
         '    { "type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false, "hairpinMode": true, "mtu": $FLANNEL_MTU,',
         '      "ipam": { "type": "host-local", "ranges": [[{ "subnet": "$net" }]], "routes": [{ "dst": "0.0.0.0/0" }] } },',
         '    { "type": "portmap", "capabilities": { "portMappings": true } }',
-        '  ]',
-        '}',
-        'EOF',
+        "  ]",
+        "}",
+        "EOF",
         'mv -f "$conf.tmp" "$conf"',
         "",
     ].join("\n");
@@ -51,16 +51,27 @@ export function renderFlannelCniScript(): string {
 export function renderFlannelCniUnit(): string {
     return renderSystemdUnit({
         sections: [
-            { name: "Unit", directives: [["Description", "Pod network configuration from flannel's subnet lease"], ["After", "flanneld.service"], ["Requires", "flanneld.service"], ["PartOf", "flanneld.service"]] },
-            { name: "Service", directives: [
-                ["Type", "oneshot"],
-                ["RemainAfterExit", true],
-                ["ExecStart", `/bin/sh ${FLANNEL_CNI_SCRIPT}`],
-                ["ExecStop", `/bin/rm -f ${PATHS.node.cniConflist}`],
-                // at boot flanneld may wait for kubelet to register the Node before it leases a subnet
-                ["Restart", "on-failure"],
-                ["RestartSec", 5],
-            ] },
+            {
+                name: "Unit",
+                directives: [
+                    ["Description", "Pod network configuration from flannel's subnet lease"],
+                    ["After", "flanneld.service"],
+                    ["Requires", "flanneld.service"],
+                    ["PartOf", "flanneld.service"],
+                ],
+            },
+            {
+                name: "Service",
+                directives: [
+                    ["Type", "oneshot"],
+                    ["RemainAfterExit", true],
+                    ["ExecStart", `/bin/sh ${FLANNEL_CNI_SCRIPT}`],
+                    ["ExecStop", `/bin/rm -f ${PATHS.node.cniConflist}`],
+                    // at boot flanneld may wait for kubelet to register the Node before it leases a subnet
+                    ["Restart", "on-failure"],
+                    ["RestartSec", 5],
+                ],
+            },
             { name: "Install", directives: [["WantedBy", "multi-user.target"]] },
         ],
     });

@@ -46,9 +46,12 @@ function validate(spec: HaproxySpec): void {
         if (!isIpv4(b.address) && !isHostname(b.address)) throw new Error(`haproxy backend ${b.name}: address ${JSON.stringify(b.address)} is not an IPv4 address or host name`);
         assertPort(`haproxy backend ${b.name} port`, b.port);
     }
-    if (spec.healthCheck !== undefined && spec.healthCheck !== "readyz" && spec.healthCheck !== "tcp") throw new Error(`haproxy healthCheck must be readyz or tcp, got ${JSON.stringify(spec.healthCheck)}`);
-    if (spec.balance !== undefined && spec.balance !== "roundrobin" && spec.balance !== "leastconn") throw new Error(`haproxy balance must be roundrobin or leastconn, got ${JSON.stringify(spec.balance)}`);
-    if (spec.statsSocket !== undefined && !/^\/[A-Za-z0-9_./-]+$/.test(spec.statsSocket)) throw new Error(`haproxy statsSocket must be an absolute path, got ${JSON.stringify(spec.statsSocket)}`);
+    if (spec.healthCheck !== undefined && spec.healthCheck !== "readyz" && spec.healthCheck !== "tcp")
+        throw new Error(`haproxy healthCheck must be readyz or tcp, got ${JSON.stringify(spec.healthCheck)}`);
+    if (spec.balance !== undefined && spec.balance !== "roundrobin" && spec.balance !== "leastconn")
+        throw new Error(`haproxy balance must be roundrobin or leastconn, got ${JSON.stringify(spec.balance)}`);
+    if (spec.statsSocket !== undefined && !/^\/[A-Za-z0-9_./-]+$/.test(spec.statsSocket))
+        throw new Error(`haproxy statsSocket must be an absolute path, got ${JSON.stringify(spec.statsSocket)}`);
     if (spec.maxconn !== undefined && (!Number.isInteger(spec.maxconn) || spec.maxconn < 1)) throw new Error(`haproxy maxconn must be a positive integer, got ${spec.maxconn}`);
 }
 
@@ -62,40 +65,51 @@ export function renderHaproxyConfig(spec: HaproxySpec): string {
     const readyz = (spec.healthCheck ?? "readyz") === "readyz";
     const check = readyz ? ["check", "check-ssl", "verify", "none", "inter", "2s", "fall", 3, "rise", 2] : ["check", "inter", "2s", "fall", 3, "rise", 2];
     return renderBlockConfig(HAPROXY_DIALECT, [
-        block("global", [], [
-            directive("log", "stdout", "format", "raw", "local0"),
-            directive("maxconn", spec.maxconn ?? 20000),
-            directive("chroot", "/var/lib/haproxy"),
-            directive("user", "haproxy"),
-            directive("group", "haproxy"),
-            spec.statsSocket !== undefined && directive("stats", "socket", spec.statsSocket, "mode", 660, "level", "admin"),
-        ]),
-        block("defaults", [], [
-            directive("mode", "tcp"),
-            directive("log", "global"),
-            directive("option", "tcplog"),
-            directive("option", "dontlognull"),
-            directive("retries", 3),
-            // a connection a stopping backend refuses is retried on another one
-            directive("option", "redispatch"),
-            directive("timeout", "connect", "5s"),
-            directive("timeout", "client", "1h"),
-            directive("timeout", "server", "1h"),
-            directive("timeout", "check", "5s"),
-        ]),
+        block(
+            "global",
+            [],
+            [
+                directive("log", "stdout", "format", "raw", "local0"),
+                directive("maxconn", spec.maxconn ?? 20000),
+                directive("chroot", "/var/lib/haproxy"),
+                directive("user", "haproxy"),
+                directive("group", "haproxy"),
+                spec.statsSocket !== undefined && directive("stats", "socket", spec.statsSocket, "mode", 660, "level", "admin"),
+            ],
+        ),
+        block(
+            "defaults",
+            [],
+            [
+                directive("mode", "tcp"),
+                directive("log", "global"),
+                directive("option", "tcplog"),
+                directive("option", "dontlognull"),
+                directive("retries", 3),
+                // a connection a stopping backend refuses is retried on another one
+                directive("option", "redispatch"),
+                directive("timeout", "connect", "5s"),
+                directive("timeout", "client", "1h"),
+                directive("timeout", "server", "1h"),
+                directive("timeout", "check", "5s"),
+            ],
+        ),
         comment("kube-apiserver: TLS passthrough"),
-        block("frontend", ["kube-apiserver"], [
-            directive("bind", `${spec.bindAddress ?? "*"}:${spec.port}`),
-            directive("mode", "tcp"),
-            directive("option", "tcplog"),
-            directive("default_backend", "kube-apiserver"),
-        ]),
-        block("backend", ["kube-apiserver"], [
-            directive("mode", "tcp"),
-            directive("balance", spec.balance ?? "roundrobin"),
-            readyz && directive("option", "httpchk", "GET", "/readyz"),
-            readyz && directive("http-check", "expect", "status", 200),
-            ...spec.backends.map((b) => directive("server", b.name, `${b.address}:${b.port}`, ...check)),
-        ]),
+        block(
+            "frontend",
+            ["kube-apiserver"],
+            [directive("bind", `${spec.bindAddress ?? "*"}:${spec.port}`), directive("mode", "tcp"), directive("option", "tcplog"), directive("default_backend", "kube-apiserver")],
+        ),
+        block(
+            "backend",
+            ["kube-apiserver"],
+            [
+                directive("mode", "tcp"),
+                directive("balance", spec.balance ?? "roundrobin"),
+                readyz && directive("option", "httpchk", "GET", "/readyz"),
+                readyz && directive("http-check", "expect", "status", 200),
+                ...spec.backends.map((b) => directive("server", b.name, `${b.address}:${b.port}`, ...check)),
+            ],
+        ),
     ]);
 }

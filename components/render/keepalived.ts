@@ -53,7 +53,9 @@ function validate(spec: KeepalivedSpec): void {
     if (!isIpv4(spec.vip)) throw new Error(`keepalived vip ${JSON.stringify(spec.vip)} is not an IPv4 address`);
     intIn("vipPrefixLength", spec.vipPrefixLength, 1, 32);
     if (typeof spec.authPass !== "string" || !AUTH_PASS.test(spec.authPass)) {
-        throw new Error(`keepalived authPass must be 1-8 characters from [A-Za-z0-9_.:/@%+=,-] (got ${typeof spec.authPass === "string" ? `${spec.authPass.length} characters` : typeof spec.authPass})`);
+        throw new Error(
+            `keepalived authPass must be 1-8 characters from [A-Za-z0-9_.:/@%+=,-] (got ${typeof spec.authPass === "string" ? `${spec.authPass.length} characters` : typeof spec.authPass})`,
+        );
     }
     if (spec.unicastSrcIp !== undefined && !isIpv4(spec.unicastSrcIp)) throw new Error(`keepalived unicastSrcIp ${JSON.stringify(spec.unicastSrcIp)} is not an IPv4 address`);
     const peers = new Set<string>();
@@ -79,35 +81,41 @@ export function renderKeepalivedConfig(spec: KeepalivedSpec): string {
     const interval = spec.checkIntervalSec ?? 3;
     const peers = spec.unicastPeers ?? [];
     return renderBlockConfig(KEEPALIVED_DIALECT, [
-        block("global_defs", [], [
-            directive("router_id", spec.routerId),
-            directive("enable_script_security"),
-            directive("script_user", "root"),
-        ]),
+        block("global_defs", [], [directive("router_id", spec.routerId), directive("enable_script_security"), directive("script_user", "root")]),
         comment("Fails while the local haproxy frontend (or, on the VIP holder, the VIP) does not answer /readyz."),
-        block("vrrp_script", ["chk_apiserver"], [
-            directive("script", spec.checkScriptPath),
-            directive("interval", interval),
-            directive("timeout", Math.max(interval, 5)),
-            directive("fall", 2),
-            directive("rise", 2),
-            directive("weight", spec.weight ?? -30),
-        ]),
-        block("vrrp_instance", ["kube_apiserver"], [
-            directive("state", spec.state),
-            directive("interface", spec.interface),
-            directive("virtual_router_id", spec.virtualRouterId),
-            directive("priority", spec.priority),
-            directive("advert_int", 1),
-            block("authentication", [], [
-                directive("auth_type", "PASS"),
-                directive("auth_pass", spec.authPass),
-            ]),
-            spec.unicastSrcIp !== undefined && directive("unicast_src_ip", spec.unicastSrcIp),
-            peers.length > 0 && block("unicast_peer", [], peers.map((p) => directive(p))),
-            block("virtual_ipaddress", [], [directive(`${spec.vip}/${spec.vipPrefixLength}`, "dev", spec.interface)]),
-            block("track_script", [], [directive("chk_apiserver")]),
-        ]),
+        block(
+            "vrrp_script",
+            ["chk_apiserver"],
+            [
+                directive("script", spec.checkScriptPath),
+                directive("interval", interval),
+                directive("timeout", Math.max(interval, 5)),
+                directive("fall", 2),
+                directive("rise", 2),
+                directive("weight", spec.weight ?? -30),
+            ],
+        ),
+        block(
+            "vrrp_instance",
+            ["kube_apiserver"],
+            [
+                directive("state", spec.state),
+                directive("interface", spec.interface),
+                directive("virtual_router_id", spec.virtualRouterId),
+                directive("priority", spec.priority),
+                directive("advert_int", 1),
+                block("authentication", [], [directive("auth_type", "PASS"), directive("auth_pass", spec.authPass)]),
+                spec.unicastSrcIp !== undefined && directive("unicast_src_ip", spec.unicastSrcIp),
+                peers.length > 0 &&
+                    block(
+                        "unicast_peer",
+                        [],
+                        peers.map((p) => directive(p)),
+                    ),
+                block("virtual_ipaddress", [], [directive(`${spec.vip}/${spec.vipPrefixLength}`, "dev", spec.interface)]),
+                block("track_script", [], [directive("chk_apiserver")]),
+            ],
+        ),
     ]);
 }
 
@@ -144,15 +152,15 @@ export function renderKeepalivedCheckScript(spec: KeepalivedCheckSpec): string {
         `VIP_PORT=${shellQuote(String(vipPort))}`,
         "",
         "fail() {",
-        "    echo \"check_apiserver: $*\" >&2",
+        '    echo "check_apiserver: $*" >&2',
         "    exit 1",
         "}",
         "",
-        "curl -sfk --max-time 2 -o /dev/null \"https://127.0.0.1:${PORT}/readyz\" \\",
-        "    || fail \"no answer from https://127.0.0.1:${PORT}/readyz\"",
-        "if ip -4 -o addr show | grep -qF \" ${VIP}/\"; then",
-        "    curl -sfk --max-time 2 -o /dev/null \"https://${VIP}:${VIP_PORT}/readyz\" \\",
-        "        || fail \"no answer from https://${VIP}:${VIP_PORT}/readyz\"",
+        'curl -sfk --max-time 2 -o /dev/null "https://127.0.0.1:${PORT}/readyz" \\',
+        '    || fail "no answer from https://127.0.0.1:${PORT}/readyz"',
+        'if ip -4 -o addr show | grep -qF " ${VIP}/"; then',
+        '    curl -sfk --max-time 2 -o /dev/null "https://${VIP}:${VIP_PORT}/readyz" \\',
+        '        || fail "no answer from https://${VIP}:${VIP_PORT}/readyz"',
         "fi",
         "exit 0",
         "",

@@ -31,7 +31,8 @@ const PROTECTED_KEYS = ["apiVersion", "kind", "clientConnection"];
 function validateConfig(spec: KubeProxyConfigSpec): void {
     parseCidr(spec.clusterCidr);
     if (!["iptables", "ipvs", "nftables"].includes(spec.mode)) throw new Error(`kube-proxy mode must be iptables, ipvs or nftables, got ${JSON.stringify(spec.mode)}`);
-    if (spec.hostnameOverride !== undefined && !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(spec.hostnameOverride)) throw new Error(`kube-proxy hostnameOverride ${JSON.stringify(spec.hostnameOverride)} is not a DNS-1123 name`);
+    if (spec.hostnameOverride !== undefined && !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(spec.hostnameOverride))
+        throw new Error(`kube-proxy hostnameOverride ${JSON.stringify(spec.hostnameOverride)} is not a DNS-1123 name`);
     if (spec.conntrackMaxPerCore !== undefined && (!Number.isInteger(spec.conntrackMaxPerCore) || spec.conntrackMaxPerCore < 0 || spec.conntrackMaxPerCore > 2 ** 31 - 1)) {
         throw new Error(`kube-proxy conntrackMaxPerCore must be a non-negative integer, got ${spec.conntrackMaxPerCore}`);
     }
@@ -87,7 +88,8 @@ export interface KubeProxyEnvSpec {
 
 /** /etc/kubernetes/kube-proxy.env: KUBE_PROXY_ARGS with the per-node flags. Pure. */
 export function renderKubeProxyEnv(spec: KubeProxyEnvSpec): string {
-    if (typeof spec.hostnameOverride !== "string" || !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(spec.hostnameOverride)) throw new Error(`kube-proxy hostnameOverride ${JSON.stringify(spec.hostnameOverride)} is not a DNS-1123 name`);
+    if (typeof spec.hostnameOverride !== "string" || !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(spec.hostnameOverride))
+        throw new Error(`kube-proxy hostnameOverride ${JSON.stringify(spec.hostnameOverride)} is not a DNS-1123 name`);
     const extra = Object.entries(spec.extraArgs ?? {});
     for (const [name] of extra) if (["config", "hostname-override", "kubeconfig"].includes(name)) throw new Error(`kube-proxy flag --${name} is managed by ha-kubernetes`);
     return renderEnvFile([["KUBE_PROXY_ARGS", renderFlags([["hostname-override", spec.hostnameOverride], ...extra])]]);

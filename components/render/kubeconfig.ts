@@ -25,7 +25,10 @@ export interface KubeconfigSpec {
 const PEM = /^-----BEGIN ([A-Z0-9 ]+)-----\r?\n[A-Za-z0-9+/=\r\n]+-----END \1-----\r?\n?$/;
 
 function checkPem(pem: string, what: string, key: boolean): void {
-    const blocks = pem.trim().split(/(?<=-----END [A-Z0-9 ]+-----)\s*/).filter((b) => b.length > 0);
+    const blocks = pem
+        .trim()
+        .split(/(?<=-----END [A-Z0-9 ]+-----)\s*/)
+        .filter((b) => b.length > 0);
     if (blocks.length === 0 || !blocks.every((b) => PEM.test(b))) throw new Error(`kubeconfig ${what} is not PEM`);
     const types = blocks.map((b) => /^-----BEGIN ([A-Z0-9 ]+)-----/.exec(b)![1]);
     if (key ? !(types.length === 1 && types[0].endsWith("PRIVATE KEY")) : !types.every((t) => t === "CERTIFICATE")) {
@@ -39,27 +42,42 @@ function checkPem(pem: string, what: string, key: boolean): void {
  */
 export function renderKubeconfig(spec: KubeconfigSpec): string {
     let url: URL;
-    try { url = new URL(spec.server); } catch { throw new Error(`kubeconfig server is not a URL: ${JSON.stringify(spec.server)}`); }
+    try {
+        url = new URL(spec.server);
+    } catch {
+        throw new Error(`kubeconfig server is not a URL: ${JSON.stringify(spec.server)}`);
+    }
     if (url.protocol !== "https:" || url.username || url.password || url.search || url.hash || /\s/.test(spec.server)) {
         throw new Error(`kubeconfig server must be an https URL: ${JSON.stringify(spec.server)}`);
     }
-    for (const [what, v] of [["cluster name", spec.clusterName], ["user name", spec.userName], ["context name", spec.contextName ?? "x"]] as const) {
+    for (const [what, v] of [
+        ["cluster name", spec.clusterName],
+        ["user name", spec.userName],
+        ["context name", spec.contextName ?? "x"],
+    ] as const) {
         if (!v || /[\s]/.test(v)) throw new Error(`kubeconfig ${what} must be non-empty without whitespace: ${JSON.stringify(v)}`);
     }
-    if (spec.namespace !== undefined && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(spec.namespace)) throw new Error(`bad kubeconfig namespace: ${JSON.stringify(spec.namespace)}`);
+    if (spec.namespace !== undefined && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(spec.namespace))
+        throw new Error(`bad kubeconfig namespace: ${JSON.stringify(spec.namespace)}`);
     checkPem(spec.caCertPem, "CA certificate", false);
     checkPem(spec.clientCertPem, "client certificate", false);
     checkPem(spec.clientKeyPem, "client key", true);
 
     const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
     const context = spec.contextName ?? `${spec.userName}@${spec.clusterName}`;
-    return hashHeader() + YAML.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [{ name: spec.clusterName, cluster: { server: spec.server, "certificate-authority-data": b64(spec.caCertPem) } }],
-        users: [{ name: spec.userName, user: { "client-certificate-data": b64(spec.clientCertPem), "client-key-data": b64(spec.clientKeyPem) } }],
-        contexts: [{ name: context, context: { cluster: spec.clusterName, user: spec.userName, ...(spec.namespace ? { namespace: spec.namespace } : {}) } }],
-        "current-context": context,
-        preferences: {},
-    }, YAML_OPTIONS);
+    return (
+        hashHeader() +
+        YAML.stringify(
+            {
+                apiVersion: "v1",
+                kind: "Config",
+                clusters: [{ name: spec.clusterName, cluster: { server: spec.server, "certificate-authority-data": b64(spec.caCertPem) } }],
+                users: [{ name: spec.userName, user: { "client-certificate-data": b64(spec.clientCertPem), "client-key-data": b64(spec.clientKeyPem) } }],
+                contexts: [{ name: context, context: { cluster: spec.clusterName, user: spec.userName, ...(spec.namespace ? { namespace: spec.namespace } : {}) } }],
+                "current-context": context,
+                preferences: {},
+            },
+            YAML_OPTIONS,
+        )
+    );
 }

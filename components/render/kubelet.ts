@@ -46,11 +46,19 @@ export interface KubeletConfigSpec {
 
 /** KubeletConfiguration keys ha-kubernetes owns: `extra` may not set them. */
 export const PROTECTED_KUBELET_KEYS: ReadonlyArray<string> = [
-    "apiVersion", "kind",
-    "authentication", "authorization", "readOnlyPort",
-    "tlsCertFile", "tlsPrivateKeyFile", "tlsMinVersion",
-    "rotateCertificates", "serverTLSBootstrap",
-    "staticPodPath", "staticPodURL", "staticPodURLHeader",
+    "apiVersion",
+    "kind",
+    "authentication",
+    "authorization",
+    "readOnlyPort",
+    "tlsCertFile",
+    "tlsPrivateKeyFile",
+    "tlsMinVersion",
+    "rotateCertificates",
+    "serverTLSBootstrap",
+    "staticPodPath",
+    "staticPodURL",
+    "staticPodURLHeader",
 ];
 
 const ENFORCE_LEVELS = new Set(["pods", "system-reserved", "kube-reserved", "system-reserved-compressible", "kube-reserved-compressible", "none"]);
@@ -60,15 +68,22 @@ function validateConfig(spec: KubeletConfigSpec): void {
     for (const ip of spec.clusterDns) if (!isIpv4(ip)) throw new Error(`kubelet clusterDns entry ${JSON.stringify(ip)} is not an IPv4 address`);
     if (!isDnsName(spec.clusterDomain)) throw new Error(`kubelet clusterDomain ${JSON.stringify(spec.clusterDomain)} is not a DNS domain`);
     if (spec.podCidr !== undefined) parseCidr(spec.podCidr);
-    if (spec.cgroupDriver !== "systemd" && spec.cgroupDriver !== "cgroupfs") throw new Error(`kubelet cgroupDriver must be systemd or cgroupfs, got ${JSON.stringify(spec.cgroupDriver)}`);
-    if (spec.containerRuntimeEndpoint !== undefined && !/^unix:\/\/\/[A-Za-z0-9_./-]+$/.test(spec.containerRuntimeEndpoint)) throw new Error(`kubelet containerRuntimeEndpoint ${JSON.stringify(spec.containerRuntimeEndpoint)} must be unix:///path`);
-    if (spec.maxPods !== undefined && (!Number.isInteger(spec.maxPods) || spec.maxPods < 1 || spec.maxPods > 10000)) throw new Error(`kubelet maxPods must be an integer 1-10000, got ${spec.maxPods}`);
+    if (spec.cgroupDriver !== "systemd" && spec.cgroupDriver !== "cgroupfs")
+        throw new Error(`kubelet cgroupDriver must be systemd or cgroupfs, got ${JSON.stringify(spec.cgroupDriver)}`);
+    if (spec.containerRuntimeEndpoint !== undefined && !/^unix:\/\/\/[A-Za-z0-9_./-]+$/.test(spec.containerRuntimeEndpoint))
+        throw new Error(`kubelet containerRuntimeEndpoint ${JSON.stringify(spec.containerRuntimeEndpoint)} must be unix:///path`);
+    if (spec.maxPods !== undefined && (!Number.isInteger(spec.maxPods) || spec.maxPods < 1 || spec.maxPods > 10000))
+        throw new Error(`kubelet maxPods must be an integer 1-10000, got ${spec.maxPods}`);
     for (const [k, v] of Object.entries(spec.evictionHard ?? {})) {
-        if (!/^[a-z.]+$/.test(k) || typeof v !== "string" || !/^[0-9.]+(%|[KMGTPE]i?)?$/.test(v)) throw new Error(`kubelet evictionHard ${k}=${JSON.stringify(v)} is not a threshold like memory.available: 100Mi`);
+        if (!/^[a-z.]+$/.test(k) || typeof v !== "string" || !/^[0-9.]+(%|[KMGTPE]i?)?$/.test(v))
+            throw new Error(`kubelet evictionHard ${k}=${JSON.stringify(v)} is not a threshold like memory.available: 100Mi`);
     }
-    if (spec.resolvConf !== undefined && spec.resolvConf !== "" && !/^\/[A-Za-z0-9_./-]+$/.test(spec.resolvConf)) throw new Error(`kubelet resolvConf must be an absolute path or "", got ${JSON.stringify(spec.resolvConf)}`);
-    for (const level of spec.enforceNodeAllocatable ?? []) if (!ENFORCE_LEVELS.has(level)) throw new Error(`kubelet enforceNodeAllocatable level ${JSON.stringify(level)} is unknown`);
-    if ((spec.enforceNodeAllocatable ?? []).includes("none") && spec.enforceNodeAllocatable!.length > 1) throw new Error("kubelet enforceNodeAllocatable: none cannot be combined with other levels");
+    if (spec.resolvConf !== undefined && spec.resolvConf !== "" && !/^\/[A-Za-z0-9_./-]+$/.test(spec.resolvConf))
+        throw new Error(`kubelet resolvConf must be an absolute path or "", got ${JSON.stringify(spec.resolvConf)}`);
+    for (const level of spec.enforceNodeAllocatable ?? [])
+        if (!ENFORCE_LEVELS.has(level)) throw new Error(`kubelet enforceNodeAllocatable level ${JSON.stringify(level)} is unknown`);
+    if ((spec.enforceNodeAllocatable ?? []).includes("none") && spec.enforceNodeAllocatable!.length > 1)
+        throw new Error("kubelet enforceNodeAllocatable: none cannot be combined with other levels");
     for (const k of Object.keys(spec.extra ?? {})) {
         if (PROTECTED_KUBELET_KEYS.includes(k)) throw new Error(`kubelet setting ${k} is managed by ha-kubernetes and cannot be overridden`);
     }
@@ -170,19 +185,41 @@ export interface KubeletEnvSpec {
 
 /** kubelet flags `extraArgs` may not set. */
 export const PROTECTED_KUBELET_FLAGS: ReadonlyArray<string> = [
-    "config", "kubeconfig", "hostname-override", "node-ip", "node-labels", "register-with-taints",
-    "anonymous-auth", "authentication-token-webhook", "authorization-mode", "client-ca-file", "read-only-port",
-    "tls-cert-file", "tls-private-key-file", "tls-min-version", "rotate-certificates", "rotate-server-certificates", "pod-manifest-path", "manifest-url",
+    "config",
+    "kubeconfig",
+    "hostname-override",
+    "node-ip",
+    "node-labels",
+    "register-with-taints",
+    "anonymous-auth",
+    "authentication-token-webhook",
+    "authorization-mode",
+    "client-ca-file",
+    "read-only-port",
+    "tls-cert-file",
+    "tls-private-key-file",
+    "tls-min-version",
+    "rotate-certificates",
+    "rotate-server-certificates",
+    "pod-manifest-path",
+    "manifest-url",
 ];
 
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 /** Labels in kubernetes.io namespaces a kubelet may set (k8s.io/kubernetes/pkg/kubelet kubeletapis). */
 const KUBELET_SETTABLE = new Set([
-    "kubernetes.io/hostname", "kubernetes.io/os", "kubernetes.io/arch", "beta.kubernetes.io/os", "beta.kubernetes.io/arch",
-    "beta.kubernetes.io/instance-type", "node.kubernetes.io/instance-type",
-    "topology.kubernetes.io/zone", "topology.kubernetes.io/region",
-    "failure-domain.beta.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/region",
+    "kubernetes.io/hostname",
+    "kubernetes.io/os",
+    "kubernetes.io/arch",
+    "beta.kubernetes.io/os",
+    "beta.kubernetes.io/arch",
+    "beta.kubernetes.io/instance-type",
+    "node.kubernetes.io/instance-type",
+    "topology.kubernetes.io/zone",
+    "topology.kubernetes.io/region",
+    "failure-domain.beta.kubernetes.io/zone",
+    "failure-domain.beta.kubernetes.io/region",
 ]);
 
 function labelNamespace(key: string): string {
@@ -213,16 +250,22 @@ export function renderKubeletEnv(spec: KubeletEnvSpec): string {
     const taints = (spec.registerWithTaints ?? []).map((t) => {
         if (!QUALIFIED_NAME.test(t.key ?? "")) throw new Error(`taint key ${JSON.stringify(t.key)} is not a qualified name`);
         if (t.value !== undefined && !LABEL_VALUE.test(t.value)) throw new Error(`taint ${t.key}: value ${JSON.stringify(t.value)} is not a label value`);
-        if (!["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(t.effect)) throw new Error(`taint ${t.key}: effect ${JSON.stringify(t.effect)} is not NoSchedule, PreferNoSchedule or NoExecute`);
+        if (!["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(t.effect))
+            throw new Error(`taint ${t.key}: effect ${JSON.stringify(t.effect)} is not NoSchedule, PreferNoSchedule or NoExecute`);
         return `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`;
     });
     const extra = Object.entries(spec.extraArgs ?? {});
     for (const [name] of extra) if (PROTECTED_KUBELET_FLAGS.includes(name)) throw new Error(`kubelet flag --${name} is managed by ha-kubernetes`);
-    return renderEnvFile([["KUBELET_ARGS", renderFlags([
-        ["hostname-override", spec.hostnameOverride],
-        ["node-ip", spec.nodeIp],
-        ["node-labels", labels.length > 0 ? labels.map(([k, v]) => `${k}=${v}`) : undefined],
-        ["register-with-taints", taints.length > 0 ? taints : undefined],
-        ...extra,
-    ])]]);
+    return renderEnvFile([
+        [
+            "KUBELET_ARGS",
+            renderFlags([
+                ["hostname-override", spec.hostnameOverride],
+                ["node-ip", spec.nodeIp],
+                ["node-labels", labels.length > 0 ? labels.map(([k, v]) => `${k}=${v}`) : undefined],
+                ["register-with-taints", taints.length > 0 ? taints : undefined],
+                ...extra,
+            ]),
+        ],
+    ]);
 }

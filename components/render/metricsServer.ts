@@ -44,8 +44,10 @@ export interface MetricsServerSettingsInput {
 export function metricsServerSettingProblems(m: MetricsServerSettingsInput, prefix: string): Array<{ propertyPath: string; reason: string }> {
     const problems: Array<{ propertyPath: string; reason: string }> = [];
     if (m.image !== undefined && !isImageReference(m.image)) problems.push({ propertyPath: `${prefix}.image`, reason: `bad image reference ${JSON.stringify(m.image)}` });
-    if (m.replicas !== undefined && (!Number.isInteger(m.replicas) || (m.replicas as number) < 1)) problems.push({ propertyPath: `${prefix}.replicas`, reason: `replicas must be a positive whole number, got ${JSON.stringify(m.replicas)}` });
-    if (m.resolutionSeconds !== undefined && (!Number.isInteger(m.resolutionSeconds) || (m.resolutionSeconds as number) < 10)) problems.push({ propertyPath: `${prefix}.resolutionSeconds`, reason: `resolutionSeconds must be whole seconds, at least 10, got ${JSON.stringify(m.resolutionSeconds)}` });
+    if (m.replicas !== undefined && (!Number.isInteger(m.replicas) || (m.replicas as number) < 1))
+        problems.push({ propertyPath: `${prefix}.replicas`, reason: `replicas must be a positive whole number, got ${JSON.stringify(m.replicas)}` });
+    if (m.resolutionSeconds !== undefined && (!Number.isInteger(m.resolutionSeconds) || (m.resolutionSeconds as number) < 10))
+        problems.push({ propertyPath: `${prefix}.resolutionSeconds`, reason: `resolutionSeconds must be whole seconds, at least 10, got ${JSON.stringify(m.resolutionSeconds)}` });
     return problems;
 }
 
@@ -78,7 +80,8 @@ export function renderMetricsServerObjects(spec: MetricsServerSpec): Obj[] {
         { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(name, ns) },
         {
             // aggregated into the default view/edit/admin roles: whoever may read pods may read their metrics
-            apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole",
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRole",
             metadata: meta("system:aggregated-metrics-reader", undefined, {
                 "rbac.authorization.k8s.io/aggregate-to-admin": "true",
                 "rbac.authorization.k8s.io/aggregate-to-edit": "true",
@@ -87,32 +90,47 @@ export function renderMetricsServerObjects(spec: MetricsServerSpec): Obj[] {
             rules: [{ apiGroups: ["metrics.k8s.io"], resources: ["pods", "nodes"], verbs: ["get", "list", "watch"] }],
         },
         {
-            apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: meta(`system:${name}`),
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRole",
+            metadata: meta(`system:${name}`),
             rules: [
                 { apiGroups: [""], resources: ["nodes/metrics"], verbs: ["get"] },
                 { apiGroups: [""], resources: ["pods", "nodes"], verbs: ["get", "list", "watch"] },
             ],
         },
         {
-            apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: meta(`system:${name}`),
-            roleRef: clusterRoleRef(`system:${name}`), subjects: sa,
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRoleBinding",
+            metadata: meta(`system:${name}`),
+            roleRef: clusterRoleRef(`system:${name}`),
+            subjects: sa,
         },
         {
             // delegated authentication and authorization of the requests the aggregator forwards
-            apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: meta(`${name}:system:auth-delegator`),
-            roleRef: clusterRoleRef("system:auth-delegator"), subjects: sa,
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRoleBinding",
+            metadata: meta(`${name}:system:auth-delegator`),
+            roleRef: clusterRoleRef("system:auth-delegator"),
+            subjects: sa,
         },
         {
             // the front-proxy CA and allowed names, read from kube-system/extension-apiserver-authentication
-            apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: meta(`${name}-auth-reader`, ns),
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "extension-apiserver-authentication-reader" }, subjects: sa,
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "RoleBinding",
+            metadata: meta(`${name}-auth-reader`, ns),
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "extension-apiserver-authentication-reader" },
+            subjects: sa,
         },
         {
-            apiVersion: "v1", kind: "Service", metadata: meta(name, ns),
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: meta(name, ns),
             spec: { selector: { ...SELECTOR }, ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: "https" }] },
         },
         {
-            apiVersion: "apps/v1", kind: "Deployment", metadata: meta(name, ns),
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: meta(name, ns),
             spec: {
                 replicas: spec.replicas,
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: spec.replicas > 1 ? 1 : 0, maxSurge: 1 } },
@@ -127,32 +145,40 @@ export function renderMetricsServerObjects(spec: MetricsServerSpec): Obj[] {
                             { key: "CriticalAddonsOnly", operator: "Exists" },
                             { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
                         ],
-                        affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: { ...SELECTOR } }, topologyKey: "kubernetes.io/hostname" } }] } },
+                        affinity: {
+                            podAntiAffinity: {
+                                preferredDuringSchedulingIgnoredDuringExecution: [
+                                    { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: { ...SELECTOR } }, topologyKey: "kubernetes.io/hostname" } },
+                                ],
+                            },
+                        },
                         // fsGroup: the certificate's files (mode 0440) belong to the pod's group
                         securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
-                        containers: [{
-                            name,
-                            image: spec.image,
-                            imagePullPolicy: "IfNotPresent",
-                            args: [
-                                `--secure-port=${METRICS_SERVER.port}`,
-                                `--tls-cert-file=${CERT_DIR}/tls.crt`,
-                                `--tls-private-key-file=${CERT_DIR}/tls.key`,
-                                "--tls-min-version=VersionTLS12",
-                                "--kubelet-preferred-address-types=InternalIP",
-                                "--kubelet-use-node-status-port",
-                                `--metric-resolution=${spec.resolutionSeconds}s`,
-                            ],
-                            ports: [{ name: "https", containerPort: METRICS_SERVER.port, protocol: "TCP" }],
-                            resources: { requests: { cpu: "100m", memory: "200Mi" } },
-                            readinessProbe: { httpGet: { path: "/readyz", port: "https", scheme: "HTTPS" }, initialDelaySeconds: 20, periodSeconds: 10, failureThreshold: 3 },
-                            livenessProbe: { httpGet: { path: "/livez", port: "https", scheme: "HTTPS" }, periodSeconds: 10, failureThreshold: 3 },
-                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                            volumeMounts: [
-                                { name: "serving-cert", mountPath: CERT_DIR, readOnly: true },
-                                { name: "tmp", mountPath: "/tmp" },
-                            ],
-                        }],
+                        containers: [
+                            {
+                                name,
+                                image: spec.image,
+                                imagePullPolicy: "IfNotPresent",
+                                args: [
+                                    `--secure-port=${METRICS_SERVER.port}`,
+                                    `--tls-cert-file=${CERT_DIR}/tls.crt`,
+                                    `--tls-private-key-file=${CERT_DIR}/tls.key`,
+                                    "--tls-min-version=VersionTLS12",
+                                    "--kubelet-preferred-address-types=InternalIP",
+                                    "--kubelet-use-node-status-port",
+                                    `--metric-resolution=${spec.resolutionSeconds}s`,
+                                ],
+                                ports: [{ name: "https", containerPort: METRICS_SERVER.port, protocol: "TCP" }],
+                                resources: { requests: { cpu: "100m", memory: "200Mi" } },
+                                readinessProbe: { httpGet: { path: "/readyz", port: "https", scheme: "HTTPS" }, initialDelaySeconds: 20, periodSeconds: 10, failureThreshold: 3 },
+                                livenessProbe: { httpGet: { path: "/livez", port: "https", scheme: "HTTPS" }, periodSeconds: 10, failureThreshold: 3 },
+                                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                volumeMounts: [
+                                    { name: "serving-cert", mountPath: CERT_DIR, readOnly: true },
+                                    { name: "tmp", mountPath: "/tmp" },
+                                ],
+                            },
+                        ],
                         volumes: [
                             { name: "serving-cert", secret: { secretName: METRICS_SERVER.certSecret, defaultMode: 0o440 } },
                             { name: "tmp", emptyDir: {} },
@@ -175,7 +201,9 @@ export function renderMetricsServerSecret(certPem: string, keyPem: string): Obj 
     if (!PEM_CERT.test(certPem.trim() + "\n")) throw new Error("metrics-server serving certificate is not one PEM certificate");
     if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(keyPem)) throw new Error("metrics-server serving key is not a PEM private key");
     return {
-        apiVersion: "v1", kind: "Secret", type: "kubernetes.io/tls",
+        apiVersion: "v1",
+        kind: "Secret",
+        type: "kubernetes.io/tls",
         metadata: { name: METRICS_SERVER.certSecret, namespace: METRICS_SERVER.namespace, labels: { ...LABELS } },
         data: { "tls.crt": Buffer.from(certPem).toString("base64"), "tls.key": Buffer.from(keyPem).toString("base64") },
     };
@@ -185,13 +213,16 @@ export function renderMetricsServerSecret(certPem: string, keyPem: string): Obj 
 export function renderMetricsServerApiService(caPem: string): Obj {
     if (!caPem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("metrics-server APIService CA bundle is not a PEM certificate");
     return {
-        apiVersion: "apiregistration.k8s.io/v1", kind: "APIService",
+        apiVersion: "apiregistration.k8s.io/v1",
+        kind: "APIService",
         metadata: { name: METRICS_SERVER.apiService, labels: { ...LABELS } },
         spec: {
             service: { name: METRICS_SERVER.name, namespace: METRICS_SERVER.namespace, port: 443 },
-            group: "metrics.k8s.io", version: "v1beta1",
+            group: "metrics.k8s.io",
+            version: "v1beta1",
             caBundle: Buffer.from(caPem).toString("base64"),
-            groupPriorityMinimum: 100, versionPriority: 100,
+            groupPriorityMinimum: 100,
+            versionPriority: 100,
         },
     };
 }

@@ -67,19 +67,28 @@ export function renderNginxConfig(spec: NginxSpec): string {
         directive("include", "/etc/nginx/modules-enabled/*.conf"),
         block("events", [], [directive("worker_connections", 4096)]),
         comment("kube-apiserver: TLS passthrough. No http block: nginx serves nothing else."),
-        block("stream", [], [
-            block("upstream", ["kube_apiserver"], [
-                directive("least_conn"),
-                ...spec.backends.map((b) => directive("server", `${b.address}:${b.port}`, `max_fails=${maxFails}`, `fail_timeout=${failTimeout}s`)),
-            ]),
-            block("server", [], [
-                directive("listen", spec.listenAddress !== undefined ? `${spec.listenAddress}:${port}` : port),
-                directive("proxy_pass", "kube_apiserver"),
-                directive("proxy_connect_timeout", `${spec.connectTimeoutSec ?? 2}s`),
-                comment("Long-lived watches: idle timeout between two reads or writes."),
-                directive("proxy_timeout", "1h"),
-                directive("proxy_next_upstream", "on"),
-            ]),
-        ]),
+        block(
+            "stream",
+            [],
+            [
+                block(
+                    "upstream",
+                    ["kube_apiserver"],
+                    [directive("least_conn"), ...spec.backends.map((b) => directive("server", `${b.address}:${b.port}`, `max_fails=${maxFails}`, `fail_timeout=${failTimeout}s`))],
+                ),
+                block(
+                    "server",
+                    [],
+                    [
+                        directive("listen", spec.listenAddress !== undefined ? `${spec.listenAddress}:${port}` : port),
+                        directive("proxy_pass", "kube_apiserver"),
+                        directive("proxy_connect_timeout", `${spec.connectTimeoutSec ?? 2}s`),
+                        comment("Long-lived watches: idle timeout between two reads or writes."),
+                        directive("proxy_timeout", "1h"),
+                        directive("proxy_next_upstream", "on"),
+                    ],
+                ),
+            ],
+        ),
     ]);
 }

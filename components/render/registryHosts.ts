@@ -71,7 +71,8 @@ export function renderRegistryHostsToml(spec: RegistryHostsSpec): string {
         if (caps.length === 0 || caps.some((c) => !CAPABILITIES.has(c)) || new Set(caps).size !== caps.length) {
             throw new Error(`registry endpoint ${url}: capabilities must be distinct values of pull, resolve, push`);
         }
-        if (m.caFile !== undefined && !/^\/[A-Za-z0-9_.:/@+-]+$/.test(m.caFile)) throw new Error(`registry endpoint ${url}: caFile must be an absolute path, got ${JSON.stringify(m.caFile)}`);
+        if (m.caFile !== undefined && !/^\/[A-Za-z0-9_.:/@+-]+$/.test(m.caFile))
+            throw new Error(`registry endpoint ${url}: caFile must be an absolute path, got ${JSON.stringify(m.caFile)}`);
         host[url] = {
             capabilities: caps,
             ...(m.caFile !== undefined ? { ca: m.caFile } : {}),

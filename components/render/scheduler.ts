@@ -37,12 +37,18 @@ export function renderSchedulerUnit(): string {
 export function renderSchedulerConfig(spec: SchedulerConfigSpec = {}): string {
     const kubeconfig = spec.kubeconfigPath ?? PATHS.kubernetes.schedulerKubeconfig;
     if (!/^\/\S+$/.test(kubeconfig)) throw new Error(`scheduler kubeconfig path must be absolute: ${JSON.stringify(kubeconfig)}`);
-    return hashHeader() + YAML.stringify({
-        apiVersion: "kubescheduler.config.k8s.io/v1",
-        kind: "KubeSchedulerConfiguration",
-        clientConnection: { kubeconfig },
-        leaderElection: { leaderElect: spec.leaderElect ?? true },
-    }, YAML_OPTIONS);
+    return (
+        hashHeader() +
+        YAML.stringify(
+            {
+                apiVersion: "kubescheduler.config.k8s.io/v1",
+                kind: "KubeSchedulerConfiguration",
+                clientConnection: { kubeconfig },
+                leaderElection: { leaderElect: spec.leaderElect ?? true },
+            },
+            YAML_OPTIONS,
+        )
+    );
 }
 
 const FIXED = ["config", "kubeconfig", "authentication-kubeconfig", "authorization-kubeconfig", "client-ca-file", "requestheader-client-ca-file", "leader-elect"];
@@ -60,9 +66,11 @@ export function schedulerFlags(spec: SchedulerEnvSpec = {}): Array<[string, Flag
         ["profiling", false],
     ];
     for (const [name, v] of Object.entries(spec.extraArgs ?? {})) {
-        if (FIXED.includes(name)) throw new Error(`kube-scheduler flag --${name} is managed by ha-kubernetes (use the config file spec) and cannot be overridden through extraArgs`);
+        if (FIXED.includes(name))
+            throw new Error(`kube-scheduler flag --${name} is managed by ha-kubernetes (use the config file spec) and cannot be overridden through extraArgs`);
         const i = flags.findIndex(([n]) => n === name);
-        if (i >= 0) flags[i] = [name, v]; else flags.push([name, v]);
+        if (i >= 0) flags[i] = [name, v];
+        else flags.push([name, v]);
     }
     return flags;
 }

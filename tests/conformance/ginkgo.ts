@@ -51,10 +51,18 @@ export function phases(procs: number, dryRun = false): Phase[] {
 export function ginkgoArgs(p: Phase, o: RunOptions, sel: { focus: string; skip: string; timeout: string } = selection()): string[] {
     return [
         ...(p.procs > 1 ? ["-p", `--procs=${p.procs}`] : []),
-        `--focus=${sel.focus}`, ...(sel.skip ? [`--skip=${sel.skip}`] : []), `--label-filter=${p.labelFilter}`,
-        `--timeout=${sel.timeout}`, "--no-color", "--silence-skips", ...(o.dryRun ? ["--dry-run"] : []),
-        path.join(o.binDir, "e2e.test"), "--",
-        ...o.e2eFlags, `--report-dir=${o.reportDir}`, `--report-prefix=${p.name}_`,
+        `--focus=${sel.focus}`,
+        ...(sel.skip ? [`--skip=${sel.skip}`] : []),
+        `--label-filter=${p.labelFilter}`,
+        `--timeout=${sel.timeout}`,
+        "--no-color",
+        "--silence-skips",
+        ...(o.dryRun ? ["--dry-run"] : []),
+        path.join(o.binDir, "e2e.test"),
+        "--",
+        ...o.e2eFlags,
+        `--report-dir=${o.reportDir}`,
+        `--report-prefix=${p.name}_`,
     ];
 }
 
@@ -72,7 +80,10 @@ export async function runPhase(p: Phase, o: RunOptions, quiet = false, sel: { fo
     const t0 = Date.now();
     const exitCode = await new Promise<number>((resolve, reject) => {
         const child = spawn(path.join(o.binDir, "ginkgo"), args, { env: o.env, stdio: ["ignore", "pipe", "pipe"] });
-        const out = (d: Buffer) => { log.write(d); if (!quiet) process.stdout.write(d); };
+        const out = (d: Buffer) => {
+            log.write(d);
+            if (!quiet) process.stdout.write(d);
+        };
         child.stdout.on("data", out);
         child.stderr.on("data", out);
         child.on("error", reject);

@@ -40,8 +40,13 @@ const sel = selection();
 
 beforeAll(async () => {
     fs.rmSync(REPORT_DIR, { recursive: true, force: true });
-    fs.mkdirSync(REPORT_DIR, { recursive: true });  // for a setup failure's summary
-    try { await setUp(); } catch (e) { setupError = e; throw e; }
+    fs.mkdirSync(REPORT_DIR, { recursive: true }); // for a setup failure's summary
+    try {
+        await setUp();
+    } catch (e) {
+        setupError = e;
+        throw e;
+    }
 });
 
 /** Lab hosts, the registry with the images, `pulumi up`, nodes Ready. */
@@ -61,10 +66,21 @@ async function setUp(): Promise<void> {
 }
 
 afterAll(() => {
-    if (!summarized) {  // the specs never ran: say why in the summary too
+    if (!summarized) {
+        // the specs never ran: say why in the summary too
         const why = setupError instanceof Error ? setupError.message : String(setupError ?? "the run stopped before the specs");
-        writeSummary(REPORT_DIR, { ...summarize([], sel, Math.round((Date.now() - t0) / 1000)), failed: 1,
-            failures: [{ name: setupError ? "setup (lab hosts, registry, pulumi up, nodes Ready)" : "the run", phase: setupError ? "setup" : "run", state: "failed", firstLine: why.split("\n").find((l) => l.trim()) ?? why }] });
+        writeSummary(REPORT_DIR, {
+            ...summarize([], sel, Math.round((Date.now() - t0) / 1000)),
+            failed: 1,
+            failures: [
+                {
+                    name: setupError ? "setup (lab hosts, registry, pulumi up, nodes Ready)" : "the run",
+                    phase: setupError ? "setup" : "run",
+                    state: "failed",
+                    firstLine: why.split("\n").find((l) => l.trim()) ?? why,
+                },
+            ],
+        });
     }
     if (KEEP) {
         log(`HA_K8S_E2E_KEEP=1: hosts, stack ${STACK} and ${kubeconfigFile ?? tmp} kept`);

@@ -59,7 +59,9 @@ export function pushConformanceImages(t: ConformanceTarget): number {
     fs.writeFileSync(ca, t.registryCaPem);
     assertLabNetwork();
     const t0 = Date.now();
-    execFileSync("bash", [path.join(ROOT, "tests", "conformance", "push.sh"), script("images.sh", "--print-dir"), t.registryServer, ca], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync("bash", [path.join(ROOT, "tests", "conformance", "push.sh"), script("images.sh", "--print-dir"), t.registryServer, ca], {
+        stdio: ["ignore", "ignore", "inherit"],
+    });
     return Math.round((Date.now() - t0) / 100) / 10;
 }
 
@@ -96,14 +98,18 @@ export async function runConformance(sel: Selection, t: ConformanceTarget, start
     const repoList = path.join(t.tmp, "repo-list.yaml");
     fs.writeFileSync(repoList, script("repo-list.sh", t.registryServer) + "\n");
     const opts = {
-        binDir: script("build.sh", "--print-dir"), reportDir: t.reportDir,
+        binDir: script("build.sh", "--print-dir"),
+        reportDir: t.reportDir,
         e2eFlags: [`--kubeconfig=${t.kubeconfigFile}`, "--provider=skeleton"],
         env: { ...process.env, PATH: `${bundleDir()}:${process.env.PATH}`, KUBE_TEST_REPO_LIST: repoList },
     };
     const results: PhaseResult[] = [];
     for (const p of phases(sel.procs)) {
         assertLabNetwork();
-        if (!quiet) process.stdout.write(`[conformance] ${p.name} phase: ${p.procs} process(es), focus ${sel.focus}${sel.skip ? `, skip ${sel.skip}` : ""}, label filter ${p.labelFilter}, timeout ${sel.timeout}\n`);
+        if (!quiet)
+            process.stdout.write(
+                `[conformance] ${p.name} phase: ${p.procs} process(es), focus ${sel.focus}${sel.skip ? `, skip ${sel.skip}` : ""}, label filter ${p.labelFilter}, timeout ${sel.timeout}\n`,
+            );
         results.push(await runPhase(p, opts, quiet, sel));
     }
     const summary = summarize(results, sel, Math.round((Date.now() - startedAt) / 1000));

@@ -10,6 +10,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { PhaseResult } from "./ginkgo";
 
+// eslint-disable-next-line no-control-regex -- terminal colour codes (ESC [ ... m)
+const ANSI_COLOUR = /\u001b\[[0-9;]*m/g;
+
 export interface Case {
     readonly name: string;
     readonly state: string;
@@ -18,7 +21,12 @@ export interface Case {
     readonly detail: string;
 }
 
-export interface Failure { readonly name: string; readonly phase: string; readonly state: string; readonly firstLine: string }
+export interface Failure {
+    readonly name: string;
+    readonly phase: string;
+    readonly state: string;
+    readonly firstLine: string;
+}
 
 export interface Summary {
     readonly focus: string;
@@ -34,10 +42,15 @@ export interface Summary {
     readonly failures: Failure[];
 }
 
-const unescape = (s: string) => s
-    .replace(/&#x([0-9a-fA-F]+);/g, (_, h) => String.fromCodePoint(parseInt(h, 16)))
-    .replace(/&#([0-9]+);/g, (_, d) => String.fromCodePoint(Number(d)))
-    .replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+const unescape = (s: string) =>
+    s
+        .replace(/&#x([0-9a-fA-F]+);/g, (_, h) => String.fromCodePoint(parseInt(h, 16)))
+        .replace(/&#([0-9]+);/g, (_, d) => String.fromCodePoint(Number(d)))
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&quot;/g, '"')
+        .replace(/&apos;/g, "'")
+        .replace(/&amp;/g, "&");
 const attr = (tag: string, name: string) => unescape(new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1] ?? "");
 
 /** The test cases of a ginkgo JUnit file. */
@@ -45,15 +58,20 @@ export function parseJUnit(xml: string): Case[] {
     const cases: Case[] = [];
     const re = /<testcase\s([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
     for (let m = re.exec(xml); m; m = re.exec(xml)) {
-        const tag = ` ${m[1]}`, body = m[3] ?? "";
+        const tag = ` ${m[1]}`,
+            body = m[3] ?? "";
         const skipped = /<skipped\s([^>]*)/.exec(body);
         const failure = /<(failure|error)\b([^>]*)>([\s\S]*?)<\/\1>/.exec(body);
         let detail = "";
         if (skipped) detail = attr(` ${skipped[1]}`, "message");
         if (failure) {
             const text = [attr(` ${failure[2]}`, "message"), unescape(failure[3])].join("\n");
-            // eslint-disable-next-line no-control-regex -- terminal colour codes (ESC [ ... m)
-            detail = text.replace(/\u001b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
+            detail =
+                text
+                    .replace(ANSI_COLOUR, "")
+                    .split("\n")
+                    .map((l) => l.trim())
+                    .find((l) => l !== "") ?? "";
         }
         cases.push({ name: attr(tag, "name"), state: attr(tag, "status"), seconds: Number(attr(tag, "time")) || 0, detail });
     }
@@ -76,19 +94,29 @@ export function summarize(results: PhaseResult[], sel: { focus: string; skip: st
         }
         const failedHere = cases.some((c) => failedState(c.state));
         if (r.exitCode !== 0 && !failedHere) {
-            failures.push({ name: `ginkgo (${r.phase.name} phase)`, phase: r.phase.name, state: "failed", firstLine: `exited ${r.exitCode}${r.junit ? "" : " without writing its JUnit report"}; see ginkgo-${r.phase.name}.log` });
+            failures.push({
+                name: `ginkgo (${r.phase.name} phase)`,
+                phase: r.phase.name,
+                state: "failed",
+                firstLine: `exited ${r.exitCode}${r.junit ? "" : " without writing its JUnit report"}; see ginkgo-${r.phase.name}.log`,
+            });
         }
     }
     const all = [...specs.values()];
     for (const c of all.filter((x) => failedState(x.state))) failures.unshift({ name: c.name.slice(5), phase: c.phase, state: c.state, firstLine: c.detail });
     return {
-        focus: sel.focus, skip: sel.skip,
+        focus: sel.focus,
+        skip: sel.skip,
         passed: all.filter((c) => c.state === "passed").length,
         failed: failures.length,
         skipped: all.filter((c) => c.state === "skipped" || c.state === "pending").length,
-        durationSeconds: results.reduce((n, r) => n + r.seconds, 0), totalSeconds,
+        durationSeconds: results.reduce((n, r) => n + r.seconds, 0),
+        totalSeconds,
         phases: results.map((r) => ({ name: r.phase.name, procs: r.phase.procs, exitCode: r.exitCode, seconds: r.seconds, junit: r.junit && path.basename(r.junit) })),
-        passedSpecs: all.filter((c) => c.state === "passed").map((c) => c.name.slice(5)).sort(),
+        passedSpecs: all
+            .filter((c) => c.state === "passed")
+            .map((c) => c.name.slice(5))
+            .sort(),
         failures,
     };
 }
@@ -97,10 +125,14 @@ const hms = (s: number) => `${Math.floor(s / 3600)}h${String(Math.floor((s % 360
 
 export function markdown(s: Summary): string {
     const lines = [
-        "# Conformance run", "",
-        `focus \`${s.focus}\`${s.skip ? `, skip \`${s.skip}\`` : ""}`, "",
-        "| passed | failed | skipped | duration | whole run |", "| --- | --- | --- | --- | --- |",
-        `| ${s.passed} | ${s.failed} | ${s.skipped} | ${hms(s.durationSeconds)} | ${hms(s.totalSeconds)} |`, "",
+        "# Conformance run",
+        "",
+        `focus \`${s.focus}\`${s.skip ? `, skip \`${s.skip}\`` : ""}`,
+        "",
+        "| passed | failed | skipped | duration | whole run |",
+        "| --- | --- | --- | --- | --- |",
+        `| ${s.passed} | ${s.failed} | ${s.skipped} | ${hms(s.durationSeconds)} | ${hms(s.totalSeconds)} |`,
+        "",
         ...s.phases.map((p) => `- ${p.name} phase: ${p.procs} process${p.procs > 1 ? "es" : ""}, ${hms(p.seconds)}, ginkgo exit ${p.exitCode}${p.junit ? `, ${p.junit}` : ""}`),
     ];
     if (s.failures.length) lines.push("", "## Failures", "", ...s.failures.map((f) => `- ${f.name} (${f.phase}, ${f.state}): ${f.firstLine}`));

@@ -17,7 +17,15 @@ let stack: Stack | undefined;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hak-bad-"));
 
 /** What the product would have left on a host, if anything. */
-const TRACES = ["/etc/kubernetes", "/etc/etcd", "/var/lib/etcd", "/var/lib/kubelet", "/usr/local/bin/etcd", "/usr/local/bin/kubelet", "/etc/haproxy/haproxy.cfg.ha-kubernetes-orig"];
+const TRACES = [
+    "/etc/kubernetes",
+    "/etc/etcd",
+    "/var/lib/etcd",
+    "/var/lib/kubelet",
+    "/usr/local/bin/etcd",
+    "/usr/local/bin/kubelet",
+    "/etc/haproxy/haproxy.cfg.ha-kubernetes-orig",
+];
 
 function expectUntouched(hosts: string[]): void {
     for (const h of hosts) {
@@ -29,7 +37,10 @@ function expectUntouched(hosts: string[]): void {
 
 /** Runs `pulumi up` and returns its error message (fails the test when it succeeds). */
 async function upError(s: Stack): Promise<string> {
-    const r = await s.up().then(() => "", (e: Error) => e.message);
+    const r = await s.up().then(
+        () => "",
+        (e: Error) => e.message,
+    );
     expect(r).not.toBe("");
     return r;
 }
@@ -50,13 +61,18 @@ describe("bad input changes nothing on any host", () => {
     it("refuses an even etcd count before creating any resource", async () => {
         const two = { ...inv, hosts: inv.hosts.filter((h) => h.name !== "m3") };
         stack = await labStack("e2e-bad-input", labConfig(two, { lbMode: "haproxy-keepalived", vip: "10.213.0.100" }));
-        const err = await stack.preview().then(() => "", (e: Error) => e.message);
+        const err = await stack.preview().then(
+            () => "",
+            (e: Error) => e.message,
+        );
         // the engine's diagnostics are the list of problems, each with its config key, and nothing
         // else: no "unhandled exception", no stack trace, no second copy of the list (the error
         // holds the CLI's output twice, as stderr and as the cause)
         const at = err.indexOf("Diagnostics:");
         const diagnostics = err.slice(at, err.indexOf("Resources:", at));
-        expect(diagnostics).toMatch(/^Diagnostics:\n\s+pulumi:pulumi:Stack \(ha-kubernetes-e2e-bad-input\):\n\s+error: the stack configuration has 1 problem; nothing was changed on any host:\n\s+ha-kubernetes:hosts: etcd needs an odd number of members \(3, 5 or 7\); stacked topology gives 2\W*$/);
+        expect(diagnostics).toMatch(
+            /^Diagnostics:\n\s+pulumi:pulumi:Stack \(ha-kubernetes-e2e-bad-input\):\n\s+error: the stack configuration has 1 problem; nothing was changed on any host:\n\s+ha-kubernetes:hosts: etcd needs an odd number of members \(3, 5 or 7\); stacked topology gives 2\W*$/,
+        );
         expect(err).not.toMatch(/unhandled exception|^\s+at .+:\d+:\d+\)?$|InputPropertiesError|propertyPath/m);
         expect(await upError(stack)).toContain("etcd needs an odd number of members");
         const state = await stack.exportStack();

@@ -12,7 +12,11 @@ export function kubectl(kubeconfig: string, args: string[], input?: string): str
     const file = path.join(dir, "kubeconfig");
     fs.writeFileSync(file, kubeconfig, { mode: 0o600 });
     try {
-        return execFileSync(path.join(bundleDir(), "kubectl"), ["--kubeconfig", file, "--request-timeout=10s", ...args], { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+        return execFileSync(path.join(bundleDir(), "kubectl"), ["--kubeconfig", file, "--request-timeout=10s", ...args], {
+            input,
+            encoding: "utf8",
+            stdio: ["pipe", "pipe", "pipe"],
+        });
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -20,7 +24,11 @@ export function kubectl(kubeconfig: string, args: string[], input?: string): str
 
 /** etcdctl over TLS on a member, with the health-check client certificate. */
 export function etcdctl(inv: Inventory, member: string, args: string, endpoints = "https://127.0.0.1:2379"): { code: number; out: string; err: string } {
-    return ssh(inv, member, `ETCDCTL_API=3 etcdctl --endpoints=${endpoints} --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/healthcheck-client.crt --key=/etc/etcd/pki/healthcheck-client.key --dial-timeout=3s --command-timeout=5s ${args}`);
+    return ssh(
+        inv,
+        member,
+        `ETCDCTL_API=3 etcdctl --endpoints=${endpoints} --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/healthcheck-client.crt --key=/etc/etcd/pki/healthcheck-client.key --dial-timeout=3s --command-timeout=5s ${args}`,
+    );
 }
 
 /**
@@ -35,7 +43,21 @@ export function activeSince(inv: Inventory, host: string, unit: string): number 
 export function scpTo(inv: Inventory, host: string, local: string, remote: string): void {
     const h = inv.hosts.find((x) => x.name === host)!;
     assertLabNetwork();
-    execFileSync("scp", ["-q", "-i", inv.sshPrivateKeyPath, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", local, `${inv.sshUser}@${h.address}:${remote}`]);
+    execFileSync("scp", [
+        "-q",
+        "-i",
+        inv.sshPrivateKeyPath,
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+        local,
+        `${inv.sshUser}@${h.address}:${remote}`,
+    ]);
 }
 
 /** Which masters hold the VIP right now. */
@@ -48,7 +70,9 @@ export function vipHolders(inv: Inventory, masters: string[], vip: string): stri
 
 /** A pod running the test app (which also serves as an HTTP client) on one node. */
 export function podManifest(name: string, node: string, labels: Record<string, string> = {}): string {
-    const l = Object.entries(labels).map(([k, v]) => `${k}: ${v}`).join(", ");
+    const l = Object.entries(labels)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(", ");
     return `apiVersion: v1
 kind: Pod
 metadata: { name: ${name}, namespace: default, labels: { ${l} } }
@@ -75,12 +99,22 @@ export function httpFromPod(kubeconfig: string, pod: string, host: string, port:
 export async function podsRunning(kubeconfig: string, pods: string[]): Promise<void> {
     try {
         // one name at a time: `get pods a b` returns a List, `get pods a` a single Pod
-        await eventually(`pods ${pods.join(", ")} Running`, () =>
-            pods.every((p) => kubectl(kubeconfig, ["get", "pod", p, "-o", "jsonpath={.status.phase}"]).trim() === "Running"), 180_000);
+        await eventually(
+            `pods ${pods.join(", ")} Running`,
+            () => pods.every((p) => kubectl(kubeconfig, ["get", "pod", p, "-o", "jsonpath={.status.phase}"]).trim() === "Running"),
+            180_000,
+        );
     } catch (e) {
         // say why: the pods' status and events
         let why: string;
-        try { why = kubectl(kubeconfig, ["describe", "pods", ...pods]).split("\n").slice(-40).join("\n"); } catch (d) { why = (d as Error).message; }
+        try {
+            why = kubectl(kubeconfig, ["describe", "pods", ...pods])
+                .split("\n")
+                .slice(-40)
+                .join("\n");
+        } catch (d) {
+            why = (d as Error).message;
+        }
         throw new Error(`${(e as Error).message}\n${why}`, { cause: e });
     }
 }
@@ -108,11 +142,20 @@ spec:
 }
 
 export async function nodesReady(kubeconfig: string, names: string[]): Promise<void> {
-    await eventually(`nodes ${names.join(",")} Ready`, () => {
-        const out = kubectl(kubeconfig, ["get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"]);
-        const ready = new Set(out.split("\n").filter((l) => l.endsWith("=True")).map((l) => l.split("=")[0]));
-        return names.every((n) => ready.has(n));
-    }, 240_000);
+    await eventually(
+        `nodes ${names.join(",")} Ready`,
+        () => {
+            const out = kubectl(kubeconfig, ["get", "nodes", "-o", 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
+            const ready = new Set(
+                out
+                    .split("\n")
+                    .filter((l) => l.endsWith("=True"))
+                    .map((l) => l.split("=")[0]),
+            );
+            return names.every((n) => ready.has(n));
+        },
+        240_000,
+    );
 }
 
 /** etcd: every member healthy over TLS and the member list complete. */
@@ -171,7 +214,12 @@ export async function expectClusterDns(kubeconfig: string, pod: string): Promise
     const svcIp = kubectl(kubeconfig, ["get", "svc", "testapp", "-o", "jsonpath={.spec.clusterIP}"]).trim();
     const apiIp = kubectl(kubeconfig, ["get", "svc", "kubernetes", "-o", "jsonpath={.spec.clusterIP}"]).trim();
     expect(kubectl(kubeconfig, ["exec", pod, "--", "cat", "/etc/resolv.conf"])).toMatch(/^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m);
-    for (const [name, ip, search] of [["kubernetes.default.svc.cluster.local", apiIp, false], ["testapp.default.svc.cluster.local", svcIp, false], ["kubernetes.default", apiIp, true], ["testapp", svcIp, true]] as const) {
+    for (const [name, ip, search] of [
+        ["kubernetes.default.svc.cluster.local", apiIp, false],
+        ["testapp.default.svc.cluster.local", svcIp, false],
+        ["kubernetes.default", apiIp, true],
+        ["testapp", svcIp, true],
+    ] as const) {
         await eventually(`${name} resolves to ${ip} in pod ${pod}`, () => lookupFromPod(kubeconfig, pod, name, ip, 3, search) > 0, 120_000);
     }
     // a name that does not exist is answered (NXDOMAIN), not left to time out
@@ -187,8 +235,16 @@ export async function expectClusterDns(kubeconfig: string, pod: string): Promise
 export async function expectApiserversReachPods(inv: Inventory, kubeconfig: string, masters: string[], pod: string): Promise<void> {
     for (const m of masters) {
         const k = "kubectl --kubeconfig=/etc/kubernetes/admin.kubeconfig --server=https://127.0.0.1:6443 --request-timeout=10s";
-        await eventually(`apiserver on ${m} proxies to pod ${pod}`, () => ssh(inv, m, `${k} get --raw /api/v1/namespaces/default/pods/${pod}:8080/proxy/`).out.includes(`testapp ${pod}`), 60_000);
-        await eventually(`apiserver on ${m} proxies to service testapp`, () => ssh(inv, m, `${k} get --raw /api/v1/namespaces/default/services/testapp:80/proxy/`).out.includes(`testapp ${pod}`), 60_000);
+        await eventually(
+            `apiserver on ${m} proxies to pod ${pod}`,
+            () => ssh(inv, m, `${k} get --raw /api/v1/namespaces/default/pods/${pod}:8080/proxy/`).out.includes(`testapp ${pod}`),
+            60_000,
+        );
+        await eventually(
+            `apiserver on ${m} proxies to service testapp`,
+            () => ssh(inv, m, `${k} get --raw /api/v1/namespaces/default/services/testapp:80/proxy/`).out.includes(`testapp ${pod}`),
+            60_000,
+        );
     }
     assertLabNetwork();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hak-pf-"));
@@ -197,13 +253,18 @@ export async function expectApiserversReachPods(inv: Inventory, kubeconfig: stri
     const port = 18080 + Math.floor(Math.random() * 1000);
     const child = spawn(path.join(bundleDir(), "kubectl"), ["--kubeconfig", file, "port-forward", `pod/${pod}`, `${port}:8080`, "--address", "127.0.0.1"], { stdio: "ignore" });
     try {
-        await eventually(`port-forward to ${pod} on 127.0.0.1:${port}`, () => {
-            try {
-                return execFileSync("curl", ["-sf", "--max-time", "3", `http://127.0.0.1:${port}/`], { encoding: "utf8" }).includes(`testapp ${pod}`);
-            } catch {
-                return false;
-            }
-        }, 30_000, 1_000);
+        await eventually(
+            `port-forward to ${pod} on 127.0.0.1:${port}`,
+            () => {
+                try {
+                    return execFileSync("curl", ["-sf", "--max-time", "3", `http://127.0.0.1:${port}/`], { encoding: "utf8" }).includes(`testapp ${pod}`);
+                } catch {
+                    return false;
+                }
+            },
+            30_000,
+            1_000,
+        );
     } finally {
         child.kill();
         fs.rmSync(dir, { recursive: true, force: true });
@@ -240,7 +301,13 @@ export function startApiProbe(kubeconfig: string): { stop: () => ProbeResult } {
         stop: () => {
             fs.writeFileSync(`${file}.stop`, "");
             execFileSync("bash", ["-c", `for i in $(seq 1 30); do kill -0 ${child.pid} 2>/dev/null || exit 0; sleep 0.5; done; kill ${child.pid}`]);
-            const lines = fs.existsSync(`${file}.log`) ? fs.readFileSync(`${file}.log`, "utf8").trim().split("\n").filter((l) => l !== "") : [];
+            const lines = fs.existsSync(`${file}.log`)
+                ? fs
+                      .readFileSync(`${file}.log`, "utf8")
+                      .trim()
+                      .split("\n")
+                      .filter((l) => l !== "")
+                : [];
             fs.rmSync(dir, { recursive: true, force: true });
             const errors = lines.filter((l) => l !== "ok");
             return { ok: lines.length - errors.length, failed: errors.length, errors: errors.slice(0, 5) };
@@ -262,7 +329,10 @@ export function startEtcdWriter(inv: Inventory, member: string): { stop: () => P
     return {
         stop: () => {
             sshOk(inv, member, "touch /tmp/writer.stop; sleep 5");
-            const lines = sshOk(inv, member, "cat /tmp/writer.log").trim().split("\n").filter((l) => l !== "");
+            const lines = sshOk(inv, member, "cat /tmp/writer.log")
+                .trim()
+                .split("\n")
+                .filter((l) => l !== "");
             const errors = lines.filter((l) => l !== "ok");
             return { ok: lines.length - errors.length, failed: errors.length, errors: errors.slice(0, 5), keys: lines.length };
         },
@@ -276,17 +346,25 @@ export function startEtcdWriter(inv: Inventory, member: string): { stop: () => P
  */
 export async function expectNodeMetrics(inv: Inventory, kubeconfig: string, masters: string[], nodes: string[]): Promise<void> {
     const top = () => {
-        try { return kubectl(kubeconfig, ["top", "nodes", "--no-headers"]); } catch { return ""; }
+        try {
+            return kubectl(kubeconfig, ["top", "nodes", "--no-headers"]);
+        } catch {
+            return "";
+        }
     };
     // the first figures come after two scrapes (resolution 15 s)
     await eventually("kubectl top nodes lists every node", () => nodes.every((n) => new RegExp(`^${n}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`, "m").test(top())), 180_000, 5_000);
     for (const m of masters) {
         const k = "kubectl --kubeconfig=/etc/kubernetes/admin.kubeconfig --server=https://127.0.0.1:6443 --request-timeout=10s";
-        await eventually(`apiserver on ${m} serves metrics.k8s.io`, () => {
-            const r = ssh(inv, m, `${k} get --raw /apis/metrics.k8s.io/v1beta1/nodes`);
-            if (r.code !== 0) return false;
-            const names = ((JSON.parse(r.out) as { items?: Array<{ metadata: { name: string } }> }).items ?? []).map((i) => i.metadata.name);
-            return nodes.every((n) => names.includes(n));
-        }, 60_000);
+        await eventually(
+            `apiserver on ${m} serves metrics.k8s.io`,
+            () => {
+                const r = ssh(inv, m, `${k} get --raw /apis/metrics.k8s.io/v1beta1/nodes`);
+                if (r.code !== 0) return false;
+                const names = ((JSON.parse(r.out) as { items?: Array<{ metadata: { name: string } }> }).items ?? []).map((i) => i.metadata.name);
+                return nodes.every((n) => names.includes(n));
+            },
+            60_000,
+        );
     }
 }

@@ -32,10 +32,18 @@ backend masters
 `;
 
 /** The stack over these etcd hosts (e4 is booted but joins later); lb1 is the user's. */
-const configFor = (etcdHosts: string[]) => labConfig({ ...inv, hosts: inv.hosts.filter((h) => h.name !== "lb1" && (!h.roles.includes("etcd") || etcdHosts.includes(h.name))) },
-    { lbMode: "external", externalAddress: "10.213.0.41", etcdTopology: "dedicated", registry: { server: registry.server, caPem: registry.caPem },
-        // the pause and CoreDNS images only: testapp comes from the registry
-        imageArchives: labImageArchives(["pause", "coredns"]) });
+const configFor = (etcdHosts: string[]) =>
+    labConfig(
+        { ...inv, hosts: inv.hosts.filter((h) => h.name !== "lb1" && (!h.roles.includes("etcd") || etcdHosts.includes(h.name))) },
+        {
+            lbMode: "external",
+            externalAddress: "10.213.0.41",
+            etcdTopology: "dedicated",
+            registry: { server: registry.server, caPem: registry.caPem },
+            // the pause and CoreDNS images only: testapp comes from the registry
+            imageArchives: labImageArchives(["pause", "coredns"]),
+        },
+    );
 
 beforeAll(async () => {
     inv = freshLab("e2e-dedicated", { masters: 3, workers: 1, etcd: 4, lb: 1 });
@@ -76,7 +84,11 @@ describe("dedicated etcd hosts with an external load balancer", () => {
 
     it("the worker pulls the test image from the private registry, trusting its CA", async () => {
         expect(ssh(inv, "w1", `ctr -n k8s.io images ls -q | grep -F '${registry.server}/'`).out.trim()).toBe("");
-        kubectl(kubeconfig, ["apply", "-f", "-"], podManifest("pulled", "w1").replace("ha-kubernetes.local/testapp:1.0", registry.testImage).replace("imagePullPolicy: Never", "imagePullPolicy: Always"));
+        kubectl(
+            kubeconfig,
+            ["apply", "-f", "-"],
+            podManifest("pulled", "w1").replace("ha-kubernetes.local/testapp:1.0", registry.testImage).replace("imagePullPolicy: Never", "imagePullPolicy: Always"),
+        );
         await podsRunning(kubeconfig, ["pulled"]);
         expect(kubectl(kubeconfig, ["get", "pod", "pulled", "-o", "jsonpath={.status.containerStatuses[0].image}"]).trim()).toBe(registry.testImage);
         expect(ssh(inv, "w1", `ctr -n k8s.io images ls -q | grep -F '${registry.testImage}'`).out.trim()).toBe(registry.testImage);
@@ -85,7 +97,11 @@ describe("dedicated etcd hosts with an external load balancer", () => {
     });
 
     it("cluster DNS answers in the pod; every apiserver reaches it, and its Service", async () => {
-        kubectl(kubeconfig, ["apply", "-f", "-"], "apiVersion: v1\nkind: Service\nmetadata: { name: testapp, namespace: default }\nspec: { selector: { app: pulled }, ports: [{ port: 80, targetPort: 8080 }] }\n");
+        kubectl(
+            kubeconfig,
+            ["apply", "-f", "-"],
+            "apiVersion: v1\nkind: Service\nmetadata: { name: testapp, namespace: default }\nspec: { selector: { app: pulled }, ports: [{ port: 80, targetPort: 8080 }] }\n",
+        );
         kubectl(kubeconfig, ["label", "pod", "pulled", "app=pulled"]);
         await expectClusterDns(kubeconfig, "pulled");
         await expectApiserversReachPods(inv, kubeconfig, ["m1", "m2", "m3"], "pulled");
@@ -122,7 +138,10 @@ describe("dedicated etcd hosts with an external load balancer", () => {
         expect([changed["lab-etcd-e4-etcd-join"], changed["lab-etcd-membership"], changed["lab-etcd-e3-etcd-join"]]).toEqual(["create", "update", "delete"]);
         // e4 was added with member add and started as an existing member; e3 left the member list
         expect(sshOk(inv, "e4", "cat /etc/etcd/etcd.env")).toContain('ETCD_INITIAL_CLUSTER_STATE="existing"');
-        const members = etcdctl(inv, "e4", "member list").out.trim().split("\n").map((l) => l.split(", "));
+        const members = etcdctl(inv, "e4", "member list")
+            .out.trim()
+            .split("\n")
+            .map((l) => l.split(", "));
         expect(members.map((f) => `${f[2]} ${f[1]}`).sort()).toEqual(["e1 started", "e2 started", "e4 started"]);
         expectEtcdHealthy(inv, "e4", 3);
         // every acknowledged write is on the new member
@@ -159,7 +178,14 @@ describe("dedicated etcd hosts with an external load balancer", () => {
         expect(sshOk(inv, "e2", "ls -d /var/lib/etcd.before-restore-*").trim()).toMatch(/^\/var\/lib\/etcd\.before-restore-\d{8}T\d{6}Z$/);
         // 3. etcd everywhere, then the apiservers
         for (const e of members) sshOk(inv, e, "systemctl start --no-block etcd");
-        await eventually("restored etcd healthy", () => { expectEtcdHealthy(inv, "e1", 3); return true; }, 120_000);
+        await eventually(
+            "restored etcd healthy",
+            () => {
+                expectEtcdHealthy(inv, "e1", 3);
+                return true;
+            },
+            120_000,
+        );
         for (const m of ["m1", "m2", "m3"]) sshOk(inv, m, "systemctl start kube-apiserver");
         // the snapshot's data is back, later writes are gone
         expect(etcdctl(inv, "e4", "get /e2e/restore/kept --print-value-only").out.trim()).toBe("before");

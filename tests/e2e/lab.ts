@@ -76,19 +76,42 @@ export function ssh(inv: Inventory, host: string, command: string, input?: strin
     const h = inv.hosts.find((x) => x.name === host || x.address === host);
     if (!h) throw new Error(`no lab host ${host}`);
     assertLabNetwork();
-    const r = spawnSync("ssh", [
-        "-i", inv.sshPrivateKeyPath, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=5", `${inv.sshUser}@${h.address}`, command,
-    ], { input, encoding: "utf8", timeout: timeoutMs });
+    const r = spawnSync(
+        "ssh",
+        [
+            "-i",
+            inv.sshPrivateKeyPath,
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "ConnectTimeout=5",
+            `${inv.sshUser}@${h.address}`,
+            command,
+        ],
+        { input, encoding: "utf8", timeout: timeoutMs },
+    );
     return { code: r.status ?? -1, out: r.stdout ?? "", err: r.stderr ?? "" };
 }
 
 /** Copies a file from one lab host to another through this machine (ssh to ssh, any size). */
 export function copyBetween(inv: Inventory, from: string, to: string, file: string): void {
-    const at = (n: string) => { const h = inv.hosts.find((x) => x.name === n); if (!h) throw new Error(`no lab host ${n}`); return `${inv.sshUser}@${h.address}`; };
+    const at = (n: string) => {
+        const h = inv.hosts.find((x) => x.name === n);
+        if (!h) throw new Error(`no lab host ${n}`);
+        return `${inv.sshUser}@${h.address}`;
+    };
     assertLabNetwork();
     const opts = `-i '${inv.sshPrivateKeyPath}' -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5`;
-    const r = spawnSync("bash", ["-c", `set -o pipefail; ssh ${opts} ${at(from)} "cat '${file}'" | ssh ${opts} ${at(to)} "cat > '${file}.part' && mv '${file}.part' '${file}'"`], { encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync("bash", ["-c", `set -o pipefail; ssh ${opts} ${at(from)} "cat '${file}'" | ssh ${opts} ${at(to)} "cat > '${file}.part' && mv '${file}.part' '${file}'"`], {
+        encoding: "utf8",
+        timeout: 120_000,
+    });
     if (r.status !== 0) throw new Error(`copying ${file} from ${from} to ${to} failed: ${r.stderr}`);
 }
 
@@ -104,7 +127,11 @@ export async function eventually(what: string, fn: () => boolean, timeoutMs = 12
     const end = Date.now() + timeoutMs;
     let last: unknown;
     while (Date.now() < end) {
-        try { if (fn()) return; } catch (e) { last = e; }
+        try {
+            if (fn()) return;
+        } catch (e) {
+            last = e;
+        }
         await new Promise((r) => setTimeout(r, everyMs));
     }
     throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);

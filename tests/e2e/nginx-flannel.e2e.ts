@@ -74,7 +74,12 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
 
     it("renews every leaf certificate on request: services roll one host at a time, the cluster keeps working", async () => {
         const hash = (h: string, f: string) => sshOk(inv, h, `sha256sum ${f}`).split(" ")[0];
-        const leaf: Array<[string, string]> = [["m1", "/etc/kubernetes/pki/apiserver.crt"], ["m2", "/etc/etcd/pki/peer.crt"], ["w1", "/var/lib/kubelet/pki/kubelet.crt"], ["w2", "/var/lib/kube-proxy/kubeconfig"]];
+        const leaf: Array<[string, string]> = [
+            ["m1", "/etc/kubernetes/pki/apiserver.crt"],
+            ["m2", "/etc/etcd/pki/peer.crt"],
+            ["w1", "/var/lib/kubelet/pki/kubelet.crt"],
+            ["w2", "/var/lib/kube-proxy/kubeconfig"],
+        ];
         const before = leaf.map(([h, f]) => hash(h, f));
         const caBefore = hash("w1", "/etc/kubernetes/pki/ca.crt");
         const expiryBefore = (await stack!.outputs()).certificateExpiry.value as Record<string, string>;
@@ -87,7 +92,8 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
         for (const [k, v] of Object.entries(expiry)) expect({ k, renewed: v !== expiryBefore[k] }).toEqual({ k, renewed: !k.startsWith("ca/") });
         // every service rolled, one host at a time: etcd members, masters, then workers
         const restarts = Object.keys(renewed.result.changed).filter((n) => n.endsWith("-restart"));
-        for (const r of ["etcd-m1-etcd", "etcd-m2-etcd", "etcd-m3-etcd", "cp-m1-cp", "cp-m2-cp", "cp-m3-cp", "workers-w1-node", "workers-w2-node"]) expect(restarts).toContain(`lab-${r}-restart`);
+        for (const r of ["etcd-m1-etcd", "etcd-m2-etcd", "etcd-m3-etcd", "cp-m1-cp", "cp-m2-cp", "cp-m3-cp", "workers-w1-node", "workers-w2-node"])
+            expect(restarts).toContain(`lab-${r}-restart`);
         const t = (h: string, u: string) => activeSince(inv, h, u);
         expect(t("m1", "etcd")).toBeLessThan(t("m2", "etcd"));
         expect(t("m2", "etcd")).toBeLessThan(t("m3", "etcd"));
@@ -109,7 +115,12 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
         report.push(`destroy ${d.seconds}s (engine CPU ${d.cpu}s)`);
         expect(ssh(inv, "lb1", "systemctl is-active nginx").out.trim()).not.toBe("active");
         expect(ssh(inv, "w1", "ip link show flannel.1").code).not.toBe(0);
-        for (const [h, f] of [["m1", "/etc/systemd/system/kube-apiserver.service"], ["m1", "/usr/local/bin/kube-apiserver"], ["w1", "/etc/systemd/system/kubelet.service"], ["w1", "/usr/local/bin/flanneld"]]) {
+        for (const [h, f] of [
+            ["m1", "/etc/systemd/system/kube-apiserver.service"],
+            ["m1", "/usr/local/bin/kube-apiserver"],
+            ["w1", "/etc/systemd/system/kubelet.service"],
+            ["w1", "/usr/local/bin/flanneld"],
+        ]) {
             expect(ssh(inv, h, `test -e ${f}`).code).not.toBe(0);
         }
         await s.workspace.removeStack("e2e-nginx-flannel");

@@ -61,16 +61,31 @@ export function startLabRegistry(inv: Inventory, host: string, address: string):
         openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt"], dir);
         // Debian's package, downloaded here (hosts have no network beyond the bridge)
         const download = () => execFileSync("apt-get", ["download", "docker-registry"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-        try { download(); } catch { execFileSync("apt-get", ["update", "-qq"], { stdio: ["ignore", "ignore", "pipe"] }); download(); }
+        try {
+            download();
+        } catch {
+            execFileSync("apt-get", ["update", "-qq"], { stdio: ["ignore", "ignore", "pipe"] });
+            download();
+        }
         const deb = fs.readdirSync(dir).find((f) => f.startsWith("docker-registry_") && f.endsWith(".deb"))!;
         scpTo(inv, host, path.join(dir, deb), "/tmp/docker-registry.deb");
         sshOk(inv, host, "DEBIAN_FRONTEND=noninteractive dpkg -i /tmp/docker-registry.deb >/dev/null && rm -f /tmp/docker-registry.deb");
         for (const f of ["ca.crt", "server.crt", "server.key"]) scpTo(inv, host, path.join(dir, f), `/etc/docker/registry/${f}`);
-        sshOk(inv, host, "chown docker-registry /etc/docker/registry/server.key && chmod 0600 /etc/docker/registry/server.key && cat > /etc/docker/registry/config.yml && systemctl restart docker-registry", CONFIG);
+        sshOk(
+            inv,
+            host,
+            "chown docker-registry /etc/docker/registry/server.key && chmod 0600 /etc/docker/registry/server.key && cat > /etc/docker/registry/config.yml && systemctl restart docker-registry",
+            CONFIG,
+        );
         const server = `${address}:5000`;
         sshOk(inv, host, `for i in $(seq 1 50); do curl -sf --cacert /etc/docker/registry/ca.crt https://${server}/v2/ >/dev/null && exit 0; sleep 0.2; done; exit 1`);
         scpTo(inv, host, path.join(CACHE, "artifacts", "images", "testapp.tar"), "/tmp/testapp.tar");
-        const tags = sshOk(inv, host, `rm -rf /tmp/img && mkdir /tmp/img && tar -xf /tmp/testapp.tar -C /tmp/img && server=${server} dir=/tmp/img repo=e2e/testapp tag=1.0 sh -s`, PUSH);
+        const tags = sshOk(
+            inv,
+            host,
+            `rm -rf /tmp/img && mkdir /tmp/img && tar -xf /tmp/testapp.tar -C /tmp/img && server=${server} dir=/tmp/img repo=e2e/testapp tag=1.0 sh -s`,
+            PUSH,
+        );
         if (!tags.includes('"1.0"')) throw new Error(`push to the lab registry did not land: ${tags}`);
         return { server, caPem: fs.readFileSync(path.join(dir, "ca.crt"), "utf8"), testImage: `${server}/e2e/testapp:1.0` };
     } finally {

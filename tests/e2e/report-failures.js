@@ -15,7 +15,9 @@ const errorLine = /\b(error|failed|refused|timed out|timeout)\b/i;
 
 /** The first lines of a message, then the error lines after them, at most `max` lines in all. */
 function brief(message, head = 25, max = 45) {
-    const lines = plain(message).split("\n").filter((l) => l.trim() !== "" && !/^\s+at .*\(.*\)$/.test(l));
+    const lines = plain(message)
+        .split("\n")
+        .filter((l) => l.trim() !== "" && !/^\s+at .*\(.*\)$/.test(l));
     if (lines.length <= head) return lines;
     const rest = lines.slice(head).filter((l) => errorLine.test(l));
     const tail = rest.slice(-(max - head));
@@ -32,7 +34,10 @@ for (const suite of results.testResults) {
     for (const t of failed) {
         out.push(`--- ${name} › ${t.fullName} (${Math.round((t.duration ?? 0) / 1000)} s)`);
         for (const m of t.failureMessages) {
-            if (seen.has(m)) { out.push("    (same error as above)"); continue; }
+            if (seen.has(m)) {
+                out.push("    (same error as above)");
+                continue;
+            }
             seen.add(m);
             out.push(...brief(m).map((l) => `    ${l}`));
         }
@@ -40,8 +45,13 @@ for (const suite of results.testResults) {
     if (failed.length === 0) out.push(`--- ${name}`, ...brief(suite.message).map((l) => `    ${l}`));
     const log = path.join(logDir, `e2e-${name.replace(/\.e2e\.ts$/, "")}.log`);
     if (fs.existsSync(log)) {
-        const errors = plain(fs.readFileSync(log, "utf8")).split("\n").filter((l) => errorLine.test(l));
-        out.push(`    pulumi log ${log}: ${errors.length} error lines${errors.length ? ", the last ones:" : ""}`, ...errors.slice(-15).map((l) => `      ${l.trim().slice(0, 300)}`));
+        const errors = plain(fs.readFileSync(log, "utf8"))
+            .split("\n")
+            .filter((l) => errorLine.test(l));
+        out.push(
+            `    pulumi log ${log}: ${errors.length} error lines${errors.length ? ", the last ones:" : ""}`,
+            ...errors.slice(-15).map((l) => `      ${l.trim().slice(0, 300)}`),
+        );
     }
 }
 process.stdout.write(out.join("\n") + "\n");

@@ -52,7 +52,9 @@ export function labImageArchives(names: string[] = ["pause", "coredns", "testapp
 /** Stack configuration for the lab hosts in `inv`. */
 export function labConfig(inv: Inventory, t: TopologyOptions): ConfigMap {
     const hosts = inv.hosts.map((h) => ({
-        name: h.name, address: h.address, roles: h.roles,
+        name: h.name,
+        address: h.address,
+        roles: h.roles,
         // Each lab host has its own cgroup subtree (see lab.sh): pods go under /<host> (masters are nodes too).
         ...(h.roles.includes("worker") || h.roles.includes("master") ? { kubeletExtraConfig: { cgroupRoot: `/${h.name}` } } : {}),
     }));
@@ -66,7 +68,10 @@ export function labConfig(inv: Inventory, t: TopologyOptions): ConfigMap {
         "ha-kubernetes:loadBalancer": json({ mode: t.lbMode, vip: t.vip, address: t.externalAddress, interface: "host0", maxConnections: 4000 }),
         "ha-kubernetes:etcd": json({ topology: t.etcdTopology ?? "stacked" }),
         "ha-kubernetes:artifacts": json(t.artifacts ?? { source: "local", directory: bundleDir() }),
-        "ha-kubernetes:nodes": json({ ...labNodeSettings(), imageArchives: t.imageArchives ?? labImageArchives(["pause", "coredns", "testapp", ...(t.metricsServer ? ["metrics-server"] : [])]) }),
+        "ha-kubernetes:nodes": json({
+            ...labNodeSettings(),
+            imageArchives: t.imageArchives ?? labImageArchives(["pause", "coredns", "testapp", ...(t.metricsServer ? ["metrics-server"] : [])]),
+        }),
         // the lab hosts have no DNS of their own: cluster names only
         "ha-kubernetes:addons": json({ imageRepository: LAB_IMAGE_REPOSITORY, coredns: { upstreams: [] }, ...(t.metricsServer ? { metricsServer: true } : {}) }),
         ...Object.fromEntries(Object.entries(t.extra ?? {}).map(([k, v]) => [`ha-kubernetes:${k}`, json(v)])),
@@ -131,7 +136,10 @@ function env(stackName: string): Record<string, string> {
  */
 export function setSecretFromFile(stack: Stack, key: string, file: string): void {
     execFileSync("pulumi", ["config", "set", "--secret", "--stack", stack.name, key], {
-        cwd: ROOT, input: fs.readFileSync(file), env: { ...process.env, ...env(stack.name) }, stdio: ["pipe", "ignore", "inherit"],
+        cwd: ROOT,
+        input: fs.readFileSync(file),
+        env: { ...process.env, ...env(stack.name) },
+        stdio: ["pipe", "ignore", "inherit"],
     });
 }
 
@@ -193,7 +201,7 @@ export async function upRecording(stack: Stack): Promise<{ result: UpResult; cha
  */
 export function cpuSeconds(): number {
     const stat = fs.readFileSync("/proc/self/stat", "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");  // f[0] is field 3 (state)
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // f[0] is field 3 (state)
     return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
 }
 

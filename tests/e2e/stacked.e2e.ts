@@ -8,7 +8,22 @@
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { createHash } from "crypto";
-import { activeSince, coreDnsNodes, etcdctl, expectApiserversReachPods, expectClusterDns, expectNodeMetrics, expectPodAndService, kubectl, lookupFromPod, nodesReady, podManifest, podsRunning, startApiProbe, vipHolders } from "./cluster";
+import {
+    activeSince,
+    coreDnsNodes,
+    etcdctl,
+    expectApiserversReachPods,
+    expectClusterDns,
+    expectNodeMetrics,
+    expectPodAndService,
+    kubectl,
+    lookupFromPod,
+    nodesReady,
+    podManifest,
+    podsRunning,
+    startApiProbe,
+    vipHolders,
+} from "./cluster";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -31,9 +46,17 @@ let firstPreview: Record<string, number> = {};
 const report: string[] = [];
 
 /** The stack's configuration over these workers (w3 is booted but joins later). */
-const configFor = (workers: string[]) => labConfig({ ...inv, hosts: inv.hosts.filter((h) => MASTERS.includes(h.name) || workers.includes(h.name)) },
-    { lbMode: "haproxy-keepalived", vip: VIP, metricsServer: true, registry: { server: registry.server, caPem: registry.caPem },
-        extra: { etcd: { topology: "stacked", snapshotCopyDirectory: SNAPSHOT_COPIES } } });
+const configFor = (workers: string[]) =>
+    labConfig(
+        { ...inv, hosts: inv.hosts.filter((h) => MASTERS.includes(h.name) || workers.includes(h.name)) },
+        {
+            lbMode: "haproxy-keepalived",
+            vip: VIP,
+            metricsServer: true,
+            registry: { server: registry.server, caPem: registry.caPem },
+            extra: { etcd: { topology: "stacked", snapshotCopyDirectory: SNAPSHOT_COPIES } },
+        },
+    );
 
 beforeAll(async () => {
     // the metrics-server image is built behind the other suites (tests/e2e/build.sh); cached, at once
@@ -52,7 +75,7 @@ beforeAll(async () => {
     const up = await timed(() => stack.up({ onOutput: pulumiLog(stack) }));
     report.push(`stacked: pulumi up ${up.seconds}s (engine CPU ${up.cpu}s)`);
     kubeconfig = (await stack.outputs()).kubeconfig.value as string;
-}, 50 * 60_000);  // the image (at most 20 minutes), the preview and the up
+}, 50 * 60_000); // the image (at most 20 minutes), the preview and the up
 
 afterAll(async () => {
     process.stdout.write(`\n[e2e] ${report.join("; ")}\n`);
@@ -85,11 +108,33 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
             const holder = kubectl(kubeconfig, ["-n", "kube-system", "get", "lease", lease, "-o", "jsonpath={.spec.holderIdentity}"]).trim();
             expect(MASTERS.some((m) => holder.startsWith(m))).toBe(true);
         }
-        const endpoints = kubectl(kubeconfig, ["get", "endpointslices", "-n", "default", "-l", "kubernetes.io/service-name=kubernetes", "-o", "jsonpath={.items[*].endpoints[*].addresses[*]}"]).trim().split(/\s+/).sort();
+        const endpoints = kubectl(kubeconfig, [
+            "get",
+            "endpointslices",
+            "-n",
+            "default",
+            "-l",
+            "kubernetes.io/service-name=kubernetes",
+            "-o",
+            "jsonpath={.items[*].endpoints[*].addresses[*]}",
+        ])
+            .trim()
+            .split(/\s+/)
+            .sort();
         expect(endpoints).toEqual(["10.213.0.11", "10.213.0.12", "10.213.0.13"]);
         // the masters are nodes too: Ready, labelled and tainted as control-plane nodes
         await nodesReady(kubeconfig, MASTERS);
-        const roles = kubectl(kubeconfig, ["get", "nodes", "-l", "node-role.kubernetes.io/control-plane", "-o", "jsonpath={range .items[*]}{.metadata.name}={.spec.taints[*].key}{\"\\n\"}{end}"]).trim().split("\n").sort();
+        const roles = kubectl(kubeconfig, [
+            "get",
+            "nodes",
+            "-l",
+            "node-role.kubernetes.io/control-plane",
+            "-o",
+            'jsonpath={range .items[*]}{.metadata.name}={.spec.taints[*].key}{"\\n"}{end}',
+        ])
+            .trim()
+            .split("\n")
+            .sort();
         expect(roles).toEqual(MASTERS.map((m) => `${m}=node-role.kubernetes.io/control-plane`));
     });
 
@@ -129,23 +174,35 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         await expectNodeMetrics(inv, kubeconfig, MASTERS, [...MASTERS, ...WORKERS]);
     });
 
-    it("passes the CI subset of the conformance suite: DNS, Services, proxy, admission webhooks, the aggregator, kubectl, exec and logs", async () => {
-        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hak-conf-ci-"));
-        try {
-            const kubeconfigFile = path.join(tmp, "admin.kubeconfig");
-            fs.writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 });
-            const target = { kubeconfigFile, registryServer: registry.server, registryCaPem: registry.caPem, reportDir: path.join(CACHE, "logs", "e2e", "conformance-subset"), tmp };
-            const waited = await awaitConformanceBuild();
-            const pushed = pushConformanceImages(target);
-            const s = await runConformance(CI_SUBSET, target, Date.now(), true);
-            report.push(`conformance subset: ${s.passed} passed, ${s.failed} failed in ${s.durationSeconds}s (build awaited ${waited}s, images pushed in ${pushed}s; ${target.reportDir})`);
-            expect(s.failures).toEqual([]);
-            // the selection really ran (a focus that matched nothing would pass)
-            expect(s.passed).toBeGreaterThanOrEqual(60);
-        } finally {
-            fs.rmSync(tmp, { recursive: true, force: true });
-        }
-    }, 125 * 60_000);  // the build (at most 75 minutes), two phases of at most 20 minutes each, the push
+    it(
+        "passes the CI subset of the conformance suite: DNS, Services, proxy, admission webhooks, the aggregator, kubectl, exec and logs",
+        async () => {
+            const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hak-conf-ci-"));
+            try {
+                const kubeconfigFile = path.join(tmp, "admin.kubeconfig");
+                fs.writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 });
+                const target = {
+                    kubeconfigFile,
+                    registryServer: registry.server,
+                    registryCaPem: registry.caPem,
+                    reportDir: path.join(CACHE, "logs", "e2e", "conformance-subset"),
+                    tmp,
+                };
+                const waited = await awaitConformanceBuild();
+                const pushed = pushConformanceImages(target);
+                const s = await runConformance(CI_SUBSET, target, Date.now(), true);
+                report.push(
+                    `conformance subset: ${s.passed} passed, ${s.failed} failed in ${s.durationSeconds}s (build awaited ${waited}s, images pushed in ${pushed}s; ${target.reportDir})`,
+                );
+                expect(s.failures).toEqual([]);
+                // the selection really ran (a focus that matched nothing would pass)
+                expect(s.passed).toBeGreaterThanOrEqual(60);
+            } finally {
+                fs.rmSync(tmp, { recursive: true, force: true });
+            }
+        },
+        125 * 60_000,
+    ); // the build (at most 75 minutes), two phases of at most 20 minutes each, the push
 
     it("kubelets refuse anonymous requests", () => {
         const r = ssh(inv, "m1", "curl -sk -o /dev/null -w '%{http_code}' https://10.213.0.21:10250/pods");
@@ -172,7 +229,11 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         report.push(`control-plane flag rolled ${rolled.seconds}s (API probe: ${seen.ok} answered, ${seen.failed} failed)`);
         expect({ failed: seen.failed, errors: seen.errors }).toEqual({ failed: 0, errors: [] });
         expect(seen.ok).toBeGreaterThan(20);
-        expect(Object.keys(rolled.result.changed).filter((n) => n.endsWith("-restart")).sort()).toEqual(MASTERS.map((m) => `lab-cp-${m}-cp-restart`));
+        expect(
+            Object.keys(rolled.result.changed)
+                .filter((n) => n.endsWith("-restart"))
+                .sort(),
+        ).toEqual(MASTERS.map((m) => `lab-cp-${m}-cp-restart`));
         const after = MASTERS.map((m) => since(m, "kube-apiserver"));
         // each apiserver restarted, one after the other (the hosts share a kernel: one monotonic clock)
         after.forEach((t, i) => expect(t).toBeGreaterThan(before[i]));
@@ -190,7 +251,10 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         await stack.setConfig("ha-kubernetes:certificates", { value: JSON.stringify({ caValidityHours: 43800 }) });
         let refused: string;
         try {
-            refused = await stack.up({ onOutput: pulumiLog(stack) }).then(() => "no error", (e: Error) => String(e));
+            refused = await stack.up({ onOutput: pulumiLog(stack) }).then(
+                () => "no error",
+                (e: Error) => String(e),
+            );
         } finally {
             // the configuration goes back whatever happened, so the tests after this one deploy as before
             await stack.setConfig("ha-kubernetes:versions", { value: JSON.stringify(v) });
@@ -215,9 +279,18 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         const { changed } = await upRecording(stack);
         // files and services: exactly the drifted ones, repaired in place
         const repaired = Object.fromEntries(Object.entries(changed).filter(([n]) => !/-(restart|health|ready|bootstrap|snapshot-copy)$/.test(n)));
-        expect(repaired).toEqual({ "lab-cp-m2-cp-apiserver-env": "update", "lab-workers-w1-node-kubelet-crt": "update", "lab-workers-w2-kubelet-unit": "update", "lab-etcd-m3-etcd-env": "update" });
+        expect(repaired).toEqual({
+            "lab-cp-m2-cp-apiserver-env": "update",
+            "lab-workers-w1-node-kubelet-crt": "update",
+            "lab-workers-w2-kubelet-unit": "update",
+            "lab-etcd-m3-etcd-env": "update",
+        });
         // restarts: only the hosts whose files changed; the gates after them (health, ready, RBAC bootstrap) re-run
-        expect(Object.keys(changed).filter((n) => n.endsWith("-restart")).sort()).toEqual(["lab-cp-m2-cp-restart", "lab-etcd-m3-etcd-restart", "lab-workers-w1-node-restart"]);
+        expect(
+            Object.keys(changed)
+                .filter((n) => n.endsWith("-restart"))
+                .sort(),
+        ).toEqual(["lab-cp-m2-cp-restart", "lab-etcd-m3-etcd-restart", "lab-workers-w1-node-restart"]);
         // etcd: a snapshot was saved before m3 restarted, the member is back and healthy
         expect(since("m3", "etcd")).not.toBe(etcdM3);
         expect(sshOk(inv, "m3", "stat -c '%a %s' /var/lib/etcd-snapshots && ls /var/lib/etcd-snapshots").trim()).toMatch(/^700 \d+\nm3-\d{8}T\d{6}Z\.db$/);
@@ -234,7 +307,12 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         expect(sshOk(inv, "m2", "cat /etc/kubernetes/kube-apiserver.env")).toContain("--profiling=false");
         expect(ssh(inv, "w1", "test -s /var/lib/kubelet/pki/kubelet.crt").code).toBe(0);
         // and everything on the repaired hosts is still running once `up` returned
-        for (const [h, units] of [["w1", "containerd kubelet kube-proxy"], ["w2", "containerd kubelet kube-proxy"], ["m2", "kube-apiserver haproxy keepalived"], ["m3", "etcd"]]) {
+        for (const [h, units] of [
+            ["w1", "containerd kubelet kube-proxy"],
+            ["w2", "containerd kubelet kube-proxy"],
+            ["m2", "kube-apiserver haproxy keepalived"],
+            ["m3", "etcd"],
+        ]) {
             expect({ h, state: ssh(inv, h, `systemctl is-active ${units}`).out.trim().split("\n") }).toEqual({ h, state: units.split(" ").map(() => "active") });
         }
         // the services reading the files were restarted, on their hosts only, and still work
@@ -289,13 +367,19 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         } finally {
             labStart(target);
         }
-        report.push(`DNS with ${target} off: ${attempts.length} lookups, ${attempts.filter((a) => a > 1).length} needed a retry, ${attempts.filter((a) => a === 0).length} unanswered`);
+        report.push(
+            `DNS with ${target} off: ${attempts.length} lookups, ${attempts.filter((a) => a > 1).length} needed a retry, ${attempts.filter((a) => a === 0).length} unanswered`,
+        );
         expect(attempts.filter((a) => a === 0)).toEqual([]);
         // once the dead replica is out of the Service, every query answers the first time
         expect(attempts.slice(-5)).toEqual([1, 1, 1, 1, 1]);
         await nodesReady(kubeconfig, [target]);
         await eventually(`${target}'s apiserver ready again`, () => ssh(inv, target, "curl -sfk --max-time 3 https://127.0.0.1:6443/readyz").out.trim() === "ok", 120_000);
-        await eventually("CoreDNS replicas available again", () => kubectl(kubeconfig, ["-n", "kube-system", "get", "deployment", "coredns", "-o", "jsonpath={.status.availableReplicas}"]).trim() === "2", 180_000);
+        await eventually(
+            "CoreDNS replicas available again",
+            () => kubectl(kubeconfig, ["-n", "kube-system", "get", "deployment", "coredns", "-o", "jsonpath={.status.availableReplicas}"]).trim() === "2",
+            180_000,
+        );
     });
 
     it("adds a worker touching only it and the pod routes; removes one after draining it, no other block moves", async () => {
@@ -305,7 +389,11 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         await stack.setAllConfig(configFor(["w1", "w2", "w3"]));
         const added = await timed(() => upRecording(stack));
         report.push(`worker added ${added.seconds}s`);
-        const allowed = ["lab-preflight", "lab-workers-pod-cidrs", ...[...MASTERS, "w1", "w2"].flatMap((w) => [`lab-workers-${w}-node-pod-routes-env`, `lab-workers-${w}-routes-restart`])];
+        const allowed = [
+            "lab-preflight",
+            "lab-workers-pod-cidrs",
+            ...[...MASTERS, "w1", "w2"].flatMap((w) => [`lab-workers-${w}-node-pod-routes-env`, `lab-workers-${w}-routes-restart`]),
+        ];
         const elsewhere = Object.keys(added.result.changed).filter((n) => !n.includes("-w3-") && !allowed.includes(n));
         expect(elsewhere).toEqual([]);
         expect(Object.keys(added.result.changed).filter((n) => n.includes("-w3-")).length).toBeGreaterThan(20);
@@ -327,7 +415,13 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         expect(killed).toContain("Killing");
         expect(kubectl(kubeconfig, ["get", "nodes", "-o", "jsonpath={.items[*].metadata.name}"]).trim().split(/\s+/).sort()).toEqual([...MASTERS, "w2", "w3"]);
         expect(kubectl(kubeconfig, ["get", "pods", "-o", "jsonpath={.items[*].metadata.name}"])).not.toContain("on-w1");
-        expect(sshOk(inv, "w1", "for u in kubelet kube-proxy containerd; do systemctl is-active --quiet $u && echo $u; done; test -e /usr/local/bin/kubelet && echo kubelet-binary; true").trim()).toBe("");
+        expect(
+            sshOk(
+                inv,
+                "w1",
+                "for u in kubelet kube-proxy containerd; do systemctl is-active --quiet $u && echo $u; done; test -e /usr/local/bin/kubelet && echo kubelet-binary; true",
+            ).trim(),
+        ).toBe("");
         const cidrsRemoved = (await stack.outputs()).podCidrs.value as Record<string, string>;
         expect(cidrsRemoved).toEqual({ m1: cidrsAdded.m1, m2: cidrsAdded.m2, m3: cidrsAdded.m3, w2: cidrsAdded.w2, w3: cidrsAdded.w3 });
         expect(sshOk(inv, "w2", "ip route")).not.toContain(`${cidrsAdded.w1} via`);
@@ -342,12 +436,20 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         const d = await timed(() => s.destroy({ onOutput: pulumiLog(s) }));
         report.push(`destroy ${d.seconds}s (engine CPU ${d.cpu}s)`);
         for (const m of MASTERS) {
-            const left = sshOk(inv, m, "for u in etcd kube-apiserver kube-controller-manager kube-scheduler haproxy keepalived kubelet kube-proxy; do systemctl is-active --quiet $u && echo $u; done; for f in /etc/systemd/system/etcd.service /etc/systemd/system/kube-apiserver.service /usr/local/bin/kube-apiserver /usr/local/bin/etcd /etc/kubernetes/pki /etc/etcd/pki /etc/systemd/system/kubelet.service /usr/local/bin/kubelet; do test -e $f && echo $f; done; true");
+            const left = sshOk(
+                inv,
+                m,
+                "for u in etcd kube-apiserver kube-controller-manager kube-scheduler haproxy keepalived kubelet kube-proxy; do systemctl is-active --quiet $u && echo $u; done; for f in /etc/systemd/system/etcd.service /etc/systemd/system/kube-apiserver.service /usr/local/bin/kube-apiserver /usr/local/bin/etcd /etc/kubernetes/pki /etc/etcd/pki /etc/systemd/system/kubelet.service /usr/local/bin/kubelet; do test -e $f && echo $f; done; true",
+            );
             expect({ host: m, left: left.trim() }).toEqual({ host: m, left: "" });
         }
         expect(vipHolders(inv, MASTERS, VIP)).toEqual([]);
         for (const w of ["w1", "w2", "w3"]) {
-            const left = sshOk(inv, w, "for u in kubelet kube-proxy; do systemctl is-active --quiet $u && echo $u; done; for f in /etc/systemd/system/kubelet.service /usr/local/bin/kubelet /var/lib/kubelet /etc/cni/net.d/10-ha-kubernetes.conflist; do test -e $f && echo $f; done; ip route | grep -F 10.244. || true");
+            const left = sshOk(
+                inv,
+                w,
+                "for u in kubelet kube-proxy; do systemctl is-active --quiet $u && echo $u; done; for f in /etc/systemd/system/kubelet.service /usr/local/bin/kubelet /var/lib/kubelet /etc/cni/net.d/10-ha-kubernetes.conflist; do test -e $f && echo $f; done; ip route | grep -F 10.244. || true",
+            );
             expect({ host: w, left: left.trim() }).toEqual({ host: w, left: "" });
         }
         await s.workspace.removeStack("e2e-stacked");

@@ -18,19 +18,24 @@ const VALUES = {
 };
 pulumi.runtime.setAllConfig(JSON.parse(fs.readFileSync(configFile, "utf8")), []);
 const seen = [];
-pulumi.runtime.setMocks({
-    newResource(args) {
-        const state = { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs, VALUES) };
-        seen.push({ type: args.type, name: args.name });
-        return { id: `${args.name}-id`, state };
+pulumi.runtime.setMocks(
+    {
+        newResource(args) {
+            const state = { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs, VALUES) };
+            seen.push({ type: args.type, name: args.name });
+            return { id: `${args.name}-id`, state };
+        },
+        call: (args) => args.inputs,
     },
-    call: (args) => args.inputs,
-}, "ha-kubernetes-example", "example", true);
+    "ha-kubernetes-example",
+    "example",
+    true,
+);
 
 (async () => {
     require(program);
     // until registrations stop (resources registered inside applies come late)
-    for (let quiet = 0, last = -1; quiet < 50; ) {
+    for (let quiet = 0, last = -1; quiet < 50;) {
         await new Promise((r) => setTimeout(r, 5));
         quiet = seen.length === last ? quiet + 1 : 0;
         last = seen.length;

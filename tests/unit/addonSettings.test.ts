@@ -26,13 +26,23 @@ describe("add-on settings", () => {
 
     it("the stack configuration's coredns.enabled false turns CoreDNS off", () => {
         expect(addonSettings({ coredns: { enabled: false, replicas: 3 } }).coredns).toBe(false);
-        expect(addonSettings({ coredns: { replicas: 3 }, metricsServer: true, imageRepository: "m" })).toEqual({ imageRepository: "m", coredns: { replicas: 3 }, metricsServer: true });
+        expect(addonSettings({ coredns: { replicas: 3 }, metricsServer: true, imageRepository: "m" })).toEqual({
+            imageRepository: "m",
+            coredns: { replicas: 3 },
+            metricsServer: true,
+        });
         expect(addonSettings(undefined)).toEqual({ imageRepository: undefined, coredns: {}, metricsServer: undefined });
     });
 });
 
 describe("validateAddons (the Addons component's own arguments)", () => {
-    const base = { kubectlHost: { name: "m1", address: "10.0.0.11", connection: {} } as never, controlPlaneReady: true, nodesReady: true, clusterDomain: "cluster.local", clusterDnsIp: "10.96.0.10" };
+    const base = {
+        kubectlHost: { name: "m1", address: "10.0.0.11", connection: {} } as never,
+        controlPlaneReady: true,
+        nodesReady: true,
+        clusterDomain: "cluster.local",
+        clusterDnsIp: "10.96.0.10",
+    };
 
     it("accepts good arguments", () => {
         expect(validateAddons(base)).toEqual([]);
@@ -41,7 +51,10 @@ describe("validateAddons (the Addons component's own arguments)", () => {
     it("reports every problem, addressed without a prefix", () => {
         const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "n" } };
         const problems = validateAddons({
-            ...base, clusterDnsIp: "10.96.0.300", metricsServer: true, coredns: { replicas: 0 },
+            ...base,
+            clusterDnsIp: "10.96.0.300",
+            metricsServer: true,
+            coredns: { replicas: 0 },
             objects: [cm, { kind: "ConfigMap" }, { ...cm }],
         });
         expect(problems).toEqual([

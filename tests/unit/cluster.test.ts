@@ -27,7 +27,13 @@ const content = (res: Map<string, Recorded>, name: string): string => {
 };
 const get = (res: Map<string, Recorded>, name: string): Recorded => {
     const r = res.get(name);
-    if (!r) throw new Error(`no resource ${name}; have e.g. ${[...res.keys()].filter((k) => k.includes(name.split("-")[1] ?? "")).slice(0, 20).join(", ")}`);
+    if (!r)
+        throw new Error(
+            `no resource ${name}; have e.g. ${[...res.keys()]
+                .filter((k) => k.includes(name.split("-")[1] ?? ""))
+                .slice(0, 20)
+                .join(", ")}`,
+        );
     return r;
 };
 // Key material as it appears in files: PEM, base64 inside kubeconfigs, raw secrets.
@@ -37,10 +43,12 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
     let res: Map<string, Recorded>;
     let cluster: HaKubernetesCluster;
     beforeAll(async () => {
-        ({ cluster, res } = await deploy(baseCluster({
-            registry: { server: "registry.lab.test:5000", caPem: TEST_CA_PEM, username: "puller", password: "s3cr3t-registry" },
-        })));
-    }, 300_000);  // the first deployment also pays for compiling the modules
+        ({ cluster, res } = await deploy(
+            baseCluster({
+                registry: { server: "registry.lab.test:5000", caPem: TEST_CA_PEM, username: "puller", password: "s3cr3t-registry" },
+            }),
+        ));
+    }, 300_000); // the first deployment also pays for compiling the modules
 
     it("registers the four components with their type tokens", () => {
         const types = [...res.values()].map((r) => r.type);
@@ -63,7 +71,12 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         for (const h of ["m1", "m2", "m3"]) {
             const env: string = content(res, `lab-etcd-${h}-etcd-env`);
             const line = env.split("\n").find((l) => l.startsWith("ETCD_INITIAL_CLUSTER="))!;
-            for (const [n, ip] of [["m1", "10.213.0.11"], ["m2", "10.213.0.12"], ["m3", "10.213.0.13"]]) expect(line).toContain(`${n}=https://${ip}:2380`);
+            for (const [n, ip] of [
+                ["m1", "10.213.0.11"],
+                ["m2", "10.213.0.12"],
+                ["m3", "10.213.0.13"],
+            ])
+                expect(line).toContain(`${n}=https://${ip}:2380`);
             expect(env).toMatch(/ETCD_CLIENT_CERT_AUTH="?true/);
             expect(env).toMatch(/ETCD_PEER_CLIENT_CERT_AUTH="?true/);
         }
@@ -96,10 +109,16 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
     it("writes every secret into a 0600 file (content over stdin, never in the provider's outputs)", () => {
         const carrying = files(res).filter((f) => SECRETS.some((s) => String(f.inputs.content ?? "").includes(s)));
         const names = carrying.map((c) => c.name);
-        expect(names).toEqual(expect.arrayContaining([
-            "lab-etcd-m1-etcd-server-key", "lab-cp-m1-cp-sa-key", "lab-cp-m1-cp-encryption-config",
-            "lab-lb-m1-lb-keepalived-conf", "lab-workers-w1-node-containerd-config", "lab-cp-m1-cp-admin-kubeconfig",
-        ]));
+        expect(names).toEqual(
+            expect.arrayContaining([
+                "lab-etcd-m1-etcd-server-key",
+                "lab-cp-m1-cp-sa-key",
+                "lab-cp-m1-cp-encryption-config",
+                "lab-lb-m1-lb-keepalived-conf",
+                "lab-workers-w1-node-containerd-config",
+                "lab-cp-m1-cp-admin-kubeconfig",
+            ]),
+        );
         for (const f of carrying) expect({ name: f.name, mode: f.inputs.mode }).toEqual({ name: f.name, mode: "0600" });
         for (const f of files(res)) {
             expect(f.inputs.path).toMatch(/^\//);
@@ -112,7 +131,9 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         expect(dependsOnNames(res.get("lab-etcd-m3-etcd-restart"))).toContain("lab-etcd-m2-etcd-restart");
         expect(dependsOnNames(res.get("lab-cp-m2-cp-restart"))).toContain("lab-cp-m1-cp-restart");
         expect(dependsOnNames(res.get("lab-lb-m3-lb-restart"))).toContain("lab-lb-m2-lb-restart");
-        expect(dependsOnNames(res.get("lab-etcd-m1-etcd-health"))).toEqual(expect.arrayContaining(["lab-etcd-m1-etcd-restart", "lab-etcd-m2-etcd-restart", "lab-etcd-m3-etcd-restart"]));
+        expect(dependsOnNames(res.get("lab-etcd-m1-etcd-health"))).toEqual(
+            expect.arrayContaining(["lab-etcd-m1-etcd-restart", "lab-etcd-m2-etcd-restart", "lab-etcd-m3-etcd-restart"]),
+        );
     });
 
     it("stops nothing when a restart or gate is replaced (replacement deletes the old one after the new one ran)", () => {
@@ -157,8 +178,10 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
 
     it("restarts a host's services whenever any of its files is (re)written, drift repairs included", async () => {
         const restarts: Record<string, string> = {
-            "lab-etcd-m2-etcd-restart": "lab-etcd-m2-etcd-", "lab-cp-m2-cp-restart": "lab-cp-m2-cp-",
-            "lab-lb-m2-lb-restart": "lab-lb-m2-lb-", "lab-workers-w1-node-restart": "lab-workers-w1-node-",
+            "lab-etcd-m2-etcd-restart": "lab-etcd-m2-etcd-",
+            "lab-cp-m2-cp-restart": "lab-cp-m2-cp-",
+            "lab-lb-m2-lb-restart": "lab-lb-m2-lb-",
+            "lab-workers-w1-node-restart": "lab-workers-w1-node-",
         };
         const routeFiles = ["lab-workers-w1-node-pod-routes-env", "lab-workers-w1-node-pod-routes-script", "lab-workers-w1-node-pod-routes-unit"];
         // the etcd restore helper is read by no service: writing it restarts nothing
@@ -166,7 +189,9 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         expect(files(res).map((f) => f.name)).toEqual(expect.arrayContaining(inert));
         expect(await outputResourceNames(get(res, "lab-etcd-m2-etcd-restart").props?.triggers)).not.toContain(inert[0]);
         for (const [restart, prefix] of Object.entries(restarts)) {
-            const hostFiles = files(res).map((f) => f.name).filter((n) => n.startsWith(prefix) && !routeFiles.includes(n) && !inert.includes(n));
+            const hostFiles = files(res)
+                .map((f) => f.name)
+                .filter((n) => n.startsWith(prefix) && !routeFiles.includes(n) && !inert.includes(n));
             expect(hostFiles.length).toBeGreaterThan(2);
             const triggers = await outputResourceNames(get(res, restart).props?.triggers);
             expect(triggers).toEqual(expect.arrayContaining(hostFiles));
@@ -193,7 +218,10 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
     it("makes every service a drift-detected ManagedService that waits for its unit file and binary", () => {
         const services = [...res.values()].filter((r) => r.type.endsWith(":ManagedService"));
         const expected = [
-            ...["m1", "m2", "m3"].flatMap((m) => [`lab-etcd-${m}-etcd-unit`, ...["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((u) => `lab-cp-${m}-${u}-unit`)]),
+            ...["m1", "m2", "m3"].flatMap((m) => [
+                `lab-etcd-${m}-etcd-unit`,
+                ...["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((u) => `lab-cp-${m}-${u}-unit`),
+            ]),
             ...["m1", "m2", "m3", "w1", "w2"].flatMap((w) => ["ha-kubernetes-pod-routes", "kubelet", "kube-proxy"].map((u) => `lab-workers-${w}-${u}-unit`)),
         ];
         expect(services.map((r) => r.name).sort()).toEqual(expected.sort());
@@ -206,8 +234,13 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
     it("reaches no host before the preflight checked every host", async () => {
         const pre = get(res, "lab-preflight");
         expect(pre.type).toBe("pulumi-nodejs:dynamic/ha-kubernetes:HostPreflight");
-        expect(pre.inputs.hosts.map((h: { name: string; connection: { host: string } }) => `${h.name}@${h.connection.host}`))
-            .toEqual(["m1@10.213.0.11", "m2@10.213.0.12", "m3@10.213.0.13", "w1@10.213.0.21", "w2@10.213.0.22"]);
+        expect(pre.inputs.hosts.map((h: { name: string; connection: { host: string } }) => `${h.name}@${h.connection.host}`)).toEqual([
+            "m1@10.213.0.11",
+            "m2@10.213.0.12",
+            "m3@10.213.0.13",
+            "w1@10.213.0.21",
+            "w2@10.213.0.22",
+        ]);
         const remote = [...res.values()].filter((r) => /^command:remote:|(ManagedFile|ManagedService|NodeMembership)$/.test(r.type));
         expect(remote.length).toBeGreaterThan(100);
         for (const r of remote) {
@@ -247,7 +280,11 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
     it("routes each node's pods through the other nodes, masters included (bridge)", () => {
         // blocks in declaration order: m1 .0, m2 .1, m3 .2, w1 .3, w2 .4
         const routes: string = content(res, "lab-workers-w1-node-pod-routes-env");
-        for (const [block, via] of [["10.244.0.0/24", "10.213.0.11"], ["10.244.2.0/24", "10.213.0.13"], ["10.244.4.0/24", "10.213.0.22"]]) {
+        for (const [block, via] of [
+            ["10.244.0.0/24", "10.213.0.11"],
+            ["10.244.2.0/24", "10.213.0.13"],
+            ["10.244.4.0/24", "10.213.0.22"],
+        ]) {
             expect(routes).toContain(block);
             expect(routes).toContain(via);
         }
@@ -277,12 +314,18 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
     it("applies bootstrap RBAC and CoreDNS through the API, after the control plane's gate; CoreDNS gates on its rollout", async () => {
         const objects = [...res.values()].filter((r) => r.type.endsWith(":KubernetesObject"));
         const names = objects.map((o) => o.name).sort();
-        expect(names).toEqual([
-            "lab-addons-coredns-clusterrole-system-coredns", "lab-addons-coredns-clusterrolebinding-system-coredns",
-            "lab-addons-coredns-configmap-kube-system-coredns", "lab-addons-coredns-deployment-kube-system-coredns",
-            "lab-addons-coredns-poddisruptionbudget-kube-system-coredns", "lab-addons-coredns-service-kube-system-kube-dns",
-            "lab-addons-coredns-serviceaccount-kube-system-coredns", "lab-cp-rbac-clusterrolebinding-ha-kubernetes-apiserver-kubelet-client",
-        ].sort());
+        expect(names).toEqual(
+            [
+                "lab-addons-coredns-clusterrole-system-coredns",
+                "lab-addons-coredns-clusterrolebinding-system-coredns",
+                "lab-addons-coredns-configmap-kube-system-coredns",
+                "lab-addons-coredns-deployment-kube-system-coredns",
+                "lab-addons-coredns-poddisruptionbudget-kube-system-coredns",
+                "lab-addons-coredns-service-kube-system-kube-dns",
+                "lab-addons-coredns-serviceaccount-kube-system-coredns",
+                "lab-cp-rbac-clusterrolebinding-ha-kubernetes-apiserver-kubelet-client",
+            ].sort(),
+        );
         for (const o of objects) {
             expect(o.inputs).toMatchObject({ host: "m1", fieldManager: "ha-kubernetes", kubectl: "/usr/local/bin/kubectl", kubeconfig: "/etc/kubernetes/admin.kubeconfig" });
             expect(o.inputs.connection.host).toBe("10.213.0.11");
@@ -290,7 +333,9 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         expect(dependsOnNames(get(res, "lab-cp-rbac-clusterrolebinding-ha-kubernetes-apiserver-kubelet-client"))).toContain("lab-cp-m1-bootstrap");
         // CoreDNS once every node is Ready (replicas spread over all nodes; on destroy removed before any drain)
         for (const o of objects.filter((x) => x.name.startsWith("lab-addons-coredns-"))) {
-            expect(await outputResourceNames(o.props?.connection)).toEqual(expect.arrayContaining(["lab-cp-m1-bootstrap", "lab-workers-m1-node-ready", "lab-workers-w2-node-ready"]));
+            expect(await outputResourceNames(o.props?.connection)).toEqual(
+                expect.arrayContaining(["lab-cp-m1-bootstrap", "lab-workers-m1-node-ready", "lab-workers-w2-node-ready"]),
+            );
         }
         const svc = JSON.parse(get(res, "lab-addons-coredns-service-kube-system-kube-dns").inputs.manifest);
         expect(svc.spec.clusterIP).toBe("10.96.0.10");
@@ -388,7 +433,13 @@ describe("other topologies", () => {
         for (const m of ["m1", "m2", "m3"]) {
             const copy = get(res, `lab-etcd-${m}-etcd-snapshot-copy`);
             expect(copy.type).toBe("pulumi-nodejs:dynamic/ha-kubernetes:EtcdSnapshotCopy");
-            expect(copy.inputs).toMatchObject({ member: m, host: m, remoteDirectory: "/var/lib/etcd-snapshots", localDirectory: path.resolve("backups/etcd"), keep: SNAPSHOTS_KEPT });
+            expect(copy.inputs).toMatchObject({
+                member: m,
+                host: m,
+                remoteDirectory: "/var/lib/etcd-snapshots",
+                localDirectory: path.resolve("backups/etcd"),
+                keep: SNAPSHOTS_KEPT,
+            });
             // acts whenever the member's restart (which took the snapshot) ran again: its id is new then
             expect(copy.inputs.trigger).toBe(`lab-etcd-${m}-etcd-restart-id`);
             expect(dependsOnNames(copy)).toEqual([`lab-etcd-${m}-etcd-restart`]);
@@ -399,7 +450,12 @@ describe("other topologies", () => {
     });
 
     it("renewal re-issues every leaf key (never a CA's); control-plane settings reach every apiserver", async () => {
-        const { res } = await deploy(baseCluster({ certificates: { renewal: "2026-11-23", validityHours: 2000, earlyRenewalHours: 100 }, controlPlane: { apiserverExtraArgs: { "event-ttl": "2h" }, auditLogMaxAgeDays: 7 } }));
+        const { res } = await deploy(
+            baseCluster({
+                certificates: { renewal: "2026-11-23", validityHours: 2000, earlyRenewalHours: 100 },
+                controlPlane: { apiserverExtraArgs: { "event-ttl": "2h" }, auditLogMaxAgeDays: 7 },
+            }),
+        );
         // every leaf certificate renews itself early by the configured window on a later `pulumi up`
         const certs = [...res.values()].filter((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert");
         expect(certs.length).toBeGreaterThan(20);
@@ -411,7 +467,8 @@ describe("other topologies", () => {
         expect(leaves.length).toBeGreaterThan(20);
         for (const k of leaves) expect({ name: k.name, trigger: k.opts?.replacementTrigger }).toEqual({ name: k.name, trigger: "2026-11-23" });
         expect(keys.filter((k) => kept(k.name)).map((k) => [k.name, k.opts?.replacementTrigger])).toEqual(
-            ["lab-pki-cluster-ca-key", "lab-pki-etcd-ca-key", "lab-pki-front-proxy-ca-key", "lab-pki-service-account-key"].map((n) => [n, undefined]));
+            ["lab-pki-cluster-ca-key", "lab-pki-etcd-ca-key", "lab-pki-front-proxy-ca-key", "lab-pki-service-account-key"].map((n) => [n, undefined]),
+        );
         for (const m of ["m1", "m2", "m3"]) {
             const env = content(res, `lab-cp-${m}-cp-apiserver-env`);
             expect(env).toContain("--event-ttl=2h");
@@ -422,7 +479,12 @@ describe("other topologies", () => {
     it("leaves cluster DNS to the user when asked; CoreDNS settings reach the Corefile and Deployment", async () => {
         const off = await deploy(baseCluster({ addons: { coredns: { enabled: false } } }));
         expect([...off.res.keys()].filter((n) => n.includes("coredns"))).toEqual([]);
-        const on = await deploy(baseCluster({ network: { hostCidr: "10.213.0.0/24", serviceCidr: "10.100.0.0/16", clusterDomain: "k8s.lab", clusterDns: "10.100.0.53" }, addons: { coredns: { image: "mirror.lab/coredns:1.13.1", replicas: 3, upstreams: [] } } }));
+        const on = await deploy(
+            baseCluster({
+                network: { hostCidr: "10.213.0.0/24", serviceCidr: "10.100.0.0/16", clusterDomain: "k8s.lab", clusterDns: "10.100.0.53" },
+                addons: { coredns: { image: "mirror.lab/coredns:1.13.1", replicas: 3, upstreams: [] } },
+            }),
+        );
         const d = JSON.parse(get(on.res, "lab-addons-coredns-deployment-kube-system-coredns").inputs.manifest);
         expect(d.spec.replicas).toBe(3);
         expect(d.spec.template.spec.containers[0].image).toBe("mirror.lab/coredns:1.13.1");
@@ -434,20 +496,30 @@ describe("other topologies", () => {
 
     it("metrics-server: objects through the API after the nodes, a serving certificate from the cluster CA kept secret, gated on rollout and its APIService", async () => {
         const { res, cluster } = await deploy(baseCluster({ addons: { imageRepository: "mirror.lab:5000/k8s", metricsServer: { replicas: 3 } } }));
-        const names = [...res.values()].filter((r) => r.type.endsWith(":KubernetesObject") && r.name.startsWith("lab-addons-metrics-server-")).map((r) => r.name).sort();
+        const names = [...res.values()]
+            .filter((r) => r.type.endsWith(":KubernetesObject") && r.name.startsWith("lab-addons-metrics-server-"))
+            .map((r) => r.name)
+            .sort();
         expect(names).toEqual([
-            "lab-addons-metrics-server-apiservice-v1beta1.metrics.k8s.io", "lab-addons-metrics-server-clusterrole-system-aggregated-metrics-reader",
-            "lab-addons-metrics-server-clusterrole-system-metrics-server", "lab-addons-metrics-server-clusterrolebinding-metrics-server-system-auth-delegator",
-            "lab-addons-metrics-server-clusterrolebinding-system-metrics-server", "lab-addons-metrics-server-deployment-kube-system-metrics-server",
-            "lab-addons-metrics-server-poddisruptionbudget-kube-system-metrics-server", "lab-addons-metrics-server-rolebinding-kube-system-metrics-server-auth-reader",
-            "lab-addons-metrics-server-secret-kube-system-metrics-server-serving-cert", "lab-addons-metrics-server-service-kube-system-metrics-server",
+            "lab-addons-metrics-server-apiservice-v1beta1.metrics.k8s.io",
+            "lab-addons-metrics-server-clusterrole-system-aggregated-metrics-reader",
+            "lab-addons-metrics-server-clusterrole-system-metrics-server",
+            "lab-addons-metrics-server-clusterrolebinding-metrics-server-system-auth-delegator",
+            "lab-addons-metrics-server-clusterrolebinding-system-metrics-server",
+            "lab-addons-metrics-server-deployment-kube-system-metrics-server",
+            "lab-addons-metrics-server-poddisruptionbudget-kube-system-metrics-server",
+            "lab-addons-metrics-server-rolebinding-kube-system-metrics-server-auth-reader",
+            "lab-addons-metrics-server-secret-kube-system-metrics-server-serving-cert",
+            "lab-addons-metrics-server-service-kube-system-metrics-server",
             "lab-addons-metrics-server-serviceaccount-kube-system-metrics-server",
         ]);
         const d = JSON.parse(get(res, "lab-addons-metrics-server-deployment-kube-system-metrics-server").inputs.manifest);
         expect(d.spec.replicas).toBe(3);
         expect(d.spec.template.spec.containers[0].image).toBe("mirror.lab:5000/k8s/metrics-server/metrics-server:v0.8.0");
         // the image repository also moves CoreDNS's default image
-        expect(JSON.parse(get(res, "lab-addons-coredns-deployment-kube-system-coredns").inputs.manifest).spec.template.spec.containers[0].image).toBe("mirror.lab:5000/k8s/coredns/coredns:v1.13.1");
+        expect(JSON.parse(get(res, "lab-addons-coredns-deployment-kube-system-coredns").inputs.manifest).spec.template.spec.containers[0].image).toBe(
+            "mirror.lab:5000/k8s/coredns/coredns:v1.13.1",
+        );
         // the serving certificate: issued by the cluster CA for the Service's names, its Secret kept encrypted in the state
         const csr = get(res, "lab-addons-metrics-server-serving-csr");
         expect(csr.inputs.dnsNames).toEqual(["metrics-server.kube-system.svc", "metrics-server.kube-system.svc.cluster.local"]);
@@ -480,7 +552,8 @@ describe("other topologies", () => {
         for (const r of res.values()) {
             if (r.type !== "command:remote:Command") continue;
             const { create, update, delete: del, environment, triggers } = r.inputs;
-            for (const m of SECRETS) expect({ name: r.name, text: JSON.stringify({ create, update, del, environment, triggers }) }).not.toEqual({ name: r.name, text: expect.stringContaining(m) });
+            for (const m of SECRETS)
+                expect({ name: r.name, text: JSON.stringify({ create, update, del, environment, triggers }) }).not.toEqual({ name: r.name, text: expect.stringContaining(m) });
         }
     });
 
@@ -531,7 +604,11 @@ describe("other topologies", () => {
 
     it("bad input registers nothing at all", async () => {
         seen.clear();
-        const bad = withHosts([{ name: "m1", address: "10.213.0.11", roles: ["master"] }, { name: "m2", address: "10.213.0.12", roles: ["master"] }, { name: "w1", address: "10.213.0.21", roles: ["worker"] }]);
+        const bad = withHosts([
+            { name: "m1", address: "10.213.0.11", roles: ["master"] },
+            { name: "m2", address: "10.213.0.12", roles: ["master"] },
+            { name: "w1", address: "10.213.0.21", roles: ["worker"] },
+        ]);
         expect(() => new HaKubernetesCluster("lab", bad, {}, allFiles)).toThrow(/odd number of members/);
         await settle();
         expect(seen.size).toBe(0);

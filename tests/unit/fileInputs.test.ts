@@ -35,7 +35,11 @@ describe("PEM and SSH key inputs", () => {
         expect(pemReason("sshPrivateKey", encrypted)).toMatch(/Encrypted private OpenSSH key/);
         const pub = fs.readFileSync(`${keygen("pub", "")}.pub`, "utf8");
         expect(pemReason("sshPrivateKey", pub)).toMatch(/public key, not a private one/);
-        for (const [v, body] of [[encrypted, encrypted.split("\n")[1]], [pub, pub.split(" ")[1]], ["-----BEGIN OPENSSH PRIVATE KEY-----\nsecretbody\n-----END OPENSSH PRIVATE KEY-----", "secretbody"]]) {
+        for (const [v, body] of [
+            [encrypted, encrypted.split("\n")[1]],
+            [pub, pub.split(" ")[1]],
+            ["-----BEGIN OPENSSH PRIVATE KEY-----\nsecretbody\n-----END OPENSSH PRIVATE KEY-----", "secretbody"],
+        ]) {
             expect(body.length).toBeGreaterThan(8);
             expect(pemReason("sshPrivateKey", v)).not.toContain(body);
         }
@@ -49,7 +53,9 @@ describe("PEM and SSH key inputs", () => {
         const reader = { fileExists: (f: string) => f === `${home}/ca.crt` || f === `${home}/key`, readFile: (f: string) => (f.endsWith("ca.crt") ? TEST_CA_PEM : TEST_SSH_KEY) };
         const input = { kind: "certificate" as const, textPath: "registry.caPem", filePath: "registry.caPemPath" };
         expect(fileOrTextProblems({ ...input, file: "~/ca.crt" }, reader)).toEqual([]);
-        expect(fileOrTextProblems({ ...input, file: "~/key" }, reader)).toEqual([["registry.caPemPath", `file ${home}/key is not a PEM certificate (-----BEGIN CERTIFICATE-----): block 1 is OPENSSH PRIVATE KEY, not CERTIFICATE`]]);
+        expect(fileOrTextProblems({ ...input, file: "~/key" }, reader)).toEqual([
+            ["registry.caPemPath", `file ${home}/key is not a PEM certificate (-----BEGIN CERTIFICATE-----): block 1 is OPENSSH PRIVATE KEY, not CERTIFICATE`],
+        ]);
         expect(fileOrTextProblems({ ...input, file: "~/gone.crt" }, reader)).toEqual([["registry.caPemPath", `file ${home}/gone.crt does not exist`]]);
         expect(fileOrTextProblems({ ...input, text: TEST_CA_PEM, file: "~/ca.crt" }, reader)).toEqual([["registry.caPem", "give registry.caPem or registry.caPemPath, not both"]]);
         expect(fileOrTextProblems({ ...input, text: "/etc/ca.crt" }, reader)[0][0]).toBe("registry.caPem");

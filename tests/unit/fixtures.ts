@@ -18,7 +18,7 @@ export function baseCluster(overrides: Partial<ClusterArgs> = {}): ClusterArgs {
         { name: "m1", address: "10.213.0.11", roles: ["master"] },
         { name: "m2", address: "10.213.0.12", roles: ["master"] },
         { name: "m3", address: "10.213.0.13", roles: ["master"] },
-        { name: "w1", address: "10.213.0.21", roles: ["worker"], labels: { "tier": "general" } },
+        { name: "w1", address: "10.213.0.21", roles: ["worker"], labels: { tier: "general" } },
         { name: "w2", address: "10.213.0.22", roles: ["worker"], taints: [{ key: "dedicated", value: "batch", effect: "NoSchedule" }] },
     ];
     return {
@@ -31,8 +31,11 @@ export function baseCluster(overrides: Partial<ClusterArgs> = {}): ClusterArgs {
         artifacts: {
             source: "download",
             baseUrl: "http://10.213.0.1:8080/{version}",
-            sha256: Object.fromEntries(["etcd", "etcdctl", "etcdutl", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kubelet", "kube-proxy", "flanneld", "flannel"]
-                .map((b, i) => [b, i.toString(16).repeat(64).slice(0, 64)])),
+            sha256: Object.fromEntries(
+                ["etcd", "etcdctl", "etcdutl", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kubelet", "kube-proxy", "flanneld", "flannel"].map(
+                    (b, i) => [b, i.toString(16).repeat(64).slice(0, 64)],
+                ),
+            ),
         },
         ...overrides,
     };

@@ -42,15 +42,20 @@ export function unwrapSecrets(v: any): any {
 /** Installs mocks (dryRun false) that fill in tls/random/command outputs; returns the record. */
 export function installMocks(): Map<string, Recorded> {
     const seen = new Map<string, Recorded>();
-    pulumi.runtime.setMocks({
-        newResource(args: pulumi.runtime.MockResourceArgs) {
-            const state: Record<string, any> = { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs, UNIT_VALUES) };
-            const prev = seen.get(args.name);
-            seen.set(args.name, { type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), props: prev?.props, opts: prev?.opts });
-            return { id: `${args.name}-id`, state };
+    pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                const state: Record<string, any> = { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs, UNIT_VALUES) };
+                const prev = seen.get(args.name);
+                seen.set(args.name, { type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), props: prev?.props, opts: prev?.opts });
+                return { id: `${args.name}-id`, state };
+            },
+            call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
         },
-        call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
-    }, "ha-kubernetes", "test", false);
+        "ha-kubernetes",
+        "test",
+        false,
+    );
     return seen;
 }
 
@@ -64,7 +69,12 @@ export function recordOptions(seen: Map<string, Recorded>): pulumi.ResourceTrans
 }
 
 export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => o.apply((v) => { resolve(v); return v; }));
+    return new Promise((resolve) =>
+        o.apply((v) => {
+            resolve(v);
+            return v;
+        }),
+    );
 }
 
 /** Names of the resources an option's dependsOn lists. */

@@ -18,9 +18,15 @@ function sh(script: string, stdin = ""): { code: number; out: string; err: strin
 
 describe("shellQuote", () => {
     it("round-trips any string through sh", () => {
-        fc.assert(fc.property(fc.string({ unit: "grapheme", maxLength: 40 }).filter((s) => !s.includes("\0")), (s) => {
-            expect(sh(`printf '%s' ${shellQuote(s)}`).out).toBe(s);
-        }), { numRuns: 60 });
+        fc.assert(
+            fc.property(
+                fc.string({ unit: "grapheme", maxLength: 40 }).filter((s) => !s.includes("\0")),
+                (s) => {
+                    expect(sh(`printf '%s' ${shellQuote(s)}`).out).toBe(s);
+                },
+            ),
+            { numRuns: 60 },
+        );
     });
 });
 
@@ -81,7 +87,8 @@ describe("artifacts", () => {
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("parses sha256sum output", () => {
-        const a = "a".repeat(64), b = "b".repeat(64);
+        const a = "a".repeat(64),
+            b = "b".repeat(64);
         expect(parseSha256Sums(`${a}  kubelet\n${b} *bin/etcd\n\njunk\n`)).toEqual({ kubelet: a, etcd: b });
     });
     it("the install script refuses a checksum mismatch and installs a match", () => {

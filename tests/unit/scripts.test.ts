@@ -15,7 +15,9 @@ function scripts(dir: string): string[] {
 }
 
 describe("shell scripts", () => {
-    const files = scripts(ROOT).map((f) => path.relative(ROOT, f)).sort();
+    const files = scripts(ROOT)
+        .map((f) => path.relative(ROOT, f))
+        .sort();
 
     it("are found (the lab's, the tests' and the examples')", () => {
         expect(files).toEqual(expect.arrayContaining(["tests/run.sh", "tests/lab/lab.sh", "tests/lab/hosts/lab-cgroups.sh", "tests/e2e/build.sh", "examples/fetch-release.sh"]));

@@ -25,8 +25,11 @@ function stack(overrides: Record<string, unknown> = {}): Record<string, string> 
         artifacts: { source: "local", directory: __dirname },
         ...overrides,
     };
-    return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [`${NS}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+    return Object.fromEntries(
+        Object.entries(values)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [`${NS}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+    );
 }
 
 const files = { fileExists: () => true, readFile: (f: string) => (f === TEST_SSH_KEY_PATH ? TEST_SSH_KEY : f === TEST_CA_PEM_PATH ? TEST_CA_PEM : `${f}  ./x\n`) };
@@ -69,24 +72,33 @@ describe("the program's reading of its stack configuration", () => {
             loadbalancer: { mode: "nginx" },
             sshPrivateKey: TEST_SSH_KEY,
         });
-        expect(message(config)).toBe([
-            "the stack configuration has 9 problems; nothing was changed on any host:",
-            "  ha-kubernetes:loadbalancer: unknown key (known: clusterName, hosts, ssh, versions, network, loadBalancer, etcd, artifacts, registry, certificates, nodes, controlPlane, addons, sshPrivateKey, registryPassword)",
-            "  ha-kubernetes:sshPrivateKey: must be a secret: pulumi config set --secret sshPrivateKey < file",
-            "  ha-kubernetes:registry.caPem: is not a PEM certificate (-----BEGIN CERTIFICATE-----): it looks like a file path (a file goes in registry.caPemPath)",
-            "  ha-kubernetes:hosts[2].address: duplicate address 192.168.10.11 (also host master1)",
-            "  ha-kubernetes:hosts[3].roles: unknown role \"wrker\" (known: master, etcd, worker, lb)",
-            "  ha-kubernetes:sshPrivateKey: give sshPrivateKey or ssh.privateKeyPath, not both",
-            "  ha-kubernetes:versions.kubernetes: Kubernetes version \"1.35\" must look like 1.MINOR.PATCH",
-            "  ha-kubernetes:hosts: no host has role worker",
-            "  ha-kubernetes:hosts: etcd needs an odd number of members (3, 5 or 7); stacked topology gives 2",
-        ].join("\n"));
+        expect(message(config)).toBe(
+            [
+                "the stack configuration has 9 problems; nothing was changed on any host:",
+                "  ha-kubernetes:loadbalancer: unknown key (known: clusterName, hosts, ssh, versions, network, loadBalancer, etcd, artifacts, registry, certificates, nodes, controlPlane, addons, sshPrivateKey, registryPassword)",
+                "  ha-kubernetes:sshPrivateKey: must be a secret: pulumi config set --secret sshPrivateKey < file",
+                "  ha-kubernetes:registry.caPem: is not a PEM certificate (-----BEGIN CERTIFICATE-----): it looks like a file path (a file goes in registry.caPemPath)",
+                "  ha-kubernetes:hosts[2].address: duplicate address 192.168.10.11 (also host master1)",
+                '  ha-kubernetes:hosts[3].roles: unknown role "wrker" (known: master, etcd, worker, lb)',
+                "  ha-kubernetes:sshPrivateKey: give sshPrivateKey or ssh.privateKeyPath, not both",
+                '  ha-kubernetes:versions.kubernetes: Kubernetes version "1.35" must look like 1.MINOR.PATCH',
+                "  ha-kubernetes:hosts: no host has role worker",
+                "  ha-kubernetes:hosts: etcd needs an odd number of members (3, 5 or 7); stacked topology gives 2",
+            ].join("\n"),
+        );
     });
 
     it("names a PEM or key input that is not what it should be, without quoting a key", () => {
-        const msg = message(stack({ ssh: { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-key\n-----END OPENSSH PRIVATE KEY-----" }, registry: { server: "r:5005", caPemPath: TEST_SSH_KEY_PATH } }));
+        const msg = message(
+            stack({
+                ssh: { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-key\n-----END OPENSSH PRIVATE KEY-----" },
+                registry: { server: "r:5005", caPemPath: TEST_SSH_KEY_PATH },
+            }),
+        );
         expect(msg).toContain("ha-kubernetes:ssh.privateKey: is not an unencrypted SSH private key");
-        expect(msg).toContain(`ha-kubernetes:registry.caPemPath: file ${TEST_SSH_KEY_PATH} is not a PEM certificate (-----BEGIN CERTIFICATE-----): block 1 is OPENSSH PRIVATE KEY, not CERTIFICATE`);
+        expect(msg).toContain(
+            `ha-kubernetes:registry.caPemPath: file ${TEST_SSH_KEY_PATH} is not a PEM certificate (-----BEGIN CERTIFICATE-----): block 1 is OPENSSH PRIVATE KEY, not CERTIFICATE`,
+        );
         expect(msg).not.toContain("not-a-key");
     });
 
@@ -103,10 +115,14 @@ describe("the program's reading of its stack configuration", () => {
 
     it("refuses secrets in plain configuration, naming the secret key to use", () => {
         const msg = message(stack({ ssh: { privateKey: TEST_SSH_KEY }, registry: { server: "r:5005", username: "u", password: "hunter22" } }));
-        expect(msg).toContain("ha-kubernetes:ssh.privateKey: a secret in plain configuration: use the secret sshPrivateKey (pulumi config set --secret sshPrivateKey < file) or ssh.privateKeyPath");
+        expect(msg).toContain(
+            "ha-kubernetes:ssh.privateKey: a secret in plain configuration: use the secret sshPrivateKey (pulumi config set --secret sshPrivateKey < file) or ssh.privateKeyPath",
+        );
         expect(msg).toContain("ha-kubernetes:registry.password: a secret in plain configuration: use the secret registryPassword (pulumi config set --secret registryPassword)");
         expect(msg).not.toContain("hunter22");
-        const perHost = stack({ hosts: [{ name: "m1", address: "192.168.10.11", roles: ["master"], ssh: { privateKey: TEST_SSH_KEY, bastion: { address: "b", privateKey: TEST_SSH_KEY } } }] });
+        const perHost = stack({
+            hosts: [{ name: "m1", address: "192.168.10.11", roles: ["master"], ssh: { privateKey: TEST_SSH_KEY, bastion: { address: "b", privateKey: TEST_SSH_KEY } } }],
+        });
         expect(message(perHost)).toContain("ha-kubernetes:hosts[0].ssh.privateKey: a secret in plain configuration: use hosts[0].ssh.privateKeyPath");
         expect(message(perHost)).toContain("ha-kubernetes:hosts[0].ssh.bastion.privateKey: a secret in plain configuration: use hosts[0].ssh.bastion.privateKeyPath");
         expect(load(stack({ registry: { server: "r:5005", username: "u" }, registryPassword: "hunter22" }), [`${NS}:registryPassword`]).registry?.username).toBe("u");

@@ -37,7 +37,11 @@ describe("validateCluster", () => {
         expectProblem(baseCluster({ addons: { coredns: { replicas: 0 } } }), "addons.coredns.replicas", /positive whole number/);
         expectProblem(baseCluster({ addons: { coredns: { enabled: "no" as never } } }), "addons.coredns.enabled", /true or false/);
         expectProblem(baseCluster({ addons: { metricsServer: true } }), "addons.metricsServer.image", /needs an image: set addons.metricsServer.image/);
-        expectProblem(baseCluster({ addons: { metricsServer: { image: "ok/ms:v1", replicas: 0, resolutionSeconds: 5 } } }), "addons.metricsServer.replicas", /positive whole number/);
+        expectProblem(
+            baseCluster({ addons: { metricsServer: { image: "ok/ms:v1", replicas: 0, resolutionSeconds: 5 } } }),
+            "addons.metricsServer.replicas",
+            /positive whole number/,
+        );
         expectProblem(baseCluster({ addons: { metricsServer: { image: "ok/ms:v1", resolutionSeconds: 5 } } }), "addons.metricsServer.resolutionSeconds", /at least 10/);
         expectProblem(baseCluster({ addons: { metricsServer: "yes" as never } }), "addons.metricsServer", /true, false or settings/);
         expectProblem(baseCluster({ addons: { imageRepository: "mirror.lab/k8s:v1" } }), "addons.imageRepository", /no tag/);
@@ -46,11 +50,16 @@ describe("validateCluster", () => {
         expect(reasons(baseCluster({ addons: { metricsServer: { image: "mirror.lab/metrics-server:v0.8.0" } } }))).toEqual([]);
         expectProblem(baseCluster({ addons: { coredns: { image: "bad image" } } }), "addons.coredns.image", /bad image reference/);
         expectProblem(baseCluster({ nodes: { imageArchives: ["/nowhere/coredns.tar"] } }), "nodes.imageArchives[0]", /does not exist/);
-        expect(reasons(baseCluster({ nodes: { imageArchives: ["/images/coredns.tar"] }, addons: { coredns: { upstreams: [], image: "mirror.lab/coredns:1.13.1" } } }), allFiles)).toEqual([]);
+        expect(
+            reasons(baseCluster({ nodes: { imageArchives: ["/images/coredns.tar"] }, addons: { coredns: { upstreams: [], image: "mirror.lab/coredns:1.13.1" } } }), allFiles),
+        ).toEqual([]);
     });
 
     it("checks the user's manifest files and accepts podNetwork none", () => {
-        const env = { fileExists: (f: string) => f !== "/missing.yaml", readFile: (f: string) => (f === "/bad.yaml" ? "kind: [" : "apiVersion: v1\nkind: Namespace\nmetadata: { name: demo }\n") };
+        const env = {
+            fileExists: (f: string) => f !== "/missing.yaml",
+            readFile: (f: string) => (f === "/bad.yaml" ? "kind: [" : "apiVersion: v1\nkind: Namespace\nmetadata: { name: demo }\n"),
+        };
         expectProblem(baseCluster({ addons: { manifests: ["/missing.yaml"] } }), "addons.manifests[0]", /does not exist/, env);
         expectProblem(baseCluster({ addons: { manifests: ["/bad.yaml"] } }), "addons.manifests[0]", /^\/bad.yaml: document 1/, env);
         expectProblem(baseCluster({ addons: { manifests: ["/a.yaml", "/b.yaml"] } }), "addons.manifests[1]", /Namespace demo is declared twice \(also in \/a.yaml\)/, env);
@@ -60,7 +69,11 @@ describe("validateCluster", () => {
 
     it("counts the masters as nodes when sizing pod blocks", () => {
         // a /26 holds four /28 blocks: 3 masters + 2 workers do not fit
-        expectProblem(baseCluster({ network: { hostCidr: "10.213.0.0/24", podCidr: "10.244.0.0/26", nodeCidrMaskSize: 28 } }), "network.nodeCidrMaskSize", /only 4 blocks of \/28 for 5 nodes/);
+        expectProblem(
+            baseCluster({ network: { hostCidr: "10.213.0.0/24", podCidr: "10.244.0.0/26", nodeCidrMaskSize: 28 } }),
+            "network.nodeCidrMaskSize",
+            /only 4 blocks of \/28 for 5 nodes/,
+        );
     });
 
     it("rejects an even etcd count", () => {
@@ -134,9 +147,13 @@ describe("validateCluster", () => {
 
     it("needs checksums for downloads and files for local sources", () => {
         expectProblem(baseCluster({ artifacts: { source: "download", baseUrl: "http://x/" } }), "artifacts.sha256.kubelet", /needs the sha256 of kubelet/);
-        expect(reasons(baseCluster({ artifacts: { source: "local", directory: "/nope" } })).filter((r) => r.startsWith("artifacts"))).toEqual(["artifacts.directory: directory /nope does not exist (examples/fetch-release.sh makes one)"]);
+        expect(reasons(baseCluster({ artifacts: { source: "local", directory: "/nope" } })).filter((r) => r.startsWith("artifacts"))).toEqual([
+            "artifacts.directory: directory /nope does not exist (examples/fetch-release.sh makes one)",
+        ]);
         const partial = { fileExists: (f: string) => f === "/bundle" || f === "/bundle/SHA256SUMS" || /\/(etcd\w*|kubectl)$/.test(f) };
-        expect(reasons(baseCluster({ artifacts: { source: "local", directory: "/bundle" } }), partial)).toEqual(["artifacts.directory: /bundle lacks kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy"]);
+        expect(reasons(baseCluster({ artifacts: { source: "local", directory: "/bundle" } }), partial)).toEqual([
+            "artifacts.directory: /bundle lacks kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy",
+        ]);
         expect(reasons(baseCluster({ artifacts: { source: "local", directory: "/bundle" } }), allFiles)).toEqual([]);
     });
 
@@ -148,12 +165,24 @@ describe("validateCluster", () => {
     });
 
     it("checks control-plane settings and the renewal value", () => {
-        expectProblem(baseCluster({ controlPlane: { apiserverExtraArgs: { "authorization-mode": "AlwaysAllow" } } }), "controlPlane.apiserverExtraArgs.authorization-mode", /managed by ha-kubernetes/);
+        expectProblem(
+            baseCluster({ controlPlane: { apiserverExtraArgs: { "authorization-mode": "AlwaysAllow" } } }),
+            "controlPlane.apiserverExtraArgs.authorization-mode",
+            /managed by ha-kubernetes/,
+        );
         expectProblem(baseCluster({ controlPlane: { apiserverExtraArgs: { "--event-ttl": "2h" } } }), "controlPlane.apiserverExtraArgs.--event-ttl", /without dashes/);
         expectProblem(baseCluster({ controlPlane: { auditLogMaxAgeDays: -1 } }), "controlPlane.auditLogMaxAgeDays", /whole number of days/);
         expectProblem(baseCluster({ controlPlane: { serviceNodePortRange: "32000-31000" } }), "controlPlane.serviceNodePortRange", /first-last/);
         expectProblem(baseCluster({ certificates: { renewal: "now; rm -rf /" } }), "certificates.renewal", /short word/);
-        expect(validateCluster(baseCluster({ controlPlane: { apiserverExtraArgs: { "event-ttl": "2h" }, auditLogMaxAgeDays: 7, serviceNodePortRange: "30000-31000" }, certificates: { renewal: "2026-11-23" } }), noFiles)).toEqual([]);
+        expect(
+            validateCluster(
+                baseCluster({
+                    controlPlane: { apiserverExtraArgs: { "event-ttl": "2h" }, auditLogMaxAgeDays: 7, serviceNodePortRange: "30000-31000" },
+                    certificates: { renewal: "2026-11-23" },
+                }),
+                noFiles,
+            ),
+        ).toEqual([]);
     });
 
     it("checks the etcd snapshot copy directory", () => {
@@ -164,14 +193,22 @@ describe("validateCluster", () => {
     });
 
     it("collects every problem at once", () => {
-        const args = withHosts([m(1), m(2), w(1)], { clusterName: "Bad Name", versions: { kubernetes: "x", etcd: "y" }, loadBalancer: { mode: "haproxy-keepalived", vip: "1.2.3.4" } });
+        const args = withHosts([m(1), m(2), w(1)], {
+            clusterName: "Bad Name",
+            versions: { kubernetes: "x", etcd: "y" },
+            loadBalancer: { mode: "haproxy-keepalived", vip: "1.2.3.4" },
+        });
         expect(validateCluster(args, noFiles).length).toBeGreaterThanOrEqual(5);
     });
 
     it("throws one InputPropertiesError naming every problem", () => {
         const args = withHosts([m(1), m(2), w(1)], { clusterName: "Bad Name" });
         let err: unknown;
-        try { assertValidCluster(args, noFiles); } catch (x) { err = x; }
+        try {
+            assertValidCluster(args, noFiles);
+        } catch (x) {
+            err = x;
+        }
         expect(pulumi.InputPropertiesError.isInstance(err)).toBe(true);
         const e = err as pulumi.InputPropertiesError;
         expect(e.errors.map((x) => x.propertyPath)).toEqual(expect.arrayContaining(["clusterName", "hosts"]));

@@ -10,7 +10,12 @@ const onHost = (n: string) => ({ host: n, connection: { host: ip(n), user: "root
 const ID: Record<string, string> = { e1: "8e9e05c52164694d", e2: "91bc3c398fb3c146", e3: "fd422379fda50e48", e4: "a8266ecf031671f3" };
 
 /** A fake cluster: which hosts run etcd, who is a member (started or not), who answers healthy. */
-interface Fake { running: string[]; members: string[]; unstarted?: string[]; unhealthy?: string[] }
+interface Fake {
+    running: string[];
+    members: string[];
+    unstarted?: string[];
+    unhealthy?: string[];
+}
 
 function listLine(n: string, f: Fake): string {
     const started = !(f.unstarted ?? []).includes(n);
@@ -18,9 +23,13 @@ function listLine(n: string, f: Fake): string {
 }
 
 function probeOutput(f: Fake): string {
-    const health = f.members.filter((n) => !(f.unstarted ?? []).includes(n)).map((n) => (f.unhealthy ?? []).includes(n)
-        ? `https://${ip(n)}:2379 is unhealthy: failed to commit proposal: context deadline exceeded`
-        : `https://${ip(n)}:2379 is healthy: successfully committed proposal: took = 2.1ms`);
+    const health = f.members
+        .filter((n) => !(f.unstarted ?? []).includes(n))
+        .map((n) =>
+            (f.unhealthy ?? []).includes(n)
+                ? `https://${ip(n)}:2379 is unhealthy: failed to commit proposal: context deadline exceeded`
+                : `https://${ip(n)}:2379 is healthy: successfully committed proposal: took = 2.1ms`,
+        );
     return ["active", ...f.members.map((n) => listLine(n, f)), "--- ha-kubernetes: end of member list ---", ...health, ""].join("\n");
 }
 
@@ -37,11 +46,22 @@ function fakeHosts(f: Fake) {
         ran.push({ host: byIp(t.host), what, script });
         return "";
     });
-    return { ran, restore: () => { exec.mockRestore(); run.mockRestore(); } };
+    return {
+        ran,
+        restore: () => {
+            exec.mockRestore();
+            run.mockRestore();
+        },
+    };
 }
 
 const joinArgs = (n: string, all: string[]): EtcdJoinArgs => ({
-    ...onHost(n), member: ref(n), members: all.map(ref), seeds: all.filter((o) => o !== n).map(onHost), etcdctl: ETCDCTL, dataDir: "/var/lib/etcd",
+    ...onHost(n),
+    member: ref(n),
+    members: all.map(ref),
+    seeds: all.filter((o) => o !== n).map(onHost),
+    etcdctl: ETCDCTL,
+    dataDir: "/var/lib/etcd",
 });
 
 describe("etcdctl output parsing", () => {
@@ -71,7 +91,9 @@ describe("EtcdJoin provider", () => {
             const r = await join.create!(joinArgs("e2", ["e1", "e2", "e3"]));
             expect(r.outs).toMatchObject({ state: "new", initialCluster: ["e1", "e2", "e3"].map(ref) });
             expect(h.ran).toEqual([]);
-        } finally { h.restore(); }
+        } finally {
+            h.restore();
+        }
     });
 
     it("a member added to a running healthy cluster: stale data moved aside, member add through a running member, state existing", async () => {
@@ -85,16 +107,21 @@ describe("EtcdJoin provider", () => {
             ]);
             expect(h.ran[0].script).toContain("mv -- '/var/lib/etcd' '/var/lib/etcd'.ha-kubernetes-stale-");
             expect(h.ran[1].script).toContain(`${ETCDCTL} member add 'e4' --peer-urls='https://10.0.0.4:2380'`);
-        } finally { h.restore(); }
+        } finally {
+            h.restore();
+        }
     });
 
     it("refuses to add a member when the cluster with it would have no quorum to spare", async () => {
         const h = fakeHosts({ running: ["e1", "e2", "e3"], members: ["e1", "e2", "e3"], unhealthy: ["e3"] });
         try {
             await expect(join.create!(joinArgs("e4", ["e1", "e2", "e4"]))).rejects.toThrow(
-                "refusing to add etcd member e4: the cluster would have 4 members and needs 3 healthy for quorum, but only 2 of 3 are healthy (e1, e2)");
+                "refusing to add etcd member e4: the cluster would have 4 members and needs 3 healthy for quorum, but only 2 of 3 are healthy (e1, e2)",
+            );
             expect(h.ran).toEqual([]);
-        } finally { h.restore(); }
+        } finally {
+            h.restore();
+        }
     });
 
     it("asks the next member when the first does not run etcd; a member already started keeps state new", async () => {
@@ -103,7 +130,9 @@ describe("EtcdJoin provider", () => {
             const r = await join.create!(joinArgs("e2", ["e1", "e2", "e3"]));
             expect(r.outs).toMatchObject({ state: "new", initialCluster: ["e1", "e2", "e3"].map(ref) });
             expect(h.ran).toEqual([]);
-        } finally { h.restore(); }
+        } finally {
+            h.restore();
+        }
     });
 
     it("a member added earlier that never started joins as existing without a second member add", async () => {
@@ -112,7 +141,9 @@ describe("EtcdJoin provider", () => {
             const r = await join.create!(joinArgs("e4", ["e1", "e2", "e3", "e4"]));
             expect(r.outs).toMatchObject({ state: "existing", initialCluster: ["e1", "e2", "e3", "e4"].map(ref) });
             expect(h.ran).toEqual([]);
-        } finally { h.restore(); }
+        } finally {
+            h.restore();
+        }
     });
 
     it("other members coming and going do not touch a member's join; another address replaces it", () => {
@@ -133,21 +164,29 @@ describe("EtcdLeave provider", () => {
             const r = await leave.update!("etcd-members", olds, leaveArgs(["e1", "e2", "e4"]));
             expect(r.outs!.removed).toEqual(["e3"]);
             expect(h.ran).toEqual([{ host: "e1", what: "removing etcd member e3 (through e1)", script: `set -eu\n${ETCDCTL} member remove ${ID.e3}` }]);
-        } finally { h.restore(); }
+        } finally {
+            h.restore();
+        }
     });
 
     it("refuses a removal that would lose quorum, and never removes the last member", async () => {
         const h = fakeHosts({ running: ["e1", "e2", "e3"], members: ["e1", "e2", "e3"], unhealthy: ["e2"] });
         try {
             await expect(leave.update!("etcd-members", olds, leaveArgs(["e1", "e2"]))).rejects.toThrow(
-                "refusing to remove etcd member e3: the 2 members left need 2 healthy for quorum, but only 1 are healthy (e1)");
+                "refusing to remove etcd member e3: the 2 members left need 2 healthy for quorum, but only 1 are healthy (e1)",
+            );
             expect(h.ran).toEqual([]);
-        } finally { h.restore(); }
+        } finally {
+            h.restore();
+        }
         const single = fakeHosts({ running: ["e1"], members: ["e1"] });
         try {
-            await expect(leave.update!("etcd-members", { ...leaveArgs(["e1"]), removed: [] }, { ...leaveArgs([]), seeds: [onHost("e1")] }))
-                .rejects.toThrow("refusing to remove etcd member e1: it is the last member");
-        } finally { single.restore(); }
+            await expect(leave.update!("etcd-members", { ...leaveArgs(["e1"]), removed: [] }, { ...leaveArgs([]), seeds: [onHost("e1")] })).rejects.toThrow(
+                "refusing to remove etcd member e1: it is the last member",
+            );
+        } finally {
+            single.restore();
+        }
     });
 
     it("a member already gone is skipped; creating and destroying remove nobody", async () => {
@@ -157,7 +196,9 @@ describe("EtcdLeave provider", () => {
             await leave.create!(leaveArgs(["e1", "e2", "e3"]));
             await leave.delete!("etcd-members", olds);
             expect(h.ran).toEqual([]);
-        } finally { h.restore(); }
+        } finally {
+            h.restore();
+        }
     });
 
     it("diff: an update exactly when the declared member list changed", () => {

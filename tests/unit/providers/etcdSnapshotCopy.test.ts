@@ -66,7 +66,9 @@ describe("EtcdSnapshotCopy provider", () => {
         snapshot("e1-20261123T120700Z.db", "seventh");
         corruptDownloads.value = true;
         try {
-            await expect(p.update!("e1-snapshot-copy", { ...args("restart-6"), copied: "", sha256: "" }, args("restart-7"))).rejects.toThrow(/e1-20261123T120700Z\.db from e1 does not match it/);
+            await expect(p.update!("e1-snapshot-copy", { ...args("restart-6"), copied: "", sha256: "" }, args("restart-7"))).rejects.toThrow(
+                /e1-20261123T120700Z\.db from e1 does not match it/,
+            );
         } finally {
             corruptDownloads.value = false;
         }
@@ -86,7 +88,10 @@ describe("EtcdSnapshotCopy provider", () => {
 
     it("pure helpers: the newest-snapshot script quotes its words, its output is parsed strictly, surplus by name", () => {
         expect(newestSnapshotScript("/var/lib/etcd snapshots", "e'1")).toContain(`ls -1t '/var/lib/etcd snapshots'/'e'\\''1'-*.db`);
-        expect(parseNewest(`${"a".repeat(64)}  /var/lib/etcd-snapshots/e1-20261123T120000Z.db\n`)).toEqual({ sha256: "a".repeat(64), path: "/var/lib/etcd-snapshots/e1-20261123T120000Z.db" });
+        expect(parseNewest(`${"a".repeat(64)}  /var/lib/etcd-snapshots/e1-20261123T120000Z.db\n`)).toEqual({
+            sha256: "a".repeat(64),
+            path: "/var/lib/etcd-snapshots/e1-20261123T120000Z.db",
+        });
         expect(parseNewest("")).toBeUndefined();
         expect(parseNewest("sha256sum: no such file")).toBeUndefined();
         expect(surplusCopies(["e1-3.db", "e1-1.db", "e10-0.db", "e1-2.db", "e1-2.db.part"], "e1", 2)).toEqual(["e1-1.db"]);

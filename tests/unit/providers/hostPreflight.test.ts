@@ -35,7 +35,10 @@ describe("HostPreflight provider", () => {
         unreachable.add("10.0.0.99");
         const before = executed.length;
         const hosts = [host("local", "127.0.0.1"), host("gone", "10.0.0.99")];
-        const err = await p.create({ hosts }).then(() => undefined, (e: Error) => e.message);
+        const err = await p.create({ hosts }).then(
+            () => undefined,
+            (e: Error) => e.message,
+        );
         expect(err).toBeDefined();
         expect(err).toContain("nothing was changed on any host");
         expect(err).toMatch(/gone \(10\.0\.0\.99\): cannot reach root@10\.0\.0\.99:22 over SSH/);

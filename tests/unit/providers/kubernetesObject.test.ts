@@ -4,8 +4,16 @@ import * as os from "os";
 import * as path from "path";
 import * as ssh from "../../../providers/ssh";
 import {
-    applyScript, deleteScript, describeObject, KubernetesObjectArgs, kubernetesObjectProvider as p, manifestProblem, objectDiff, objectIdentity,
-    observeScript, parseObservation,
+    applyScript,
+    deleteScript,
+    describeObject,
+    KubernetesObjectArgs,
+    kubernetesObjectProvider as p,
+    manifestProblem,
+    objectDiff,
+    objectIdentity,
+    observeScript,
+    parseObservation,
 } from "../../../providers/kubernetesObject";
 
 /** What a dynamic provider receives for an unknown input. */
@@ -14,8 +22,14 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const conn = { host: "10.0.0.11", user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n", dialErrorLimit: 1 };
 const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "coredns", namespace: "kube-system" }, data: { Corefile: ".:53 {}" } };
 const args: KubernetesObjectArgs = {
-    host: "m1", connection: conn, identity: { apiVersion: "v1", kind: "ConfigMap", name: "coredns", namespace: "kube-system" }, manifest: JSON.stringify(cm), fieldManager: "ha-kubernetes",
-    kubectl: "/usr/local/bin/kubectl", kubeconfig: "/etc/kubernetes/admin.kubeconfig", timeoutSec: 60,
+    host: "m1",
+    connection: conn,
+    identity: { apiVersion: "v1", kind: "ConfigMap", name: "coredns", namespace: "kube-system" },
+    manifest: JSON.stringify(cm),
+    fieldManager: "ha-kubernetes",
+    kubectl: "/usr/local/bin/kubectl",
+    kubeconfig: "/etc/kubernetes/admin.kubeconfig",
+    timeoutSec: 60,
 };
 
 /**
@@ -25,7 +39,9 @@ const args: KubernetesObjectArgs = {
 function fakeApi(): { dir: string; kubectl: string; calls: () => string[] } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hak-k8s-"));
     const kubectl = path.join(dir, "kubectl");
-    fs.writeFileSync(kubectl, `#!/bin/sh
+    fs.writeFileSync(
+        kubectl,
+        `#!/bin/sh
 echo "$*" >> "${dir}/calls"
 f=""; verb=""; manager=""
 for a in "$@"; do
@@ -44,7 +60,9 @@ case "$verb" in
   diff) [ -e "$store" ] && cmp -s "$f" "$store" && exit 0; echo "-  changed"; exit 1 ;;
   delete) rm -f "$store" ;;
 esac
-`, { mode: 0o755 });
+`,
+        { mode: 0o755 },
+    );
     return { dir, kubectl, calls: () => fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n") };
 }
 
@@ -134,7 +152,10 @@ describe("KubernetesObject", () => {
     it("provider methods run over SSH on the kubectl host with the manifest on stdin", async () => {
         const ran: Array<{ what: string; script: string; stdin?: string }> = [];
         let answer = "in-sync\n";
-        const spy = jest.spyOn(ssh, "sshRun").mockImplementation(async (_t, what, script, stdin) => { ran.push({ what, script, stdin }); return answer; });
+        const spy = jest.spyOn(ssh, "sshRun").mockImplementation(async (_t, what, script, stdin) => {
+            ran.push({ what, script, stdin });
+            return answer;
+        });
         try {
             const created = await p.create!(args);
             expect(created).toEqual({ id: "ConfigMap/kube-system/coredns", outs: { ...args, present: true, inSync: true } });
@@ -146,10 +167,15 @@ describe("KubernetesObject", () => {
             expect((await p.read!(created.id, state)).props).toMatchObject({ present: false, inSync: false });
             await p.delete!(created.id, state);
             expect(ran.map((r) => r.what)).toEqual([
-                "applying ConfigMap/kube-system/coredns (through m1)", "checking ConfigMap/kube-system/coredns (through m1)",
-                "checking ConfigMap/kube-system/coredns (through m1)", "deleting ConfigMap/kube-system/coredns (through m1)",
+                "applying ConfigMap/kube-system/coredns (through m1)",
+                "checking ConfigMap/kube-system/coredns (through m1)",
+                "checking ConfigMap/kube-system/coredns (through m1)",
+                "deleting ConfigMap/kube-system/coredns (through m1)",
             ]);
-            for (const r of ran) { expect(r.stdin).toBe(args.manifest); expect(r.script).not.toContain("Corefile"); }
+            for (const r of ran) {
+                expect(r.stdin).toBe(args.manifest);
+                expect(r.script).not.toContain("Corefile");
+            }
             const checked = await p.check!(args, { ...args, manifest: "{}", fieldManager: "bad manager" });
             expect(checked.failures?.map((f) => f.property)).toEqual(["manifest", "fieldManager"]);
         } finally {

@@ -21,10 +21,15 @@ export class LocalClient extends EventEmitter {
     exec(command: string, cb: (err: Error | undefined, stream: EventEmitter & { stderr: EventEmitter; end: (s: string) => void }) => void): void {
         const child = spawn("/bin/sh", ["-c", command]);
         // a script that exits without reading its stdin closes the pipe: as over SSH, not an error
-        child.stdin.on("error", (e: NodeJS.ErrnoException) => { if (e.code !== "EPIPE") stream.emit("error", e); });
+        child.stdin.on("error", (e: NodeJS.ErrnoException) => {
+            if (e.code !== "EPIPE") stream.emit("error", e);
+        });
         const stream = Object.assign(new EventEmitter(), {
             stderr: new EventEmitter(),
-            end: (s: string) => { executed.push({ host: this.host, command, stdin: s }); child.stdin.end(s); },
+            end: (s: string) => {
+                executed.push({ host: this.host, command, stdin: s });
+                child.stdin.end(s);
+            },
         });
         child.stdout.on("data", (d) => stream.emit("data", d));
         child.stderr.on("data", (d) => stream.stderr.emit("data", d));
@@ -36,11 +41,18 @@ export class LocalClient extends EventEmitter {
         cb(undefined, {
             fastGet: (remote, local, _opts, done) => {
                 executed.push({ host: this.host, command: `sftp get ${remote}`, stdin: "" });
-                fs.promises.copyFile(remote, local).then(() => (corruptDownloads.value ? fs.promises.appendFile(local, "x") : undefined)).then(() => done(), done);
+                fs.promises
+                    .copyFile(remote, local)
+                    .then(() => (corruptDownloads.value ? fs.promises.appendFile(local, "x") : undefined))
+                    .then(() => done(), done);
             },
             end: () => undefined,
         });
     }
-    forwardOut(): void { throw new Error("no bastion in tests"); }
-    end(): void { /* nothing to close */ }
+    forwardOut(): void {
+        throw new Error("no bastion in tests");
+    }
+    end(): void {
+        /* nothing to close */
+    }
 }

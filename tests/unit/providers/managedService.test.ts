@@ -1,5 +1,14 @@
 import * as ssh from "../../../providers/ssh";
-import { disableScript, enableScript, managedServiceProvider as p, ManagedServiceArgs, parseStatus, repairScript, serviceDiff, statusScript } from "../../../providers/managedService";
+import {
+    disableScript,
+    enableScript,
+    managedServiceProvider as p,
+    ManagedServiceArgs,
+    parseStatus,
+    repairScript,
+    serviceDiff,
+    statusScript,
+} from "../../../providers/managedService";
 
 const conn = { host: "10.0.0.21", user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n", dialErrorLimit: 1 };
 const args: ManagedServiceArgs = { host: "w1", connection: conn, unit: "kubelet" };
@@ -18,7 +27,13 @@ function fakeHost(statusOut = "active enabled\n", code = 0) {
         if (r.code !== 0) throw new Error(`${what} on ${t.host} failed (exit ${r.code}): ${r.stderr}`);
         return r.stdout;
     });
-    return { ran, restore: () => { exec.mockRestore(); run.mockRestore(); } };
+    return {
+        ran,
+        restore: () => {
+            exec.mockRestore();
+            run.mockRestore();
+        },
+    };
 }
 
 describe("ManagedService provider", () => {
@@ -40,18 +55,27 @@ describe("ManagedService provider", () => {
             expect(h.ran.map((x) => x.script)).toEqual([enableScript("kubelet")]);
             expect(enableScript("kubelet")).toContain("systemctl enable -- 'kubelet'");
             expect(enableScript("kubelet")).not.toMatch(/\b(start|restart)\b/);
-        } finally { h.restore(); }
+        } finally {
+            h.restore();
+        }
     });
 
     it("read reports a stopped or disabled service as drift, and an intact one as none", async () => {
-        for (const [out, drift] of [["inactive enabled", true], ["active disabled", true], ["failed enabled", true], ["active enabled", false]] as const) {
+        for (const [out, drift] of [
+            ["inactive enabled", true],
+            ["active disabled", true],
+            ["failed enabled", true],
+            ["active enabled", false],
+        ] as const) {
             const h = fakeHost(`${out}\n`);
             try {
                 const r = await p.read!("w1:kubelet", { ...args, active: true, enabled: true });
                 expect(h.ran[0].script).toBe(statusScript("kubelet"));
                 expect(serviceDiff(r.props!, args).changes).toBe(drift);
                 expect(serviceDiff(r.props!, args).replaces).toEqual([]);
-            } finally { h.restore(); }
+            } finally {
+                h.restore();
+            }
         }
     });
 
@@ -67,25 +91,36 @@ describe("ManagedService provider", () => {
             expect(script).toContain("deadline=$(( $(date +%s) + 5 ))");
             expect(script).toContain("journalctl -u 'kubelet' -n 30 --no-pager >&2");
             expect(script).not.toContain("restart");
-        } finally { h.restore(); }
+        } finally {
+            h.restore();
+        }
     });
 
     it("a failed repair names the host, the unit and systemd's reason", async () => {
         const h = fakeHost("", 1);
         try {
-            await expect(p.update!("w1:kubelet", { ...args, active: false, enabled: true }, args)).rejects.toThrow(/starting kubelet on 10\.0\.0\.21 failed \(exit 1\): Job for kubelet.service failed/);
-        } finally { h.restore(); }
+            await expect(p.update!("w1:kubelet", { ...args, active: false, enabled: true }, args)).rejects.toThrow(
+                /starting kubelet on 10\.0\.0\.21 failed \(exit 1\): Job for kubelet.service failed/,
+            );
+        } finally {
+            h.restore();
+        }
     });
 
     it("moving the service to another unit or host replaces it; delete stops and disables it", async () => {
         expect(serviceDiff({ ...args, active: true, enabled: true }, { ...args, unit: "kube-proxy" })).toMatchObject({ changes: true, replaces: ["unit"] });
-        expect(serviceDiff({ ...args, active: true, enabled: true }, { ...args, connection: { ...conn, host: "10.0.0.22" } })).toMatchObject({ changes: true, replaces: ["connection"] });
+        expect(serviceDiff({ ...args, active: true, enabled: true }, { ...args, connection: { ...conn, host: "10.0.0.22" } })).toMatchObject({
+            changes: true,
+            replaces: ["connection"],
+        });
         const h = fakeHost();
         try {
             await p.delete!("w1:kubelet", { ...args, active: true, enabled: true });
             expect(h.ran.map((x) => x.script)).toEqual([disableScript("kubelet")]);
             expect(disableScript("kubelet")).toContain("systemctl disable --now -- 'kubelet'");
-        } finally { h.restore(); }
+        } finally {
+            h.restore();
+        }
     });
 
     it("check refuses names that are not systemd units", async () => {

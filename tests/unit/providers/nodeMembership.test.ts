@@ -6,7 +6,15 @@ import * as ssh from "../../../providers/ssh";
 import { drainScript, membershipDiff, NodeMembershipArgs, nodeMembershipProvider as p, readyScript } from "../../../providers/nodeMembership";
 
 const conn = { host: "10.0.0.11", user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n", dialErrorLimit: 1 };
-const args: NodeMembershipArgs = { host: "m1", connection: conn, node: "w3", kubectl: "/usr/local/bin/kubectl", kubeconfig: "/etc/kubernetes/admin.kubeconfig", timeoutSec: 120, revision: "r1" };
+const args: NodeMembershipArgs = {
+    host: "m1",
+    connection: conn,
+    node: "w3",
+    kubectl: "/usr/local/bin/kubectl",
+    kubeconfig: "/etc/kubernetes/admin.kubeconfig",
+    timeoutSec: 120,
+    revision: "r1",
+};
 
 /** Records what the provider runs on the kubectl host; fails with `code` when given. */
 function fakeMaster(code = 0) {
@@ -26,14 +34,18 @@ describe("NodeMembership provider", () => {
             const r = await p.create!(args);
             expect(r).toEqual({ id: "node:w3", outs: { ...args, ready: true } });
             expect(h.ran).toEqual([{ what: "waiting for node w3 to be Ready", script: readyScript(args), target: "10.0.0.11" }]);
-        } finally { h.restore(); }
+        } finally {
+            h.restore();
+        }
     });
 
     it("a Node that never gets Ready fails the gate with the host and the reason", async () => {
         const h = fakeMaster(1);
         try {
             await expect(p.create!(args)).rejects.toThrow(/waiting for node w3 to be Ready on 10.0.0.11 failed .*not Ready after 120s/);
-        } finally { h.restore(); }
+        } finally {
+            h.restore();
+        }
     });
 
     it("delete cordons, drains and deletes the Node through the recorded master", async () => {
@@ -42,10 +54,14 @@ describe("NodeMembership provider", () => {
             await p.delete!("node:w3", { ...args, ready: true });
             expect(h.ran.map((x) => [x.what, x.target])).toEqual([["draining node w3 (through m1)", "10.0.0.11"]]);
             const s = h.ran[0].script;
-            const order = ["get --raw=/readyz", "get node 'w3'", "cordon 'w3'", "drain 'w3' --ignore-daemonsets --delete-emptydir-data --force", "delete node 'w3'"].map((x) => s.indexOf(x));
+            const order = ["get --raw=/readyz", "get node 'w3'", "cordon 'w3'", "drain 'w3' --ignore-daemonsets --delete-emptydir-data --force", "delete node 'w3'"].map((x) =>
+                s.indexOf(x),
+            );
             expect(order.every((i) => i >= 0)).toBe(true);
             expect([...order].sort((a, b) => a - b)).toEqual(order);
-        } finally { h.restore(); }
+        } finally {
+            h.restore();
+        }
     });
 
     it("the scripts quote the node name and bound every wait", () => {

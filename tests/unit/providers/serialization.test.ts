@@ -51,8 +51,13 @@ describe("dynamic providers, serialized", () => {
 
     it("the pure scripts travel with the providers that use them", async () => {
         const m = await asTheHostLoadsIt(managedServiceProvider);
-        expect(await m.diff!("x", { host: "w1", connection: { host: "10.0.0.1" }, unit: "kubelet", active: false, enabled: true }, { host: "w1", connection: { host: "10.0.0.1" }, unit: "kubelet" }))
-            .toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+        expect(
+            await m.diff!(
+                "x",
+                { host: "w1", connection: { host: "10.0.0.1" }, unit: "kubelet", active: false, enabled: true },
+                { host: "w1", connection: { host: "10.0.0.1" }, unit: "kubelet" },
+            ),
+        ).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
         const n = await asTheHostLoadsIt(nodeMembershipProvider);
         const args = { host: "m1", connection: { host: "10.0.0.11" }, node: "w1", kubectl: "/k", kubeconfig: "/c", timeoutSec: 5, revision: "a" };
         expect(await n.diff!("x", { ...args, ready: true }, { ...args, revision: "b" })).toMatchObject({ changes: true, replaces: [] });
@@ -66,7 +71,16 @@ describe("dynamic providers, serialized", () => {
         const copy = { host: "e1", connection: { host: "10.0.0.1" }, member: "e1", remoteDirectory: "/r", localDirectory: "/l", keep: 5, trigger: "a" };
         expect(await c.diff!("x", { ...copy, copied: "", sha256: "" }, { ...copy, trigger: "b" })).toMatchObject({ changes: true });
         const k = await asTheHostLoadsIt(kubernetesObjectProvider);
-        const obj = { host: "m1", connection: { host: "10.0.0.11" }, identity: { apiVersion: "v1", kind: "ConfigMap", name: "a", namespace: "n" }, manifest: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "n" } }), fieldManager: "ha-kubernetes", kubectl: "/k", kubeconfig: "/c", timeoutSec: 5 };
+        const obj = {
+            host: "m1",
+            connection: { host: "10.0.0.11" },
+            identity: { apiVersion: "v1", kind: "ConfigMap", name: "a", namespace: "n" },
+            manifest: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "n" } }),
+            fieldManager: "ha-kubernetes",
+            kubectl: "/k",
+            kubeconfig: "/c",
+            timeoutSec: 5,
+        };
         expect(await k.diff!("x", { ...obj, present: true, inSync: false }, obj)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
         expect((await k.check!(obj, obj)).failures).toEqual([]);
     });

@@ -23,7 +23,9 @@ describe("UpgradePolicy provider", () => {
         const r = await p.check!(deployed, { ...deployed, caSettings: { clusterName: "lab", caValidityHours: "43800" } });
         expect(r.failures).toHaveLength(1);
         expect(r.failures![0].property).toBe("caSettings");
-        expect(r.failures![0].reason).toMatch(/^changing caValidityHours \(87600 → 43800\) would replace the cluster's certificate authorities; ha-kubernetes cannot rotate a CA without downtime/);
+        expect(r.failures![0].reason).toMatch(
+            /^changing caValidityHours \(87600 → 43800\) would replace the cluster's certificate authorities; ha-kubernetes cannot rotate a CA without downtime/,
+        );
         expect(policyProblems(deployed, { ...deployed, caSettings: { ...deployed.caSettings, clusterName: "prod" } })[0].reason).toContain("clusterName (lab → prod)");
     });
 

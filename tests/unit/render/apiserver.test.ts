@@ -40,12 +40,21 @@ describe("renderApiserverEnv", () => {
     });
 
     it("matches the snapshot with every optional setting", () => {
-        expect(renderApiserverEnv(spec(0, {
-            bindAddress: "10.213.0.11", securePort: 8443, serviceNodePortRange: "30000-31999", clusterDomain: "k8s.example",
-            auditLogMaxAgeDays: 7, auditLogMaxBackups: 3, auditLogMaxSizeMb: 50,
-            featureGates: { ZFeature: false, AFeature: true },
-            extraArgs: { "enable-admission-plugins": "NodeRestriction,AlwaysPullImages", "event-ttl": "2h", "profiling": "true" },
-        }))).toMatchSnapshot();
+        expect(
+            renderApiserverEnv(
+                spec(0, {
+                    bindAddress: "10.213.0.11",
+                    securePort: 8443,
+                    serviceNodePortRange: "30000-31999",
+                    clusterDomain: "k8s.example",
+                    auditLogMaxAgeDays: 7,
+                    auditLogMaxBackups: 3,
+                    auditLogMaxSizeMb: 50,
+                    featureGates: { ZFeature: false, AFeature: true },
+                    extraArgs: { "enable-admission-plugins": "NodeRestriction,AlwaysPullImages", "event-ttl": "2h", profiling: "true" },
+                }),
+            ),
+        ).toMatchSnapshot();
     });
 
     it("holds one variable with whitespace-free flags", () => {
@@ -114,7 +123,9 @@ describe("renderApiserverEnv", () => {
     });
 
     it("lets extraArgs replace or add non-critical flags", () => {
-        const f = flags(spec(0, { extraArgs: { "profiling": "true", "event-ttl": "4h", "enable-admission-plugins": "NodeRestriction,PodNodeSelector", "tls-min-version": "VersionTLS13" } }));
+        const f = flags(
+            spec(0, { extraArgs: { profiling: "true", "event-ttl": "4h", "enable-admission-plugins": "NodeRestriction,PodNodeSelector", "tls-min-version": "VersionTLS13" } }),
+        );
         expect(f.get("profiling")).toBe("true");
         expect(f.get("event-ttl")).toBe("4h");
         expect(f.get("enable-admission-plugins")).toBe("NodeRestriction,PodNodeSelector");
@@ -130,7 +141,7 @@ describe("renderApiserverEnv", () => {
         expect(() => apiserverFlags(spec(0, { extraArgs: { "tls-min-version": "VersionTLS10" } }))).toThrow(/tls-min-version/);
         expect(() => apiserverFlags(spec(0, { extraArgs: { "etcd-servers": "https://10.0.0.1:2379" } }))).toThrow(/spec field etcdServers/);
         expect(() => apiserverFlags(spec(0, { extraArgs: { "feature-gates": "A=true" } }))).toThrow(/spec field featureGates/);
-        expect(() => apiserverFlags(spec(0, { extraArgs: { "toString": "x" } }))).not.toThrow();
+        expect(() => apiserverFlags(spec(0, { extraArgs: { toString: "x" } }))).not.toThrow();
         expect(() => renderApiserverEnv(spec(0, { extraArgs: { "oidc-username-claim": "has space" } }))).toThrow(/whitespace/);
     });
 

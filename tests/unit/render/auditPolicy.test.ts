@@ -1,7 +1,15 @@
 import YAML from "yaml";
 import { renderAuditPolicy } from "../../../components/render/auditPolicy";
 
-interface Rule { level: string; users?: string[]; userGroups?: string[]; verbs?: string[]; nonResourceURLs?: string[]; namespaces?: string[]; resources?: Array<{ group: string; resources: string[] }> }
+interface Rule {
+    level: string;
+    users?: string[];
+    userGroups?: string[];
+    verbs?: string[];
+    nonResourceURLs?: string[];
+    namespaces?: string[];
+    resources?: Array<{ group: string; resources: string[] }>;
+}
 
 /** First-match evaluation of a policy for a resource request (enough for these rules). */
 function levelFor(rules: Rule[], req: { user: string; groups?: string[]; verb: string; group?: string; resource?: string; namespace?: string; url?: string }): string {

@@ -7,7 +7,7 @@ describe("renderBlockConfig", () => {
         const out = renderBlockConfig(NGINX_DIALECT, [
             directive("user", "www-data"),
             block("events", [], [directive("worker_connections", 1024)]),
-            block("stream", [], [block("server", [], [directive("listen", 6443), directive("ssl_ciphers", "a b\"c;{}#")])]),
+            block("stream", [], [block("server", [], [directive("listen", 6443), directive("ssl_ciphers", 'a b"c;{}#')])]),
         ]);
         expect(out.startsWith(`# ${MANAGED_BY}\n`)).toBe(true);
         expect(out).toContain("listen 6443;");
@@ -26,7 +26,7 @@ describe("renderBlockConfig", () => {
     it("writes keepalived blocks without terminators and refuses anything it would misread", () => {
         const out = renderBlockConfig(KEEPALIVED_DIALECT, [block("unicast_peer", [], [directive("10.0.0.2"), directive("10.0.0.3")])]);
         expect(out).toContain("unicast_peer {\n    10.0.0.2\n    10.0.0.3\n}\n");
-        for (const bad of ["a b", "pa#ss", "x!y", "$VAR", "q\"", "{", ""]) {
+        for (const bad of ["a b", "pa#ss", "x!y", "$VAR", 'q"', "{", ""]) {
             expect(() => renderBlockConfig(KEEPALIVED_DIALECT, [directive("auth_pass", bad)])).toThrow(/keepalived/);
         }
     });

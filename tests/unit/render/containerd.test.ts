@@ -5,7 +5,7 @@ import { MANAGED_BY } from "../../../components/render/header";
 const spec: ContainerdSpec = {
     sandboxImage: "registry.lab.test:5000/pause:3.10",
     systemdCgroup: true,
-    registryAuth: [{ host: "registry.lab.test:5000", username: "puller", password: "pa\"ss$word\\x" }],
+    registryAuth: [{ host: "registry.lab.test:5000", username: "puller", password: 'pa"ss$word\\x' }],
 };
 
 const cri = (toml: string): any => (parse(toml) as any).plugins["io.containerd.grpc.v1.cri"];
@@ -27,11 +27,19 @@ describe("renderContainerdConfig", () => {
         expect(c.containerd.runtimes.runc.options.SystemdCgroup).toBe(true);
         expect(c.cni).toEqual({ bin_dir: "/usr/lib/cni", conf_dir: "/etc/cni/net.d" });
         expect(c.registry.config_path).toBe("/etc/containerd/certs.d");
-        expect(c.registry.configs["registry.lab.test:5000"].auth).toEqual({ username: "puller", password: "pa\"ss$word\\x" });
+        expect(c.registry.configs["registry.lab.test:5000"].auth).toEqual({ username: "puller", password: 'pa"ss$word\\x' });
     });
 
     it("honours options and leaves out what is not set", () => {
-        const c = cri(renderContainerdConfig({ systemdCgroup: false, cniBinDir: "/opt/cni/bin", cniConfDir: "/etc/cni/other", snapshotter: "native", registryConfigPath: "/etc/containerd/hosts" }));
+        const c = cri(
+            renderContainerdConfig({
+                systemdCgroup: false,
+                cniBinDir: "/opt/cni/bin",
+                cniConfDir: "/etc/cni/other",
+                snapshotter: "native",
+                registryConfigPath: "/etc/containerd/hosts",
+            }),
+        );
         expect(c.sandbox_image).toBeUndefined();
         expect(c.containerd.runtimes.runc.options.SystemdCgroup).toBe(false);
         expect(c.containerd.snapshotter).toBe("native");

@@ -30,7 +30,18 @@ function parseEnv(text: string): Record<string, string> {
 
 describe("systemd serializers", () => {
     it("writes a header, sections and repeated directives", () => {
-        const u = renderSystemdUnit({ sections: [{ name: "Service", directives: [["ExecStartPre", ["/bin/a", "/bin/b"]], ["Restart", "always"], ["RemainAfterExit", true]] }] });
+        const u = renderSystemdUnit({
+            sections: [
+                {
+                    name: "Service",
+                    directives: [
+                        ["ExecStartPre", ["/bin/a", "/bin/b"]],
+                        ["Restart", "always"],
+                        ["RemainAfterExit", true],
+                    ],
+                },
+            ],
+        });
         expect(u).toMatch(/^# Managed by ha-kubernetes/);
         expect(u).toContain("[Service]\nExecStartPre=/bin/a\nExecStartPre=/bin/b\nRestart=always\nRemainAfterExit=yes\n");
         expect(() => renderSystemdUnit({ sections: [{ name: "Service", directives: [["ExecStart", "a\nb"]] }] })).toThrow(/single line/);
@@ -43,7 +54,14 @@ describe("systemd serializers", () => {
         expect(() => renderEnvFile([["bad-name", "x"]])).toThrow(/variable name/);
     });
     it("renders flags in order, skips undefined, joins lists, refuses whitespace", () => {
-        expect(renderFlags([["a", 1], ["b", undefined], ["c", ["x", "y"]], ["d", true]])).toBe("--a=1 --c=x,y --d=true");
+        expect(
+            renderFlags([
+                ["a", 1],
+                ["b", undefined],
+                ["c", ["x", "y"]],
+                ["d", true],
+            ]),
+        ).toBe("--a=1 --c=x,y --d=true");
         expect(() => renderFlags([["a", "x y"]])).toThrow(/whitespace/);
     });
 });
@@ -130,7 +148,14 @@ describe("controller-manager and scheduler", () => {
 
 describe("kubeconfig", () => {
     const pem = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
-    const spec = { clusterName: "lab", server: "https://10.213.0.100:8443", caCertPem: pem("CERTIFICATE", "CA"), userName: "admin", clientCertPem: pem("CERTIFICATE", "CRT"), clientKeyPem: pem("EC PRIVATE KEY", "KEY") };
+    const spec = {
+        clusterName: "lab",
+        server: "https://10.213.0.100:8443",
+        caCertPem: pem("CERTIFICATE", "CA"),
+        userName: "admin",
+        clientCertPem: pem("CERTIFICATE", "CRT"),
+        clientKeyPem: pem("EC PRIVATE KEY", "KEY"),
+    };
     it("matches the snapshot and decodes back to the PEMs", () => {
         const text = renderKubeconfig(spec);
         expect(text).toMatchSnapshot();
@@ -166,10 +191,16 @@ describe("audit policy and encryption", () => {
     it("bootstrap RBAC binds the apiserver's kubelet client and, with flannel, flanneld", () => {
         const docs = renderBootstrapRbac({ apiserverKubeletClientUser: "kube-apiserver-kubelet-client", flannelUser: "ha-kubernetes:flannel" });
         expect(docs).toMatchSnapshot();
-        const parsed = YAML.parseAllDocuments(docs).map((d) => d.toJSON()).filter(Boolean);
+        const parsed = YAML.parseAllDocuments(docs)
+            .map((d) => d.toJSON())
+            .filter(Boolean);
         expect(parsed[0].roleRef.name).toBe("system:kubelet-api-admin");
         expect(parsed[0].subjects[0].name).toBe("kube-apiserver-kubelet-client");
         expect(parsed.map((d: { kind: string }) => d.kind)).toEqual(["ClusterRoleBinding", "ClusterRole", "ClusterRoleBinding"]);
-        expect(YAML.parseAllDocuments(renderBootstrapRbac({ apiserverKubeletClientUser: "x" })).map((d) => d.toJSON()).filter(Boolean)).toHaveLength(1);
+        expect(
+            YAML.parseAllDocuments(renderBootstrapRbac({ apiserverKubeletClientUser: "x" }))
+                .map((d) => d.toJSON())
+                .filter(Boolean),
+        ).toHaveLength(1);
     });
 });

@@ -14,25 +14,31 @@ export function envVar(file: string, name: string): string {
     const lines = file.split("\n").filter((l) => l.startsWith(`${name}=`));
     if (lines.length !== 1) throw new Error(`${name} appears ${lines.length} times`);
     const v = lines[0].slice(name.length + 1);
-    if (!v.startsWith("\"") || !v.endsWith("\"")) throw new Error(`${name} is not double-quoted: ${v}`);
+    if (!v.startsWith('"') || !v.endsWith('"')) throw new Error(`${name} is not double-quoted: ${v}`);
     return v.slice(1, -1).replace(/\\(.)/g, "$1");
 }
 
 /** All variables of an EnvironmentFile, in order. */
 export function envVars(file: string): Array<[string, string]> {
-    return file.split("\n").filter((l) => /^[A-Z_][A-Z0-9_]*=/.test(l)).map((l) => {
-        const k = l.slice(0, l.indexOf("="));
-        return [k, envVar(file, k)];
-    });
+    return file
+        .split("\n")
+        .filter((l) => /^[A-Z_][A-Z0-9_]*=/.test(l))
+        .map((l) => {
+            const k = l.slice(0, l.indexOf("="));
+            return [k, envVar(file, k)];
+        });
 }
 
 /** Splits `--a=b --c=d` (as systemd splits `$VAR`) into [name, value] pairs. */
 export function parseFlags(args: string): Array<[string, string]> {
-    return args.split(/\s+/).filter(Boolean).map((f) => {
-        const m = /^--([a-z0-9-]+)=(.*)$/.exec(f);
-        if (!m) throw new Error(`not a --flag=value: ${f}`);
-        return [m[1], m[2]];
-    });
+    return args
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((f) => {
+            const m = /^--([a-z0-9-]+)=(.*)$/.exec(f);
+            if (!m) throw new Error(`not a --flag=value: ${f}`);
+            return [m[1], m[2]];
+        });
 }
 
 /** Flags as a map; throws on a repeated flag. */
@@ -52,7 +58,11 @@ export function parseUnit(text: string): Map<string, Array<[string, string]>> {
     for (const line of text.split("\n")) {
         if (line === "" || line.startsWith("#")) continue;
         const s = /^\[([A-Za-z]+)\]$/.exec(line);
-        if (s) { cur = []; out.set(s[1], cur); continue; }
+        if (s) {
+            cur = [];
+            out.set(s[1], cur);
+            continue;
+        }
         const i = line.indexOf("=");
         if (!cur || i < 1) throw new Error(`bad unit line: ${line}`);
         cur.push([line.slice(0, i), line.slice(i + 1)]);
@@ -69,7 +79,10 @@ export function unitValue(unit: Map<string, Array<[string, string]>>, section: s
 
 /** Well-formed PEM blocks with dummy contents (the renderers only check the PEM shape). */
 function pem(type: string, text: string): string {
-    const b64 = Buffer.from(text.repeat(8)).toString("base64").match(/.{1,64}/g)!.join("\n");
+    const b64 = Buffer.from(text.repeat(8))
+        .toString("base64")
+        .match(/.{1,64}/g)!
+        .join("\n");
     return `-----BEGIN ${type}-----\n${b64}\n-----END ${type}-----\n`;
 }
 export const CA_PEM = pem("CERTIFICATE", "test cluster CA certificate ");

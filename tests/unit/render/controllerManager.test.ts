@@ -1,4 +1,10 @@
-import { CONTROLLER_MANAGER_PROTECTED_FLAGS, ControllerManagerSpec, controllerManagerFlags, renderControllerManagerEnv, renderControllerManagerUnit } from "../../../components/render/controllerManager";
+import {
+    CONTROLLER_MANAGER_PROTECTED_FLAGS,
+    ControllerManagerSpec,
+    controllerManagerFlags,
+    renderControllerManagerEnv,
+    renderControllerManagerUnit,
+} from "../../../components/render/controllerManager";
 import { envVar, envVars, flagMap, IPV4, parseUnit, unitValue } from "./controlPlaneFixtures";
 
 const spec: ControllerManagerSpec = {
@@ -66,7 +72,7 @@ describe("renderControllerManagerEnv", () => {
     });
 
     it("lets extraArgs replace non-critical flags only", () => {
-        const f = flags({ ...spec, extraArgs: { "terminated-pod-gc-threshold": "100", "profiling": "true" } });
+        const f = flags({ ...spec, extraArgs: { "terminated-pod-gc-threshold": "100", profiling: "true" } });
         expect(f.get("terminated-pod-gc-threshold")).toBe("100");
         expect(f.get("profiling")).toBe("true");
         for (const name of Object.keys(CONTROLLER_MANAGER_PROTECTED_FLAGS)) {

@@ -1,6 +1,13 @@
 import { coreDnsSettingProblems, CoreDnsSpec, isDnsUpstream, renderCorefile, renderCoreDnsObjects } from "../../../components/render/coredns";
 
-const spec: CoreDnsSpec = { image: "coredns/coredns:1.13.1", clusterIp: "10.96.0.10", clusterDomain: "cluster.local", replicas: 2, upstreams: ["/etc/resolv.conf"], cacheSeconds: 30 };
+const spec: CoreDnsSpec = {
+    image: "coredns/coredns:1.13.1",
+    clusterIp: "10.96.0.10",
+    clusterDomain: "cluster.local",
+    replicas: 2,
+    upstreams: ["/etc/resolv.conf"],
+    cacheSeconds: 30,
+};
 
 type Obj = { kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
 const byKind = (objs: Record<string, unknown>[], kind: string) => objs.find((o) => o.kind === kind) as Obj & Record<string, any>;
@@ -80,8 +87,12 @@ describe("CoreDNS settings", () => {
     });
 
     it("reports every bad setting under its path", () => {
-        expect(coreDnsSettingProblems({ replicas: 0, cacheSeconds: -1, image: "a b", upstreams: ["x", "10.0.0.2"] }, "addons.coredns").map((p) => p.propertyPath))
-            .toEqual(["addons.coredns.replicas", "addons.coredns.cacheSeconds", "addons.coredns.image", "addons.coredns.upstreams[0]"]);
+        expect(coreDnsSettingProblems({ replicas: 0, cacheSeconds: -1, image: "a b", upstreams: ["x", "10.0.0.2"] }, "addons.coredns").map((p) => p.propertyPath)).toEqual([
+            "addons.coredns.replicas",
+            "addons.coredns.cacheSeconds",
+            "addons.coredns.image",
+            "addons.coredns.upstreams[0]",
+        ]);
         expect(coreDnsSettingProblems({ upstreams: "10.0.0.2" }, "c")).toEqual([{ propertyPath: "c.upstreams", reason: "upstreams must be a list" }]);
         expect(coreDnsSettingProblems({}, "c")).toEqual([]);
     });

@@ -15,10 +15,12 @@ describe("renderEncryptionConfig", () => {
         const c = YAML.parse(text);
         expect(c.apiVersion).toBe("apiserver.config.k8s.io/v1");
         expect(c.kind).toBe("EncryptionConfiguration");
-        expect(c.resources).toEqual([{
-            resources: ["secrets"],
-            providers: [{ aescbc: { keys: [{ name: "key1", secret: KEY }] } }, { identity: {} }],
-        }]);
+        expect(c.resources).toEqual([
+            {
+                resources: ["secrets"],
+                providers: [{ aescbc: { keys: [{ name: "key1", secret: KEY }] } }, { identity: {} }],
+            },
+        ]);
         expect(Buffer.from(c.resources[0].providers[0].aescbc.keys[0].secret, "base64")).toHaveLength(32);
     });
 

@@ -51,18 +51,28 @@ describe("renderEtcdEnv", () => {
     });
 
     it("matches the snapshot with every optional setting", () => {
-        expect(renderEtcdEnv(member(1, {
-            clientPort: 12379, peerPort: 12380, metricsPort: 12381,
-            initialCluster: MASTERS.map((m) => ({ name: m.name, peerUrl: etcdPeerUrl(m.ip, 12380) })),
-            initialClusterState: "existing", dataDir: "/srv/etcd", heartbeatIntervalMs: 250, electionTimeoutMs: 2500,
-            snapshotCount: 10000, quotaBackendBytes: 8 * 1024 ** 3, autoCompactionRetention: "1h30m",
-        }))).toMatchSnapshot();
+        expect(
+            renderEtcdEnv(
+                member(1, {
+                    clientPort: 12379,
+                    peerPort: 12380,
+                    metricsPort: 12381,
+                    initialCluster: MASTERS.map((m) => ({ name: m.name, peerUrl: etcdPeerUrl(m.ip, 12380) })),
+                    initialClusterState: "existing",
+                    dataDir: "/srv/etcd",
+                    heartbeatIntervalMs: 250,
+                    electionTimeoutMs: 2500,
+                    snapshotCount: 10000,
+                    quotaBackendBytes: 8 * 1024 ** 3,
+                    autoCompactionRetention: "1h30m",
+                }),
+            ),
+        ).toMatchSnapshot();
     });
 
     it("lists every member in ETCD_INITIAL_CLUSTER and advertises its own address", () => {
         const env = renderEtcdEnv(member(1));
-        expect(envVar(env, "ETCD_INITIAL_CLUSTER")).toBe(
-            "master-1=https://10.213.0.11:2380,master-2=https://10.213.0.12:2380,master-3=https://10.213.0.13:2380");
+        expect(envVar(env, "ETCD_INITIAL_CLUSTER")).toBe("master-1=https://10.213.0.11:2380,master-2=https://10.213.0.12:2380,master-3=https://10.213.0.13:2380");
         expect(envVar(env, "ETCD_NAME")).toBe("master-2");
         expect(envVar(env, "ETCD_INITIAL_ADVERTISE_PEER_URLS")).toBe("https://10.213.0.12:2380");
         expect(envVar(env, "ETCD_LISTEN_PEER_URLS")).toBe("https://10.213.0.12:2380");
@@ -91,7 +101,12 @@ describe("renderEtcdEnv", () => {
             if (k === "ETCD_LISTEN_METRICS_URLS") continue;
             expect(v).not.toMatch(/http:\/\//);
         }
-        expect(vars.get("ETCD_CIPHER_SUITES")!.split(",").every((s) => /^TLS_ECDHE_(ECDSA|RSA)_WITH_(AES_\d+_GCM_SHA\d+|CHACHA20_POLY1305)$/.test(s))).toBe(true);
+        expect(
+            vars
+                .get("ETCD_CIPHER_SUITES")!
+                .split(",")
+                .every((s) => /^TLS_ECDHE_(ECDSA|RSA)_WITH_(AES_\d+_GCM_SHA\d+|CHACHA20_POLY1305)$/.test(s)),
+        ).toBe(true);
     });
 
     it("renders only known etcd variables, once each", () => {
@@ -103,7 +118,13 @@ describe("renderEtcdEnv", () => {
     });
 
     it("uses IPv6 brackets in every URL", () => {
-        const env = renderEtcdEnv({ name: "a", ip: "fd00::a", initialCluster: [{ name: "a", peerUrl: "https://[fd00::a]:2380" }], initialClusterState: "new", initialClusterToken: "t" });
+        const env = renderEtcdEnv({
+            name: "a",
+            ip: "fd00::a",
+            initialCluster: [{ name: "a", peerUrl: "https://[fd00::a]:2380" }],
+            initialClusterState: "new",
+            initialClusterToken: "t",
+        });
         expect(envVar(env, "ETCD_LISTEN_PEER_URLS")).toBe("https://[fd00::a]:2380");
         expect(envVar(env, "ETCD_ADVERTISE_CLIENT_URLS")).toBe("https://[fd00::a]:2379");
     });

@@ -11,7 +11,11 @@ describe("renderFlannelNetConf", () => {
         const text = renderFlannelNetConf({ network: "10.244.0.0/16", backend: "vxlan" });
         expect(text).toMatchSnapshot();
         expect(JSON.parse(text)).toEqual({ Network: "10.244.0.0/16", SubnetLen: 24, Backend: { Type: "vxlan", VNI: 1, Port: 8472 } });
-        expect(JSON.parse(renderFlannelNetConf({ network: "10.244.0.0/16", subnetLen: 26, backend: "host-gw" }))).toEqual({ Network: "10.244.0.0/16", SubnetLen: 26, Backend: { Type: "host-gw" } });
+        expect(JSON.parse(renderFlannelNetConf({ network: "10.244.0.0/16", subnetLen: 26, backend: "host-gw" }))).toEqual({
+            Network: "10.244.0.0/16",
+            SubnetLen: 26,
+            Backend: { Type: "host-gw" },
+        });
     });
 
     it("rejects bad specs", () => {
@@ -44,7 +48,10 @@ describe("renderFlanneldUnit / renderFlanneldEnv", () => {
             "--net-config-path=/etc/kube-flannel/net-conf.json",
             "--subnet-file=/run/flannel/subnet.env",
         ]);
-        const other = envValue(renderFlanneldEnv({ nodeName: "w2", iface: "eth1", kubeconfigPath: "/etc/flannel/kc", ipMasq: false, extraArgs: { "healthz-port": 8471 } }), "FLANNELD_ARGS");
+        const other = envValue(
+            renderFlanneldEnv({ nodeName: "w2", iface: "eth1", kubeconfigPath: "/etc/flannel/kc", ipMasq: false, extraArgs: { "healthz-port": 8471 } }),
+            "FLANNELD_ARGS",
+        );
         expect(other).toContain("--iface=eth1");
         expect(other).toContain("--kubeconfig-file=/etc/flannel/kc");
         expect(other).toContain("--ip-masq=false");

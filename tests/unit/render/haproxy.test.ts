@@ -26,7 +26,11 @@ describe("renderHaproxyConfig", () => {
         expect(findAll(backend, "option").map((o) => o.args.join(" "))).toContain("httpchk GET /readyz");
         expect(findOne(backend, "http-check").args).toEqual(["expect", "status", "200"]);
         const servers = findAll(backend, "server");
-        expect(servers.map((s) => s.args.slice(0, 2))).toEqual([["m1", "10.213.0.11:6443"], ["m2", "10.213.0.12:6443"], ["m3", "10.213.0.13:6443"]]);
+        expect(servers.map((s) => s.args.slice(0, 2))).toEqual([
+            ["m1", "10.213.0.11:6443"],
+            ["m2", "10.213.0.12:6443"],
+            ["m3", "10.213.0.13:6443"],
+        ]);
         for (const s of servers) expect(s.args.slice(2).join(" ")).toBe("check check-ssl verify none inter 2s fall 3 rise 2");
         const timeouts = Object.fromEntries(findAll(sections[1].children!, "timeout").map((t) => [t.args[0], t.args[1]]));
         expect(timeouts).toMatchObject({ connect: "5s", client: "1h", server: "1h" });

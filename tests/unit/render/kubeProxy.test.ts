@@ -23,7 +23,15 @@ describe("renderKubeProxyConfig", () => {
     });
 
     it("leaves conntrack to kube-proxy unless set, and merges extra", () => {
-        const c = YAML.parse(renderKubeProxyConfig({ clusterCidr: "10.244.0.0/16", mode: "nftables", metricsBindAddress: "0.0.0.0:10249", nodePortAddresses: ["10.213.0.0/24"], extra: { conntrack: { maxPerCore: 0, tcpEstablishedTimeout: "0s" } } }));
+        const c = YAML.parse(
+            renderKubeProxyConfig({
+                clusterCidr: "10.244.0.0/16",
+                mode: "nftables",
+                metricsBindAddress: "0.0.0.0:10249",
+                nodePortAddresses: ["10.213.0.0/24"],
+                extra: { conntrack: { maxPerCore: 0, tcpEstablishedTimeout: "0s" } },
+            }),
+        );
         expect(c.mode).toBe("nftables");
         expect(c).not.toHaveProperty("hostnameOverride");
         expect(c.metricsBindAddress).toBe("0.0.0.0:10249");

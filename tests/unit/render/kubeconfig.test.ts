@@ -35,7 +35,12 @@ describe("renderKubeconfig", () => {
         expect(k.contexts).toEqual([{ name: "admin@ha-kubernetes", context: { cluster: "ha-kubernetes", user: "admin" } }]);
         expect(k["current-context"]).toBe("admin@ha-kubernetes");
         // base64 data stays on one line (no YAML folding).
-        expect(text.split("\n").filter((l) => l.includes("-data:")).every((l) => /-data: [A-Za-z0-9+/=]+$/.test(l))).toBe(true);
+        expect(
+            text
+                .split("\n")
+                .filter((l) => l.includes("-data:"))
+                .every((l) => /-data: [A-Za-z0-9+/=]+$/.test(l)),
+        ).toBe(true);
     });
 
     it("honours contextName and namespace", () => {

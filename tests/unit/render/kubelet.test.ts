@@ -39,27 +39,56 @@ describe("renderKubeletConfig", () => {
         expect(c.clusterDNS).toEqual(["10.96.0.10"]);
         expect(c.clusterDomain).toBe("cluster.local");
         expect(c.podCIDR).toBe("10.244.1.0/24");
-        for (const k of ["maxPods", "failSwapOn", "resolvConf", "cgroupsPerQOS", "enforceNodeAllocatable", "localStorageCapacityIsolation", "failCgroupV1", "evictionHard"]) expect(c).not.toHaveProperty(k);
+        for (const k of ["maxPods", "failSwapOn", "resolvConf", "cgroupsPerQOS", "enforceNodeAllocatable", "localStorageCapacityIsolation", "failCgroupV1", "evictionHard"])
+            expect(c).not.toHaveProperty(k);
     });
 
     it("writes the optional settings and merges extra", () => {
-        const c = YAML.parse(renderKubeletConfig({
-            ...spec, cgroupDriver: "cgroupfs", containerRuntimeEndpoint: "unix:///run/other.sock", maxPods: 50,
-            evictionHard: { "memory.available": "100Mi", "nodefs.available": "5%" }, failSwapOn: false, resolvConf: "",
-            cgroupsPerQos: false, enforceNodeAllocatable: [], localStorageCapacityIsolation: false, failCgroupV1: false,
-            extra: { serializeImagePulls: false, featureGates: { Foo: true } },
-        }));
+        const c = YAML.parse(
+            renderKubeletConfig({
+                ...spec,
+                cgroupDriver: "cgroupfs",
+                containerRuntimeEndpoint: "unix:///run/other.sock",
+                maxPods: 50,
+                evictionHard: { "memory.available": "100Mi", "nodefs.available": "5%" },
+                failSwapOn: false,
+                resolvConf: "",
+                cgroupsPerQos: false,
+                enforceNodeAllocatable: [],
+                localStorageCapacityIsolation: false,
+                failCgroupV1: false,
+                extra: { serializeImagePulls: false, featureGates: { Foo: true } },
+            }),
+        );
         expect(c).toMatchObject({
-            cgroupDriver: "cgroupfs", containerRuntimeEndpoint: "unix:///run/other.sock", maxPods: 50,
-            evictionHard: { "memory.available": "100Mi", "nodefs.available": "5%" }, failSwapOn: false, resolvConf: "",
-            cgroupsPerQOS: false, enforceNodeAllocatable: [], localStorageCapacityIsolation: false, failCgroupV1: false,
-            serializeImagePulls: false, featureGates: { Foo: true },
+            cgroupDriver: "cgroupfs",
+            containerRuntimeEndpoint: "unix:///run/other.sock",
+            maxPods: 50,
+            evictionHard: { "memory.available": "100Mi", "nodefs.available": "5%" },
+            failSwapOn: false,
+            resolvConf: "",
+            cgroupsPerQOS: false,
+            enforceNodeAllocatable: [],
+            localStorageCapacityIsolation: false,
+            failCgroupV1: false,
+            serializeImagePulls: false,
+            featureGates: { Foo: true },
         });
         expect(c.authentication.anonymous.enabled).toBe(false);
     });
 
     it("refuses to let extra override the security settings", () => {
-        for (const k of ["authentication", "authorization", "readOnlyPort", "tlsCertFile", "tlsPrivateKeyFile", "rotateCertificates", "serverTLSBootstrap", "staticPodPath", "apiVersion"]) {
+        for (const k of [
+            "authentication",
+            "authorization",
+            "readOnlyPort",
+            "tlsCertFile",
+            "tlsPrivateKeyFile",
+            "rotateCertificates",
+            "serverTLSBootstrap",
+            "staticPodPath",
+            "apiVersion",
+        ]) {
             expect(() => renderKubeletConfig({ ...spec, extra: { [k]: 1 } })).toThrow(/managed by ha-kubernetes/);
         }
     });
@@ -93,9 +122,13 @@ describe("renderKubeletUnit", () => {
 describe("renderKubeletEnv", () => {
     it("matches the snapshot and carries the per-node flags", () => {
         const env = renderKubeletEnv({
-            hostnameOverride: "w1", nodeIp: "10.213.0.21",
+            hostnameOverride: "w1",
+            nodeIp: "10.213.0.21",
             nodeLabels: { "example.com/pool": "blue", "node.kubernetes.io/exclude-from-external-load-balancers": "", "topology.kubernetes.io/zone": "z1" },
-            registerWithTaints: [{ key: "dedicated", value: "infra", effect: "NoSchedule" }, { key: "example.com/gpu", effect: "NoExecute" }],
+            registerWithTaints: [
+                { key: "dedicated", value: "infra", effect: "NoSchedule" },
+                { key: "example.com/gpu", effect: "NoExecute" },
+            ],
             extraArgs: { v: 2 },
         });
         expect(env).toMatchSnapshot();

@@ -1,5 +1,10 @@
 import {
-    METRICS_SERVER, MetricsServerSpec, metricsServerDnsNames, renderMetricsServerApiService, renderMetricsServerObjects, renderMetricsServerSecret,
+    METRICS_SERVER,
+    MetricsServerSpec,
+    metricsServerDnsNames,
+    renderMetricsServerApiService,
+    renderMetricsServerObjects,
+    renderMetricsServerSecret,
 } from "../../../components/render/metricsServer";
 
 const spec: MetricsServerSpec = { image: "mirror.example/metrics-server/metrics-server:v0.8.0", replicas: 2, resolutionSeconds: 15 };
@@ -21,13 +26,26 @@ describe("renderMetricsServerObjects", () => {
     it("serves TLS with the issued certificate and verifies kubelets (nothing insecure)", () => {
         const c = find(objs, "Deployment").spec.template.spec.containers[0];
         expect(c.image).toBe(spec.image);
-        expect(c.args).toEqual(expect.arrayContaining(["--secure-port=10250", "--tls-cert-file=/etc/metrics-server/tls/tls.crt", "--tls-private-key-file=/etc/metrics-server/tls/tls.key", "--kubelet-preferred-address-types=InternalIP", "--metric-resolution=15s"]));
+        expect(c.args).toEqual(
+            expect.arrayContaining([
+                "--secure-port=10250",
+                "--tls-cert-file=/etc/metrics-server/tls/tls.crt",
+                "--tls-private-key-file=/etc/metrics-server/tls/tls.key",
+                "--kubelet-preferred-address-types=InternalIP",
+                "--metric-resolution=15s",
+            ]),
+        );
         expect(JSON.stringify(objs)).not.toMatch(/insecure/i);
         const vol = find(objs, "Deployment").spec.template.spec.volumes.find((v: Obj) => v.name === "serving-cert");
         expect(vol.secret.secretName).toBe(METRICS_SERVER.certSecret);
         expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
         // the certificate's files (0440) are readable by the pod's group, the user it runs as
-        expect(find(objs, "Deployment").spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } });
+        expect(find(objs, "Deployment").spec.template.spec.securityContext).toMatchObject({
+            runAsNonRoot: true,
+            runAsUser: 65534,
+            fsGroup: 65534,
+            seccompProfile: { type: "RuntimeDefault" },
+        });
         expect(vol.secret.defaultMode).toBe(0o440);
     });
 

@@ -38,7 +38,11 @@ describe("renderNginxConfig", () => {
     it("honours listen address, port and failure settings", () => {
         const conf = parseBraceConfig(renderNginxConfig({ ...spec, listenAddress: "10.213.0.41", listenPort: 7443, maxFails: 1, failTimeoutSec: 30, connectTimeoutSec: 5 }), ";");
         expect(findOne(conf, "listen").args).toEqual(["10.213.0.41:7443"]);
-        expect(findAll(conf, "server").filter((s) => !s.children)[0].args.slice(1)).toEqual(["max_fails=1", "fail_timeout=30s"]);
+        expect(
+            findAll(conf, "server")
+                .filter((s) => !s.children)[0]
+                .args.slice(1),
+        ).toEqual(["max_fails=1", "fail_timeout=30s"]);
         expect(findOne(conf, "proxy_connect_timeout").args).toEqual(["5s"]);
     });
 

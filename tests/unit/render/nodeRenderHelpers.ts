@@ -19,14 +19,35 @@ export function parseBraceConfig(text: string, terminator: ";" | ""): Parsed[] {
     let i = 0;
     while (i < text.length) {
         const c = text[i];
-        if (c === "#") { while (i < text.length && text[i] !== "\n") i++; continue; }
-        if (c === "\n") { tokens.push({ t: "\n", eol: true }); i++; continue; }
-        if (/\s/.test(c)) { i++; continue; }
-        if (c === "{" || c === "}" || c === ";") { tokens.push({ t: c }); i++; continue; }
-        if (c === "\"") {
-            let s = ""; i++;
-            while (text[i] !== "\"") { if (text[i] === "\\") i++; s += text[i++]; if (i >= text.length) throw new Error("unterminated quote"); }
-            i++; tokens.push({ t: s, quoted: true }); continue;
+        if (c === "#") {
+            while (i < text.length && text[i] !== "\n") i++;
+            continue;
+        }
+        if (c === "\n") {
+            tokens.push({ t: "\n", eol: true });
+            i++;
+            continue;
+        }
+        if (/\s/.test(c)) {
+            i++;
+            continue;
+        }
+        if (c === "{" || c === "}" || c === ";") {
+            tokens.push({ t: c });
+            i++;
+            continue;
+        }
+        if (c === '"') {
+            let s = "";
+            i++;
+            while (text[i] !== '"') {
+                if (text[i] === "\\") i++;
+                s += text[i++];
+                if (i >= text.length) throw new Error("unterminated quote");
+            }
+            i++;
+            tokens.push({ t: s, quoted: true });
+            continue;
         }
         let s = "";
         while (i < text.length && !/[\s{};#"]/.test(text[i])) s += text[i++];
@@ -36,14 +57,28 @@ export function parseBraceConfig(text: string, terminator: ";" | ""): Parsed[] {
     function parseList(top: boolean): Parsed[] {
         const out: Parsed[] = [];
         let cur: string[] = [];
-        const flush = () => { if (cur.length) { out.push({ name: cur[0], args: cur.slice(1) }); cur = []; } };
+        const flush = () => {
+            if (cur.length) {
+                out.push({ name: cur[0], args: cur.slice(1) });
+                cur = [];
+            }
+        };
         while (p < tokens.length) {
             const tok = tokens[p++];
-            if (tok.eol) { if (terminator === "") flush(); continue; }
-            if (!tok.quoted && tok.t === ";") { if (terminator !== ";") throw new Error("unexpected ;"); if (!cur.length) throw new Error("empty directive"); flush(); continue; }
+            if (tok.eol) {
+                if (terminator === "") flush();
+                continue;
+            }
+            if (!tok.quoted && tok.t === ";") {
+                if (terminator !== ";") throw new Error("unexpected ;");
+                if (!cur.length) throw new Error("empty directive");
+                flush();
+                continue;
+            }
             if (!tok.quoted && tok.t === "{") {
                 if (!cur.length) throw new Error("block without name");
-                const head = cur; cur = [];
+                const head = cur;
+                cur = [];
                 out.push({ name: head[0], args: head.slice(1), children: parseList(false) });
                 continue;
             }

@@ -7,7 +7,10 @@ function leaves(o: object, prefix = ""): Array<[string, string]> {
 describe("PATHS", () => {
     it("holds absolute, whitespace-free paths", () => {
         for (const [k, v] of leaves(PATHS)) {
-            if (k === "node.containerdSocket") { expect(v).toBe("unix:///run/containerd/containerd.sock"); continue; }
+            if (k === "node.containerdSocket") {
+                expect(v).toBe("unix:///run/containerd/containerd.sock");
+                continue;
+            }
             expect(v).toMatch(/^\/[A-Za-z0-9._/-]+$/);
         }
     });

@@ -2,7 +2,10 @@ import { spawnSync } from "child_process";
 import { POD_ROUTES_PROTO, renderPodRoutesEnv, renderPodRoutesScript, renderPodRoutesUnit } from "../../../components/render/podRoutes";
 import { fakeBin, hasIpv4, runScript, shellcheck, shSyntaxOk } from "./nodeRenderHelpers";
 
-const routes = [{ cidr: "10.244.1.0/24", via: "10.213.0.22" }, { cidr: "10.244.2.0/24", via: "10.213.0.23" }];
+const routes = [
+    { cidr: "10.244.1.0/24", via: "10.213.0.22" },
+    { cidr: "10.244.2.0/24", via: "10.213.0.23" },
+];
 
 /** Parses an EnvironmentFile the way systemd does for our quoting (double quotes, backslash escapes). */
 function envValue(file: string, name: string): string {
@@ -113,7 +116,8 @@ describe("renderPodRoutesScript", () => {
     const ns = `hak8s-podroutes-${process.pid}`;
     const canNetns = process.getuid?.() === 0 && spawnSync("ip", ["netns", "list"]).status === 0;
     (canNetns ? it : it.skip)("sets, updates and removes real routes in a private network namespace", () => {
-        const sh = (cmd: string, env: Record<string, string> = {}) => spawnSync("ip", ["netns", "exec", ns, "sh", "-c", cmd], { encoding: "utf8", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...env } });
+        const sh = (cmd: string, env: Record<string, string> = {}) =>
+            spawnSync("ip", ["netns", "exec", ns, "sh", "-c", cmd], { encoding: "utf8", env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...env } });
         const fs = require("fs") as typeof import("fs");
         const file = `/tmp/${ns}.sh`;
         expect(spawnSync("ip", ["netns", "add", ns]).status).toBe(0);
@@ -122,7 +126,12 @@ describe("renderPodRoutesScript", () => {
             for (const cmd of ["ip link add v0 type veth peer name v1", "ip addr add 10.213.0.21/24 dev v0", "ip link set v0 up", "ip link set v1 up"]) {
                 expect(sh(cmd).status).toBe(0);
             }
-            const show = () => sh(`ip -4 route show proto ${P}`).stdout.trim().split("\n").filter(Boolean).map((l) => l.trim());
+            const show = () =>
+                sh(`ip -4 route show proto ${P}`)
+                    .stdout.trim()
+                    .split("\n")
+                    .filter(Boolean)
+                    .map((l) => l.trim());
             expect(sh(`sh ${file} up`, { POD_ROUTES: "10.244.1.0/24,10.213.0.22 10.244.2.0/24,10.213.0.23" }).status).toBe(0);
             expect(show()).toEqual(["10.244.1.0/24 via 10.213.0.22 dev v0", "10.244.2.0/24 via 10.213.0.23 dev v0"]);
             expect(sh(`sh ${file} up`, { POD_ROUTES: "10.244.2.0/24,10.213.0.24" }).status).toBe(0);

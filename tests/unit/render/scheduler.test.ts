@@ -52,7 +52,7 @@ describe("renderSchedulerEnv", () => {
     });
 
     it("takes extra flags but not the managed ones", () => {
-        const f = flagMap(envVar(renderSchedulerEnv({ extraArgs: { "v": "2", "profiling": "true" } }), "KUBE_SCHEDULER_ARGS"));
+        const f = flagMap(envVar(renderSchedulerEnv({ extraArgs: { v: "2", profiling: "true" } }), "KUBE_SCHEDULER_ARGS"));
         expect(f.get("v")).toBe("2");
         expect(f.get("profiling")).toBe("true");
         expect(() => renderSchedulerEnv({ extraArgs: { config: "/tmp/x.yaml" } })).toThrow(/managed/);
