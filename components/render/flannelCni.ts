@@ -1,7 +1,7 @@
-import { hashHeader } from "./header";
 import { FLANNEL_SUBNET_FILE } from "./flannel";
 import { PATHS } from "./paths";
 import { renderSystemdUnit } from "./systemd";
+import { renderScriptFile } from "./scriptFile";
 
 /** Where the static script lives on a node. */
 export const FLANNEL_CNI_SCRIPT = "/usr/local/lib/ha-kubernetes/flannel-cni.sh";
@@ -13,38 +13,7 @@ export const FLANNEL_CNI_UNIT = "ha-kubernetes-flannel-cni";
  * does the masquerading (--ip-masq), so the bridge does not. Static; pure.
  */
 export function renderFlannelCniScript(): string {
-    return [
-        "#!/bin/sh",
-        hashHeader().trimEnd(),
-        "set -eu",
-        `env_file=${FLANNEL_SUBNET_FILE}`,
-        "i=0",
-        'until [ -s "$env_file" ]; do i=$((i + 1)); [ "$i" -le 120 ] || { echo "flanneld wrote no $env_file" >&2; exit 1; }; sleep 1; done',
-        '. "$env_file"',
-        ': "${FLANNEL_SUBNET:?}" "${FLANNEL_MTU:=1450}"',
-        "# network address of FLANNEL_SUBNET (a.b.c.d/n, d the bridge's own address)",
-        'ip="${FLANNEL_SUBNET%/*}"; len="${FLANNEL_SUBNET#*/}"',
-        "IFS=. read -r a b c d <<EOF",
-        "$ip",
-        "EOF",
-        "n=$(( (a << 24) | (b << 16) | (c << 8) | d )); m=$(( (0xffffffff << (32 - len)) & 0xffffffff )); n=$(( n & m ))",
-        'net="$(( (n >> 24) & 255 )).$(( (n >> 16) & 255 )).$(( (n >> 8) & 255 )).$(( n & 255 ))/$len"',
-        `conf=${PATHS.node.cniConflist}`,
-        'mkdir -p "$(dirname "$conf")"',
-        'cat > "$conf.tmp" <<EOF',
-        "{",
-        '  "cniVersion": "1.0.0",',
-        '  "name": "ha-kubernetes",',
-        '  "plugins": [',
-        '    { "type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false, "hairpinMode": true, "mtu": $FLANNEL_MTU,',
-        '      "ipam": { "type": "host-local", "ranges": [[{ "subnet": "$net" }]], "routes": [{ "dst": "0.0.0.0/0" }] } },',
-        '    { "type": "portmap", "capabilities": { "portMappings": true } }',
-        "  ]",
-        "}",
-        "EOF",
-        'mv -f "$conf.tmp" "$conf"',
-        "",
-    ].join("\n");
+    return renderScriptFile("flannel-cni.sh", { FLANNEL_SUBNET_FILE: FLANNEL_SUBNET_FILE, CNI_CONFLIST: PATHS.node.cniConflist });
 }
 
 /** Runs the script after flanneld (re)starts (PartOf: a flanneld restart restarts it); removes the conflist when stopped. Static; pure. */

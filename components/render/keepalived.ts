@@ -1,7 +1,7 @@
 import { isIpv4 } from "../../lib/address";
 import { shellQuote } from "../../lib/shell";
 import { assertPort, block, comment, directive, KEEPALIVED_DIALECT, renderBlockConfig } from "./blockConfig";
-import { hashHeader } from "./header";
+import { renderScriptFile } from "./scriptFile";
 
 export interface KeepalivedSpec {
     /** `router_id` in global_defs (usually the host name): letters, digits, `_.-`. */
@@ -139,30 +139,5 @@ export function renderKeepalivedCheckScript(spec: KeepalivedCheckSpec): string {
     const vipPort = spec.vipPort ?? spec.port;
     assertPort("keepalived check vipPort", vipPort);
     if (!isIpv4(spec.vip)) throw new Error(`keepalived check vip ${JSON.stringify(spec.vip)} is not an IPv4 address`);
-    return [
-        "#!/bin/sh",
-        hashHeader().trimEnd(),
-        "# keepalived track script (vrrp_script chk_apiserver).",
-        "set -u",
-        "# keepalived may start scripts with a minimal PATH: make sure the system directories are in it.",
-        "PATH=${PATH:+$PATH:}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        "export PATH",
-        `PORT=${shellQuote(String(spec.port))}`,
-        `VIP=${shellQuote(spec.vip)}`,
-        `VIP_PORT=${shellQuote(String(vipPort))}`,
-        "",
-        "fail() {",
-        '    echo "check_apiserver: $*" >&2',
-        "    exit 1",
-        "}",
-        "",
-        'curl -sfk --max-time 2 -o /dev/null "https://127.0.0.1:${PORT}/readyz" \\',
-        '    || fail "no answer from https://127.0.0.1:${PORT}/readyz"',
-        'if ip -4 -o addr show | grep -qF " ${VIP}/"; then',
-        '    curl -sfk --max-time 2 -o /dev/null "https://${VIP}:${VIP_PORT}/readyz" \\',
-        '        || fail "no answer from https://${VIP}:${VIP_PORT}/readyz"',
-        "fi",
-        "exit 0",
-        "",
-    ].join("\n");
+    return renderScriptFile("keepalived-check.sh", { PORT: shellQuote(String(spec.port)), VIP: shellQuote(spec.vip), VIP_PORT: shellQuote(String(vipPort)) });
 }
