@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { assertLabNetwork, eventually, Inventory, LAB_BRIDGE, ssh, sshOk } from "./lab";
+import { assertLabNetwork, eventually, Inventory, LAB_BRIDGE, ssh, sshOk, sshOptions } from "./lab";
 import { bundleDir } from "./stack";
 
 /** kubectl from the lab's bundle, on this machine, through the load balancer. */
@@ -43,21 +43,7 @@ export function activeSince(inv: Inventory, host: string, unit: string): number 
 export function scpTo(inv: Inventory, host: string, local: string, remote: string): void {
     const h = inv.hosts.find((x) => x.name === host)!;
     assertLabNetwork();
-    execFileSync("scp", [
-        "-q",
-        "-i",
-        inv.sshPrivateKeyPath,
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "LogLevel=ERROR",
-        local,
-        `${inv.sshUser}@${h.address}:${remote}`,
-    ]);
+    execFileSync("scp", ["-q", ...sshOptions(inv), local, `${inv.sshUser}@${h.address}:${remote}`]);
 }
 
 /** Which masters hold the VIP right now. */

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { shellQuote } from "../../lib/shell";
 
 /** Repository root. */
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -71,31 +72,17 @@ export function assertLabNetwork(): void {
     if (!fs.existsSync(`/sys/class/net/${LAB_BRIDGE}`)) throw new Error(`lab bridge ${LAB_BRIDGE} is absent: not sending test traffic (run tests/lab/lab.sh up)`);
 }
 
+/** ssh/scp options for the lab's throwaway hosts (their keys change with every boot of a new disk). */
+export function sshOptions(inv: Inventory): string[] {
+    return ["-i", inv.sshPrivateKeyPath, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"];
+}
+
 /** Runs a shell command on a lab host over SSH; returns stdout, stderr and the exit code. */
 export function ssh(inv: Inventory, host: string, command: string, input?: string, timeoutMs = 120_000): { code: number; out: string; err: string } {
     const h = inv.hosts.find((x) => x.name === host || x.address === host);
     if (!h) throw new Error(`no lab host ${host}`);
     assertLabNetwork();
-    const r = spawnSync(
-        "ssh",
-        [
-            "-i",
-            inv.sshPrivateKeyPath,
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "LogLevel=ERROR",
-            "-o",
-            "ConnectTimeout=5",
-            `${inv.sshUser}@${h.address}`,
-            command,
-        ],
-        { input, encoding: "utf8", timeout: timeoutMs },
-    );
+    const r = spawnSync("ssh", [...sshOptions(inv), "-o", "ConnectTimeout=5", `${inv.sshUser}@${h.address}`, command], { input, encoding: "utf8", timeout: timeoutMs });
     return { code: r.status ?? -1, out: r.stdout ?? "", err: r.stderr ?? "" };
 }
 
@@ -107,7 +94,7 @@ export function copyBetween(inv: Inventory, from: string, to: string, file: stri
         return `${inv.sshUser}@${h.address}`;
     };
     assertLabNetwork();
-    const opts = `-i '${inv.sshPrivateKeyPath}' -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5`;
+    const opts = [...sshOptions(inv), "-o", "ConnectTimeout=5"].map(shellQuote).join(" ");
     const r = spawnSync("bash", ["-c", `set -o pipefail; ssh ${opts} ${at(from)} "cat '${file}'" | ssh ${opts} ${at(to)} "cat > '${file}.part' && mv '${file}.part' '${file}'"`], {
         encoding: "utf8",
         timeout: 120_000,
