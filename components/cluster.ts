@@ -6,7 +6,7 @@ import { clusterHosts } from "./connection";
 import { fileOrTextValue } from "./fileInputs";
 import { ControlPlane } from "./controlPlane";
 import { EtcdCluster } from "./etcdCluster";
-import { LoadBalancer } from "./loadBalancer";
+import { LoadBalancer, LoadBalancerArgs } from "./loadBalancer";
 import { ClusterHost, Connection } from "./remote";
 import { HostPreflight } from "../providers/hostPreflight";
 import { SshTarget } from "../providers/ssh";
@@ -90,22 +90,22 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         },
         opts,
     );
-    const lb = new LoadBalancer(
-        `${name}-lb`,
-        {
-            mode: t.lbMode,
-            backends: masters,
-            port: t.apiserverPort,
-            vip: args.loadBalancer?.vip,
-            vipPrefixLength: prefixLength(net.hostCidr ?? defaultHostCidr(masters[0].address)),
-            interface: args.loadBalancer?.interface,
-            virtualRouterId: args.loadBalancer?.virtualRouterId,
-            lbHost: t.lbHosts[0] ? hosts.get(t.lbHosts[0].name) : undefined,
-            externalAddress: args.loadBalancer?.address,
-            maxConnections: args.loadBalancer?.maxConnections,
-        },
-        opts,
-    );
+    const lbCommon = { backends: masters, port: t.apiserverPort, maxConnections: args.loadBalancer?.maxConnections };
+    // validated before any resource: the mode's own setting is there (the component checks it again)
+    const lbArgs: LoadBalancerArgs =
+        t.lbMode === "haproxy-keepalived"
+            ? {
+                  ...lbCommon,
+                  mode: t.lbMode,
+                  vip: args.loadBalancer?.vip ?? "",
+                  vipPrefixLength: prefixLength(net.hostCidr ?? defaultHostCidr(masters[0].address)),
+                  interface: args.loadBalancer?.interface,
+                  virtualRouterId: args.loadBalancer?.virtualRouterId,
+              }
+            : t.lbMode === "nginx"
+              ? { ...lbCommon, mode: t.lbMode, lbHost: hosts.get(t.lbHosts[0]?.name)! }
+              : { ...lbCommon, mode: t.lbMode, externalAddress: args.loadBalancer?.address ?? "" };
+    const lb = new LoadBalancer(`${name}-lb`, lbArgs, opts);
     const controlPlane = new ControlPlane(
         `${name}-cp`,
         {

@@ -3,7 +3,7 @@ export * from "./config";
 export { HaKubernetesCluster, ClusterOutputs } from "./cluster";
 export { ClusterPki, ClusterPkiArgs, ClusterPkiOutputs } from "./clusterPki";
 export { EtcdCluster, EtcdClusterArgs, EtcdClusterOutputs } from "./etcdCluster";
-export { LoadBalancer, LoadBalancerArgs, LoadBalancerOutputs } from "./loadBalancer";
+export { LoadBalancer, LoadBalancerArgs, HaproxyKeepalivedArgs, NginxArgs, ExternalLoadBalancerArgs, LoadBalancerOutputs } from "./loadBalancer";
 export { ControlPlane, ControlPlaneArgs, ControlPlaneOutputs } from "./controlPlane";
 export { WorkerPool, WorkerPoolArgs, WorkerPoolOutputs, WorkerNode } from "./workerPool";
 export { ClusterHost, Connection, shellQuote } from "./remote";

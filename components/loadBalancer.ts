@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { hostBase } from "./artifacts";
 import { isIpv4 } from "../lib/address";
-import { LoadBalancerMode } from "./config";
 import { ClusterHost, revision, FileSpec, remoteFiles, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderHaproxyConfig } from "./render/haproxy";
 import { renderKeepalivedCheckScript, renderKeepalivedConfig } from "./render/keepalived";
@@ -12,32 +11,49 @@ import { PATHS } from "./render/paths";
 import { DEFAULTS, keepalivedRoles } from "./topology";
 import { Problem, validatedProps } from "./validation";
 
-export interface LoadBalancerArgs {
-    /** `haproxy-keepalived` (on the masters, VRRP VIP), `nginx` (own host) or `external`. */
-    readonly mode: LoadBalancerMode;
+/** What every mode of the load balancer takes. */
+interface LoadBalancerCommonArgs {
     /** The apiservers behind the balancer (the masters). */
     readonly backends: readonly ClusterHost[];
     /** Port kube-apiserver listens on. Default 6443. */
     readonly backendPort?: number;
     /** Port clients use. Default 8443 for haproxy-keepalived, 6443 otherwise. */
     readonly port?: number;
-    /** haproxy-keepalived: the virtual IP. */
-    readonly vip?: string;
-    /** haproxy-keepalived: prefix length of the VIP on the interface. Default 24. */
-    readonly vipPrefixLength?: number;
-    /** haproxy-keepalived: interface keepalived manages. Default `eth0`. */
-    readonly interface?: string;
-    /** haproxy-keepalived: VRRP router id 1–255. Default 51. */
-    readonly virtualRouterId?: number;
-    /** nginx: the host nginx runs on. */
-    readonly lbHost?: ClusterHost;
-    /** external: address of the user's load balancer. */
-    readonly externalAddress?: string;
     /** Connection limit of haproxy / nginx. Default 20000. */
     readonly maxConnections?: number;
     /** Seconds the health gate waits. Default 120. */
     readonly healthTimeoutSec?: number;
 }
+
+/** haproxy on every master, keepalived holding a VRRP virtual IP. */
+export interface HaproxyKeepalivedArgs extends LoadBalancerCommonArgs {
+    readonly mode: "haproxy-keepalived";
+    /** The virtual IP (IPv4). */
+    readonly vip: string;
+    /** Prefix length of the VIP on the interface. Default 24. */
+    readonly vipPrefixLength?: number;
+    /** Interface keepalived manages. Default `eth0`. */
+    readonly interface?: string;
+    /** VRRP router id 1–255. Default 51. */
+    readonly virtualRouterId?: number;
+}
+
+/** nginx (stream) on a host of its own. */
+export interface NginxArgs extends LoadBalancerCommonArgs {
+    readonly mode: "nginx";
+    /** The host nginx runs on. */
+    readonly lbHost: ClusterHost;
+}
+
+/** The user's own load balancer: nothing is installed. */
+export interface ExternalLoadBalancerArgs extends LoadBalancerCommonArgs {
+    readonly mode: "external";
+    /** Its address (IP or DNS name). */
+    readonly externalAddress: string;
+}
+
+/** `haproxy-keepalived` (on the masters, VRRP VIP), `nginx` (own host) or `external`. */
+export type LoadBalancerArgs = HaproxyKeepalivedArgs | NginxArgs | ExternalLoadBalancerArgs;
 
 export interface LoadBalancerOutputs {
     /** `https://host:port` clients use for the apiserver. */
@@ -60,7 +76,7 @@ export function validateLoadBalancer(args: LoadBalancerArgs): Problem[] {
     } else if (args.mode === "external") {
         if (!args.externalAddress) problems.push({ propertyPath: "externalAddress", reason: "mode external needs externalAddress" });
     } else {
-        problems.push({ propertyPath: "mode", reason: `unknown mode ${JSON.stringify(args.mode)}` });
+        problems.push({ propertyPath: "mode", reason: `unknown mode ${JSON.stringify((args as { mode: unknown }).mode)}` });
     }
     return problems;
 }
@@ -70,9 +86,9 @@ export function tcpCheck(host: string, port: number): string {
     return `timeout 3 bash -c ${shellQuote(`</dev/tcp/${host}/${port}`)}`;
 }
 
-function haproxyKeepalived(name: string, args: LoadBalancerArgs, port: number, timeout: number, opts: pulumi.CustomResourceOptions): pulumi.Output<boolean> {
+function haproxyKeepalived(name: string, args: HaproxyKeepalivedArgs, port: number, timeout: number, opts: pulumi.CustomResourceOptions): pulumi.Output<boolean> {
     const backendPort = args.backendPort ?? DEFAULTS.apiserverPort;
-    const vip = args.vip!;
+    const vip = args.vip;
     const authPass = new random.RandomPassword(`${name}-vrrp-auth`, { length: 8, special: false }, opts);
     const roles = keepalivedRoles(args.backends);
     const haproxy = renderHaproxyConfig({
@@ -146,8 +162,8 @@ function haproxyKeepalived(name: string, args: LoadBalancerArgs, port: number, t
     return gate.stdout.apply(() => true);
 }
 
-function nginx(name: string, args: LoadBalancerArgs, port: number, timeout: number, opts: pulumi.CustomResourceOptions): pulumi.Output<boolean> {
-    const host = args.lbHost!;
+function nginx(name: string, args: NginxArgs, port: number, timeout: number, opts: pulumi.CustomResourceOptions): pulumi.Output<boolean> {
+    const host = args.lbHost;
     const prefix = `${name}-${host.name}`;
     const backendPort = args.backendPort ?? DEFAULTS.apiserverPort;
     const conf = renderNginxConfig({ listenPort: port, backends: args.backends.map((b) => ({ address: b.address, port: backendPort })) });
@@ -180,7 +196,7 @@ function nginx(name: string, args: LoadBalancerArgs, port: number, timeout: numb
 function createLoadBalancer(name: string, args: LoadBalancerArgs, opts: pulumi.CustomResourceOptions): LoadBalancerOutputs {
     const port = args.port ?? (args.mode === "haproxy-keepalived" ? DEFAULTS.haproxyPort : DEFAULTS.apiserverPort);
     const timeout = args.healthTimeoutSec ?? 120;
-    const host = args.mode === "haproxy-keepalived" ? args.vip! : args.mode === "nginx" ? args.lbHost!.address : args.externalAddress!;
+    const host = args.mode === "haproxy-keepalived" ? args.vip : args.mode === "nginx" ? args.lbHost.address : args.externalAddress;
     const ready =
         args.mode === "haproxy-keepalived"
             ? haproxyKeepalived(name, args, port, timeout, opts)
