@@ -7,15 +7,20 @@ import { ArtifactsArgs } from "./config";
 import { ClusterHost, shellQuote } from "./remote";
 
 /** Where binaries come from, resolved: every needed binary has a checksum. */
-export interface ArtifactSource {
-    readonly kind: "download" | "local";
-    /** download: URL prefix (placeholders already substituted). */
-    readonly baseUrl?: string;
-    /** local: directory on the Pulumi machine. */
-    readonly directory?: string;
-    /** sha256 per binary name. */
-    readonly sha256: Readonly<Record<string, string>>;
-}
+/** Where hosts get the binaries: fetched by each host (`download`) or uploaded by Pulumi (`local`); sha256 per binary name. */
+export type ArtifactSource =
+    | {
+          readonly kind: "download";
+          /** URL prefix (placeholders already substituted). */
+          readonly baseUrl: string;
+          readonly sha256: Readonly<Record<string, string>>;
+      }
+    | {
+          readonly kind: "local";
+          /** Directory on the Pulumi machine. */
+          readonly directory: string;
+          readonly sha256: Readonly<Record<string, string>>;
+      };
 
 export const BIN_DIR = "/usr/local/bin";
 export const STAGING_DIR = "/var/lib/ha-kubernetes/artifacts";
@@ -128,7 +133,7 @@ export function installBinaries(
         let script: string;
         if (source.kind === "local") {
             const staged = `${STAGING_DIR}/${name}-${sha.slice(0, 16)}`;
-            deps = [uploadFile(prefix, name, host, path.join(source.directory!, name), staged, sha, opts)];
+            deps = [uploadFile(prefix, name, host, path.join(source.directory, name), staged, sha, opts)];
             script = installBinaryScript({ name, sha256: sha, host: host.name, staged });
         } else {
             script = installBinaryScript({ name, sha256: sha, host: host.name, url: `${source.baseUrl}/${name}` });
