@@ -1,16 +1,25 @@
 // The ha-kubernetes program: reads the stack configuration and wires the components.
 import * as pulumi from "@pulumi/pulumi";
 import { HaKubernetesCluster } from "./components/cluster";
+import { INSTALLED_HOSTS_OUTPUT, installedHostsOfLastUpdate } from "./components/rollout";
 import { loadClusterConfig } from "./components/stackConfig";
 
 // Bad configuration ends the run here, printed as a list of problems and nothing else.
 const args = loadClusterConfig(new pulumi.Config());
-const cluster = new HaKubernetesCluster(args.clusterName, args);
 
-export const kubeconfig = cluster.kubeconfig;
-export const apiserverUrl = cluster.apiserverUrl;
-export const etcdEndpoints = cluster.etcdEndpoints;
-export const nodeNames = cluster.nodeNames;
-export const podCidrs = cluster.podCidrs;
-export const certificateExpiry = cluster.certificateExpiry;
-export const ready = cluster.ready;
+export = async () => {
+    // hosts the last update installed roll one at a time; new hosts install in parallel
+    const runningHosts = await installedHostsOfLastUpdate();
+    const cluster = new HaKubernetesCluster(args.clusterName, { ...args, runningHosts });
+    return {
+        kubeconfig: cluster.kubeconfig,
+        apiserverUrl: cluster.apiserverUrl,
+        etcdEndpoints: cluster.etcdEndpoints,
+        nodeNames: cluster.nodeNames,
+        podCidrs: cluster.podCidrs,
+        certificateExpiry: cluster.certificateExpiry,
+        ready: cluster.ready,
+        // every host, once every gate passed (what the next update reads back)
+        [INSTALLED_HOSTS_OUTPUT]: cluster.ready.apply(() => args.hosts.map((h) => h.name)),
+    };
+};

@@ -110,6 +110,7 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         `${name}-cp`,
         {
             clusterName: args.clusterName,
+            runningHosts: args.runningHosts,
             masters,
             clusterCa: pki.clusterCa,
             etcdCa: pki.etcdCa,
@@ -146,6 +147,7 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         `${name}-workers`,
         {
             clusterName: args.clusterName,
+            runningHosts: args.runningHosts,
             nodes: nodeHosts.map((h) => {
                 const master = h.roles.includes("master");
                 const taints = master && !h.roles.includes("worker") ? [CONTROL_PLANE_TAINT, ...(h.taints ?? [])] : h.taints;

@@ -263,4 +263,10 @@ export interface ClusterArgs {
     readonly nodes?: NodeArgs;
     readonly controlPlane?: ControlPlaneSettingsArgs;
     readonly addons?: AddonsArgs;
+    /**
+     * Not a stack setting: the hosts that ran before this update (the program passes what its last
+     * update reported, `installedHostsOfLastUpdate()`). Masters and nodes among them roll one at a
+     * time; every other host installs and starts in parallel. Default: every host counts as running.
+     */
+    readonly runningHosts?: readonly string[];
 }

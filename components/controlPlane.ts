@@ -14,10 +14,16 @@ import { applyObjects } from "./kubernetesObjects";
 import { renderSchedulerConfig, renderSchedulerEnv, renderSchedulerUnit } from "./render/scheduler";
 import { apiserverSans, DEFAULTS } from "./topology";
 import { Problem, validatedProps } from "./validation";
+import { RolloutOrder } from "./rollout";
 
 export interface ControlPlaneArgs {
     /** Cluster name (kubeconfig cluster entry, controller-manager --cluster-name). */
     readonly clusterName: string;
+    /**
+     * Masters that ran before this update: they restart one at a time; the others start in
+     * parallel (components/rollout.ts). Default: all of them (one at a time).
+     */
+    readonly runningHosts?: readonly string[];
     /** The masters, in declaration order. */
     readonly masters: readonly ClusterHost[];
     readonly clusterCa: CertificateAuthority;
@@ -111,7 +117,7 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
     const adminKubeconfig = kubeconfigFor(args.clusterName, lbUrl, args.clusterCa.certPem, "ha-kubernetes-admin", admin);
     const encryption = pulumi.secret(pulumi.output(args.encryptionKeyBase64).apply((secretBase64) => renderEncryptionConfig({ keyName: "key1", secretBase64 })));
     const expiry: Record<string, pulumi.Output<string>> = { admin: admin.expiresAt };
-    let previous: pulumi.Resource | undefined;
+    const order = new RolloutOrder(args.runningHosts);
     const restarts: command.remote.Command[] = [];
     for (const m of args.masters) {
         const prefix = `${name}-${m.name}`;
@@ -194,7 +200,7 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
             written,
             ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((b) => args.artifacts.sha256[b] ?? ""),
         );
-        // One master at a time: apiserver (until /readyz), then controller-manager and scheduler (until /healthz).
+        // apiserver (until /readyz), then controller-manager and scheduler (until /healthz); running masters one at a time
         const restart = new command.remote.Command(
             `${prefix}-cp-restart`,
             {
@@ -208,10 +214,10 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
                 triggers: [digest, gateDeps.apply(() => "ready")],
                 logging: "stderr",
             },
-            pulumi.mergeOptions(opts, { dependsOn: [...units, ...(previous ? [previous] : [])] }),
+            pulumi.mergeOptions(opts, { dependsOn: [...units, ...order.after(m.name)] }),
         );
         restarts.push(restart);
-        previous = restart;
+        order.passed(m.name, restart);
     }
     const first = args.masters[0];
     // The control plane's gate: every apiserver restarted and ready, the API answering through the load balancer.

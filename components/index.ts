@@ -7,6 +7,7 @@ export { LoadBalancer, LoadBalancerArgs, HaproxyKeepalivedArgs, NginxArgs, Exter
 export { ControlPlane, ControlPlaneArgs, ControlPlaneOutputs } from "./controlPlane";
 export { WorkerPool, WorkerPoolArgs, WorkerPoolOutputs, WorkerNode } from "./workerPool";
 export { ClusterHost, Connection, shellQuote } from "./remote";
+export { INSTALLED_HOSTS_OUTPUT, installedHostsOfLastUpdate, RolloutOrder } from "./rollout";
 export { ArtifactSource, resolveArtifactSource } from "./artifacts";
 export { CertificateAuthority, IssuedCert, Validity } from "./pki";
 export { clusterHosts, connectionFor } from "./connection";

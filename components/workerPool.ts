@@ -23,6 +23,7 @@ import { PodCidrAllocation } from "../providers/podCidrAllocation";
 import { SshTarget } from "../providers/ssh";
 import { clusterDnsIp, DEFAULTS, podRoutesFor } from "./topology";
 import { Problem, validatedProps } from "./validation";
+import { RolloutOrder } from "./rollout";
 
 /** A worker: a host plus its node settings. */
 export interface WorkerNode extends ClusterHost {
@@ -46,6 +47,11 @@ export const CONTROL_PLANE_TAINT: TaintArgs = { key: CONTROL_PLANE_ROLE, effect:
 
 export interface WorkerPoolArgs {
     readonly clusterName: string;
+    /**
+     * Nodes that ran before this update: they restart one at a time, each behind the previous
+     * one's Ready gate; the others start in parallel (components/rollout.ts). Default: all of them.
+     */
+    readonly runningHosts?: readonly string[];
     /** The workers (declaration order decides unpinned pod CIDRs at the first `up`; later ones keep theirs). */
     readonly nodes: readonly WorkerNode[];
     readonly clusterCa: CertificateAuthority;
@@ -238,6 +244,7 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         return { key, local, sha256, staged: `${IMAGE_STAGING_DIR}/${key}-${sha256.slice(0, 16)}.tar` };
     });
     const memberships: NodeMembership[] = [];
+    const order = new RolloutOrder(args.runningHosts);
     for (const node of args.nodes) {
         const prefix = `${name}-${node.name}`;
         const kubelet = issueCert(
@@ -402,26 +409,26 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
                 triggers: [digest, pulumi.output(args.controlPlaneReady).apply(() => "ready")],
                 logging: "stderr",
             },
-            pulumi.mergeOptions(opts, { dependsOn: [...units, ...routes, ...images, ...memberships.slice(-1)] }),
+            pulumi.mergeOptions(opts, { dependsOn: [...units, ...routes, ...images, ...order.after(node.name)] }),
         );
-        // One worker at a time: the next one restarts after this one's Ready gate.
-        // Ready gate after every restart; on removal, drained through the API before its services stop
-        memberships.push(
-            new NodeMembership(
-                `${prefix}-node-ready`,
-                {
-                    node: node.name,
-                    host: args.kubectlHost.name,
-                    connection: pulumi.output(args.kubectlHost.connection) as pulumi.Output<SshTarget>,
-                    kubectl: PATHS.bin.kubectl,
-                    kubeconfig: PATHS.kubernetes.adminKubeconfig,
-                    timeoutSec: timeout,
-                    revision: restart.id,
-                    labels: node.controlPlane ? { [CONTROL_PLANE_ROLE]: "" } : {},
-                },
-                pulumi.mergeOptions(opts, { dependsOn: [restart] }),
-            ),
+        // Ready gate after every restart (a running node's successor restarts after it); on
+        // removal, drained through the API before its services stop
+        const membership = new NodeMembership(
+            `${prefix}-node-ready`,
+            {
+                node: node.name,
+                host: args.kubectlHost.name,
+                connection: pulumi.output(args.kubectlHost.connection) as pulumi.Output<SshTarget>,
+                kubectl: PATHS.bin.kubectl,
+                kubeconfig: PATHS.kubernetes.adminKubeconfig,
+                timeoutSec: timeout,
+                revision: restart.id,
+                labels: node.controlPlane ? { [CONTROL_PLANE_ROLE]: "" } : {},
+            },
+            pulumi.mergeOptions(opts, { dependsOn: [restart] }),
         );
+        memberships.push(membership);
+        order.passed(node.name, membership);
     }
     const names = args.nodes.map((n) => n.name);
     return {

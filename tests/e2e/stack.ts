@@ -169,6 +169,7 @@ export function freshLab(stackName: string, shape: LabShape): Inventory {
 export function changes(r: UpResult): Record<string, number> {
     const c = { ...(r.summary.resourceChanges ?? {}) } as Record<string, number>;
     delete c.same;
+    delete c.read; // the program reading its own last outputs (index.ts): no change
     return c;
 }
 
@@ -176,6 +177,7 @@ export function changes(r: UpResult): Record<string, number> {
 export async function previewChanges(stack: Stack): Promise<Record<string, number>> {
     const c = { ...(await stack.preview()).changeSummary } as Record<string, number>;
     delete c.same;
+    delete c.read; // the program reading its own last outputs (index.ts): no change
     return c;
 }
 

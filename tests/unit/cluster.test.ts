@@ -390,6 +390,35 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
     });
 });
 
+describe("rollout policy: new hosts in parallel, running hosts one at a time", () => {
+    const NODES = ["m1", "m2", "m3", "w1", "w2"];
+    const restartDeps = (res: Map<string, Recorded>, host: string) => dependsOnNames(get(res, `lab-workers-${host}-node-restart`));
+
+    it("a new stack: no node's or master's start waits for another host's gate", async () => {
+        const { res } = await deploy(baseCluster({ runningHosts: [] }));
+        for (const h of NODES) expect(restartDeps(res, h).filter((d) => d.endsWith("-node-ready"))).toEqual([]);
+        for (const m of ["m1", "m2", "m3"]) expect(dependsOnNames(get(res, `lab-cp-${m}-cp-restart`)).filter((d) => d.endsWith("-cp-restart"))).toEqual([]);
+    });
+
+    it("a change to running hosts: each restarts behind the previous one's gate, in declaration order", async () => {
+        const { res } = await deploy(baseCluster({ runningHosts: NODES }));
+        for (const [i, h] of NODES.entries()) {
+            expect(restartDeps(res, h).filter((d) => d.endsWith("-node-ready"))).toEqual(i === 0 ? [] : [`lab-workers-${NODES[i - 1]}-node-ready`]);
+        }
+        expect(dependsOnNames(get(res, "lab-cp-m2-cp-restart"))).toContain("lab-cp-m1-cp-restart");
+        expect(dependsOnNames(get(res, "lab-cp-m3-cp-restart"))).toContain("lab-cp-m2-cp-restart");
+        expect(dependsOnNames(get(res, "lab-cp-m1-cp-restart")).filter((d) => d.endsWith("-cp-restart"))).toEqual([]);
+    });
+
+    it("hosts added to a running cluster install beside the roll; the running ones chain past them", async () => {
+        const hosts = [...baseCluster().hosts.slice(0, 4), { name: "w3", address: "10.213.0.23", roles: ["worker" as const] }, baseCluster().hosts[4]];
+        const { res } = await deploy(withHosts(hosts, { runningHosts: NODES }));
+        expect(restartDeps(res, "w3").filter((d) => d.endsWith("-node-ready"))).toEqual([]);
+        // w2 (running, declared after the new w3) waits for w1, the running node before it
+        expect(restartDeps(res, "w2").filter((d) => d.endsWith("-node-ready"))).toEqual(["lab-workers-w1-node-ready"]);
+    });
+});
+
 describe("other topologies", () => {
     it("flannel: controller-manager allocates node CIDRs and flanneld runs on workers", async () => {
         const { res } = await deploy(baseCluster({ network: { hostCidr: "10.213.0.0/24", podNetwork: "flannel", flannelBackend: "host-gw" } }));
