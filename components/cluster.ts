@@ -3,7 +3,6 @@ import { resolveArtifactSource } from "./artifacts";
 import { ClusterPki } from "./clusterPki";
 import { ClusterArgs } from "./config";
 import { clusterHosts } from "./connection";
-import { fileOrTextValue } from "./fileInputs";
 import { ControlPlane } from "./controlPlane";
 import { EtcdCluster } from "./etcdCluster";
 import { LoadBalancer, LoadBalancerArgs } from "./loadBalancer";
@@ -164,7 +163,7 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
             clusterDomain: net.clusterDomain,
             clusterDns: net.clusterDns,
             flannelBackend: net.flannelBackend,
-            registry: args.registry && { ...args.registry, caPem: fileOrTextValue(args.registry.caPem, args.registry.caPemPath) },
+            registry: args.registry,
             sandboxImage: args.nodes?.sandboxImage,
             cgroupDriver: args.nodes?.cgroupDriver,
             proxyMode: args.nodes?.proxyMode,
