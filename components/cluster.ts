@@ -77,6 +77,7 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         `${name}-etcd`,
         {
             members: pick(t.etcdMembers),
+            runningHosts: args.runningHosts,
             ca: pki.etcdCa,
             artifacts,
             validity,
@@ -89,7 +90,7 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         },
         opts,
     );
-    const lbCommon = { backends: masters, port: t.apiserverPort, maxConnections: args.loadBalancer?.maxConnections };
+    const lbCommon = { backends: masters, runningHosts: args.runningHosts, port: t.apiserverPort, maxConnections: args.loadBalancer?.maxConnections };
     // validated before any resource: the mode's own setting is there (the component checks it again)
     const lbArgs: LoadBalancerArgs =
         t.lbMode === "haproxy-keepalived"

@@ -14,10 +14,16 @@ import { PATHS } from "./render/paths";
 import { SshTarget } from "../providers/ssh";
 import { DEFAULTS, etcdMemberSans, etcdPeers, etcdQuorum } from "./topology";
 import { Problem, validatedProps } from "./validation";
+import { RolloutOrder } from "./rollout";
 
 export interface EtcdClusterArgs {
     /** Members in declaration order; `name` is the stable member name. 3, 5 or 7. */
     readonly members: readonly ClusterHost[];
+    /**
+     * Hosts that ran before this update: they restart one at a time; the others start in parallel
+     * (components/rollout.ts). Default: all of them (one at a time).
+     */
+    readonly runningHosts?: readonly string[];
     /** The etcd CA (server, peer and client certificates are issued from it). */
     readonly ca: CertificateAuthority;
     /** Where the etcd/etcdctl binaries come from. */
@@ -83,7 +89,7 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
     const expiry: Record<string, pulumi.Output<string>> = {};
     const etcdctl = etcdctlCommand(clientPort, "").trimEnd();
     const refs = peers.map((p) => ({ name: p.name, peerUrl: p.peerUrl }));
-    let previous: pulumi.Resource | undefined;
+    const order = new RolloutOrder(args.runningHosts);
     let previousJoin: pulumi.Resource | undefined;
     const restarts: command.remote.Command[] = [];
     for (const [i, member] of args.members.entries()) {
@@ -170,10 +176,10 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
                 triggers: [revision(written, [args.artifacts.sha256["etcd"] ?? ""])],
                 logging: "stderr",
             },
-            pulumi.mergeOptions(opts, { dependsOn: [enable, ...(previous ? [previous] : [])] }),
+            pulumi.mergeOptions(opts, { dependsOn: [enable, ...order.after(member.name)] }),
         );
         restarts.push(restart);
-        previous = restart;
+        order.passed(member.name, restart);
         // a copy of the snapshot this restart took, off the host (when configured)
         if (args.snapshotCopyDirectory) {
             new EtcdSnapshotCopy(

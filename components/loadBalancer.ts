@@ -10,11 +10,17 @@ import { renderNginxConfig } from "./render/nginx";
 import { PATHS } from "./render/paths";
 import { DEFAULTS, keepalivedRoles } from "./topology";
 import { Problem, validatedProps } from "./validation";
+import { RolloutOrder } from "./rollout";
 
 /** What every mode of the load balancer takes. */
 interface LoadBalancerCommonArgs {
     /** The apiservers behind the balancer (the masters). */
     readonly backends: readonly ClusterHost[];
+    /**
+     * Hosts that ran before this update: they restart one at a time; the others start in parallel
+     * (components/rollout.ts). Default: all of them (one at a time).
+     */
+    readonly runningHosts?: readonly string[];
     /** Port kube-apiserver listens on. Default 6443. */
     readonly backendPort?: number;
     /** Port clients use. Default 8443 for haproxy-keepalived, 6443 otherwise. */
@@ -97,7 +103,7 @@ function haproxyKeepalived(name: string, args: HaproxyKeepalivedArgs, port: numb
         maxconn: args.maxConnections,
     });
     const check = renderKeepalivedCheckScript({ port, vip });
-    let previous: pulumi.Resource | undefined;
+    const order = new RolloutOrder(args.runningHosts);
     const gates: command.remote.Command[] = [];
     for (const b of args.backends) {
         const prefix = `${name}-${b.name}`;
@@ -144,9 +150,9 @@ function haproxyKeepalived(name: string, args: HaproxyKeepalivedArgs, port: numb
                 triggers: [revision(written)],
                 logging: "stderr",
             },
-            pulumi.mergeOptions(opts, { dependsOn: [...written, ...(previous ? [previous] : [])] }),
+            pulumi.mergeOptions(opts, { dependsOn: [...written, ...order.after(b.name)] }),
         );
-        previous = restart;
+        order.passed(b.name, restart);
         gates.push(restart);
     }
     const gate = new command.remote.Command(

@@ -397,7 +397,11 @@ describe("rollout policy: new hosts in parallel, running hosts one at a time", (
     it("a new stack: no node's or master's start waits for another host's gate", async () => {
         const { res } = await deploy(baseCluster({ runningHosts: [] }));
         for (const h of NODES) expect(restartDeps(res, h).filter((d) => d.endsWith("-node-ready"))).toEqual([]);
-        for (const m of ["m1", "m2", "m3"]) expect(dependsOnNames(get(res, `lab-cp-${m}-cp-restart`)).filter((d) => d.endsWith("-cp-restart"))).toEqual([]);
+        for (const m of ["m1", "m2", "m3"]) {
+            expect(dependsOnNames(get(res, `lab-cp-${m}-cp-restart`)).filter((d) => d.endsWith("-cp-restart"))).toEqual([]);
+            expect(dependsOnNames(get(res, `lab-etcd-${m}-etcd-restart`)).filter((d) => d.endsWith("-etcd-restart"))).toEqual([]);
+            expect(dependsOnNames(get(res, `lab-lb-${m}-lb-restart`)).filter((d) => d.endsWith("-lb-restart"))).toEqual([]);
+        }
     });
 
     it("a change to running hosts: each restarts behind the previous one's gate, in declaration order", async () => {
