@@ -14,13 +14,21 @@ function scriptsDir(): string {
     return dir;
 }
 
+const texts = new Map<string, string>();
+/** The file's text, read once per process (the renderers run once per host). */
+function scriptText(name: string): string {
+    let t = texts.get(name);
+    if (t === undefined) texts.set(name, (t = fs.readFileSync(path.join(scriptsDir(), name), "utf8")));
+    return t;
+}
+
 /**
  * The script `name` as it is installed: the header after its shebang, its `# shellcheck` directive
  * lines left out, each `@KEY@` replaced by `values[KEY]` (already quoted where the shell needs it).
  * Throws when a placeholder has no value or a value no placeholder. Reads a file of the package.
  */
 export function renderScriptFile(name: string, values: Readonly<Record<string, string>> = {}): string {
-    const text = fs.readFileSync(path.join(scriptsDir(), name), "utf8");
+    const text = scriptText(name);
     const [shebang, ...rest] = text.split("\n");
     if (!shebang.startsWith("#!")) throw new Error(`${name} has no shebang`);
     const used = new Set<string>();

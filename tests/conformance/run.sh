@@ -19,17 +19,10 @@ case "${1:-}" in
     *) echo "usage: $0 [--list]" >&2; exit 2 ;;
 esac
 logs="${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/logs"; mkdir -p "$logs"
-bash tests/lab/lab.sh prepare > "$logs/lab-prepare.log" 2>&1 & prep=$!
-bash tests/lab/toolchain.sh & tc=$!
-trap 'kill "$prep" "$tc" 2>/dev/null || true' EXIT
-bash tests/lab/binaries.sh
+# the lab's builds side by side (as the main job's), then the suite's own
+bash tests/e2e/build.sh --no-conformance
 bash tests/conformance/build.sh
 bash tests/conformance/images.sh
-wait "$tc" || { echo "[conformance] toolchain build failed" >&2; exit 1; }
-wait "$prep" || { tail -n 30 "$logs/lab-prepare.log" >&2; echo "[conformance] lab rootfs failed" >&2; exit 1; }
-trap - EXIT
-cat "$logs/lab-prepare.log"
-bash tests/lab/images.sh
 # shellcheck source-path=SCRIPTDIR source=../lab/env.sh
 . tests/lab/env.sh
 # Hosts go away at the end, even after a crash (HA_K8S_E2E_KEEP=1 keeps them).

@@ -42,7 +42,8 @@ ALL_IMAGES=(pause testapp coredns metrics-server)
 definition="$(cat "$0" "$HERE"/images/pause/* "$HERE"/images/testapp/* | sha256sum | cut -d' ' -f1)"
 # ready NAME: its archive is there and was built from this definition
 ready() { [ -s "$OUT/$1.tar" ] && [ "$(cat "$OUT/.$1.definition" 2>/dev/null)" = "$definition" ]; }
-all_ready() { local i; for i in "$@"; do ready "$i" || return 1; done; }
+# missing NAME...: those of NAME that are not ready
+missing() { local i; for i in "$@"; do ready "$i" || echo "$i"; done; }
 VERIFY=0 PRINT=0 IMAGES=()
 for a in "$@"; do
     case "$a" in
@@ -54,12 +55,12 @@ for a in "$@"; do
 done
 [ ${#IMAGES[@]} -gt 0 ] && [ "$VERIFY" = 0 ] || IMAGES=("${ALL_IMAGES[@]}")
 if [ "$PRINT" = 1 ]; then
-    all_ready "${IMAGES[@]}" && { echo "$OUT"; exit 0; }
-    missing=(); for i in "${IMAGES[@]}"; do ready "$i" || missing+=("$i"); done
-    echo "[images] images missing in $OUT: ${missing[*]} (run tests/lab/images.sh ${missing[*]})" >&2; exit 1
+    todo="$(missing "${IMAGES[@]}" | tr '\n' ' ')"
+    [ -n "$todo" ] || { echo "$OUT"; exit 0; }
+    echo "[images] images missing in $OUT: ${todo% } (run tests/lab/images.sh ${todo% })" >&2; exit 1
 fi
 t0=$(date +%s)
-if all_ready "${IMAGES[@]}"; then
+if [ -z "$(missing "${IMAGES[@]}")" ]; then
     log "${IMAGES[*]} cached ($OUT)"
     [ "$VERIFY" = 1 ] || exit 0
     bash "$HERE/images/verify.sh" "$OUT"; exit 0
