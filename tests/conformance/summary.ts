@@ -4,7 +4,10 @@
  * error line. Specs the focus, skip or label filter left out are in the JUnit as
  * `<skipped message="skipped"/>` and are not counted; a spec skipped while running is
  * ("skipped - <why>"). A failed suite node (e.g. [SynchronizedBeforeSuite]) counts as a failure,
- * and so does a phase whose ginkgo failed without a failed spec in its report.
+ * and so does a phase whose ginkgo failed without a failed spec in its report. A spec that passed
+ * only on a later attempt (ginkgo --flake-attempts) counts as passed and is listed as flaked with
+ * its failed attempt's message, read from ginkgo's JSON report (the JUnit omits passed specs'
+ * timelines).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -40,6 +43,8 @@ export interface Summary {
     readonly phases: { name: string; procs: number; exitCode: number; seconds: number; junit?: string }[];
     readonly passedSpecs: string[];
     readonly failures: Failure[];
+    /** Passed, but only on a retry: firstLine is the failed attempt's first line. */
+    readonly flaked: Failure[];
 }
 
 const unescape = (s: string) =>
@@ -78,6 +83,34 @@ export function parseJUnit(xml: string): Case[] {
     return cases;
 }
 
+/** The parts of a ginkgo JSON report (`ginkgo --json-report`) that tell a flaked spec. */
+interface JsonSpecReport {
+    readonly ContainerHierarchyTexts?: string[] | null;
+    readonly LeafNodeText?: string;
+    readonly LeafNodeType?: string;
+    readonly State?: string;
+    readonly NumAttempts?: number;
+    readonly AdditionalFailures?: { Failure?: { Message?: string } }[] | null;
+}
+
+/** Specs of a ginkgo JSON report that passed after a failed attempt, with that attempt's failure. */
+export function parseFlaked(json: string, phase: string): Failure[] {
+    const suites = JSON.parse(json) as { SpecReports?: JsonSpecReport[] | null }[];
+    const out: Failure[] = [];
+    for (const r of suites.flatMap((s) => s.SpecReports ?? [])) {
+        if (r.LeafNodeType !== "It" || r.State !== "passed" || (r.NumAttempts ?? 1) < 2) continue;
+        const message = r.AdditionalFailures?.[0]?.Failure?.Message ?? "";
+        const firstLine =
+            message
+                .replace(ANSI_COLOUR, "")
+                .split("\n")
+                .map((l) => l.trim())
+                .find((l) => l !== "" && !/^Failure recorded during attempt \d+:$/.test(l)) ?? "";
+        out.push({ name: [...(r.ContainerHierarchyTexts ?? []), r.LeafNodeText ?? ""].join(" "), phase, state: `passed on attempt ${r.NumAttempts}`, firstLine });
+    }
+    return out;
+}
+
 const isSpec = (c: Case) => c.name.startsWith("[It] ");
 /** Left out by the focus/skip/label filter (not run in this phase). */
 const filteredOut = (c: Case) => c.state === "skipped" && c.detail === "skipped";
@@ -86,7 +119,9 @@ const failedState = (s: string) => !["passed", "skipped", "pending"].includes(s)
 export function summarize(results: PhaseResult[], sel: { focus: string; skip: string }, totalSeconds: number): Summary {
     const specs = new Map<string, Case & { phase: string }>();
     const failures: Failure[] = [];
+    const flaked: Failure[] = [];
     for (const r of results) {
+        if (r.jsonReport) flaked.push(...parseFlaked(fs.readFileSync(r.jsonReport, "utf8"), r.phase.name));
         const cases = r.junit ? parseJUnit(fs.readFileSync(r.junit, "utf8")) : [];
         for (const c of cases) {
             if (isSpec(c) && !filteredOut(c)) specs.set(c.name, { ...c, phase: r.phase.name });
@@ -118,6 +153,7 @@ export function summarize(results: PhaseResult[], sel: { focus: string; skip: st
             .map((c) => c.name.slice(5))
             .sort(),
         failures,
+        flaked,
     };
 }
 
@@ -136,6 +172,7 @@ export function markdown(s: Summary): string {
         ...s.phases.map((p) => `- ${p.name} phase: ${p.procs} process${p.procs > 1 ? "es" : ""}, ${hms(p.seconds)}, ginkgo exit ${p.exitCode}${p.junit ? `, ${p.junit}` : ""}`),
     ];
     if (s.failures.length) lines.push("", "## Failures", "", ...s.failures.map((f) => `- ${f.name} (${f.phase}, ${f.state}): ${f.firstLine}`));
+    if (s.flaked.length) lines.push("", "## Flaked: failed, then passed on a retry", "", ...s.flaked.map((f) => `- ${f.name} (${f.phase}, ${f.state}): ${f.firstLine}`));
     return lines.join("\n") + "\n";
 }
 

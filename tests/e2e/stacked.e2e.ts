@@ -192,7 +192,8 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
                 const pushed = pushConformanceImages(target);
                 const s = await runConformance(CI_SUBSET, target, Date.now(), true);
                 report.push(
-                    `conformance subset: ${s.passed} passed, ${s.failed} failed in ${s.durationSeconds}s (build awaited ${waited}s, images pushed in ${pushed}s; ${target.reportDir})`,
+                    `conformance subset: ${s.passed} passed, ${s.failed} failed, ${s.flaked.length} passed on a retry in ${s.durationSeconds}s (build awaited ${waited}s, images pushed in ${pushed}s; ${target.reportDir})`,
+                    ...s.flaked.map((f) => `  flaked (${f.state}): ${f.name}: ${f.firstLine}`),
                 );
                 expect(s.failures).toEqual([]);
                 // the selection really ran (a focus that matched nothing would pass)
