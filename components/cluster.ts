@@ -148,6 +148,8 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         {
             clusterName: args.clusterName,
             runningHosts: args.runningHosts,
+            maxUnavailable: args.rollout?.maxUnavailable,
+            drain: args.rollout?.drain,
             nodes: nodeHosts.map((h) => {
                 const master = h.roles.includes("master");
                 const taints = master && !h.roles.includes("worker") ? [CONTROL_PLANE_TAINT, ...(h.taints ?? [])] : h.taints;

@@ -246,6 +246,24 @@ export interface ControlPlaneSettingsArgs {
     /** NodePort range "first-last". Default "30000-32767". */
     readonly serviceNodePortRange?: string;
 }
+/**
+ * How a change to running nodes rolls (etcd members and masters always roll one at a time; new
+ * hosts always install in parallel).
+ */
+export interface RolloutArgs {
+    /**
+     * Nodes restarted at once: a count (at least 1) or a percentage of the nodes ("25%", rounded
+     * down, at least 1). Each batch waits for the previous batch's Ready gates. Default 1.
+     */
+    readonly maxUnavailable?: number | string;
+    /**
+     * Cordon each running node and evict its pods through the API (DaemonSets aside, disruption
+     * budgets honoured, `timeoutSec` of the gates) before its restart; uncordon it after its Ready
+     * gate. A node that is not Ready is only cordoned. `false`: restart in place. Default true.
+     */
+    readonly drain?: boolean;
+}
+
 /** The whole cluster, as read from stack configuration. */
 export interface ClusterArgs {
     /** Cluster name (kubeconfig, etcd token). Lower-case DNS label. */
@@ -263,10 +281,11 @@ export interface ClusterArgs {
     readonly nodes?: NodeArgs;
     readonly controlPlane?: ControlPlaneSettingsArgs;
     readonly addons?: AddonsArgs;
+    readonly rollout?: RolloutArgs;
     /**
      * Not a stack setting: the hosts that ran before this update (the program passes what its last
-     * update reported, `installedHostsOfLastUpdate()`). Masters and nodes among them roll one at a
-     * time; every other host installs and starts in parallel. Default: every host counts as running.
+     * update reported, `installedHostsOfLastUpdate()`). Hosts among them roll (see `rollout`);
+     * every other host installs and starts in parallel. Default: every host counts as running.
      */
     readonly runningHosts?: readonly string[];
 }

@@ -1,33 +1,74 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * The rollout policy, decided here once for the control plane and the nodes:
+ * The rollout policy, decided here once for etcd, the load balancers, the control plane and the
+ * nodes:
  * - a host that has never run (not in `running`) installs and starts in parallel with every other
  *   new host: nothing it does waits for another host's health gate;
- * - a change to hosts already running rolls: one host after the other, each restart behind the
- *   previous running host's gate, so that a bad change stops at the first host that fails.
+ * - a change to hosts already running rolls in batches of `batchSize` (1 for etcd members, load
+ *   balancers and masters; `rollout.maxUnavailable` for nodes), in declaration order: every
+ *   restart of batch k+1 waits for the health gates of all of batch k, so that a bad change stops
+ *   at the first batch that fails.
  * `running` undefined: every host counts as running (the safe order, for callers that do not
  * know; the program passes what its last deployment reported, see `installedHostsOfLastUpdate`).
+ * Call `after(host)` then `passed(host, gate)` for each host in declaration order.
  */
 export class RolloutOrder {
-    private last: pulumi.Resource | undefined;
+    private previous: pulumi.Resource[] = [];
+    private current: pulumi.Resource[] = [];
+    private inBatch = 0;
 
-    constructor(private readonly running: readonly string[] | undefined) {}
+    constructor(
+        private readonly running: readonly string[] | undefined,
+        private readonly batchSize = 1,
+    ) {
+        if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`rollout batch size must be a positive integer, not ${batchSize}`);
+    }
 
     /** True when `host` was running before this update. */
     isRunning(host: string): boolean {
         return this.running === undefined || this.running.includes(host);
     }
 
-    /** What the restart of `host` waits for: the gate of the running host before it, or nothing. */
+    /** What the restart of `host` waits for: the gates of the batch of running hosts before its own, or nothing. */
     after(host: string): pulumi.Resource[] {
-        return this.isRunning(host) && this.last ? [this.last] : [];
+        if (!this.isRunning(host)) return [];
+        if (this.inBatch === this.batchSize) {
+            this.previous = this.current;
+            this.current = [];
+            this.inBatch = 0;
+        }
+        this.inBatch++;
+        return [...this.previous];
     }
 
-    /** `gate` is `host`'s health gate: the next running host restarts after it. */
+    /** `gate` is `host`'s health gate: the next batch of running hosts restarts after it. */
     passed(host: string, gate: pulumi.Resource): void {
-        if (this.isRunning(host)) this.last = gate;
+        if (this.isRunning(host)) this.current.push(gate);
     }
+}
+
+/** Nodes restarted at once during a roll, by default. */
+export const DEFAULT_MAX_UNAVAILABLE = 1;
+
+/** `rollout.maxUnavailable` is valid: a whole number of at least 1, or "N%" with N in 1..100. Pure. */
+export function maxUnavailableProblem(v: unknown): string | undefined {
+    if (typeof v === "number") return Number.isInteger(v) && v >= 1 ? undefined : `maxUnavailable ${v} must be a whole number of at least 1`;
+    if (typeof v === "string") {
+        const m = /^(\d{1,3})%$/.exec(v);
+        return m && Number(m[1]) >= 1 && Number(m[1]) <= 100 ? undefined : `maxUnavailable ${JSON.stringify(v)} must be a count or a percentage from 1% to 100%`;
+    }
+    return `maxUnavailable must be a count or a percentage ("25%"), not ${JSON.stringify(v)}`;
+}
+
+/**
+ * The batch size `maxUnavailable` gives for `nodes` nodes: a count as it is (at most the node
+ * count), a percentage of the nodes rounded down but at least 1 (a roll always moves). Pure.
+ */
+export function rolloutBatchSize(maxUnavailable: number | string | undefined, nodes: number): number {
+    const v = maxUnavailable ?? DEFAULT_MAX_UNAVAILABLE;
+    const n = typeof v === "number" ? v : Math.floor((Number(v.slice(0, -1)) * nodes) / 100);
+    return Math.max(1, Math.min(n, Math.max(1, nodes)));
 }
 
 /** The stack output that lists every host of a cluster whose deployment passed all its gates. */

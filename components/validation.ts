@@ -7,6 +7,7 @@ import { manifestProblems } from "./manifests";
 import { cidrContains, cidrsOverlap, isIpv4, parseCidr, subnetCount } from "../lib/address";
 import { ClusterArgs, HostArgs, LB_MODES, ROLES, SshArgs } from "./config";
 import { DEFAULTS, defaultHostCidr, resolveTopology } from "./topology";
+import { maxUnavailableProblem } from "./rollout";
 
 /** One problem with the input, addressed by its path in the stack configuration. */
 export interface Problem {
@@ -418,7 +419,23 @@ export function validateCluster(args: ClusterArgs, env: ValidationEnv = defaultE
         checkLoadBalancer(problems, args);
     }
     checkArtifacts(problems, args, env);
+    checkRollout(problems, args);
     return problems;
+}
+
+function checkRollout(problems: Problem[], args: ClusterArgs): void {
+    const r = args.rollout;
+    if (r === undefined) return;
+    if (r === null || typeof r !== "object" || Array.isArray(r)) {
+        problems.push({ propertyPath: "rollout", reason: "rollout must be a mapping (maxUnavailable, drain)" });
+        return;
+    }
+    const known = ["maxUnavailable", "drain"];
+    for (const k of Object.keys(r)) if (!known.includes(k)) problems.push({ propertyPath: `rollout.${k}`, reason: `unknown rollout setting (known: ${known.join(", ")})` });
+    const mu = r.maxUnavailable === undefined ? undefined : maxUnavailableProblem(r.maxUnavailable);
+    if (mu) problems.push({ propertyPath: "rollout.maxUnavailable", reason: mu });
+    if (r.drain !== undefined && typeof r.drain !== "boolean")
+        problems.push({ propertyPath: "rollout.drain", reason: `drain must be true or false, not ${JSON.stringify(r.drain)}` });
 }
 
 /** Throws one `pulumi.InputPropertiesError` listing every problem; returns otherwise. */

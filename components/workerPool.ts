@@ -23,7 +23,8 @@ import { PodCidrAllocation } from "../providers/podCidrAllocation";
 import { SshTarget } from "../providers/ssh";
 import { clusterDnsIp, DEFAULTS, podRoutesFor } from "./topology";
 import { Problem, validatedProps } from "./validation";
-import { RolloutOrder } from "./rollout";
+import { maxUnavailableProblem, RolloutOrder, rolloutBatchSize } from "./rollout";
+import { NodeDrain } from "../providers/nodeDrain";
 
 /** A worker: a host plus its node settings. */
 export interface WorkerNode extends ClusterHost {
@@ -48,10 +49,15 @@ export const CONTROL_PLANE_TAINT: TaintArgs = { key: CONTROL_PLANE_ROLE, effect:
 export interface WorkerPoolArgs {
     readonly clusterName: string;
     /**
-     * Nodes that ran before this update: they restart one at a time, each behind the previous
-     * one's Ready gate; the others start in parallel (components/rollout.ts). Default: all of them.
+     * Nodes that ran before this update: they restart in batches of `maxUnavailable`, each batch
+     * behind the previous one's Ready gates; the others start in parallel (components/rollout.ts).
+     * Default: all of them.
      */
     readonly runningHosts?: readonly string[];
+    /** Running nodes restarted at once: a count or a percentage of the nodes ("25%"). Default 1. */
+    readonly maxUnavailable?: number | string;
+    /** Cordon and drain a running node through the API before its restart, uncordon it after its Ready gate. Default true. */
+    readonly drain?: boolean;
     /** The workers (declaration order decides unpinned pod CIDRs at the first `up`; later ones keep theirs). */
     readonly nodes: readonly WorkerNode[];
     readonly clusterCa: CertificateAuthority;
@@ -168,6 +174,8 @@ export function validateWorkerPool(args: WorkerPoolArgs): Problem[] {
         seen.add(n.name);
         if (!isIpv4(n.address)) problems.push({ propertyPath: `nodes[${i}].address`, reason: `node ${n.name} address ${JSON.stringify(n.address)} is not IPv4` });
     }
+    const mu = args.maxUnavailable === undefined ? undefined : maxUnavailableProblem(args.maxUnavailable);
+    if (mu) problems.push({ propertyPath: "maxUnavailable", reason: mu });
     return problems;
 }
 
@@ -244,7 +252,15 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         return { key, local, sha256, staged: `${IMAGE_STAGING_DIR}/${key}-${sha256.slice(0, 16)}.tar` };
     });
     const memberships: NodeMembership[] = [];
-    const order = new RolloutOrder(args.runningHosts);
+    const order = new RolloutOrder(args.runningHosts, rolloutBatchSize(args.maxUnavailable, args.nodes.length));
+    const drain = args.drain ?? true;
+    const onKubectlHost = {
+        host: args.kubectlHost.name,
+        connection: pulumi.output(args.kubectlHost.connection) as pulumi.Output<SshTarget>,
+        kubectl: PATHS.bin.kubectl,
+        kubeconfig: PATHS.kubernetes.adminKubeconfig,
+        timeoutSec: timeout,
+    };
     for (const node of args.nodes) {
         const prefix = `${name}-${node.name}`;
         const kubelet = issueCert(
@@ -384,6 +400,10 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
             written.filter((_, i) => !isRoute(i)),
             [...binaries.map((b) => args.artifacts.sha256[b] ?? ""), ...archives.map((a) => a.sha256)],
         );
+        // a running node's pods leave through the API before its restart (its Ready gate uncordons it)
+        const drained = drain
+            ? [new NodeDrain(`${prefix}-node-drain`, { ...onKubectlHost, node: node.name, revision: digest }, pulumi.mergeOptions(opts, { dependsOn: order.after(node.name) }))]
+            : [];
         const restart = new command.remote.Command(
             `${prefix}-node-restart`,
             {
@@ -409,19 +429,15 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
                 triggers: [digest, pulumi.output(args.controlPlaneReady).apply(() => "ready")],
                 logging: "stderr",
             },
-            pulumi.mergeOptions(opts, { dependsOn: [...units, ...routes, ...images, ...order.after(node.name)] }),
+            pulumi.mergeOptions(opts, { dependsOn: [...units, ...routes, ...images, ...(drain ? drained : order.after(node.name))] }),
         );
         // Ready gate after every restart (a running node's successor restarts after it); on
         // removal, drained through the API before its services stop
         const membership = new NodeMembership(
             `${prefix}-node-ready`,
             {
+                ...onKubectlHost,
                 node: node.name,
-                host: args.kubectlHost.name,
-                connection: pulumi.output(args.kubectlHost.connection) as pulumi.Output<SshTarget>,
-                kubectl: PATHS.bin.kubectl,
-                kubeconfig: PATHS.kubernetes.adminKubeconfig,
-                timeoutSec: timeout,
                 revision: restart.id,
                 labels: node.controlPlane ? { [CONTROL_PLANE_ROLE]: "" } : {},
             },

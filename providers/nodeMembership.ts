@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
+import { apiAnswersOrFail, drainCommand, exitUnlessRegistered, kubectlCmd, uncordonIfDrained } from "../lib/nodeScripts";
 import { shellQuote as q, waitScript } from "../lib/shell";
 import { OnHost, OnHostInputs, sshRun } from "./ssh";
 
 /**
  * A worker's membership in the cluster, seen through the API (kubectl on a master with the admin
  * kubeconfig). Creating it, and every update after the worker's services restarted, waits until
- * the Node is Ready (the worker's health gate). Deleting it — a worker removed from the stack, or
+ * the Node is Ready (the worker's health gate), sets its labels and uncordons it when a NodeDrain
+ * cordoned it for the restart (providers/nodeDrain.ts). Deleting it — a worker removed from the stack, or
  * `pulumi destroy` — cordons the Node, drains it (evicting its pods, DaemonSets aside) and deletes
  * the Node object, before the worker's services stop (they are its dependencies).
  */
@@ -44,11 +46,10 @@ export interface NodeMembershipState extends NodeMembershipArgs {
     readonly ready: boolean;
 }
 
-function kubectlCmd(a: Pick<NodeMembershipArgs, "kubectl" | "kubeconfig">): string {
-    return `${q(a.kubectl)} --kubeconfig=${q(a.kubeconfig)} --request-timeout=10s`;
-}
-
-/** Shell that waits until the Node is Ready, failing with its status after `timeoutSec`, then sets its labels. Pure. */
+/**
+ * Shell that waits until the Node is Ready, failing with its status after `timeoutSec`, then sets
+ * its labels and uncordons it if ha-kubernetes cordoned it for this restart. Pure.
+ */
 export function readyScript(a: Pick<NodeMembershipArgs, "node" | "kubectl" | "kubeconfig" | "timeoutSec" | "labels">): string {
     const check = `${kubectlCmd(a)} get node ${q(a.node)} -o jsonpath=${q('{.status.conditions[?(@.type=="Ready")].status}')} | grep -qx True`;
     const labels = Object.entries(a.labels ?? {}).map(([k, v]) => q(`${k}=${v}`));
@@ -56,6 +57,7 @@ export function readyScript(a: Pick<NodeMembershipArgs, "node" | "kubectl" | "ku
         "set -u",
         waitScript({ what: `node ${a.node} to be Ready`, check, timeoutSec: a.timeoutSec }),
         ...(labels.length ? [`${kubectlCmd(a)} label node ${q(a.node)} --overwrite ${labels.join(" ")} >&2`] : []),
+        uncordonIfDrained(a, a.node),
     ].join("\n");
 }
 
@@ -69,10 +71,10 @@ export function drainScript(a: Pick<NodeMembershipArgs, "node" | "kubectl" | "ku
     const n = q(a.node);
     return [
         "set -u",
-        `${k} get --raw=/readyz >/dev/null 2>&1 || { echo ${q(`ha-kubernetes: cannot drain ${a.node}: the API does not answer`)} >&2; exit 1; }`,
-        `if ! ${k} get node ${n} >/dev/null 2>&1; then echo ${q(`ha-kubernetes: node ${a.node} is not registered, nothing to drain`)} >&2; exit 0; fi`,
+        apiAnswersOrFail(a, `cannot drain ${a.node}`),
+        exitUnlessRegistered(a, a.node, "nothing to drain"),
         `${k} cordon ${n} >&2`,
-        `${k} drain ${n} --ignore-daemonsets --delete-emptydir-data --force --grace-period=30 --timeout=${Math.ceil(a.timeoutSec)}s >&2 || { echo ${q(`ha-kubernetes: draining ${a.node} failed`)} >&2; exit 1; }`,
+        drainCommand(a, a.node, a.timeoutSec),
         `${k} delete node ${n} --wait=true >&2`,
     ].join("\n");
 }

@@ -100,10 +100,14 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
         expect(t("m3", "etcd")).toBeLessThan(t("m1", "kube-apiserver"));
         expect(t("m1", "kube-apiserver")).toBeLessThan(t("m2", "kube-apiserver"));
         expect(t("w1", "kubelet")).toBeLessThan(t("w2", "kubelet"));
+        // each node was cordoned and drained through the API before its restart (rollout.drain
+        // defaults to true) and uncordoned by its Ready gate: none is left unschedulable
+        for (const n of [...MASTERS, ...WORKERS]) expect({ n, drain: renewed.result.changed[`lab-workers-${n}-node-drain`] }).toEqual({ n, drain: "update" });
         // the cluster works with the new certificates (the admin kubeconfig too)
         kubeconfig = (await stack!.outputs()).kubeconfig.value as string;
         expect(kubectl(kubeconfig, ["get", "--raw", "/readyz"]).trim()).toBe("ok");
         await nodesReady(kubeconfig, WORKERS);
+        expect(kubectl(kubeconfig, ["get", "nodes", "-o", "jsonpath={.items[*].spec.unschedulable}"]).trim()).toBe("");
         expectEtcdHealthy(inv, "m1", 3);
         expect(await previewChanges(stack!)).toEqual({});
     });

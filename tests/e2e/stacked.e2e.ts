@@ -276,7 +276,7 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         expect(preview.changeSummary.update).toBeGreaterThanOrEqual(3);
         const { changed } = await upRecording(stack);
         // files and services: exactly the drifted ones, repaired in place
-        const repaired = Object.fromEntries(Object.entries(changed).filter(([n]) => !/-(restart|health|ready|bootstrap|snapshot-copy)$/.test(n)));
+        const repaired = Object.fromEntries(Object.entries(changed).filter(([n]) => !/-(restart|drain|health|ready|bootstrap|snapshot-copy)$/.test(n)));
         expect(repaired).toEqual({
             "lab-cp-m2-cp-apiserver-env": "update",
             "lab-workers-w1-node-kubelet-crt": "update",
@@ -289,6 +289,11 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
                 .filter((n) => n.endsWith("-restart"))
                 .sort(),
         ).toEqual(["lab-cp-m2-cp-restart", "lab-etcd-m3-etcd-restart", "lab-workers-w1-node-restart"]);
+        // w1, the only node restarted, was drained through the API first (its bare pod testapp
+        // was deleted), then uncordoned by its Ready gate, the drain mark gone
+        expect(Object.keys(changed).filter((n) => n.endsWith("-drain"))).toEqual(["lab-workers-w1-node-drain"]);
+        expect(kubectl(kubeconfig, ["get", "pods", "-o", "jsonpath={.items[*].metadata.name}"]).split(/\s+/)).not.toContain("testapp");
+        expect(kubectl(kubeconfig, ["get", "node", "w1", "-o", "jsonpath={.spec.unschedulable}|{.metadata.annotations}"]).trim()).not.toMatch(/true|drained-for-restart/);
         // etcd: a snapshot was saved before m3 restarted, the member is back and healthy
         expect(since("m3", "etcd")).not.toBe(etcdM3);
         expect(sshOk(inv, "m3", "stat -c '%a %s' /var/lib/etcd-snapshots && ls /var/lib/etcd-snapshots").trim()).toMatch(/^700 \d+\nm3-\d{8}T\d{6}Z\.db$/);

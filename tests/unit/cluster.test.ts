@@ -272,9 +272,10 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         for (const b of ["lab-workers-w1-bin-kubelet", "lab-workers-w2-bin-kube-proxy"]) {
             expect(await outputResourceNames(get(res, b).props?.connection)).toContain("lab-cp-m1-bootstrap");
         }
-        // and workers restart one at a time: the next after the previous one's Ready gate
-        expect(dependsOnNames(get(res, "lab-workers-w2-node-restart"))).toContain("lab-workers-w1-node-ready");
-        expect(dependsOnNames(get(res, "lab-workers-w1-node-restart"))).not.toContain("lab-workers-w2-node-ready");
+        // and workers restart one at a time: the next (its drain, then its restart) after the previous one's Ready gate
+        expect(dependsOnNames(get(res, "lab-workers-w2-node-restart"))).toContain("lab-workers-w2-node-drain");
+        expect(dependsOnNames(get(res, "lab-workers-w2-node-drain"))).toEqual(["lab-workers-w1-node-ready"]);
+        expect(dependsOnNames(get(res, "lab-workers-w1-node-drain"))).not.toContain("lab-workers-w2-node-ready");
     });
 
     it("routes each node's pods through the other nodes, masters included (bridge)", () => {
@@ -390,13 +391,19 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
     });
 });
 
-describe("rollout policy: new hosts in parallel, running hosts one at a time", () => {
+describe("rollout policy: new hosts in parallel, running hosts in batches behind the previous batch's gates", () => {
     const NODES = ["m1", "m2", "m3", "w1", "w2"];
-    const restartDeps = (res: Map<string, Recorded>, host: string) => dependsOnNames(get(res, `lab-workers-${host}-node-restart`));
+    /** The Ready gates a node's restart waits for, directly or through its drain. */
+    const gatesBefore = (res: Map<string, Recorded>, host: string) => {
+        const drain = `lab-workers-${host}-node-drain`;
+        const deps = [...dependsOnNames(get(res, `lab-workers-${host}-node-restart`)), ...(res.has(drain) ? dependsOnNames(get(res, drain)) : [])];
+        return deps.filter((d) => d.endsWith("-node-ready")).sort();
+    };
+    const ready = (...hosts: string[]) => hosts.map((h) => `lab-workers-${h}-node-ready`).sort();
 
     it("a new stack: no node's or master's start waits for another host's gate", async () => {
         const { res } = await deploy(baseCluster({ runningHosts: [] }));
-        for (const h of NODES) expect(restartDeps(res, h).filter((d) => d.endsWith("-node-ready"))).toEqual([]);
+        for (const h of NODES) expect({ h, gates: gatesBefore(res, h) }).toEqual({ h, gates: [] });
         for (const m of ["m1", "m2", "m3"]) {
             expect(dependsOnNames(get(res, `lab-cp-${m}-cp-restart`)).filter((d) => d.endsWith("-cp-restart"))).toEqual([]);
             expect(dependsOnNames(get(res, `lab-etcd-${m}-etcd-restart`)).filter((d) => d.endsWith("-etcd-restart"))).toEqual([]);
@@ -404,22 +411,47 @@ describe("rollout policy: new hosts in parallel, running hosts one at a time", (
         }
     });
 
-    it("a change to running hosts: each restarts behind the previous one's gate, in declaration order", async () => {
+    it("a change to running hosts: one node at a time by default, drained before its restart, in declaration order", async () => {
         const { res } = await deploy(baseCluster({ runningHosts: NODES }));
         for (const [i, h] of NODES.entries()) {
-            expect(restartDeps(res, h).filter((d) => d.endsWith("-node-ready"))).toEqual(i === 0 ? [] : [`lab-workers-${NODES[i - 1]}-node-ready`]);
+            expect({ h, gates: gatesBefore(res, h) }).toEqual({ h, gates: i === 0 ? [] : ready(NODES[i - 1]) });
+            // the drain comes first, behind the previous node's gate; the restart behind the drain
+            expect(dependsOnNames(get(res, `lab-workers-${h}-node-restart`))).toContain(`lab-workers-${h}-node-drain`);
+            const drain = get(res, `lab-workers-${h}-node-drain`);
+            expect(drain.type).toBe("pulumi-nodejs:dynamic/ha-kubernetes:NodeDrain");
+            expect(drain.inputs).toMatchObject({ node: h, host: "m1", kubectl: "/usr/local/bin/kubectl", kubeconfig: "/etc/kubernetes/admin.kubeconfig" });
+            // the drain's revision is the restart's trigger: it drains exactly when the node restarts
+            expect(drain.inputs.revision).toBe(get(res, `lab-workers-${h}-node-restart`).inputs.triggers[0]);
         }
         expect(dependsOnNames(get(res, "lab-cp-m2-cp-restart"))).toContain("lab-cp-m1-cp-restart");
         expect(dependsOnNames(get(res, "lab-cp-m3-cp-restart"))).toContain("lab-cp-m2-cp-restart");
         expect(dependsOnNames(get(res, "lab-cp-m1-cp-restart")).filter((d) => d.endsWith("-cp-restart"))).toEqual([]);
     });
 
+    it("rollout.maxUnavailable 2 (or 40% of 5 nodes): batch k+1 waits for every gate of batch k, and for nothing else", async () => {
+        for (const maxUnavailable of [2, "40%"]) {
+            const { res } = await deploy(baseCluster({ runningHosts: NODES, rollout: { maxUnavailable } }));
+            const gates = Object.fromEntries(NODES.map((h) => [h, gatesBefore(res, h)]));
+            expect({ maxUnavailable, gates }).toEqual({
+                maxUnavailable,
+                gates: { m1: [], m2: [], m3: ready("m1", "m2"), w1: ready("m1", "m2"), w2: ready("m3", "w1") },
+            });
+        }
+    });
+
+    it("rollout.drain false: no drains, each restart straight behind the previous batch's gates", async () => {
+        const { res } = await deploy(baseCluster({ runningHosts: NODES, rollout: { drain: false } }));
+        expect([...res.keys()].filter((n) => n.endsWith("-node-drain"))).toEqual([]);
+        expect(dependsOnNames(get(res, "lab-workers-w2-node-restart"))).toContain("lab-workers-w1-node-ready");
+        expect(gatesBefore(res, "m1")).toEqual([]);
+    });
+
     it("hosts added to a running cluster install beside the roll; the running ones chain past them", async () => {
         const hosts = [...baseCluster().hosts.slice(0, 4), { name: "w3", address: "10.213.0.23", roles: ["worker" as const] }, baseCluster().hosts[4]];
         const { res } = await deploy(withHosts(hosts, { runningHosts: NODES }));
-        expect(restartDeps(res, "w3").filter((d) => d.endsWith("-node-ready"))).toEqual([]);
+        expect(gatesBefore(res, "w3")).toEqual([]);
         // w2 (running, declared after the new w3) waits for w1, the running node before it
-        expect(restartDeps(res, "w2").filter((d) => d.endsWith("-node-ready"))).toEqual(["lab-workers-w1-node-ready"]);
+        expect(gatesBefore(res, "w2")).toEqual(ready("w1"));
     });
 });
 

@@ -185,6 +185,19 @@ describe("validateCluster", () => {
         ).toEqual([]);
     });
 
+    it("checks the rollout settings", () => {
+        expect(reasons(baseCluster({ rollout: { maxUnavailable: 2, drain: false } }))).toEqual([]);
+        expect(reasons(baseCluster({ rollout: { maxUnavailable: "25%" } }))).toEqual([]);
+        expectProblem(baseCluster({ rollout: { maxUnavailable: 0 } }), "rollout.maxUnavailable", /whole number of at least 1/);
+        expectProblem(baseCluster({ rollout: { maxUnavailable: 1.5 } }), "rollout.maxUnavailable", /whole number of at least 1/);
+        expectProblem(baseCluster({ rollout: { maxUnavailable: "0%" } }), "rollout.maxUnavailable", /percentage from 1% to 100%/);
+        expectProblem(baseCluster({ rollout: { maxUnavailable: "150%" } }), "rollout.maxUnavailable", /percentage from 1% to 100%/);
+        expectProblem(baseCluster({ rollout: { maxUnavailable: true as never } }), "rollout.maxUnavailable", /count or a percentage/);
+        expectProblem(baseCluster({ rollout: { drain: "yes" as never } }), "rollout.drain", /true or false/);
+        expectProblem(baseCluster({ rollout: { maxSurge: 1 } as never }), "rollout.maxSurge", /unknown rollout setting \(known: maxUnavailable, drain\)/);
+        expectProblem(baseCluster({ rollout: [] as never }), "rollout", /must be a mapping/);
+    });
+
     it("checks the etcd snapshot copy directory", () => {
         expectProblem(baseCluster({ etcd: { snapshotCopyDirectory: " " } }), "etcd.snapshotCopyDirectory", /is not a directory path/);
         expectProblem(baseCluster({ etcd: { snapshotCopyDirectory: "a\nb" } }), "etcd.snapshotCopyDirectory", /is not a directory path/);

@@ -4,6 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import * as ssh from "../../../providers/ssh";
 import { drainScript, membershipDiff, NodeMembershipArgs, nodeMembershipProvider as p, readyScript } from "../../../providers/nodeMembership";
+import { DRAINED_ANNOTATION } from "../../../lib/nodeScripts";
+import { runWithStandInKubectl } from "./standInKubectl";
 
 const conn = { host: "10.0.0.11", user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n", dialErrorLimit: 1 };
 const args: NodeMembershipArgs = {
@@ -90,6 +92,21 @@ describe("NodeMembership provider", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+
+    it("after the Ready gate, a node ha-kubernetes cordoned for the restart is uncordoned and unmarked; any other stays as it is", () => {
+        const gate = (drainedMark: string) =>
+            runWithStandInKubectl((kubectl) => readyScript({ ...args, kubectl, labels: { "node-role.kubernetes.io/control-plane": "" } }), { drainedMark });
+        const drained = gate("true");
+        expect(drained.status).toBe(0);
+        expect(drained.calls.filter((c) => !c.startsWith("get "))).toEqual([
+            "label node w3 --overwrite node-role.kubernetes.io/control-plane=",
+            "uncordon w3",
+            `annotate node w3 ${DRAINED_ANNOTATION}-`,
+        ]);
+        const untouched = gate("");
+        expect(untouched.status).toBe(0);
+        expect(untouched.calls.filter((c) => !c.startsWith("get "))).toEqual(["label node w3 --overwrite node-role.kubernetes.io/control-plane="]);
     });
 
     it("diff: another node replaces (drain first); a restart re-runs the gate; nothing else is no change", () => {

@@ -8,6 +8,7 @@ import { hostPreflightProvider } from "../../../providers/hostPreflight";
 import { kubernetesObjectProvider } from "../../../providers/kubernetesObject";
 import { managedFileProvider } from "../../../providers/managedFile";
 import { managedServiceProvider } from "../../../providers/managedService";
+import { nodeDrainProvider } from "../../../providers/nodeDrain";
 import { nodeMembershipProvider } from "../../../providers/nodeMembership";
 import { podCidrAllocationProvider } from "../../../providers/podCidrAllocation";
 import { upgradePolicyProvider } from "../../../providers/upgradePolicy";
@@ -34,6 +35,7 @@ describe("dynamic providers, serialized", () => {
         ["KubernetesObject", kubernetesObjectProvider],
         ["ManagedFile", managedFileProvider],
         ["ManagedService", managedServiceProvider],
+        ["NodeDrain", nodeDrainProvider],
         ["NodeMembership", nodeMembershipProvider],
         ["PodCidrAllocation", podCidrAllocationProvider],
         ["UpgradePolicy", upgradePolicyProvider],

@@ -1,0 +1,102 @@
+import * as pulumi from "@pulumi/pulumi";
+import { apiAnswersOrFail, DRAINED_ANNOTATION, drainCommand, exitUnlessRegistered, kubectlCmd } from "../lib/nodeScripts";
+import { shellQuote as q } from "../lib/shell";
+import { OnHost, OnHostInputs, sshRun } from "./ssh";
+
+/**
+ * The drain before a running node's restart (rollout.drain). Its `revision` is the digest that
+ * triggers the node's restart: when it changes, the update cordons the Node through the API
+ * (kubectl on a master), marks it (DRAINED_ANNOTATION) and evicts its pods; the restart comes
+ * after it, and the node's Ready gate (providers/nodeMembership.ts) uncordons it. Create does
+ * nothing: a new node has no pods yet, and a node this resource first meets (drain just turned
+ * on) restarts only when its revision changes. Delete does nothing either: a removed node is
+ * drained by its NodeMembership.
+ */
+
+/** What the program passes. `host`/`connection`: where kubectl runs (a master). */
+export interface NodeDrainInputs extends OnHostInputs {
+    /** Node name. */
+    readonly node: pulumi.Input<string>;
+    /** kubectl binary on the kubectl host. */
+    readonly kubectl: pulumi.Input<string>;
+    /** Admin kubeconfig on the kubectl host. */
+    readonly kubeconfig: pulumi.Input<string>;
+    /** Seconds the drain may take. */
+    readonly timeoutSec: pulumi.Input<number>;
+    /** The node's restart trigger: a new value drains the Node. */
+    readonly revision: pulumi.Input<string>;
+}
+
+/** The same, resolved, as the provider receives it. */
+export interface NodeDrainArgs extends OnHost {
+    readonly node: string;
+    readonly kubectl: string;
+    readonly kubeconfig: string;
+    readonly timeoutSec: number;
+    readonly revision: string;
+}
+
+/**
+ * Shell that cordons the Node, marks it as cordoned for a restart (unless it was cordoned
+ * already: then the mark is not set and the gate leaves it cordoned) and drains it. A Node that
+ * is not Ready is cordoned only: its pods cannot stop, and the restart may be what repairs it. A
+ * Node that never registered has nothing to drain; an API that does not answer is an error. Pure.
+ */
+export function restartDrainScript(a: Pick<NodeDrainArgs, "node" | "kubectl" | "kubeconfig" | "timeoutSec">): string {
+    const k = kubectlCmd(a);
+    const n = q(a.node);
+    const jsonpath = (p: string) => `${k} get node ${n} -o jsonpath=${q(p)}`;
+    return [
+        "set -u",
+        apiAnswersOrFail(a, `cannot drain ${a.node} before its restart`),
+        exitUnlessRegistered(a, a.node, "nothing to drain"),
+        `if [ "$(${jsonpath("{.spec.unschedulable}")})" != true ]; then`,
+        `  ${k} annotate node ${n} --overwrite ${q(`${DRAINED_ANNOTATION}=true`)} >&2 || exit 1`,
+        `  ${k} cordon ${n} >&2 || exit 1`,
+        "fi",
+        `if [ "$(${jsonpath('{.status.conditions[?(@.type=="Ready")].status}')})" != True ]; then`,
+        `  echo ${q(`ha-kubernetes: node ${a.node} is not Ready: cordoned, not drained`)} >&2`,
+        "  exit 0",
+        "fi",
+        drainCommand(a, a.node, a.timeoutSec),
+    ].join("\n");
+}
+
+/** Replace when it is another node; update when anything changed (drains only for a new revision). Pure. */
+export function nodeDrainDiff(olds: Partial<NodeDrainArgs>, news: NodeDrainArgs): pulumi.dynamic.DiffResult {
+    const replaces = olds.node !== news.node ? ["node"] : [];
+    const keys = ["revision", "kubectl", "kubeconfig", "timeoutSec", "host"] as const;
+    const changed = replaces.length > 0 || keys.some((k) => olds[k] !== news[k]) || olds.connection?.host !== news.connection.host;
+    return { changes: changed, replaces, deleteBeforeReplace: true };
+}
+
+/** The dynamic provider; captures nothing but the pure helpers above. */
+export const nodeDrainProvider: pulumi.dynamic.ResourceProvider<NodeDrainArgs, NodeDrainArgs> = {
+    async diff(_id, olds, news) {
+        return nodeDrainDiff(olds, news);
+    },
+    async create(inputs) {
+        return { id: `drain:${inputs.node}`, outs: inputs };
+    },
+    async update(_id, olds, news) {
+        if (olds.revision !== news.revision) await sshRun(news.connection, `draining node ${news.node} before its restart (through ${news.host})`, restartDrainScript(news));
+        return { outs: news };
+    },
+    async read(id, props) {
+        if (!props) throw new Error(`cannot import ${id}: node drains are created, not imported`);
+        return { id, props };
+    },
+    async delete() {
+        // a removed node is drained by its NodeMembership
+    },
+};
+
+/** Cordon and drain of a running node before its restart (uncordoned by its Ready gate). */
+export class NodeDrain extends pulumi.dynamic.Resource {
+    declare public readonly node: pulumi.Output<string>;
+    declare public readonly revision: pulumi.Output<string>;
+
+    constructor(name: string, args: NodeDrainInputs, opts?: pulumi.CustomResourceOptions) {
+        super(nodeDrainProvider, name, args, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection"] }), "ha-kubernetes", "NodeDrain");
+    }
+}
