@@ -10,6 +10,7 @@ import { ClusterHost, shellQuote, waitScript } from "./remote";
 import { COREDNS, renderCoreDnsObjects } from "./render/coredns";
 import { METRICS_SERVER, metricsServerDnsNames, renderMetricsServerApiService, renderMetricsServerObjects, renderMetricsServerSecret } from "./render/metricsServer";
 import { Problem, validatedProps } from "./validation";
+import { adopt } from "./outputs";
 
 export interface AddonsArgs {
     /** Where kubectl runs: a master with the admin kubeconfig. */
@@ -180,14 +181,11 @@ function createAddons(name: string, args: AddonsArgs, opts: pulumi.CustomResourc
 
 /** Add-ons applied through the API: cluster DNS (CoreDNS) and the user's own manifests. */
 export class Addons extends pulumi.ComponentResource implements AddonsOutputs {
-    public readonly ready: pulumi.Output<boolean>;
-    public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+    declare public readonly ready: pulumi.Output<boolean>;
+    declare public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: AddonsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ha-kubernetes:components:Addons", name, validatedProps(`Addons ${name}`, validateAddons(args)), opts);
-        const o = createAddons(name, args, { parent: this });
-        this.ready = o.ready;
-        this.certificateExpiry = o.certificateExpiry;
-        this.registerOutputs({ ready: o.ready, certificateExpiry: o.certificateExpiry });
+        this.registerOutputs(adopt(this, createAddons(name, args, { parent: this })));
     }
 }

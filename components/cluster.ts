@@ -17,6 +17,7 @@ import { Addons } from "./addons";
 import { addonSettings } from "./addonSettings";
 import { parseManifest } from "./manifests";
 import * as fs from "fs";
+import { adopt } from "./outputs";
 
 export interface ClusterOutputs {
     /** Admin kubeconfig through the load balancer. Secret. */
@@ -216,32 +217,16 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
 
 /** A whole HA cluster from one configuration object: PKI, etcd, load balancer, control plane, workers. */
 export class HaKubernetesCluster extends pulumi.ComponentResource implements ClusterOutputs {
-    public readonly kubeconfig: pulumi.Output<string>;
-    public readonly apiserverUrl: pulumi.Output<string>;
-    public readonly etcdEndpoints: pulumi.Output<string[]>;
-    public readonly nodeNames: pulumi.Output<string[]>;
-    public readonly podCidrs: pulumi.Output<Record<string, string>>;
-    public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
-    public readonly ready: pulumi.Output<boolean>;
+    declare public readonly kubeconfig: pulumi.Output<string>;
+    declare public readonly apiserverUrl: pulumi.Output<string>;
+    declare public readonly etcdEndpoints: pulumi.Output<string[]>;
+    declare public readonly nodeNames: pulumi.Output<string[]>;
+    declare public readonly podCidrs: pulumi.Output<Record<string, string>>;
+    declare public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+    declare public readonly ready: pulumi.Output<boolean>;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions, env?: ValidationEnv) {
         super("ha-kubernetes:components:Cluster", name, validatedProps("ha-kubernetes configuration", validateCluster(args, env)), opts);
-        const o = createCluster(name, args, this);
-        this.kubeconfig = o.kubeconfig;
-        this.apiserverUrl = o.apiserverUrl;
-        this.etcdEndpoints = o.etcdEndpoints;
-        this.nodeNames = o.nodeNames;
-        this.podCidrs = o.podCidrs;
-        this.certificateExpiry = o.certificateExpiry;
-        this.ready = o.ready;
-        this.registerOutputs({
-            kubeconfig: o.kubeconfig,
-            apiserverUrl: o.apiserverUrl,
-            etcdEndpoints: o.etcdEndpoints,
-            nodeNames: o.nodeNames,
-            podCidrs: o.podCidrs,
-            certificateExpiry: o.certificateExpiry,
-            ready: o.ready,
-        });
+        this.registerOutputs(adopt(this, createCluster(name, args, this)));
     }
 }

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { CertificateAuthority, createCa } from "./pki";
+import { adopt } from "./outputs";
 
 export interface ClusterPkiArgs {
     /** Cluster name, used in CA common names. */
@@ -53,33 +54,17 @@ function createClusterPki(name: string, args: ClusterPkiArgs, opts: pulumi.Custo
 
 /** Certificate authorities, service-account key and encryption key of one cluster. */
 export class ClusterPki extends pulumi.ComponentResource implements ClusterPkiOutputs {
-    public readonly clusterCa: CertificateAuthority;
-    public readonly etcdCa: CertificateAuthority;
-    public readonly frontProxyCa: CertificateAuthority;
-    public readonly serviceAccountKeyPem: pulumi.Output<string>;
-    public readonly serviceAccountPublicKeyPem: pulumi.Output<string>;
-    public readonly encryptionKeyBase64: pulumi.Output<string>;
-    public readonly caExpiry: pulumi.Output<Record<string, string>>;
+    declare public readonly clusterCa: CertificateAuthority;
+    declare public readonly etcdCa: CertificateAuthority;
+    declare public readonly frontProxyCa: CertificateAuthority;
+    declare public readonly serviceAccountKeyPem: pulumi.Output<string>;
+    declare public readonly serviceAccountPublicKeyPem: pulumi.Output<string>;
+    declare public readonly encryptionKeyBase64: pulumi.Output<string>;
+    declare public readonly caExpiry: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: ClusterPkiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ha-kubernetes:components:ClusterPki", name, {}, opts);
         // Every key and CA waits for what the component waits for (the upgrade policy's check).
-        const o = createClusterPki(name, args, { parent: this, dependsOn: opts?.dependsOn });
-        this.clusterCa = o.clusterCa;
-        this.etcdCa = o.etcdCa;
-        this.frontProxyCa = o.frontProxyCa;
-        this.serviceAccountKeyPem = o.serviceAccountKeyPem;
-        this.serviceAccountPublicKeyPem = o.serviceAccountPublicKeyPem;
-        this.encryptionKeyBase64 = o.encryptionKeyBase64;
-        this.caExpiry = o.caExpiry;
-        this.registerOutputs({
-            clusterCa: o.clusterCa,
-            etcdCa: o.etcdCa,
-            frontProxyCa: o.frontProxyCa,
-            serviceAccountKeyPem: o.serviceAccountKeyPem,
-            serviceAccountPublicKeyPem: o.serviceAccountPublicKeyPem,
-            encryptionKeyBase64: o.encryptionKeyBase64,
-            caExpiry: o.caExpiry,
-        });
+        this.registerOutputs(adopt(this, createClusterPki(name, args, { parent: this, dependsOn: opts?.dependsOn })));
     }
 }

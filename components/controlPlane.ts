@@ -15,6 +15,7 @@ import { renderSchedulerConfig, renderSchedulerEnv, renderSchedulerUnit } from "
 import { apiserverSans, DEFAULTS } from "./topology";
 import { Problem, validatedProps } from "./validation";
 import { RolloutOrder } from "./rollout";
+import { adopt } from "./outputs";
 
 export interface ControlPlaneArgs {
     /** Cluster name (kubeconfig cluster entry, controller-manager --cluster-name). */
@@ -250,18 +251,13 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
 
 /** kube-apiserver, kube-controller-manager and kube-scheduler as systemd units on every master. */
 export class ControlPlane extends pulumi.ComponentResource implements ControlPlaneOutputs {
-    public readonly kubeconfig: pulumi.Output<string>;
-    public readonly apiserverUrl: pulumi.Output<string>;
-    public readonly ready: pulumi.Output<boolean>;
-    public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+    declare public readonly kubeconfig: pulumi.Output<string>;
+    declare public readonly apiserverUrl: pulumi.Output<string>;
+    declare public readonly ready: pulumi.Output<boolean>;
+    declare public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ha-kubernetes:components:ControlPlane", name, validatedProps(`ControlPlane ${name}`, validateControlPlane(args)), opts);
-        const o = createControlPlane(name, args, { parent: this });
-        this.kubeconfig = o.kubeconfig;
-        this.apiserverUrl = o.apiserverUrl;
-        this.ready = o.ready;
-        this.certificateExpiry = o.certificateExpiry;
-        this.registerOutputs({ kubeconfig: o.kubeconfig, apiserverUrl: o.apiserverUrl, ready: o.ready, certificateExpiry: o.certificateExpiry });
+        this.registerOutputs(adopt(this, createControlPlane(name, args, { parent: this })));
     }
 }

@@ -15,6 +15,7 @@ import { SshTarget } from "../providers/ssh";
 import { DEFAULTS, etcdMemberSans, etcdPeers, etcdQuorum } from "./topology";
 import { Problem, validatedProps } from "./validation";
 import { RolloutOrder } from "./rollout";
+import { adopt } from "./outputs";
 
 export interface EtcdClusterArgs {
     /** Members in declaration order; `name` is the stable member name. 3, 5 or 7. */
@@ -259,16 +260,12 @@ function clusterHealthyCheck(clientPort: number): string {
 
 /** An etcd cluster with TLS peer and client authentication, one systemd unit per member. */
 export class EtcdCluster extends pulumi.ComponentResource implements EtcdClusterOutputs {
-    public readonly endpoints: pulumi.Output<string[]>;
-    public readonly ready: pulumi.Output<boolean>;
-    public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+    declare public readonly endpoints: pulumi.Output<string[]>;
+    declare public readonly ready: pulumi.Output<boolean>;
+    declare public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ha-kubernetes:components:EtcdCluster", name, validatedProps(`EtcdCluster ${name}`, validateEtcdMembers(args.members, !!args.allowSingleMember)), opts);
-        const o = createEtcdCluster(name, args, { parent: this });
-        this.endpoints = o.endpoints;
-        this.ready = o.ready;
-        this.certificateExpiry = o.certificateExpiry;
-        this.registerOutputs({ endpoints: o.endpoints, ready: o.ready, certificateExpiry: o.certificateExpiry });
+        this.registerOutputs(adopt(this, createEtcdCluster(name, args, { parent: this })));
     }
 }

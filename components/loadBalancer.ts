@@ -11,6 +11,7 @@ import { PATHS } from "./render/paths";
 import { DEFAULTS, keepalivedRoles } from "./topology";
 import { Problem, validatedProps } from "./validation";
 import { RolloutOrder } from "./rollout";
+import { adopt } from "./outputs";
 
 /** What every mode of the load balancer takes. */
 interface LoadBalancerCommonArgs {
@@ -214,18 +215,13 @@ function createLoadBalancer(name: string, args: LoadBalancerArgs, opts: pulumi.C
 
 /** The apiserver load balancer: haproxy + keepalived VIP on the masters, nginx on its own host, or external. */
 export class LoadBalancer extends pulumi.ComponentResource implements LoadBalancerOutputs {
-    public readonly endpoint: pulumi.Output<string>;
-    public readonly host: pulumi.Output<string>;
-    public readonly port: pulumi.Output<number>;
-    public readonly ready: pulumi.Output<boolean>;
+    declare public readonly endpoint: pulumi.Output<string>;
+    declare public readonly host: pulumi.Output<string>;
+    declare public readonly port: pulumi.Output<number>;
+    declare public readonly ready: pulumi.Output<boolean>;
 
     constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ha-kubernetes:components:LoadBalancer", name, validatedProps(`LoadBalancer ${name}`, validateLoadBalancer(args)), opts);
-        const o = createLoadBalancer(name, args, { parent: this });
-        this.endpoint = o.endpoint;
-        this.host = o.host;
-        this.port = o.port;
-        this.ready = o.ready;
-        this.registerOutputs({ endpoint: o.endpoint, host: o.host, port: o.port, ready: o.ready });
+        this.registerOutputs(adopt(this, createLoadBalancer(name, args, { parent: this })));
     }
 }

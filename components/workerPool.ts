@@ -25,6 +25,7 @@ import { clusterDnsIp, DEFAULTS, podRoutesFor } from "./topology";
 import { Problem, validatedProps } from "./validation";
 import { maxUnavailableProblem, RolloutOrder, rolloutBatchSize } from "./rollout";
 import { NodeDrain } from "../providers/nodeDrain";
+import { adopt } from "./outputs";
 
 /** A worker: a host plus its node settings. */
 export interface WorkerNode extends ClusterHost {
@@ -457,18 +458,13 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
 
 /** Workers: containerd, kubelet, kube-proxy and pod networking (bridge + routes, or flannel). */
 export class WorkerPool extends pulumi.ComponentResource implements WorkerPoolOutputs {
-    public readonly nodeNames: pulumi.Output<string[]>;
-    public readonly podCidrs: pulumi.Output<Record<string, string>>;
-    public readonly ready: pulumi.Output<boolean>;
-    public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
+    declare public readonly nodeNames: pulumi.Output<string[]>;
+    declare public readonly podCidrs: pulumi.Output<Record<string, string>>;
+    declare public readonly ready: pulumi.Output<boolean>;
+    declare public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: WorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ha-kubernetes:components:WorkerPool", name, validatedProps(`WorkerPool ${name}`, validateWorkerPool(args)), opts);
-        const o = createWorkerPool(name, args, { parent: this });
-        this.nodeNames = o.nodeNames;
-        this.podCidrs = o.podCidrs;
-        this.ready = o.ready;
-        this.certificateExpiry = o.certificateExpiry;
-        this.registerOutputs({ nodeNames: o.nodeNames, podCidrs: o.podCidrs, ready: o.ready, certificateExpiry: o.certificateExpiry });
+        this.registerOutputs(adopt(this, createWorkerPool(name, args, { parent: this })));
     }
 }

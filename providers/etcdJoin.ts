@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicOptions, recordedRead } from "./dynamic";
 import { shellQuote as q } from "../lib/shell";
 import { clusterView, EtcdPeerRef, findMember, memberAddScript, refuseAdd } from "./etcdMembers";
 import { OnHost, OnHostInputs, sshRun } from "./ssh";
@@ -86,10 +87,7 @@ export const etcdJoinProvider: pulumi.dynamic.ResourceProvider<EtcdJoinArgs, Etc
     async create(inputs) {
         return { id: `etcd-member:${inputs.member.name}`, outs: { ...inputs, ...(await join(inputs)) } };
     },
-    async read(id, props) {
-        if (!props) throw new Error(`cannot import ${id}: etcd memberships are created, not imported`);
-        return { id, props };
-    },
+    read: recordedRead("etcd memberships are"),
     async delete() {
         // Leaving the cluster is EtcdLeave's (before the member's service stops).
     },
@@ -101,15 +99,6 @@ export class EtcdJoin extends pulumi.dynamic.Resource {
     declare public readonly initialCluster: pulumi.Output<EtcdPeerRef[]>;
 
     constructor(name: string, args: EtcdJoinInputs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            etcdJoinProvider,
-            name,
-            { ...args, state: undefined, initialCluster: undefined },
-            pulumi.mergeOptions(opts, {
-                additionalSecretOutputs: ["connection", "seeds"],
-            }),
-            "ha-kubernetes",
-            "EtcdJoin",
-        );
+        super(etcdJoinProvider, name, { ...args, state: undefined, initialCluster: undefined }, dynamicOptions(opts, "connection", "seeds"), "ha-kubernetes", "EtcdJoin");
     }
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicOptions, recordedRead } from "./dynamic";
 import { clusterView, EtcdPeerRef, findMember, memberRemoveScript, refuseRemove } from "./etcdMembers";
 import { OnHost, OnHostInputs, sshRun } from "./ssh";
 
@@ -77,10 +78,7 @@ export const etcdLeaveProvider: pulumi.dynamic.ResourceProvider<EtcdLeaveArgs, E
     async update(_id, olds, news) {
         return { outs: { ...news, removed: await removeLeavers(olds.members, news) } };
     },
-    async read(id, props) {
-        if (!props) throw new Error(`cannot import ${id}: etcd member lists are created, not imported`);
-        return { id, props };
-    },
+    read: recordedRead("etcd member lists are"),
     async delete() {
         // Destroying the cluster keeps its membership (see above).
     },
@@ -91,15 +89,6 @@ export class EtcdLeave extends pulumi.dynamic.Resource {
     declare public readonly removed: pulumi.Output<string[]>;
 
     constructor(name: string, args: EtcdLeaveInputs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            etcdLeaveProvider,
-            name,
-            { ...args, removed: undefined },
-            pulumi.mergeOptions(opts, {
-                additionalSecretOutputs: ["seeds"],
-            }),
-            "ha-kubernetes",
-            "EtcdLeave",
-        );
+        super(etcdLeaveProvider, name, { ...args, removed: undefined }, dynamicOptions(opts, "seeds"), "ha-kubernetes", "EtcdLeave");
     }
 }

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicOptions, recordedRead, Resolved } from "./dynamic";
 import { shellQuote as q } from "../lib/shell";
-import { OnHost, OnHostInputs, SshTarget, sshDownload, sshRun } from "./ssh";
+
+import { OnHostInputs, sshDownload, sshRun, SshTarget } from "./ssh";
 
 /**
  * Copies an etcd member's newest snapshot (the one taken before its last restart) back to the
@@ -25,13 +27,7 @@ export interface EtcdSnapshotCopyInputs extends OnHostInputs {
 }
 
 /** The same, resolved, as the provider receives it. */
-export interface EtcdSnapshotCopyArgs extends OnHost {
-    readonly member: string;
-    readonly remoteDirectory: string;
-    readonly localDirectory: string;
-    readonly keep: number;
-    readonly trigger: string;
-}
+export type EtcdSnapshotCopyArgs = Resolved<EtcdSnapshotCopyInputs>;
 
 export interface EtcdSnapshotCopyState extends EtcdSnapshotCopyArgs {
     /** The local copy made last ("" when the host had no snapshot yet). */
@@ -104,10 +100,7 @@ export const etcdSnapshotCopyProvider: pulumi.dynamic.ResourceProvider<EtcdSnaps
     async update(_id, _olds, news) {
         return { outs: { ...news, ...(await copyNewest(news)) } };
     },
-    async read(id, props) {
-        if (!props) throw new Error(`cannot import ${id}: snapshot copies are created, not imported`);
-        return { id, props };
-    },
+    read: recordedRead("snapshot copies are"),
     async delete() {
         // The copies are backups: they stay.
     },
@@ -119,15 +112,6 @@ export class EtcdSnapshotCopy extends pulumi.dynamic.Resource {
     declare public readonly sha256: pulumi.Output<string>;
 
     constructor(name: string, args: EtcdSnapshotCopyInputs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            etcdSnapshotCopyProvider,
-            name,
-            { ...args, copied: undefined, sha256: undefined },
-            pulumi.mergeOptions(opts, {
-                additionalSecretOutputs: ["connection"],
-            }),
-            "ha-kubernetes",
-            "EtcdSnapshotCopy",
-        );
+        super(etcdSnapshotCopyProvider, name, { ...args, copied: undefined, sha256: undefined }, dynamicOptions(opts, "connection"), "ha-kubernetes", "EtcdSnapshotCopy");
     }
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SshTarget, sshExec } from "./ssh";
+import { dynamicOptions, recorded } from "./dynamic";
+import { sshExec, SshTarget } from "./ssh";
 
 /**
  * Before anything touches a host: every host of the cluster answers over SSH with the given key,
@@ -95,7 +96,7 @@ export const hostPreflightProvider: pulumi.dynamic.ResourceProvider<HostPrefligh
         return { outs: { hosts: news.hosts, facts: await checkAll(news.hosts) } };
     },
     async read(id, props) {
-        if (!props) throw new Error(`cannot import ${id}: the preflight is created, not imported`);
+        props = recorded(id, props, "the preflight is");
         return { id, props: { ...props, facts: await checkAll(props.hosts) } };
     },
     async delete() {
@@ -108,15 +109,6 @@ export class HostPreflight extends pulumi.dynamic.Resource {
     declare public readonly facts: pulumi.Output<HostFacts[]>;
 
     constructor(name: string, args: HostPreflightInputs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            hostPreflightProvider,
-            name,
-            { ...args, facts: undefined },
-            pulumi.mergeOptions(opts, {
-                additionalSecretOutputs: ["hosts"],
-            }),
-            "ha-kubernetes",
-            "HostPreflight",
-        );
+        super(hostPreflightProvider, name, { ...args, facts: undefined }, dynamicOptions(opts, "hosts"), "ha-kubernetes", "HostPreflight");
     }
 }

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicOptions, recorded, Resolved } from "./dynamic";
 import { shellQuote as q, waitScript } from "../lib/shell";
-import { OnHost, OnHostInputs, sshRun } from "./ssh";
+import { KubectlHostInputs } from "./kubectlHost";
+import { sshRun } from "./ssh";
 
 /**
  * One Kubernetes object ha-kubernetes owns (an add-on's Deployment, a ClusterRoleBinding, an
@@ -12,8 +14,8 @@ import { OnHost, OnHostInputs, sshRun } from "./ssh";
  * `pulumi refresh`, and `pulumi up` applies exactly that object again. Delete removes it.
  */
 
-/** What the program passes. `host`/`connection`: where kubectl runs (a master). */
-export interface KubernetesObjectInputs extends OnHostInputs {
+/** What the program passes (`timeoutSec`: the wait for the API to answer before applying). */
+export interface KubernetesObjectInputs extends KubectlHostInputs {
     /**
      * Which object this is, known when the program runs even where the manifest is not (one
      * carrying a certificate issued in the same run): the resource's id, what `diff` compares to
@@ -24,24 +26,13 @@ export interface KubernetesObjectInputs extends OnHostInputs {
     readonly manifest: pulumi.Input<string>;
     /** Server-side apply field manager. */
     readonly fieldManager: pulumi.Input<string>;
-    /** kubectl binary on the kubectl host. */
-    readonly kubectl: pulumi.Input<string>;
-    /** Admin kubeconfig on the kubectl host. */
-    readonly kubeconfig: pulumi.Input<string>;
-    /** Seconds to wait for the API to answer before applying. */
-    readonly timeoutSec: pulumi.Input<number>;
 }
 
-/** The same, resolved, as the provider receives it. */
-export interface KubernetesObjectArgs extends OnHost {
-    /** Absent in the state of objects created before it was an input: their manifest's. */
-    readonly identity: ObjectIdentity;
-    readonly manifest: string;
-    readonly fieldManager: string;
-    readonly kubectl: string;
-    readonly kubeconfig: string;
-    readonly timeoutSec: number;
-}
+/**
+ * The same, resolved, as the provider receives it (`identity` is absent in the state of objects
+ * created before it was an input: their manifest's).
+ */
+export type KubernetesObjectArgs = Resolved<KubernetesObjectInputs>;
 
 /** What the provider records. */
 export interface KubernetesObjectState extends KubernetesObjectArgs {
@@ -200,7 +191,7 @@ export const kubernetesObjectProvider: pulumi.dynamic.ResourceProvider<Kubernete
         return { id: describeObject(inputs.identity), outs: await apply(inputs) };
     },
     async read(id, props) {
-        if (!props) throw new Error(`cannot import ${id}: ha-kubernetes objects are created, not imported`);
+        props = recorded(id, props, "ha-kubernetes objects are");
         const seen = parseObservation(await sshRun(props.connection, `checking ${id} (through ${props.host})`, observeScript(props), props.manifest));
         return { id, props: { ...props, ...seen } };
     },
@@ -224,9 +215,7 @@ export class KubernetesObject extends pulumi.dynamic.Resource {
             kubernetesObjectProvider,
             name,
             { ...args, present: undefined, inSync: undefined },
-            pulumi.mergeOptions(rest, {
-                additionalSecretOutputs: ["connection", ...(secretManifest ? ["manifest"] : [])],
-            }),
+            dynamicOptions(rest, "connection", ...(secretManifest ? ["manifest"] : [])),
             "ha-kubernetes",
             "KubernetesObject",
         );

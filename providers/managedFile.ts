@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicOptions, recorded, Resolved } from "./dynamic";
 import { createHash } from "crypto";
 import { deleteFileScript, shellQuote, writeFileScript } from "../lib/shell";
+
 import { OnHost, OnHostInputs, sshRun } from "./ssh";
 
 /**
@@ -20,11 +22,7 @@ export interface ManagedFileInputs extends OnHostInputs {
 }
 
 /** The same, resolved, as the provider receives it. */
-export interface ManagedFileArgs extends OnHost {
-    readonly path: string;
-    readonly content: string;
-    readonly mode: string;
-}
+export type ManagedFileArgs = Resolved<ManagedFileInputs>;
 
 /** What the provider records (never the content). */
 export interface ManagedFileState extends OnHost {
@@ -91,7 +89,7 @@ export const managedFileProvider: pulumi.dynamic.ResourceProvider<ManagedFileArg
         return { id: `${inputs.host}:${inputs.path}`, outs: state(inputs, 1) };
     },
     async read(id, props) {
-        if (!props) throw new Error(`cannot import ${id}: ha-kubernetes files are created, not imported`);
+        props = recorded(id, props, "ha-kubernetes files are");
         const found = parseStat(await sshRun(props.connection, `reading ${props.path}`, statScript(props.path)));
         return { id, props: { ...props, ...found } };
     },
@@ -118,9 +116,7 @@ export class ManagedFile extends pulumi.dynamic.Resource {
             managedFileProvider,
             name,
             { ...args, sha256: undefined, exists: undefined, writes: undefined },
-            pulumi.mergeOptions(rest, {
-                additionalSecretOutputs: ["connection", ...(secretContent ? ["sha256"] : [])],
-            }),
+            dynamicOptions(rest, "connection", ...(secretContent ? ["sha256"] : [])),
             "ha-kubernetes",
             "ManagedFile",
         );

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicOptions, recorded } from "./dynamic";
 import { shellQuote as q, waitScript } from "../lib/shell";
 import { OnHost, OnHostInputs, sshExec, sshRun } from "./ssh";
 
@@ -99,7 +100,7 @@ export const managedServiceProvider: pulumi.dynamic.ResourceProvider<ManagedServ
         return { id: `${inputs.host}:${inputs.unit}`, outs: desired(inputs) };
     },
     async read(id, props) {
-        if (!props) throw new Error(`cannot import ${id}: ha-kubernetes services are created, not imported`);
+        props = recorded(id, props, "ha-kubernetes services are");
         const r = await sshExec(props.connection, statusScript(props.unit));
         return { id, props: { ...props, ...parseStatus(r.stdout) } };
     },
@@ -119,15 +120,6 @@ export class ManagedService extends pulumi.dynamic.Resource {
     declare public readonly enabled: pulumi.Output<boolean>;
 
     constructor(name: string, args: ManagedServiceInputs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            managedServiceProvider,
-            name,
-            { ...args, active: undefined, enabled: undefined },
-            pulumi.mergeOptions(opts, {
-                additionalSecretOutputs: ["connection"],
-            }),
-            "ha-kubernetes",
-            "ManagedService",
-        );
+        super(managedServiceProvider, name, { ...args, active: undefined, enabled: undefined }, dynamicOptions(opts, "connection"), "ha-kubernetes", "ManagedService");
     }
 }

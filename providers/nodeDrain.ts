@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicOptions, recordedRead, Resolved } from "./dynamic";
 import { apiAnswersOrFail, DRAINED_ANNOTATION, drainCommand, exitUnlessRegistered, kubectlCmd } from "../lib/nodeScripts";
 import { shellQuote as q } from "../lib/shell";
-import { OnHost, OnHostInputs, sshRun } from "./ssh";
+import { KubectlNodeInputs } from "./kubectlHost";
+import { sshRun } from "./ssh";
 
 /**
  * The drain before a running node's restart (rollout.drain). Its `revision` is the digest that
@@ -13,28 +15,14 @@ import { OnHost, OnHostInputs, sshRun } from "./ssh";
  * drained by its NodeMembership.
  */
 
-/** What the program passes. `host`/`connection`: where kubectl runs (a master). */
-export interface NodeDrainInputs extends OnHostInputs {
-    /** Node name. */
-    readonly node: pulumi.Input<string>;
-    /** kubectl binary on the kubectl host. */
-    readonly kubectl: pulumi.Input<string>;
-    /** Admin kubeconfig on the kubectl host. */
-    readonly kubeconfig: pulumi.Input<string>;
-    /** Seconds the drain may take. */
-    readonly timeoutSec: pulumi.Input<number>;
+/** What the program passes (`timeoutSec`: what the drain may take). */
+export interface NodeDrainInputs extends KubectlNodeInputs {
     /** The node's restart trigger: a new value drains the Node. */
     readonly revision: pulumi.Input<string>;
 }
 
 /** The same, resolved, as the provider receives it. */
-export interface NodeDrainArgs extends OnHost {
-    readonly node: string;
-    readonly kubectl: string;
-    readonly kubeconfig: string;
-    readonly timeoutSec: number;
-    readonly revision: string;
-}
+export type NodeDrainArgs = Resolved<NodeDrainInputs>;
 
 /**
  * Shell that cordons the Node, marks it as cordoned for a restart (unless it was cordoned
@@ -82,10 +70,7 @@ export const nodeDrainProvider: pulumi.dynamic.ResourceProvider<NodeDrainArgs, N
         if (olds.revision !== news.revision) await sshRun(news.connection, `draining node ${news.node} before its restart (through ${news.host})`, restartDrainScript(news));
         return { outs: news };
     },
-    async read(id, props) {
-        if (!props) throw new Error(`cannot import ${id}: node drains are created, not imported`);
-        return { id, props };
-    },
+    read: recordedRead("node drains are"),
     async delete() {
         // a removed node is drained by its NodeMembership
     },
@@ -97,6 +82,6 @@ export class NodeDrain extends pulumi.dynamic.Resource {
     declare public readonly revision: pulumi.Output<string>;
 
     constructor(name: string, args: NodeDrainInputs, opts?: pulumi.CustomResourceOptions) {
-        super(nodeDrainProvider, name, args, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection"] }), "ha-kubernetes", "NodeDrain");
+        super(nodeDrainProvider, name, args, dynamicOptions(opts, "connection"), "ha-kubernetes", "NodeDrain");
     }
 }

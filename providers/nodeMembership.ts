@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicOptions, recordedRead, Resolved } from "./dynamic";
 import { apiAnswersOrFail, drainCommand, exitUnlessRegistered, kubectlCmd, uncordonIfDrained } from "../lib/nodeScripts";
 import { shellQuote as q, waitScript } from "../lib/shell";
-import { OnHost, OnHostInputs, sshRun } from "./ssh";
+import { KubectlNodeInputs } from "./kubectlHost";
+import { sshRun } from "./ssh";
 
 /**
  * A worker's membership in the cluster, seen through the API (kubectl on a master with the admin
@@ -12,16 +14,8 @@ import { OnHost, OnHostInputs, sshRun } from "./ssh";
  * the Node object, before the worker's services stop (they are its dependencies).
  */
 
-/** What the program passes. `host`/`connection`: where kubectl runs (a master). */
-export interface NodeMembershipInputs extends OnHostInputs {
-    /** Node name. */
-    readonly node: pulumi.Input<string>;
-    /** kubectl binary on the kubectl host. */
-    readonly kubectl: pulumi.Input<string>;
-    /** Admin kubeconfig on the kubectl host. */
-    readonly kubeconfig: pulumi.Input<string>;
-    /** Seconds to wait for Ready, and for a drain. */
-    readonly timeoutSec: pulumi.Input<number>;
+/** What the program passes (`timeoutSec`: the wait for Ready, and for a drain). */
+export interface NodeMembershipInputs extends KubectlNodeInputs {
     /** Changes whenever the worker's services were restarted: the Ready gate runs again. */
     readonly revision: pulumi.Input<string>;
     /**
@@ -32,14 +26,7 @@ export interface NodeMembershipInputs extends OnHostInputs {
 }
 
 /** The same, resolved, as the provider receives it. */
-export interface NodeMembershipArgs extends OnHost {
-    readonly node: string;
-    readonly kubectl: string;
-    readonly kubeconfig: string;
-    readonly timeoutSec: number;
-    readonly revision: string;
-    readonly labels?: Record<string, string>;
-}
+export type NodeMembershipArgs = Resolved<NodeMembershipInputs>;
 
 export interface NodeMembershipState extends NodeMembershipArgs {
     /** The Node was Ready when last checked. */
@@ -107,10 +94,7 @@ export const nodeMembershipProvider: pulumi.dynamic.ResourceProvider<NodeMembers
         await sshRun(news.connection, `waiting for node ${news.node} to be Ready`, readyScript(news));
         return { outs: { ...news, ready: true } };
     },
-    async read(id, props) {
-        if (!props) throw new Error(`cannot import ${id}: node memberships are created, not imported`);
-        return { id, props };
-    },
+    read: recordedRead("node memberships are"),
     async delete(_id, props) {
         await sshRun(props.connection, `draining node ${props.node} (through ${props.host})`, drainScript(props));
     },
@@ -122,15 +106,6 @@ export class NodeMembership extends pulumi.dynamic.Resource {
     declare public readonly ready: pulumi.Output<boolean>;
 
     constructor(name: string, args: NodeMembershipInputs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            nodeMembershipProvider,
-            name,
-            { ...args, ready: undefined },
-            pulumi.mergeOptions(opts, {
-                additionalSecretOutputs: ["connection"],
-            }),
-            "ha-kubernetes",
-            "NodeMembership",
-        );
+        super(nodeMembershipProvider, name, { ...args, ready: undefined }, dynamicOptions(opts, "connection"), "ha-kubernetes", "NodeMembership");
     }
 }

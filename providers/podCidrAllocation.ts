@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { recordedRead } from "./dynamic";
 import { allocatePodCidrs } from "../lib/podCidrs";
 
 /**
@@ -63,10 +64,7 @@ export const podCidrAllocationProvider: pulumi.dynamic.ResourceProvider<PodCidrA
     async update(_id, olds, news) {
         return { outs: { ...news, allocations: allocate(news, olds.allocations ?? {}) } };
     },
-    async read(id, props) {
-        if (!props) throw new Error(`cannot import ${id}: the pod CIDR allocation is created, not imported`);
-        return { id, props };
-    },
+    read: recordedRead("the pod CIDR allocation is"),
 };
 
 /** Pod CIDRs per worker, stable across adding and removing workers. */

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { recordedRead } from "./dynamic";
 
 /**
  * The rules a change to a running cluster must follow, checked against what the stack last
@@ -83,10 +84,7 @@ export const upgradePolicyProvider: pulumi.dynamic.ResourceProvider<UpgradePolic
     async update(_id, _olds, news) {
         return { outs: news };
     },
-    async read(id, props) {
-        if (!props) throw new Error(`cannot import ${id}: the upgrade policy is created, not imported`);
-        return { id, props };
-    },
+    read: recordedRead("the upgrade policy is"),
 };
 
 /** Versions and CA settings as last deployed; refuses a skipped minor, a downgrade or a CA replacement. */

@@ -18,6 +18,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 LOG_PREFIX="conformance-verify"
 # shellcheck source-path=SCRIPTDIR source=../lab/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lab/throwaway-containerd.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lab/throwaway-containerd.sh"
 IMAGES="$(bash "$HERE/images.sh" --print-dir)"
 BUILD="$(bash "$HERE/build.sh" --print-dir)"
 DEBS="$CACHE/artifacts/conformance-work/verify-debs"
@@ -31,30 +33,14 @@ check() { # description command...: on failure, shows the end of the last output
     fi
 }
 
-if [ ! -x "$DEBS/root/usr/bin/containerd" ] || [ ! -x "$DEBS/root/usr/sbin/runc" ] || [ ! -x "$DEBS/root/usr/bin/docker-registry" ]; then
-    rm -rf "$DEBS"; mkdir -p "$DEBS"
-    (cd "$DEBS" && apt-get download containerd runc docker-registry >/dev/null 2>&1) \
-        || { apt-get update -qq && (cd "$DEBS" && apt-get download containerd runc docker-registry >/dev/null 2>&1); }
-    for d in "$DEBS"/*.deb; do dpkg-deb -x "$d" "$DEBS/root"; done
-fi
-export PATH="$DEBS/root/usr/bin:$DEBS/root/usr/sbin:$PATH"   # ctr, containerd-shim-runc-v2, runc
+unpack_debs "$DEBS" containerd runc docker-registry   # ctr, containerd-shim-runc-v2, runc, registry
 
 T="$(mktemp -d /tmp/hak-conformance-verify.XXXXXX)"
 CG="hak-conformance-verify-$$"
-REG_PID=""; CTRD_PID=""; RUNNING=()
-C() { ctr --address "$T/containerd.sock" -n k8s.io "$@"; }
+REG_PID=""; RUNNING=()
 cleanup() {
     set +e
-    local c
-    if [ -n "$CTRD_PID" ]; then
-        for c in "${RUNNING[@]}"; do
-            C task kill -s SIGKILL "$c" >/dev/null 2>&1; sleep 0.2
-            C task rm -f "$c" >/dev/null 2>&1; C containers rm "$c" >/dev/null 2>&1
-        done
-        kill -TERM "$CTRD_PID" 2>/dev/null
-        for _ in $(seq 50); do kill -0 "$CTRD_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$CTRD_PID" 2>/dev/null
-    fi
+    containerd_stop "${RUNNING[@]}"
     [ -z "$REG_PID" ] || kill -TERM "$REG_PID" 2>/dev/null
     awk -v t="$T" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
     rm -rf "$T"
@@ -109,20 +95,7 @@ done < "$IMAGES/images.txt"
 # ---------------------------------------------------------------- pull and run with containerd
 mkdir -p "$T/certs.d/$REG"
 printf 'server = "https://%s"\n[host."https://%s"]\n  capabilities = ["pull", "resolve"]\n  ca = "%s"\n' "$REG" "$REG" "$T/ca.crt" > "$T/certs.d/$REG/hosts.toml"
-cat > "$T/config.toml" <<EOF
-version = 2
-root = "$T/root"
-state = "$T/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
-[grpc]
-  address = "$T/containerd.sock"
-[ttrpc]
-  address = "$T/containerd.sock.ttrpc"
-EOF
-containerd --config "$T/config.toml" > "$T/containerd.log" 2>&1 < /dev/null &
-CTRD_PID=$!
-for _ in $(seq 100); do [ -S "$T/containerd.sock" ] && break; sleep 0.1; done
-log "containerd $(C version 2>/dev/null | awk '/Server:/{s=1} s && /Version:/{print $2; exit}') (Debian package, throwaway instance)"
+containerd_start
 while read -r _ ref _ _; do
     check "pull $REG/$ref" C images pull --hosts-dir "$T/certs.d" "$REG/$ref" >/dev/null
 done < "$IMAGES/images.txt"

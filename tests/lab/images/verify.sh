@@ -11,36 +11,22 @@ IMAGES="${1:?usage: $0 <images dir>}"
 LOG_PREFIX="images verify"
 # shellcheck source-path=SCRIPTDIR source=../common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
-DEBS="$CACHE/artifacts/scratch/containerd-debs"
+# shellcheck source-path=SCRIPTDIR source=../throwaway-containerd.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../throwaway-containerd.sh"
 FAILS=0
 check() { # description command...
     local d="$1"; shift
     if "$@"; then log "ok   $d"; else log "FAIL $d"; FAILS=$((FAILS + 1)); fi
 }
 
-if [ ! -x "$DEBS/root/usr/bin/containerd" ] || [ ! -x "$DEBS/root/usr/sbin/runc" ]; then
-    rm -rf "$DEBS"; mkdir -p "$DEBS"
-    (cd "$DEBS" && apt-get download containerd runc >/dev/null 2>&1) \
-        || { apt-get update -qq && (cd "$DEBS" && apt-get download containerd runc >/dev/null 2>&1); }
-    for d in "$DEBS"/*.deb; do dpkg-deb -x "$d" "$DEBS/root"; done
-fi
-export PATH="$DEBS/root/usr/bin:$DEBS/root/usr/sbin:$PATH"   # ctr, containerd-shim-runc-v2, runc
+unpack_debs "$CACHE/artifacts/scratch/containerd-debs" containerd runc   # ctr, containerd-shim-runc-v2, runc
 
 T="$(mktemp -d /tmp/hak-images-verify.XXXXXX)"
 CG="hak-images-verify-$$"
-CTRD_PID=""; PAUSE_NS_PID=""
-C() { ctr --address "$T/containerd.sock" -n k8s.io "$@"; }
+PAUSE_NS_PID=""
 cleanup() {
     set +e
-    if [ -n "$CTRD_PID" ]; then
-        for c in hakv-web hakv-pause; do
-            C task kill -s SIGKILL "$c" >/dev/null 2>&1; sleep 0.2
-            C task rm -f "$c" >/dev/null 2>&1; C containers rm "$c" >/dev/null 2>&1
-        done
-        kill -TERM "$CTRD_PID" 2>/dev/null
-        for _ in $(seq 50); do kill -0 "$CTRD_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$CTRD_PID" 2>/dev/null
-    fi
+    containerd_stop hakv-web hakv-pause
     [ -n "$PAUSE_NS_PID" ] && kill -KILL "$PAUSE_NS_PID" 2>/dev/null
     awk -v t="$T" 'index($2, t) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l
     rm -rf "$T"
@@ -49,20 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat > "$T/config.toml" <<EOF
-version = 2
-root = "$T/root"
-state = "$T/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
-[grpc]
-  address = "$T/containerd.sock"
-[ttrpc]
-  address = "$T/containerd.sock.ttrpc"
-EOF
-containerd --config "$T/config.toml" >"$T/containerd.log" 2>&1 </dev/null &
-CTRD_PID=$!
-for _ in $(seq 100); do [ -S "$T/containerd.sock" ] && break; sleep 0.1; done
-log "containerd $(C version 2>/dev/null | awk '/Server:/{s=1} s && /Version:/{print $2; exit}') (Debian package, throwaway instance)"
+containerd_start
 
 check "import pause.tar" C images import "$IMAGES/pause.tar"
 check "import testapp.tar" C images import "$IMAGES/testapp.tar"

@@ -15,20 +15,17 @@ import {
     observeScript,
     parseObservation,
 } from "../../../providers/kubernetesObject";
+import { onMaster } from "./standInKubectl";
 
 /** What a dynamic provider receives for an unknown input. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-const conn = { host: "10.0.0.11", user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n", dialErrorLimit: 1 };
 const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "coredns", namespace: "kube-system" }, data: { Corefile: ".:53 {}" } };
 const args: KubernetesObjectArgs = {
-    host: "m1",
-    connection: conn,
+    ...onMaster,
     identity: { apiVersion: "v1", kind: "ConfigMap", name: "coredns", namespace: "kube-system" },
     manifest: JSON.stringify(cm),
     fieldManager: "ha-kubernetes",
-    kubectl: "/usr/local/bin/kubectl",
-    kubeconfig: "/etc/kubernetes/admin.kubeconfig",
     timeoutSec: 60,
 };
 

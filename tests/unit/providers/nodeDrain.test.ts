@@ -1,18 +1,10 @@
 import * as ssh from "../../../providers/ssh";
 import { NodeDrainArgs, nodeDrainDiff, nodeDrainProvider as p, restartDrainScript } from "../../../providers/nodeDrain";
 import { DRAINED_ANNOTATION } from "../../../lib/nodeScripts";
-import { runWithStandInKubectl } from "./standInKubectl";
+import { masterConnection, onMaster, runWithStandInKubectl } from "./standInKubectl";
 
-const conn = { host: "10.0.0.11", user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n", dialErrorLimit: 1 };
-const args: NodeDrainArgs = {
-    host: "m1",
-    connection: conn,
-    node: "w1",
-    kubectl: "/usr/local/bin/kubectl",
-    kubeconfig: "/etc/kubernetes/admin.kubeconfig",
-    timeoutSec: 120,
-    revision: "r1",
-};
+const conn = masterConnection;
+const args: NodeDrainArgs = { ...onMaster, node: "w1", revision: "r1" };
 
 /** Records what the provider runs over SSH. */
 function recordSsh() {

@@ -5,18 +5,10 @@ import * as path from "path";
 import * as ssh from "../../../providers/ssh";
 import { drainScript, membershipDiff, NodeMembershipArgs, nodeMembershipProvider as p, readyScript } from "../../../providers/nodeMembership";
 import { DRAINED_ANNOTATION } from "../../../lib/nodeScripts";
-import { runWithStandInKubectl } from "./standInKubectl";
+import { masterConnection, onMaster, runWithStandInKubectl } from "./standInKubectl";
 
-const conn = { host: "10.0.0.11", user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n", dialErrorLimit: 1 };
-const args: NodeMembershipArgs = {
-    host: "m1",
-    connection: conn,
-    node: "w3",
-    kubectl: "/usr/local/bin/kubectl",
-    kubeconfig: "/etc/kubernetes/admin.kubeconfig",
-    timeoutSec: 120,
-    revision: "r1",
-};
+const conn = masterConnection;
+const args: NodeMembershipArgs = { ...onMaster, node: "w3", revision: "r1" };
 
 /** Records what the provider runs on the kubectl host; fails with `code` when given. */
 function fakeMaster(code = 0) {

@@ -3,6 +3,17 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
+/** A master's SSH target, as the kubectl providers' tests use it. */
+export const masterConnection = {
+    host: "10.0.0.11",
+    user: "root",
+    privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n",
+    dialErrorLimit: 1,
+};
+
+/** Where the kubectl providers run kubectl in these tests: m1, with a 120 s timeout. */
+export const onMaster = { host: "m1", connection: masterConnection, kubectl: "/usr/local/bin/kubectl", kubeconfig: "/etc/kubernetes/admin.kubeconfig", timeoutSec: 120 };
+
 /** How the stand-in kubectl answers. */
 export interface ClusterView {
     /** The API answers /readyz. Default true. */

@@ -1,6 +1,6 @@
 import YAML from "yaml";
 import { KubeProxyConfigSpec, renderKubeProxyConfig, renderKubeProxyEnv, renderKubeProxyUnit } from "../../../components/render/kubeProxy";
-import { hasIpv4 } from "./nodeRenderHelpers";
+import { expectStaticUnit } from "./nodeRenderHelpers";
 
 const spec: KubeProxyConfigSpec = { clusterCidr: "10.244.0.0/16", mode: "iptables", hostnameOverride: "w1", conntrackMaxPerCore: 0 };
 
@@ -52,11 +52,7 @@ describe("renderKubeProxyConfig", () => {
 
 describe("renderKubeProxyUnit / renderKubeProxyEnv", () => {
     it("has a static unit and per-node flags in the env file", () => {
-        const unit = renderKubeProxyUnit();
-        expect(unit).toMatchSnapshot();
-        expect(hasIpv4(unit)).toBe(false);
-        expect(unit).toContain("ExecStart=/usr/local/bin/kube-proxy --config=/var/lib/kube-proxy/config.yaml $KUBE_PROXY_ARGS\n");
-        expect(unit).toContain("EnvironmentFile=/etc/kubernetes/kube-proxy.env\n");
+        expectStaticUnit(renderKubeProxyUnit(), "/etc/kubernetes/kube-proxy.env", "/usr/local/bin/kube-proxy --config=/var/lib/kube-proxy/config.yaml $KUBE_PROXY_ARGS");
         const env = renderKubeProxyEnv({ hostnameOverride: "w1", extraArgs: { v: 2 } });
         expect(env).toMatchSnapshot();
         expect(env).toContain('KUBE_PROXY_ARGS="--hostname-override=w1 --v=2"');

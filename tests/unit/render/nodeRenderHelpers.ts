@@ -165,3 +165,14 @@ export function shellcheck(script: string): string {
 export function hasIpv4(text: string): boolean {
     return /\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/.test(text);
 }
+
+/**
+ * A unit that is the same on every host: matches its snapshot, holds no address (per-host values
+ * live in its environment file), reads `environmentFile` and runs `execStart`.
+ */
+export function expectStaticUnit(unit: string, environmentFile: string, execStart: string): void {
+    expect(unit).toMatchSnapshot();
+    expect(hasIpv4(unit)).toBe(false);
+    expect(unit).toContain(`EnvironmentFile=${environmentFile}\n`);
+    expect(unit).toContain(`ExecStart=${execStart}\n`);
+}
