@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { resolveArtifactSource } from "./artifacts";
 import { ClusterPki } from "./clusterPki";
 import { ClusterArgs } from "./config";
+import { assertPlanned, ClusterPlan, LoadBalancerPlan, planCluster } from "./plan";
 import { clusterHosts } from "./connection";
 import { ControlPlane } from "./controlPlane";
 import { EtcdCluster } from "./etcdCluster";
@@ -10,9 +11,8 @@ import { ClusterHost, Connection } from "./remote";
 import { HostPreflight } from "../providers/hostPreflight";
 import { SshTarget } from "../providers/ssh";
 import { UpgradePolicy } from "../providers/upgradePolicy";
-import { clusterDnsIp, DEFAULTS, defaultHostCidr, prefixLength, resolveTopology } from "./topology";
-import { validateCluster, validatedProps, ValidationEnv } from "./validation";
-import { CONTROL_PLANE_TAINT, FLANNEL_USER, WorkerPool } from "./workerPool";
+import { ValidationEnv } from "./validation";
+import { FLANNEL_USER, WorkerPool } from "./workerPool";
 import { Addons } from "./addons";
 import { addonSettings } from "./addonSettings";
 import { parseManifest } from "./manifests";
@@ -37,19 +37,31 @@ function afterPreflight(preflight: HostPreflight, connection: pulumi.Input<Conne
     return pulumi.all([preflight.facts, connection]).apply(([, c]) => c as Connection);
 }
 
-function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource): ClusterOutputs {
+/** The LoadBalancer component's arguments for the planned mode. */
+function loadBalancerArgs(p: LoadBalancerPlan, backends: ClusterHost[], runningHosts: readonly string[] | undefined, host: (name: string) => ClusterHost): LoadBalancerArgs {
+    const common = { backends, runningHosts, port: p.port, maxConnections: p.maxConnections };
+    switch (p.mode) {
+        case "haproxy-keepalived":
+            return { ...common, mode: p.mode, vip: p.vip, vipPrefixLength: p.vipPrefixLength, interface: p.interface, virtualRouterId: p.virtualRouterId };
+        case "nginx":
+            return { ...common, mode: p.mode, lbHost: host(p.host.name) };
+        case "external":
+            return { ...common, mode: p.mode, externalAddress: p.address };
+    }
+}
+
+/** The executor: turns a plan into the cluster's components, in dependency order. */
+function createCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource): ClusterOutputs {
     const opts = { parent };
-    const t = resolveTopology(args);
-    const net = args.network ?? {};
-    const raw = clusterHosts(args.hosts, args.ssh);
-    const certs = args.certificates ?? {};
+    const net = plan.network;
+    const raw = clusterHosts(plan.hosts, plan.ssh);
     // Version steps and CA replacement are checked against the last deployment before anything else.
     const policy = new UpgradePolicy(
         `${name}-upgrade-policy`,
         {
-            kubernetesVersion: args.versions.kubernetes,
-            etcdVersion: args.versions.etcd,
-            caSettings: { clusterName: args.clusterName, caValidityHours: String(certs.caValidityHours ?? DEFAULTS.caValidityHours) },
+            kubernetesVersion: plan.versions.kubernetes,
+            etcdVersion: plan.versions.etcd,
+            caSettings: { clusterName: plan.clusterName, caValidityHours: String(plan.certificates.caValidityHours) },
         },
         opts,
     );
@@ -63,55 +75,37 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
         afterPolicy,
     );
     const hosts = new Map<string, ClusterHost>(raw.map((h) => [h.name, { ...h, connection: afterPreflight(preflight, h.connection) }]));
-    const pick = (list: readonly { name: string }[]) => list.map((h) => hosts.get(h.name)!);
-    const masters = pick(t.masters);
-    const artifacts = resolveArtifactSource(args.artifacts, args.versions);
-    const validity = {
-        validityHours: certs.validityHours ?? DEFAULTS.validityHours,
-        earlyRenewalHours: certs.earlyRenewalHours ?? DEFAULTS.earlyRenewalHours,
-        renewal: certs.renewal,
-    };
-    const podNetwork = net.podNetwork ?? DEFAULTS.podNetwork;
+    const host = (n: string) => hosts.get(n)!;
+    const masters = plan.masters.map((m) => host(m.name));
+    const artifacts = resolveArtifactSource(plan.artifacts, plan.versions);
+    const { caValidityHours, ...validity } = plan.certificates;
+    const runningHosts = plan.runningHosts;
 
-    const pki = new ClusterPki(`${name}-pki`, { clusterName: args.clusterName, caValidityHours: certs.caValidityHours }, afterPolicy);
+    const pki = new ClusterPki(`${name}-pki`, { clusterName: plan.clusterName, caValidityHours }, afterPolicy);
     const etcd = new EtcdCluster(
         `${name}-etcd`,
         {
-            members: pick(t.etcdMembers),
-            runningHosts: args.runningHosts,
+            members: plan.etcd.members.map((m) => host(m.name)),
+            runningHosts,
             ca: pki.etcdCa,
             artifacts,
             validity,
-            clusterToken: args.clusterName,
-            clientPort: args.etcd?.clientPort,
-            peerPort: args.etcd?.peerPort,
-            keepDataOnDestroy: args.etcd?.keepDataOnDestroy,
-            allowSingleMember: args.etcd?.allowSingleMember,
-            snapshotCopyDirectory: args.etcd?.snapshotCopyDirectory,
+            clusterToken: plan.clusterName,
+            clientPort: plan.etcd.clientPort,
+            peerPort: plan.etcd.peerPort,
+            keepDataOnDestroy: plan.etcd.keepDataOnDestroy,
+            allowSingleMember: plan.etcd.allowSingleMember,
+            snapshotCopyDirectory: plan.etcd.snapshotCopyDirectory,
         },
         opts,
     );
-    const lbCommon = { backends: masters, runningHosts: args.runningHosts, port: t.apiserverPort, maxConnections: args.loadBalancer?.maxConnections };
-    // validated before any resource: the mode's own setting is there (the component checks it again)
-    const lbArgs: LoadBalancerArgs =
-        t.lbMode === "haproxy-keepalived"
-            ? {
-                  ...lbCommon,
-                  mode: t.lbMode,
-                  vip: args.loadBalancer?.vip ?? "",
-                  vipPrefixLength: prefixLength(net.hostCidr ?? defaultHostCidr(masters[0].address)),
-                  interface: args.loadBalancer?.interface,
-                  virtualRouterId: args.loadBalancer?.virtualRouterId,
-              }
-            : t.lbMode === "nginx"
-              ? { ...lbCommon, mode: t.lbMode, lbHost: hosts.get(t.lbHosts[0]?.name)! }
-              : { ...lbCommon, mode: t.lbMode, externalAddress: args.loadBalancer?.address ?? "" };
-    const lb = new LoadBalancer(`${name}-lb`, lbArgs, opts);
+    const lb = new LoadBalancer(`${name}-lb`, loadBalancerArgs(plan.loadBalancer, masters, runningHosts, host), opts);
+    const podNetwork = net.podNetwork.mode;
     const controlPlane = new ControlPlane(
         `${name}-cp`,
         {
-            clusterName: args.clusterName,
-            runningHosts: args.runningHosts,
+            clusterName: plan.clusterName,
+            runningHosts,
             masters,
             clusterCa: pki.clusterCa,
             etcdCa: pki.etcdCa,
@@ -121,20 +115,20 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
             encryptionKeyBase64: pki.encryptionKeyBase64,
             etcdEndpoints: etcd.endpoints,
             etcdReady: etcd.ready,
-            endpointHost: t.apiserverHost,
-            endpointPort: t.apiserverPort,
+            endpointHost: plan.apiserver.host,
+            endpointPort: plan.apiserver.port,
             loadBalancerReady: lb.ready,
             serviceCidr: net.serviceCidr,
-            podCidr: net.podCidr ?? DEFAULTS.podCidr,
+            podCidr: net.podCidr,
             clusterDomain: net.clusterDomain,
             // flannel and the CNIs users bring (podNetwork none) take node.spec.podCIDR; bridge blocks are Pulumi's
             allocateNodeCidrs: podNetwork !== "bridge",
             nodeCidrMaskSize: net.nodeCidrMaskSize,
             flannelUser: podNetwork === "flannel" ? FLANNEL_USER : undefined,
             apiserver: {
-                extraArgs: args.controlPlane?.apiserverExtraArgs,
-                auditLogMaxAgeDays: args.controlPlane?.auditLogMaxAgeDays,
-                serviceNodePortRange: args.controlPlane?.serviceNodePortRange,
+                extraArgs: plan.controlPlane.apiserverExtraArgs,
+                auditLogMaxAgeDays: plan.controlPlane.auditLogMaxAgeDays,
+                serviceNodePortRange: plan.controlPlane.serviceNodePortRange,
             },
             artifacts,
             validity,
@@ -143,38 +137,35 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
     );
     // Every master is a node too (tainted unless it also has role worker), so that apiservers
     // reach pods: webhooks, aggregated APIs, exec/logs/port-forward, Services backed by pods.
-    const nodeHosts = [...t.masters, ...t.workers.filter((w) => !w.roles.includes("master"))];
+    const kubectlHost = host(plan.kubectlHost);
+    const n = plan.nodeSettings;
     const workers = new WorkerPool(
         `${name}-workers`,
         {
-            clusterName: args.clusterName,
-            runningHosts: args.runningHosts,
-            maxUnavailable: args.rollout?.maxUnavailable,
-            drain: args.rollout?.drain,
-            nodes: nodeHosts.map((h) => {
-                const master = h.roles.includes("master");
-                const taints = master && !h.roles.includes("worker") ? [CONTROL_PLANE_TAINT, ...(h.taints ?? [])] : h.taints;
-                return { ...hosts.get(h.name)!, labels: h.labels, taints, podCidr: h.podCidr, kubeletExtraConfig: h.kubeletExtraConfig, controlPlane: master };
-            }),
+            clusterName: plan.clusterName,
+            runningHosts,
+            maxUnavailable: plan.rollout.maxUnavailable,
+            drain: plan.rollout.drain,
+            nodes: plan.nodes.map(({ name: node, address: _address, ...settings }) => ({ ...host(node), ...settings })),
             clusterCa: pki.clusterCa,
             apiserverUrl: controlPlane.apiserverUrl,
             controlPlaneReady: controlPlane.ready,
-            kubectlHost: masters[0],
+            kubectlHost,
             podNetwork,
             podCidr: net.podCidr,
             nodeCidrMaskSize: net.nodeCidrMaskSize,
             serviceCidr: net.serviceCidr,
             clusterDomain: net.clusterDomain,
             clusterDns: net.clusterDns,
-            flannelBackend: net.flannelBackend,
-            registry: args.registry,
-            sandboxImage: args.nodes?.sandboxImage,
-            cgroupDriver: args.nodes?.cgroupDriver,
-            proxyMode: args.nodes?.proxyMode,
-            conntrackMaxPerCore: args.nodes?.conntrackMaxPerCore,
-            kubeletExtraConfig: args.nodes?.kubeletExtraConfig,
-            restrictOomScoreAdj: args.nodes?.restrictOomScoreAdj,
-            imageArchives: args.nodes?.imageArchives,
+            flannelBackend: net.podNetwork.mode === "flannel" ? net.podNetwork.backend : undefined,
+            registry: plan.registry,
+            sandboxImage: n.sandboxImage,
+            cgroupDriver: n.cgroupDriver,
+            proxyMode: n.proxyMode,
+            conntrackMaxPerCore: n.conntrackMaxPerCore,
+            kubeletExtraConfig: n.kubeletExtraConfig,
+            restrictOomScoreAdj: n.restrictOomScoreAdj,
+            imageArchives: n.imageArchives,
             artifacts,
             validity,
         },
@@ -183,15 +174,15 @@ function createCluster(name: string, args: ClusterArgs, parent: pulumi.Resource)
     const addons = new Addons(
         `${name}-addons`,
         {
-            kubectlHost: masters[0],
+            kubectlHost,
             controlPlaneReady: controlPlane.ready,
             nodesReady: workers.ready,
-            clusterDomain: net.clusterDomain ?? DEFAULTS.clusterDomain,
-            clusterDnsIp: clusterDnsIp(net.serviceCidr ?? DEFAULTS.serviceCidr, net.clusterDns),
-            ...addonSettings(args.addons),
+            clusterDomain: net.clusterDomain,
+            clusterDnsIp: net.clusterDns,
+            ...addonSettings(plan.addons),
             ca: pki.clusterCa,
             validity,
-            objects: (args.addons?.manifests ?? []).flatMap((f) => parseManifest(fs.readFileSync(f, "utf8"), f)),
+            objects: (plan.addons.manifests ?? []).flatMap((f) => parseManifest(fs.readFileSync(f, "utf8"), f)),
         },
         opts,
     );
@@ -226,7 +217,9 @@ export class HaKubernetesCluster extends pulumi.ComponentResource implements Clu
     declare public readonly ready: pulumi.Output<boolean>;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions, env?: ValidationEnv) {
-        super("ha-kubernetes:components:Cluster", name, validatedProps("ha-kubernetes configuration", validateCluster(args, env)), opts);
-        this.registerOutputs(adopt(this, createCluster(name, args, this)));
+        // nothing is registered, not even this component, when the configuration has a problem
+        const plan = assertPlanned("ha-kubernetes configuration", planCluster(args, env));
+        super("ha-kubernetes:components:Cluster", name, {}, opts);
+        this.registerOutputs(adopt(this, createCluster(name, plan, this)));
     }
 }

@@ -1,5 +1,5 @@
 import { cidrContains, nthAddress, parseCidr } from "../lib/address";
-import { ClusterArgs, EtcdTopology, HostArgs, LoadBalancerMode, PodNetworkMode } from "./config";
+import { ClusterArgs, EtcdTopology, HostArgs, LoadBalancerMode, PodNetworkMode, TaintArgs } from "./config";
 
 /**
  * Pure topology math: who runs what, which addresses and blocks they get. Everything here is
@@ -31,6 +31,10 @@ export const DEFAULTS = {
     sshUser: "root",
     sshPort: 22,
 } as const;
+
+/** The label and the NoSchedule taint of control-plane nodes (as kubeadm sets them). */
+export const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";
+export const CONTROL_PLANE_TAINT: TaintArgs = { key: CONTROL_PLANE_ROLE, effect: "NoSchedule" };
 
 /** A host with a resolved role set. */
 export interface Member {

@@ -444,9 +444,13 @@ export function assertValidCluster(args: ClusterArgs, env?: ValidationEnv): void
 }
 
 export function throwIfProblems(what: string, problems: readonly Problem[]): void {
-    if (problems.length === 0) return;
+    if (problems.length > 0) throw problemsError(what, problems);
+}
+
+/** One `pulumi.InputPropertiesError` naming `what` and listing every problem. */
+export function problemsError(what: string, problems: readonly Problem[]): pulumi.InputPropertiesError {
     const lines = problems.map((p) => `  - ${p.propertyPath || "(root)"}: ${p.reason}`).join("\n");
-    throw new pulumi.InputPropertiesError({
+    return new pulumi.InputPropertiesError({
         message: `${what} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was changed on any host:\n${lines}`,
         errors: problems.map((p) => ({ propertyPath: p.propertyPath, reason: p.reason })),
     });

@@ -21,7 +21,7 @@ import { renderModulesLoadConf, renderSysctlConf } from "./render/sysctl";
 import { NodeMembership } from "../providers/nodeMembership";
 import { PodCidrAllocation } from "../providers/podCidrAllocation";
 import { SshTarget } from "../providers/ssh";
-import { clusterDnsIp, DEFAULTS, podRoutesFor } from "./topology";
+import { clusterDnsIp, CONTROL_PLANE_ROLE, DEFAULTS, podRoutesFor } from "./topology";
 import { Problem, validatedProps } from "./validation";
 import { maxUnavailableProblem, RolloutOrder, rolloutBatchSize } from "./rollout";
 import { NodeDrain } from "../providers/nodeDrain";
@@ -42,10 +42,6 @@ export interface WorkerNode extends ClusterHost {
      */
     readonly controlPlane?: boolean;
 }
-
-/** Label and taint of control-plane nodes (as kubeadm sets them). */
-export const CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane";
-export const CONTROL_PLANE_TAINT: TaintArgs = { key: CONTROL_PLANE_ROLE, effect: "NoSchedule" };
 
 export interface WorkerPoolArgs {
     readonly clusterName: string;
