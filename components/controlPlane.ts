@@ -1,8 +1,9 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { ArtifactSource, hostBase, installBinaries } from "./artifacts";
+import { ArtifactSource } from "./artifacts";
+import { HostWork, installHost, restartHost } from "./hostWork";
 import { CertificateAuthority, IssuedCert, issueCert, Validity } from "./pki";
-import { ClusterHost, revision, FileSpec, remoteFiles, remoteService, restartAndWaitScript, shellQuote, waitScript } from "./remote";
+import { ClusterHost, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderApiserverEnv, renderApiserverUnit } from "./render/apiserver";
 import { renderAuditPolicy } from "./render/auditPolicy";
 import { renderControllerManagerEnv, renderControllerManagerUnit } from "./render/controllerManager";
@@ -142,80 +143,80 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
                 serviceNodePortRange: args.apiserver?.serviceNodePortRange,
             }),
         );
-        const files: Array<FileSpec & { key: string }> = [
-            { key: "ca-crt", path: K.ca, content: args.clusterCa.certPem },
-            { key: "apiserver-crt", path: K.apiserverCert, content: certs.apiserver.certPem },
-            { key: "apiserver-key", path: K.apiserverKey, content: certs.apiserver.keyPem, mode: "0600" },
-            { key: "etcd-ca-crt", path: K.etcdCa, content: args.etcdCa.certPem },
-            { key: "etcd-client-crt", path: K.apiserverEtcdClientCert, content: certs.etcdClient.certPem },
-            { key: "etcd-client-key", path: K.apiserverEtcdClientKey, content: certs.etcdClient.keyPem, mode: "0600" },
-            { key: "kubelet-client-crt", path: K.apiserverKubeletClientCert, content: certs.kubeletClient.certPem },
-            { key: "kubelet-client-key", path: K.apiserverKubeletClientKey, content: certs.kubeletClient.keyPem, mode: "0600" },
-            { key: "front-proxy-ca-crt", path: K.frontProxyCa, content: args.frontProxyCa.certPem },
-            { key: "front-proxy-client-crt", path: K.frontProxyClientCert, content: certs.frontProxyClient.certPem },
-            { key: "front-proxy-client-key", path: K.frontProxyClientKey, content: certs.frontProxyClient.keyPem, mode: "0600" },
-            { key: "sa-pub", path: K.serviceAccountPublicKey, content: args.serviceAccountPublicKeyPem },
-            { key: "sa-key", path: K.serviceAccountKey, content: args.serviceAccountKeyPem, mode: "0600" },
-            { key: "encryption-config", path: K.encryptionConfig, content: encryption, mode: "0600" },
-            { key: "audit-policy", path: K.auditPolicy, content: renderAuditPolicy() },
-            { key: "apiserver-env", path: K.apiserverEnv, content: apiserverEnv },
-            { key: "apiserver-unit", path: PATHS.unit("kube-apiserver"), content: renderApiserverUnit() },
-            {
-                key: "cm-kubeconfig",
-                path: K.controllerManagerKubeconfig,
-                content: kubeconfigFor(args.clusterName, localUrl, args.clusterCa.certPem, "system:kube-controller-manager", certs.controllerManager),
-                mode: "0600",
-            },
-            {
-                key: "cm-env",
-                path: K.controllerManagerEnv,
-                content: renderControllerManagerEnv({
-                    clusterName: args.clusterName,
-                    serviceClusterIpRange: serviceCidr,
-                    allocateNodeCidrs: !!args.allocateNodeCidrs,
-                    clusterCidr: args.podCidr,
-                    nodeCidrMaskSize: args.nodeCidrMaskSize,
-                }),
-            },
-            { key: "cm-unit", path: PATHS.unit("kube-controller-manager"), content: renderControllerManagerUnit() },
-            {
-                key: "scheduler-kubeconfig",
-                path: K.schedulerKubeconfig,
-                content: kubeconfigFor(args.clusterName, localUrl, args.clusterCa.certPem, "system:kube-scheduler", certs.scheduler),
-                mode: "0600",
-            },
-            { key: "scheduler-config", path: K.schedulerConfig, content: renderSchedulerConfig({}) },
-            { key: "scheduler-env", path: K.schedulerEnv, content: renderSchedulerEnv({}) },
-            { key: "scheduler-unit", path: PATHS.unit("kube-scheduler"), content: renderSchedulerUnit() },
-            { key: "admin-kubeconfig", path: K.adminKubeconfig, content: adminKubeconfig, mode: "0600" },
-        ];
         const gateDeps = pulumi.all([args.etcdReady, args.loadBalancerReady]);
-        const base = hostBase(`${prefix}-cp-base`, m, ["curl", "ca-certificates"], `rm -rf -- ${shellQuote(K.pkiDir)} ${shellQuote(K.auditLogDir)}`, opts);
-        const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
-        const written = remoteFiles(`${prefix}-cp`, m, files, onBase);
-        const bins = installBinaries(prefix, m, ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"], args.artifacts, onBase);
-        const units = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((u) => {
-            return remoteService(`${prefix}-${u}-unit`, m, u, pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
-        });
-        const digest = revision(
-            written,
-            ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((b) => args.artifacts.sha256[b] ?? ""),
-        );
+        const services = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"];
+        const work: HostWork = {
+            host: m,
+            prefix,
+            role: "cp",
+            packages: ["curl", "ca-certificates"],
+            cleanup: `rm -rf -- ${shellQuote(K.pkiDir)} ${shellQuote(K.auditLogDir)}`,
+            files: [
+                { key: "ca-crt", path: K.ca, content: args.clusterCa.certPem },
+                { key: "apiserver-crt", path: K.apiserverCert, content: certs.apiserver.certPem },
+                { key: "apiserver-key", path: K.apiserverKey, content: certs.apiserver.keyPem, mode: "0600" },
+                { key: "etcd-ca-crt", path: K.etcdCa, content: args.etcdCa.certPem },
+                { key: "etcd-client-crt", path: K.apiserverEtcdClientCert, content: certs.etcdClient.certPem },
+                { key: "etcd-client-key", path: K.apiserverEtcdClientKey, content: certs.etcdClient.keyPem, mode: "0600" },
+                { key: "kubelet-client-crt", path: K.apiserverKubeletClientCert, content: certs.kubeletClient.certPem },
+                { key: "kubelet-client-key", path: K.apiserverKubeletClientKey, content: certs.kubeletClient.keyPem, mode: "0600" },
+                { key: "front-proxy-ca-crt", path: K.frontProxyCa, content: args.frontProxyCa.certPem },
+                { key: "front-proxy-client-crt", path: K.frontProxyClientCert, content: certs.frontProxyClient.certPem },
+                { key: "front-proxy-client-key", path: K.frontProxyClientKey, content: certs.frontProxyClient.keyPem, mode: "0600" },
+                { key: "sa-pub", path: K.serviceAccountPublicKey, content: args.serviceAccountPublicKeyPem },
+                { key: "sa-key", path: K.serviceAccountKey, content: args.serviceAccountKeyPem, mode: "0600" },
+                { key: "encryption-config", path: K.encryptionConfig, content: encryption, mode: "0600" },
+                { key: "audit-policy", path: K.auditPolicy, content: renderAuditPolicy() },
+                { key: "apiserver-env", path: K.apiserverEnv, content: apiserverEnv },
+                { key: "apiserver-unit", path: PATHS.unit("kube-apiserver"), content: renderApiserverUnit() },
+                {
+                    key: "cm-kubeconfig",
+                    path: K.controllerManagerKubeconfig,
+                    content: kubeconfigFor(args.clusterName, localUrl, args.clusterCa.certPem, "system:kube-controller-manager", certs.controllerManager),
+                    mode: "0600",
+                },
+                {
+                    key: "cm-env",
+                    path: K.controllerManagerEnv,
+                    content: renderControllerManagerEnv({
+                        clusterName: args.clusterName,
+                        serviceClusterIpRange: serviceCidr,
+                        allocateNodeCidrs: !!args.allocateNodeCidrs,
+                        clusterCidr: args.podCidr,
+                        nodeCidrMaskSize: args.nodeCidrMaskSize,
+                    }),
+                },
+                { key: "cm-unit", path: PATHS.unit("kube-controller-manager"), content: renderControllerManagerUnit() },
+                {
+                    key: "scheduler-kubeconfig",
+                    path: K.schedulerKubeconfig,
+                    content: kubeconfigFor(args.clusterName, localUrl, args.clusterCa.certPem, "system:kube-scheduler", certs.scheduler),
+                    mode: "0600",
+                },
+                { key: "scheduler-config", path: K.schedulerConfig, content: renderSchedulerConfig({}) },
+                { key: "scheduler-env", path: K.schedulerEnv, content: renderSchedulerEnv({}) },
+                { key: "scheduler-unit", path: PATHS.unit("kube-scheduler"), content: renderSchedulerUnit() },
+                { key: "admin-kubeconfig", path: K.adminKubeconfig, content: adminKubeconfig, mode: "0600" },
+            ],
+            binaries: { names: [...services, "kubectl"], source: args.artifacts },
+            restartOn: services.map((b) => args.artifacts.sha256[b] ?? ""),
+            services,
+        };
         // apiserver (until /readyz), then controller-manager and scheduler (until /healthz); running masters one at a time
-        const restart = new command.remote.Command(
-            `${prefix}-cp-restart`,
+        const restart = restartHost(
+            work,
+            installHost(work, opts),
             {
-                connection: m.connection,
-                create: [
+                script: [
                     `# gates passed: etcd and load balancer ready`,
                     restartAndWaitScript({ unit: "kube-apiserver", host: m.name, check: `curl -sfk --max-time 3 ${localUrl}/readyz`, timeoutSec: timeout }),
                     restartAndWaitScript({ unit: "kube-controller-manager", host: m.name, check: "curl -sfk --max-time 3 https://127.0.0.1:10257/healthz", timeoutSec: timeout }),
                     restartAndWaitScript({ unit: "kube-scheduler", host: m.name, check: "curl -sfk --max-time 3 https://127.0.0.1:10259/healthz", timeoutSec: timeout }),
                 ].join("\n"),
-                triggers: [digest, gateDeps.apply(() => "ready")],
-                logging: "stderr",
+                triggers: [gateDeps.apply(() => "ready")],
+                after: order.after(m.name),
             },
-            pulumi.mergeOptions(opts, { dependsOn: [...units, ...order.after(m.name)] }),
+            opts,
         );
         restarts.push(restart);
         order.passed(m.name, restart);

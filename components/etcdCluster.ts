@@ -1,10 +1,11 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { ArtifactSource, hostBase, installBinaries } from "./artifacts";
+import { ArtifactSource } from "./artifacts";
+import { HostWork, installHost, restartHost } from "./hostWork";
 import { isIpv4 } from "../lib/address";
 import { CertificateAuthority, issueCert, Validity } from "./pki";
-import { ClusterHost, revision, FileSpec, remoteFile, remoteFiles, remoteService, restartAndWaitScript, shellQuote, waitScript } from "./remote";
+import { ClusterHost, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderEtcdEnv, renderEtcdUnit } from "./render/etcd";
 import { renderEtcdRestoreScript } from "./render/etcdRestore";
 import { EtcdJoin } from "../providers/etcdJoin";
@@ -128,32 +129,31 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
         );
         const unit = renderEtcdUnit();
         const p = PATHS.etcd;
-        const files: Array<FileSpec & { key: string }> = [
-            { key: "ca-crt", path: p.ca, content: args.ca.certPem },
-            { key: "server-crt", path: p.serverCert, content: server.certPem },
-            { key: "server-key", path: p.serverKey, content: server.keyPem, mode: "0600" },
-            { key: "peer-crt", path: p.peerCert, content: peer.certPem },
-            { key: "peer-key", path: p.peerKey, content: peer.keyPem, mode: "0600" },
-            { key: "healthcheck-crt", path: p.healthcheckCert, content: healthcheck.certPem },
-            { key: "healthcheck-key", path: p.healthcheckKey, content: healthcheck.keyPem, mode: "0600" },
-            { key: "env", path: p.env, content: env },
-            { key: "unit", path: PATHS.unit("etcd"), content: unit },
-        ];
         const keepData = args.keepDataOnDestroy ?? true;
-        const base = hostBase(
-            `${prefix}-etcd-base`,
-            member,
-            ["ca-certificates"],
-            `rm -rf -- ${shellQuote(p.pkiDir)}${keepData ? "" : ` ${shellQuote(p.dataDir)} ${shellQuote(p.snapshotDir)}`}`,
-            opts,
-        );
-        const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
-        const written = remoteFiles(`${prefix}-etcd`, member, files, onBase);
-        const bins = installBinaries(prefix, member, ["etcd", "etcdctl", "etcdutl"], args.artifacts, onBase);
-        // The restore helper (README, "etcd snapshots"); not read by etcd, so no restart when it changes.
-        remoteFile(`${prefix}-etcd-restore-script`, member, { path: PATHS.bin.etcdRestore, content: renderEtcdRestoreScript(), mode: "0755" }, onBase);
-        // (the data directory goes with the base, after the service stopped, unless kept)
-        const enable = remoteService(`${prefix}-etcd-unit`, member, "etcd", pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
+        const work: HostWork = {
+            host: member,
+            prefix,
+            role: "etcd",
+            packages: ["ca-certificates"],
+            // (the data directory goes with the base, after the service stopped, unless kept)
+            cleanup: `rm -rf -- ${shellQuote(p.pkiDir)}${keepData ? "" : ` ${shellQuote(p.dataDir)} ${shellQuote(p.snapshotDir)}`}`,
+            files: [
+                { key: "ca-crt", path: p.ca, content: args.ca.certPem },
+                { key: "server-crt", path: p.serverCert, content: server.certPem },
+                { key: "server-key", path: p.serverKey, content: server.keyPem, mode: "0600" },
+                { key: "peer-crt", path: p.peerCert, content: peer.certPem },
+                { key: "peer-key", path: p.peerKey, content: peer.keyPem, mode: "0600" },
+                { key: "healthcheck-crt", path: p.healthcheckCert, content: healthcheck.certPem },
+                { key: "healthcheck-key", path: p.healthcheckKey, content: healthcheck.keyPem, mode: "0600" },
+                { key: "env", path: p.env, content: env },
+                { key: "unit", path: PATHS.unit("etcd"), content: unit },
+                // the restore helper (README, "etcd snapshots"); not read by etcd, so no restart when it changes
+                { key: "restore-script", path: PATHS.bin.etcdRestore, content: renderEtcdRestoreScript(), mode: "0755", restarts: false },
+            ],
+            binaries: { names: ["etcd", "etcdctl", "etcdutl"], source: args.artifacts },
+            restartOn: [args.artifacts.sha256["etcd"] ?? ""],
+            services: ["etcd"],
+        };
         const localHealthy = etcdctlCommand(clientPort, "endpoint health");
         // First start: every member starts without blocking (a new member waits for its peers).
         // Later changes: wait for the whole cluster, restart this member, wait for it: one at a time.
@@ -169,16 +169,7 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
             "  systemctl restart --no-block etcd",
             "fi",
         ].join("\n");
-        const restart = new command.remote.Command(
-            `${prefix}-etcd-restart`,
-            {
-                connection: member.connection,
-                create: roll,
-                triggers: [revision(written, [args.artifacts.sha256["etcd"] ?? ""])],
-                logging: "stderr",
-            },
-            pulumi.mergeOptions(opts, { dependsOn: [enable, ...order.after(member.name)] }),
-        );
+        const restart = restartHost(work, installHost(work, opts), { script: roll, after: order.after(member.name) }, opts);
         restarts.push(restart);
         order.passed(member.name, restart);
         // a copy of the snapshot this restart took, off the host (when configured)

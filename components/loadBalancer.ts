@@ -1,9 +1,9 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { hostBase } from "./artifacts";
+import { HostWork, installHost, restartHost } from "./hostWork";
 import { isIpv4 } from "../lib/address";
-import { ClusterHost, revision, FileSpec, remoteFiles, restartAndWaitScript, shellQuote, waitScript } from "./remote";
+import { ClusterHost, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderHaproxyConfig } from "./render/haproxy";
 import { renderKeepalivedCheckScript, renderKeepalivedConfig } from "./render/keepalived";
 import { renderNginxConfig } from "./render/nginx";
@@ -125,18 +125,23 @@ function haproxyKeepalived(name: string, args: HaproxyKeepalivedArgs, port: numb
                 weight: -30,
             }),
         );
-        const packages = hostBase(`${prefix}-lb-base`, b, ["haproxy", "keepalived", "curl"], "systemctl disable --now keepalived haproxy >/dev/null 2>&1 || true", opts);
-        const files: Array<FileSpec & { key: string }> = [
-            { key: "haproxy-cfg", path: PATHS.lb.haproxyConfig, content: haproxy },
-            { key: "keepalived-conf", path: PATHS.lb.keepalivedConfig, content: keepalived, mode: "0600" },
-            { key: "keepalived-check", path: PATHS.lb.keepalivedCheckScript, content: check, mode: "0755" },
-        ];
-        const written = remoteFiles(`${prefix}-lb`, b, files, pulumi.mergeOptions(opts, { dependsOn: [packages] }));
-        const restart = new command.remote.Command(
-            `${prefix}-lb-restart`,
+        const work: HostWork = {
+            host: b,
+            prefix,
+            role: "lb",
+            packages: ["haproxy", "keepalived", "curl"],
+            cleanup: "systemctl disable --now keepalived haproxy >/dev/null 2>&1 || true",
+            files: [
+                { key: "haproxy-cfg", path: PATHS.lb.haproxyConfig, content: haproxy },
+                { key: "keepalived-conf", path: PATHS.lb.keepalivedConfig, content: keepalived, mode: "0600" },
+                { key: "keepalived-check", path: PATHS.lb.keepalivedCheckScript, content: check, mode: "0755" },
+            ],
+        };
+        const restart = restartHost(
+            work,
+            installHost(work, opts),
             {
-                connection: b.connection,
-                create: [
+                script: [
                     "set -u",
                     "systemctl enable haproxy keepalived >/dev/null 2>&1",
                     restartAndWaitScript({
@@ -148,10 +153,9 @@ function haproxyKeepalived(name: string, args: HaproxyKeepalivedArgs, port: numb
                     }),
                     restartAndWaitScript({ unit: "keepalived", host: b.name, check: "systemctl is-active --quiet keepalived", timeoutSec: timeout }),
                 ].join("\n"),
-                triggers: [revision(written)],
-                logging: "stderr",
+                after: order.after(b.name),
             },
-            pulumi.mergeOptions(opts, { dependsOn: [...written, ...order.after(b.name)] }),
+            opts,
         );
         order.passed(b.name, restart);
         gates.push(restart);
@@ -174,14 +178,19 @@ function nginx(name: string, args: NginxArgs, port: number, timeout: number, opt
     const prefix = `${name}-${host.name}`;
     const backendPort = args.backendPort ?? DEFAULTS.apiserverPort;
     const conf = renderNginxConfig({ listenPort: port, backends: args.backends.map((b) => ({ address: b.address, port: backendPort })) });
-    const packages = hostBase(`${prefix}-lb-base`, host, ["nginx", "libnginx-mod-stream", "curl"], "systemctl disable --now nginx >/dev/null 2>&1 || true", opts);
-    const files: Array<FileSpec & { key: string }> = [{ key: "nginx-conf", path: PATHS.lb.nginxConfig, content: conf }];
-    const written = remoteFiles(`${prefix}-lb`, host, files, pulumi.mergeOptions(opts, { dependsOn: [packages] }));
-    const restart = new command.remote.Command(
-        `${prefix}-lb-restart`,
+    const work: HostWork = {
+        host,
+        prefix,
+        role: "lb",
+        packages: ["nginx", "libnginx-mod-stream", "curl"],
+        cleanup: "systemctl disable --now nginx >/dev/null 2>&1 || true",
+        files: [{ key: "nginx-conf", path: PATHS.lb.nginxConfig, content: conf }],
+    };
+    const restart = restartHost(
+        work,
+        installHost(work, opts),
         {
-            connection: host.connection,
-            create: [
+            script: [
                 "set -u",
                 "systemctl enable nginx >/dev/null 2>&1",
                 restartAndWaitScript({
@@ -192,10 +201,9 @@ function nginx(name: string, args: NginxArgs, port: number, timeout: number, opt
                     preRestart: `nginx -t -q >&2 || { echo ${shellQuote(`ha-kubernetes: invalid nginx config on ${host.name}`)} >&2; exit 1; }`,
                 }),
             ].join("\n"),
-            triggers: [revision(written)],
-            logging: "stderr",
+            after: [],
         },
-        pulumi.mergeOptions(opts, { dependsOn: written }),
+        opts,
     );
     return restart.stdout.apply(() => true);
 }

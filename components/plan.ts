@@ -89,16 +89,12 @@ export interface NetworkPlan {
     readonly podNetwork: PodNetworkPlan;
 }
 
-export interface NodePlan {
-    readonly name: string;
-    readonly address: string;
+/** A node: its host's name, address and node settings, plus what the plan decided. */
+export interface NodePlan extends Pick<HostArgs, "name" | "address" | "labels" | "podCidr" | "kubeletExtraConfig"> {
     /** A master: labelled node-role.kubernetes.io/control-plane, tainted unless also a worker. */
     readonly controlPlane: boolean;
-    readonly labels?: Readonly<Record<string, string>>;
     /** The taints it gets (a master without role worker: the control-plane taint first). */
     readonly taints?: readonly TaintArgs[];
-    readonly podCidr?: string;
-    readonly kubeletExtraConfig?: Readonly<Record<string, unknown>>;
 }
 
 export interface CertificatesPlan {

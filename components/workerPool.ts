@@ -1,13 +1,14 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { ArtifactSource, fileSha256, hostBase, installBinaries, uploadFile } from "./artifacts";
+import { ArtifactSource, fileSha256, uploadFile } from "./artifacts";
+import { HostWork, installHost, restartHost } from "./hostWork";
 import { isIpv4 } from "../lib/address";
 import { PodNetworkMode, RegistryArgs, TaintArgs } from "./config";
 import { fileOrTextValue } from "./fileInputs";
 import { kubeconfigFor } from "./controlPlane";
 import { CertificateAuthority, IssuedCert, issueCert, Validity } from "./pki";
-import { ClusterHost, revision, FileSpec, remoteFiles, remoteService, restartAndWaitScript, shellQuote } from "./remote";
+import { ClusterHost, revision, FileSpec, restartAndWaitScript, shellQuote } from "./remote";
 import { renderBridgeConflist, renderLoopbackConf } from "./render/cni";
 import { FLANNEL_CNI_SCRIPT, FLANNEL_CNI_UNIT, renderFlannelCniScript, renderFlannelCniUnit } from "./render/flannelCni";
 import { renderContainerdConfig } from "./render/containerd";
@@ -360,18 +361,22 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
             // flanneld leases the subnet of its Node object, which exists once kubelet registered.
             services.push("flanneld", FLANNEL_CNI_UNIT);
         }
-        const base = hostBase(`${prefix}-node-base`, node, [...NODE_PACKAGES, ...PROXY_MODE_PACKAGES[args.proxyMode ?? DEFAULTS.proxyMode]], nodeCleanupScript(), opts);
-        const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
-        const written = remoteFiles(`${prefix}-node`, node, files, onBase);
         const binaries = ["kubelet", "kube-proxy", ...(node.controlPlane ? [] : ["kubectl"]), ...(mode === "flannel" ? ["flanneld"] : [])];
-        // New kubelet/kube-proxy binaries only once the control plane passed its gate (version skew).
-        const afterControlPlane: ClusterHost = { ...node, connection: pulumi.all([node.connection, args.controlPlaneReady]).apply(([c]) => c) };
-        const bins = installBinaries(prefix, afterControlPlane, binaries, args.artifacts, onBase);
-        const images = archives.map((a) => uploadFile(prefix, a.key, node, a.local, a.staged, a.sha256, onBase));
-        const units = [...services.filter((s) => s !== "containerd"), ...(mode === "bridge" ? [POD_ROUTES_UNIT] : [])].map((u) => {
-            return remoteService(`${prefix}-${u}-unit`, node, u, pulumi.mergeOptions(opts, { dependsOn: [...written, ...bins] }));
-        });
-        // Pod routes change whenever a worker comes or goes: only the routes service restarts then.
+        const work: HostWork = {
+            host: node,
+            prefix,
+            role: "node",
+            packages: [...NODE_PACKAGES, ...PROXY_MODE_PACKAGES[args.proxyMode ?? DEFAULTS.proxyMode]],
+            cleanup: nodeCleanupScript(),
+            // Pod routes change whenever a worker comes or goes: only the routes service restarts then.
+            files: files.map((f) => (ROUTE_FILES.has(f.key) ? { ...f, restarts: false } : f)),
+            // New kubelet/kube-proxy binaries only once the control plane passed its gate (version skew).
+            binaries: { names: binaries, source: args.artifacts, via: { ...node, connection: pulumi.all([node.connection, args.controlPlaneReady]).apply(([c]) => c) } },
+            restartOn: [...binaries.map((b) => args.artifacts.sha256[b] ?? ""), ...archives.map((a) => a.sha256)],
+            services: [...services.filter((s) => s !== "containerd"), ...(mode === "bridge" ? [POD_ROUTES_UNIT] : [])],
+        };
+        const install = installHost(work, opts);
+        const images = archives.map((a) => uploadFile(prefix, a.key, node, a.local, a.staged, a.sha256, install.onBase));
         const isRoute = (i: number) => ROUTE_FILES.has(files[i].key);
         const routes =
             mode === "bridge"
@@ -386,26 +391,28 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
                                   check: `systemctl is-active --quiet ${POD_ROUTES_UNIT}`,
                                   timeoutSec: timeout,
                               }),
-                              triggers: [revision(written.filter((_, i) => isRoute(i)))],
+                              triggers: [revision(install.files.filter((_, i) => isRoute(i)))],
                               logging: "stderr",
                           },
-                          pulumi.mergeOptions(opts, { dependsOn: units }),
+                          pulumi.mergeOptions(opts, { dependsOn: [...install.services] }),
                       ),
                   ]
                 : [];
-        const digest = revision(
-            written.filter((_, i) => !isRoute(i)),
-            [...binaries.map((b) => args.artifacts.sha256[b] ?? ""), ...archives.map((a) => a.sha256)],
-        );
         // a running node's pods leave through the API before its restart (its Ready gate uncordons it)
         const drained = drain
-            ? [new NodeDrain(`${prefix}-node-drain`, { ...onKubectlHost, node: node.name, revision: digest }, pulumi.mergeOptions(opts, { dependsOn: order.after(node.name) }))]
+            ? [
+                  new NodeDrain(
+                      `${prefix}-node-drain`,
+                      { ...onKubectlHost, node: node.name, revision: install.digest },
+                      pulumi.mergeOptions(opts, { dependsOn: order.after(node.name) }),
+                  ),
+              ]
             : [];
-        const restart = new command.remote.Command(
-            `${prefix}-node-restart`,
+        const restart = restartHost(
+            work,
+            install,
             {
-                connection: node.connection,
-                create: [
+                script: [
                     "set -u",
                     `systemctl restart systemd-modules-load >/dev/null 2>&1 || true`,
                     `sysctl -q -p ${shellQuote(N.sysctl)} >/dev/null 2>&1 || echo ${shellQuote(`ha-kubernetes: some sysctls could not be set on ${node.name}`)} >&2`,
@@ -423,10 +430,10 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
                             : []),
                     ]),
                 ].join("\n"),
-                triggers: [digest, pulumi.output(args.controlPlaneReady).apply(() => "ready")],
-                logging: "stderr",
+                triggers: [pulumi.output(args.controlPlaneReady).apply(() => "ready")],
+                after: [...routes, ...images, ...(drain ? drained : order.after(node.name))],
             },
-            pulumi.mergeOptions(opts, { dependsOn: [...units, ...routes, ...images, ...(drain ? drained : order.after(node.name))] }),
+            opts,
         );
         // Ready gate after every restart (a running node's successor restarts after it); on
         // removal, drained through the API before its services stop
