@@ -14,7 +14,7 @@ import { bootstrapRbacObjects } from "./render/rbac";
 import { applyObjects } from "./kubernetesObjects";
 import { renderSchedulerConfig, renderSchedulerEnv, renderSchedulerUnit } from "./render/scheduler";
 import { apiserverSans, DEFAULTS } from "./topology";
-import { Problem, validatedProps } from "./validation";
+import { hostListProblems, Problem, validatedProps } from "./validation";
 import { RolloutOrder } from "./rollout";
 import { adopt } from "./outputs";
 
@@ -81,13 +81,7 @@ export interface ControlPlaneOutputs {
 export const APISERVER_KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client";
 
 export function validateControlPlane(args: ControlPlaneArgs): Problem[] {
-    const problems: Problem[] = [];
-    if (args.masters.length === 0) problems.push({ propertyPath: "masters", reason: "at least one master is required" });
-    const names = new Set<string>();
-    for (const [i, m] of args.masters.entries()) {
-        if (names.has(m.name)) problems.push({ propertyPath: `masters[${i}].name`, reason: `duplicate master ${m.name}` });
-        names.add(m.name);
-    }
+    const problems = hostListProblems(args.masters, "masters", "master");
     if (!args.endpointHost) problems.push({ propertyPath: "endpointHost", reason: "the load balancer address is required" });
     return problems;
 }

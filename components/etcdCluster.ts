@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ArtifactSource } from "./artifacts";
 import { HostWork, installHost, restartHost } from "./hostWork";
-import { isIpv4 } from "../lib/address";
 import { CertificateAuthority, issueCert, Validity } from "./pki";
 import { ClusterHost, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderEtcdEnv, renderEtcdUnit } from "./render/etcd";
@@ -14,7 +13,7 @@ import { EtcdSnapshotCopy } from "../providers/etcdSnapshotCopy";
 import { PATHS } from "./render/paths";
 import { SshTarget } from "../providers/ssh";
 import { DEFAULTS, etcdMemberSans, etcdPeers, etcdQuorum } from "./topology";
-import { Problem, validatedProps } from "./validation";
+import { hostListProblems, Problem, validatedProps } from "./validation";
 import { RolloutOrder } from "./rollout";
 import { adopt } from "./outputs";
 
@@ -67,18 +66,11 @@ export function etcdctlCommand(clientPort: number, args: string): string {
 }
 
 export function validateEtcdMembers(members: readonly ClusterHost[], allowSingle: boolean): Problem[] {
-    const problems: Problem[] = [];
+    const problems = hostListProblems(members, "members", "member");
     const n = members.length;
     if (n % 2 === 0) problems.push({ propertyPath: "members", reason: `etcd needs an odd number of members (3, 5 or 7), got ${n}` });
     else if (n < 3 && !allowSingle) problems.push({ propertyPath: "members", reason: `etcd has ${n} member(s): an HA cluster needs 3, 5 or 7` });
     else if (n > 7) problems.push({ propertyPath: "members", reason: `etcd has ${n} members; use 3, 5 or 7` });
-    const seen = new Set<string>();
-    for (const [i, m] of members.entries()) {
-        if (seen.has(m.name)) problems.push({ propertyPath: `members[${i}].name`, reason: `duplicate member ${m.name}` });
-        if (seen.has(`@${m.address}`)) problems.push({ propertyPath: `members[${i}].address`, reason: `duplicate address ${m.address}` });
-        if (!isIpv4(m.address)) problems.push({ propertyPath: `members[${i}].address`, reason: `member ${m.name} address ${JSON.stringify(m.address)} is not IPv4` });
-        seen.add(m.name).add(`@${m.address}`);
-    }
     return problems;
 }
 

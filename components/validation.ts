@@ -438,6 +438,22 @@ function checkRollout(problems: Problem[], args: ClusterArgs): void {
         problems.push({ propertyPath: "rollout.drain", reason: `drain must be true or false, not ${JSON.stringify(r.drain)}` });
 }
 
+/** A component's host list (`property`): at least one, names and addresses unique, addresses IPv4. */
+export function hostListProblems(hosts: readonly { readonly name: string; readonly address: string }[], property: string, noun: string): Problem[] {
+    const problems: Problem[] = [];
+    if (hosts.length === 0) problems.push({ propertyPath: property, reason: `at least one ${noun} is required` });
+    const names = new Set<string>();
+    const addresses = new Set<string>();
+    hosts.forEach((h, i) => {
+        if (names.has(h.name)) problems.push({ propertyPath: `${property}[${i}].name`, reason: `duplicate ${noun} ${h.name}` });
+        if (addresses.has(h.address)) problems.push({ propertyPath: `${property}[${i}].address`, reason: `duplicate address ${h.address}` });
+        if (!isIpv4(h.address)) problems.push({ propertyPath: `${property}[${i}].address`, reason: `${noun} ${h.name} address ${JSON.stringify(h.address)} is not IPv4` });
+        names.add(h.name);
+        addresses.add(h.address);
+    });
+    return problems;
+}
+
 /** Throws one `pulumi.InputPropertiesError` listing every problem; returns otherwise. */
 export function assertValidCluster(args: ClusterArgs, env?: ValidationEnv): void {
     throwIfProblems("ha-kubernetes configuration", validateCluster(args, env));

@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ArtifactSource, fileSha256, uploadFile } from "./artifacts";
 import { HostWork, installHost, restartHost } from "./hostWork";
-import { isIpv4 } from "../lib/address";
 import { PodNetworkMode, RegistryArgs, TaintArgs } from "./config";
 import { fileOrTextValue } from "./fileInputs";
 import { kubeconfigFor } from "./controlPlane";
@@ -23,7 +22,7 @@ import { NodeMembership } from "../providers/nodeMembership";
 import { PodCidrAllocation } from "../providers/podCidrAllocation";
 import { SshTarget } from "../providers/ssh";
 import { clusterDnsIp, CONTROL_PLANE_ROLE, DEFAULTS, podRoutesFor } from "./topology";
-import { Problem, validatedProps } from "./validation";
+import { hostListProblems, Problem, validatedProps } from "./validation";
 import { maxUnavailableProblem, RolloutOrder, rolloutBatchSize } from "./rollout";
 import { NodeDrain } from "../providers/nodeDrain";
 import { adopt } from "./outputs";
@@ -164,14 +163,7 @@ export function nodeCleanupScript(): string {
 }
 
 export function validateWorkerPool(args: WorkerPoolArgs): Problem[] {
-    const problems: Problem[] = [];
-    if (args.nodes.length === 0) problems.push({ propertyPath: "nodes", reason: "at least one worker is required" });
-    const seen = new Set<string>();
-    for (const [i, n] of args.nodes.entries()) {
-        if (seen.has(n.name)) problems.push({ propertyPath: `nodes[${i}].name`, reason: `duplicate node ${n.name}` });
-        seen.add(n.name);
-        if (!isIpv4(n.address)) problems.push({ propertyPath: `nodes[${i}].address`, reason: `node ${n.name} address ${JSON.stringify(n.address)} is not IPv4` });
-    }
+    const problems = hostListProblems(args.nodes, "nodes", "node");
     const mu = args.maxUnavailable === undefined ? undefined : maxUnavailableProblem(args.maxUnavailable);
     if (mu) problems.push({ propertyPath: "maxUnavailable", reason: mu });
     return problems;

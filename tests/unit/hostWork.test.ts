@@ -23,7 +23,7 @@ const work: HostWork = {
 async function build(w: HostWork) {
     seen.clear();
     const parent = new pulumi.ComponentResource("test:index:Host", "t", {}, { transformations: [recordOptions(seen)] });
-    const gate = new pulumi.CustomResource("test:index:Gate", "previous-gate", {}, { parent });
+    const gate = new pulumi.ComponentResource("test:index:Gate", "previous-gate", {}, { parent });
     const install = installHost(w, { parent });
     const restart = restartHost(w, install, { script: "systemctl restart svc", triggers: ["ready"], after: [gate] }, { parent });
     await promiseOf(restart.id);
