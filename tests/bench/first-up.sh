@@ -2,8 +2,9 @@
 # Benchmark (reports figures, asserts nothing): the first `pulumi up` of a new cluster on fresh
 # lab hosts, 3 masters + N workers for each N given (default: 2 and 6), with the dev stack's
 # settings (Pulumi.dev.yaml: stacked etcd, haproxy + keepalived VIP, bridge pod network, CoreDNS,
-# metrics-server, images imported on every node). Each shape boots new hosts, deploys, destroys
-# and removes the hosts again; the figures go to stdout and to ${HA_K8S_CACHE}/logs/bench-first-up.log.
+# metrics-server, images imported on every node). Each shape boots new hosts, deploys, then drops
+# the stack's state and the hosts (no destroy: the hosts go); the figures go to stdout and to
+# ${HA_K8S_CACHE}/logs/bench-first-up.log.
 #   bash tests/bench/first-up.sh [N...]
 # BENCH_PROGRAM=<dir> runs another checkout of the program (its own node_modules) on the same
 # hosts and toolchain, to compare versions.
@@ -27,10 +28,7 @@ T="$(mktemp -d /tmp/hak-bench.XXXXXX)"
 STACK=""
 cleanup() {
     set +e
-    if [ -n "$STACK" ]; then
-        (cd "$PROGRAM" && pulumi destroy --stack "$STACK" --config-file "$T/stack.yaml" --yes --non-interactive --skip-preview >"$T/destroy.log" 2>&1)
-        (cd "$PROGRAM" && pulumi stack rm "$STACK" --yes --force --non-interactive >/dev/null 2>&1)
-    fi
+    [ -z "$STACK" ] || (cd "$PROGRAM" && pulumi stack rm "$STACK" --yes --force --non-interactive >/dev/null 2>&1)
     bash "$ROOT/tests/lab/lab.sh" down >/dev/null 2>&1
     rm -rf "$T"
 }
@@ -70,7 +68,6 @@ for workers in "${@:-2 6}"; do
         resources="$(grep -Eo '[0-9]+ created' "$T/up.log" | tail -1 | cut -d' ' -f1)"
         line="$(date -u +%FT%TZ) program $version: first pulumi up of 3 masters + $w workers ${took}s (${resources:-?} resources created)"
         log "$line"; echo "$line" >> "$CACHE/logs/bench-first-up.log"
-        (cd "$PROGRAM" && pulumi destroy --stack "$STACK" --config-file "$T/stack.yaml" --yes --non-interactive --skip-preview >"$T/destroy.log" 2>&1) || log "destroy failed (the lab goes anyway)"
         (cd "$PROGRAM" && pulumi stack rm "$STACK" --yes --force --non-interactive >/dev/null 2>&1)
         STACK=""
     done

@@ -107,17 +107,7 @@ export async function podsRunning(kubeconfig: string, pods: string[]): Promise<v
 
 /** The pod + service manifest for the test app. */
 export function testAppManifest(node: string): string {
-    return `apiVersion: v1
-kind: Pod
-metadata: { name: testapp, namespace: default, labels: { app: testapp } }
-spec:
-  nodeName: ${node}
-  containers:
-    - name: web
-      image: ha-kubernetes.local/testapp:1.0
-      imagePullPolicy: Never
-      ports: [{ containerPort: 8080 }]
----
+    return `${podManifest("testapp", node, { app: "testapp" })}---
 apiVersion: v1
 kind: Service
 metadata: { name: testapp, namespace: default }
