@@ -143,15 +143,45 @@ make_host() {
     head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$HOSTS_DIR/$n.generation"
 }
 
+# enter_host_cgroup NAME: moves this (sub)shell into lab-NAME in every cgroup hierarchy. nspawn
+# --keep-unit splits the cgroup it starts in into supervisor/ and payload/, and the host's systemd
+# builds its slices below its own cgroup: hosts started from one cgroup would share one tree (every
+# host's kubelet.service the same cgroup; a unit stopping on one host failed the same unit's start
+# on another, 219/CGROUP). Each host gets a tree of its own, as a real machine has.
+enter_host_cgroup() {
+    local c d
+    for c in /sys/fs/cgroup/*/; do
+        c="${c%/}"
+        [ -f "$c/cgroup.procs" ] || continue
+        d="$c/lab-$1"
+        mkdir -p "$d"
+        # a new cpuset cgroup has no CPUs and no memory nodes: the root's
+        if [ -f "$c/cpuset.cpus" ]; then cat "$c/cpuset.cpus" > "$d/cpuset.cpus"; cat "$c/cpuset.mems" > "$d/cpuset.mems"; fi
+        echo "$BASHPID" > "$d/cgroup.procs"
+    done
+}
+
+# remove_host_cgroups NAME: the host's cgroup trees (its processes gone), deepest first: the
+# kubelet's (/NAME, see lab-cgroups) and the one it ran in (lab-NAME).
+remove_host_cgroups() {
+    local c
+    for c in /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/*/"lab-$1"; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+    return 0
+}
+
 boot_host() {
     local n="$1"
     [ -n "$(pid_of "$n")" ] && return
     mkdir -p "$RUN" "$LOGS"
     # Privileges a Kubernetes node needs inside the container (containerd, runc, kube-proxy).
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-    SYSTEMD_NSPAWN_LOCK=0 setsid systemd-nspawn -b -D "$HOSTS_DIR/$n" -M "$n" --register=no --keep-unit \
-        --resolv-conf=off --timezone=off --link-journal=no --network-bridge="$BR" \
-        --capability=all --system-call-filter='@keyring @memlock bpf' </dev/null >"$LOGS/$n.log" 2>&1 &
+    # the subshell enters the host's cgroups, then becomes nspawn (same pid: setsid does not fork here)
+    (
+        enter_host_cgroup "$n"
+        SYSTEMD_NSPAWN_LOCK=0 exec setsid systemd-nspawn -b -D "$HOSTS_DIR/$n" -M "$n" --register=no --keep-unit \
+            --resolv-conf=off --timezone=off --link-journal=no --network-bridge="$BR" \
+            --capability=all --system-call-filter='@keyring @memlock bpf'
+    ) </dev/null >"$LOGS/$n.log" 2>&1 &
     echo $! > "$RUN/$n.pid"
 }
 
@@ -186,13 +216,13 @@ stop_host() {
     fi
     rm -f "$RUN/$n.pid"
     ip link delete "vb-$n" >/dev/null 2>&1 || true
+    # a host started again starts in a clean cgroup tree, like a machine after a reboot
+    find /sys/fs/cgroup/*/"lab-$n" -depth -type d -exec rmdir {} \; 2>/dev/null || true
 }
 
 remove_host() {
     stop_host "$1" 10
-    # the host's cgroup subtrees (see lab-cgroups), deepest first
-    local c
-    for c in /sys/fs/cgroup/*/"$1"; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+    remove_host_cgroups "$1"
     rm -rf "${HOSTS_DIR:?}/$1" "${HOSTS_DIR:?}/$1.tmp" "${HOSTS_DIR:?}/$1.generation"
 }
 
@@ -224,6 +254,7 @@ write_inventory() {
 # (DiskPressure) below 15% free (imagefs.available, the kubelet's default). Said before it happens.
 warn_disk() {
     local free
+    mkdir -p "$CACHE"
     free="$(df --output=avail,size -k "$CACHE" | awk 'NR == 2 { printf "%d", 100 * $1 / $2 }')"
     [ "${free:-100}" -ge 20 ] || log "WARNING: only ${free}% of the file system of $CACHE is free; kubelets on the lab hosts evict pods below 15% (DiskPressure)"
 }
@@ -260,13 +291,14 @@ cmd_up() {
 }
 
 cmd_down() {
-    local n
+    local n c
     for n in $(known_hosts | sort -u); do remove_host "$n"; done
     # Strays from a crashed run: machines booted from our host dirs, veths of our bridge.
     # shellcheck disable=SC2046 # the child pids, one word each
     for pid in $(pgrep -f "systemd-nspawn .*-D $HOSTS_DIR/" || true); do kill -KILL $(pgrep -P "$pid" -x systemd || true) "$pid" 2>/dev/null || true; done
     for v in $(ip -o link show master "$BR" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do ip link delete "$v" 2>/dev/null || true; done
     ip link delete "$BR" >/dev/null 2>&1 || true
+    for c in /sys/fs/cgroup/*/lab-*; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
     restore_sysctls
     rm -rf "$HOSTS_DIR" "$RUN" "$LAB/inventory.json"
     log "down: no hosts, no bridge"
