@@ -28,6 +28,13 @@ export interface ClusterPkiOutputs {
     readonly caExpiry: pulumi.Output<Record<string, string>>;
 }
 
+/** What a control plane is given of the PKI: the CAs and shared secrets, as Inputs (library users may pass their own). */
+export type ClusterTrust = {
+    readonly [
+        K in "clusterCa" | "etcdCa" | "frontProxyCa" | "serviceAccountKeyPem" | "serviceAccountPublicKeyPem" | "encryptionKeyBase64"
+    ]: ClusterPkiOutputs[K] extends pulumi.Output<infer U> ? pulumi.Input<U> : ClusterPkiOutputs[K];
+};
+
 function createClusterPki(name: string, args: ClusterPkiArgs, opts: pulumi.CustomResourceOptions): ClusterPkiOutputs {
     const validity = args.caValidityHours ?? 87600;
     const clusterCa = createCa(`${name}-cluster-ca`, `${args.clusterName}-ca`, validity, opts);

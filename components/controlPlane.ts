@@ -1,8 +1,9 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ArtifactSource } from "./artifacts";
+import { ClusterTrust } from "./clusterPki";
 import { HostWork, installHost, restartHost } from "./hostWork";
-import { CertificateAuthority, IssuedCert, issueCert, Validity } from "./pki";
+import { IssuedCert, issueCert, Validity } from "./pki";
 import { ClusterHost, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderApiserverEnv, renderApiserverUnit } from "./render/apiserver";
 import { renderAuditPolicy } from "./render/auditPolicy";
@@ -18,7 +19,8 @@ import { hostListProblems, Problem, validatedProps } from "./validation";
 import { RolloutOrder } from "./rollout";
 import { adopt } from "./outputs";
 
-export interface ControlPlaneArgs {
+/** The cluster's PKI (ClusterTrust: the CAs, the service-account key pair, the encryption key) and: */
+export interface ControlPlaneArgs extends ClusterTrust {
     /** Cluster name (kubeconfig cluster entry, controller-manager --cluster-name). */
     readonly clusterName: string;
     /**
@@ -28,14 +30,6 @@ export interface ControlPlaneArgs {
     readonly runningHosts?: readonly string[];
     /** The masters, in declaration order. */
     readonly masters: readonly ClusterHost[];
-    readonly clusterCa: CertificateAuthority;
-    readonly etcdCa: CertificateAuthority;
-    readonly frontProxyCa: CertificateAuthority;
-    /** Service-account signing key (secret PEM) and its public key. */
-    readonly serviceAccountKeyPem: pulumi.Input<string>;
-    readonly serviceAccountPublicKeyPem: pulumi.Input<string>;
-    /** 32 random bytes, base64 (secret), for secrets encryption at rest. */
-    readonly encryptionKeyBase64: pulumi.Input<string>;
     /** etcd client URLs. */
     readonly etcdEndpoints: pulumi.Input<string[]>;
     /** The etcd health gate; nothing starts before it resolves. */

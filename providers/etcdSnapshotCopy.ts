@@ -108,8 +108,8 @@ export const etcdSnapshotCopyProvider: pulumi.dynamic.ResourceProvider<EtcdSnaps
 
 /** Copies a member's newest etcd snapshot off the host after each restart. */
 export class EtcdSnapshotCopy extends pulumi.dynamic.Resource {
+    /** The local copy made last ("" when the host had no snapshot yet). */
     declare public readonly copied: pulumi.Output<string>;
-    declare public readonly sha256: pulumi.Output<string>;
 
     constructor(name: string, args: EtcdSnapshotCopyInputs, opts?: pulumi.CustomResourceOptions) {
         super(etcdSnapshotCopyProvider, name, { ...args, copied: undefined, sha256: undefined }, dynamicOptions(opts, "connection"), "ha-kubernetes", "EtcdSnapshotCopy");

@@ -206,7 +206,6 @@ export const kubernetesObjectProvider: pulumi.dynamic.ResourceProvider<Kubernete
 /** A Kubernetes object applied server-side through the API, drift-detected on refresh. */
 export class KubernetesObject extends pulumi.dynamic.Resource {
     declare public readonly present: pulumi.Output<boolean>;
-    declare public readonly inSync: pulumi.Output<boolean>;
 
     /** `secretManifest`: the manifest holds secrets (a Secret): kept encrypted in the state. */
     constructor(name: string, args: KubernetesObjectInputs, opts?: pulumi.CustomResourceOptions & { readonly secretManifest?: boolean }) {

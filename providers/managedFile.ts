@@ -104,10 +104,7 @@ export const managedFileProvider: pulumi.dynamic.ResourceProvider<ManagedFileArg
 
 /** A file on a host, drift-detected on refresh. */
 export class ManagedFile extends pulumi.dynamic.Resource {
-    declare public readonly path: pulumi.Output<string>;
-    declare public readonly mode: pulumi.Output<string>;
-    declare public readonly sha256: pulumi.Output<string>;
-    declare public readonly exists: pulumi.Output<boolean>;
+    /** How many times ha-kubernetes wrote the file (the restart trigger of its services). */
     declare public readonly writes: pulumi.Output<number>;
 
     constructor(name: string, args: ManagedFileInputs, opts?: pulumi.CustomResourceOptions & { readonly secretContent?: boolean }) {

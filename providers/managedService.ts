@@ -115,10 +115,6 @@ export const managedServiceProvider: pulumi.dynamic.ResourceProvider<ManagedServ
 
 /** A systemd service on a host, drift-detected (stopped, disabled) on refresh. */
 export class ManagedService extends pulumi.dynamic.Resource {
-    declare public readonly unit: pulumi.Output<string>;
-    declare public readonly active: pulumi.Output<boolean>;
-    declare public readonly enabled: pulumi.Output<boolean>;
-
     constructor(name: string, args: ManagedServiceInputs, opts?: pulumi.CustomResourceOptions) {
         super(managedServiceProvider, name, { ...args, active: undefined, enabled: undefined }, dynamicOptions(opts, "connection"), "ha-kubernetes", "ManagedService");
     }

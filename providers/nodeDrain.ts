@@ -78,9 +78,6 @@ export const nodeDrainProvider: pulumi.dynamic.ResourceProvider<NodeDrainArgs, N
 
 /** Cordon and drain of a running node before its restart (uncordoned by its Ready gate). */
 export class NodeDrain extends pulumi.dynamic.Resource {
-    declare public readonly node: pulumi.Output<string>;
-    declare public readonly revision: pulumi.Output<string>;
-
     constructor(name: string, args: NodeDrainInputs, opts?: pulumi.CustomResourceOptions) {
         super(nodeDrainProvider, name, args, dynamicOptions(opts, "connection"), "ha-kubernetes", "NodeDrain");
     }

@@ -93,7 +93,7 @@ served() { go mod download "$1@$2" >/dev/null 2>&1; }
 # Resolve the CLI version once per locked version (the answer and its reason are remembered).
 resolve_cli() {
     cd "$TC"
-    local want="v$PULUMI_NPM" memo="$TC/resolved-pulumi-$PULUMI_NPM" v newer older all
+    local want="v$PULUMI_NPM" memo="$TC/resolved-pulumi-$PULUMI_NPM" v newer older all why
     if [ -s "$memo" ] && [ "$REBUILD" = 0 ]; then
         sed -n '2,$p' "$memo" | while IFS= read -r l; do log "$l" >&2; done
         head -1 "$memo"; return
@@ -102,19 +102,17 @@ resolve_cli() {
     if served github.com/pulumi/pulumi/pkg/v3 "$want"; then pick "$want"; return; fi
     # pkg/v3 has no version list on the proxy; sdk/v3 is released in lockstep and has one.
     all="$(go list -m -versions github.com/pulumi/pulumi/sdk/v3 | tr ' ' '\n' | grep '^v3\.' | sort -V)"
-    newer="$(printf '%s\n' "$all" | awk -v w="$want" 'BEGIN{split(substr(w,2),W,".")} {split(substr($0,2),V,"."); if (V[2]>W[2] || (V[2]==W[2] && V[3]>W[3])) print}')"
-    for v in $newer; do
-        if served github.com/pulumi/pulumi/pkg/v3 "$v"; then
-            pick "$v" "pulumi CLI: github.com/pulumi/pulumi/pkg/v3@$want is not served by the Go module proxy; using the nearest newer version, $v"
-            return
-        fi
-    done
-    older="$(printf '%s\n' "$all" | awk -v w="$want" 'BEGIN{split(substr(w,2),W,".")} {split(substr($0,2),V,"."); if (V[2]<W[2] || (V[2]==W[2] && V[3]<W[3])) print}' | sort -rV | head -20)"
-    for v in $older; do
-        if served github.com/pulumi/pulumi/pkg/v3 "$v"; then
-            pick "$v" "pulumi CLI: github.com/pulumi/pulumi/pkg/v3@$want and all newer versions are not served by the Go module proxy (it answers 'not available'); using the nearest older version, $v"
-            return
-        fi
+    newer="$(printf '%s\n' "$all" | awk -v w="$want" 'BEGIN{split(substr(w,2),W,".")} {split(substr($0,2),V,"."); if (V[2]>W[2] || (V[2]==W[2] && V[3]>W[3])) print}' | tr '\n' ' ')"
+    older="$(printf '%s\n' "$all" | awk -v w="$want" 'BEGIN{split(substr(w,2),W,".")} {split(substr($0,2),V,"."); if (V[2]<W[2] || (V[2]==W[2] && V[3]<W[3])) print}' | sort -rV | head -20 | tr '\n' ' ')"
+    # the nearest served version: newer ones first (nearest first), then older ones
+    for v in $newer $older; do
+        served github.com/pulumi/pulumi/pkg/v3 "$v" || continue
+        case " $newer " in
+            *" $v "*) why="is not served by the Go module proxy; using the nearest newer version" ;;
+            *) why="and all newer versions are not served by the Go module proxy (it answers 'not available'); using the nearest older version" ;;
+        esac
+        pick "$v" "pulumi CLI: github.com/pulumi/pulumi/pkg/v3@$want $why, $v"
+        return
     done
     die "no github.com/pulumi/pulumi/pkg/v3 version near $want is served by the Go module proxy"
 }

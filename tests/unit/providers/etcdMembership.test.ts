@@ -37,23 +37,19 @@ function probeOutput(f: Fake): string {
 function fakeHosts(f: Fake) {
     const ran: Array<{ host: string; what: string; script: string }> = [];
     const byIp = (a: string) => Object.keys(ID).find((n) => ip(n) === a)!;
-    const exec = jest.spyOn(ssh, "sshExec").mockImplementation(async (t, script) => {
+    jest.spyOn(ssh, "sshExec").mockImplementation(async (t, script) => {
         expect(script).toContain("endpoint health --cluster");
         const n = byIp(t.host);
         return { code: 0, stdout: f.running.includes(n) ? probeOutput(f) : "inactive\n", stderr: "" };
     });
-    const run = jest.spyOn(ssh, "sshRun").mockImplementation(async (t, what, script) => {
+    jest.spyOn(ssh, "sshRun").mockImplementation(async (t, what, script) => {
         ran.push({ host: byIp(t.host), what, script });
         return "";
     });
-    return {
-        ran,
-        restore: () => {
-            exec.mockRestore();
-            run.mockRestore();
-        },
-    };
+    return { ran };
 }
+
+afterEach(() => jest.restoreAllMocks());
 
 const joinArgs = (n: string, all: string[]): EtcdJoinArgs => ({
     ...onHost(n),
@@ -87,63 +83,43 @@ describe("etcdctl output parsing", () => {
 describe("EtcdJoin provider", () => {
     it("first bootstrap (etcd runs nowhere): state new with every declared member, nothing added", async () => {
         const h = fakeHosts({ running: [], members: [] });
-        try {
-            const r = await join.create!(joinArgs("e2", ["e1", "e2", "e3"]));
-            expect(r.outs).toMatchObject({ state: "new", initialCluster: ["e1", "e2", "e3"].map(ref) });
-            expect(h.ran).toEqual([]);
-        } finally {
-            h.restore();
-        }
+        const r = await join.create!(joinArgs("e2", ["e1", "e2", "e3"]));
+        expect(r.outs).toMatchObject({ state: "new", initialCluster: ["e1", "e2", "e3"].map(ref) });
+        expect(h.ran).toEqual([]);
     });
 
     it("a member added to a running healthy cluster: stale data moved aside, member add through a running member, state existing", async () => {
         const h = fakeHosts({ running: ["e1", "e2", "e3"], members: ["e1", "e2", "e3"] });
-        try {
-            const r = await join.create!(joinArgs("e4", ["e1", "e2", "e4"]));
-            expect(r.outs).toMatchObject({ state: "existing", initialCluster: ["e1", "e2", "e3", "e4"].map(ref) });
-            expect(h.ran.map((x) => [x.host, x.what])).toEqual([
-                ["e4", "preparing e4 to join etcd"],
-                ["e1", "adding etcd member e4 (through e1)"],
-            ]);
-            expect(h.ran[0].script).toContain("mv -- '/var/lib/etcd' '/var/lib/etcd'.ha-kubernetes-stale-");
-            expect(h.ran[1].script).toContain(`${ETCDCTL} member add 'e4' --peer-urls='https://10.0.0.4:2380'`);
-        } finally {
-            h.restore();
-        }
+        const r = await join.create!(joinArgs("e4", ["e1", "e2", "e4"]));
+        expect(r.outs).toMatchObject({ state: "existing", initialCluster: ["e1", "e2", "e3", "e4"].map(ref) });
+        expect(h.ran.map((x) => [x.host, x.what])).toEqual([
+            ["e4", "preparing e4 to join etcd"],
+            ["e1", "adding etcd member e4 (through e1)"],
+        ]);
+        expect(h.ran[0].script).toContain("mv -- '/var/lib/etcd' '/var/lib/etcd'.ha-kubernetes-stale-");
+        expect(h.ran[1].script).toContain(`${ETCDCTL} member add 'e4' --peer-urls='https://10.0.0.4:2380'`);
     });
 
     it("refuses to add a member when the cluster with it would have no quorum to spare", async () => {
         const h = fakeHosts({ running: ["e1", "e2", "e3"], members: ["e1", "e2", "e3"], unhealthy: ["e3"] });
-        try {
-            await expect(join.create!(joinArgs("e4", ["e1", "e2", "e4"]))).rejects.toThrow(
-                "refusing to add etcd member e4: the cluster would have 4 members and needs 3 healthy for quorum, but only 2 of 3 are healthy (e1, e2)",
-            );
-            expect(h.ran).toEqual([]);
-        } finally {
-            h.restore();
-        }
+        await expect(join.create!(joinArgs("e4", ["e1", "e2", "e4"]))).rejects.toThrow(
+            "refusing to add etcd member e4: the cluster would have 4 members and needs 3 healthy for quorum, but only 2 of 3 are healthy (e1, e2)",
+        );
+        expect(h.ran).toEqual([]);
     });
 
     it("asks the next member when the first does not run etcd; a member already started keeps state new", async () => {
         const h = fakeHosts({ running: ["e3"], members: ["e1", "e2", "e3"] });
-        try {
-            const r = await join.create!(joinArgs("e2", ["e1", "e2", "e3"]));
-            expect(r.outs).toMatchObject({ state: "new", initialCluster: ["e1", "e2", "e3"].map(ref) });
-            expect(h.ran).toEqual([]);
-        } finally {
-            h.restore();
-        }
+        const r = await join.create!(joinArgs("e2", ["e1", "e2", "e3"]));
+        expect(r.outs).toMatchObject({ state: "new", initialCluster: ["e1", "e2", "e3"].map(ref) });
+        expect(h.ran).toEqual([]);
     });
 
     it("a member added earlier that never started joins as existing without a second member add", async () => {
         const h = fakeHosts({ running: ["e1", "e2", "e3"], members: ["e1", "e2", "e3", "e4"], unstarted: ["e4"] });
-        try {
-            const r = await join.create!(joinArgs("e4", ["e1", "e2", "e3", "e4"]));
-            expect(r.outs).toMatchObject({ state: "existing", initialCluster: ["e1", "e2", "e3", "e4"].map(ref) });
-            expect(h.ran).toEqual([]);
-        } finally {
-            h.restore();
-        }
+        const r = await join.create!(joinArgs("e4", ["e1", "e2", "e3", "e4"]));
+        expect(r.outs).toMatchObject({ state: "existing", initialCluster: ["e1", "e2", "e3", "e4"].map(ref) });
+        expect(h.ran).toEqual([]);
     });
 
     it("other members coming and going do not touch a member's join; another address replaces it", () => {
@@ -160,45 +136,30 @@ describe("EtcdLeave provider", () => {
 
     it("an undeclared member is removed by id through a declared running member, after the quorum check", async () => {
         const h = fakeHosts({ running: ["e1", "e2", "e3", "e4"], members: ["e1", "e2", "e3", "e4"] });
-        try {
-            const r = await leave.update!("etcd-members", olds, leaveArgs(["e1", "e2", "e4"]));
-            expect(r.outs!.removed).toEqual(["e3"]);
-            expect(h.ran).toEqual([{ host: "e1", what: "removing etcd member e3 (through e1)", script: `set -eu\n${ETCDCTL} member remove ${ID.e3}` }]);
-        } finally {
-            h.restore();
-        }
+        const r = await leave.update!("etcd-members", olds, leaveArgs(["e1", "e2", "e4"]));
+        expect(r.outs!.removed).toEqual(["e3"]);
+        expect(h.ran).toEqual([{ host: "e1", what: "removing etcd member e3 (through e1)", script: `set -eu\n${ETCDCTL} member remove ${ID.e3}` }]);
     });
 
     it("refuses a removal that would lose quorum, and never removes the last member", async () => {
         const h = fakeHosts({ running: ["e1", "e2", "e3"], members: ["e1", "e2", "e3"], unhealthy: ["e2"] });
-        try {
-            await expect(leave.update!("etcd-members", olds, leaveArgs(["e1", "e2"]))).rejects.toThrow(
-                "refusing to remove etcd member e3: the 2 members left need 2 healthy for quorum, but only 1 are healthy (e1)",
-            );
-            expect(h.ran).toEqual([]);
-        } finally {
-            h.restore();
-        }
-        const single = fakeHosts({ running: ["e1"], members: ["e1"] });
-        try {
-            await expect(leave.update!("etcd-members", { ...leaveArgs(["e1"]), removed: [] }, { ...leaveArgs([]), seeds: [onHost("e1")] })).rejects.toThrow(
-                "refusing to remove etcd member e1: it is the last member",
-            );
-        } finally {
-            single.restore();
-        }
+        await expect(leave.update!("etcd-members", olds, leaveArgs(["e1", "e2"]))).rejects.toThrow(
+            "refusing to remove etcd member e3: the 2 members left need 2 healthy for quorum, but only 1 are healthy (e1)",
+        );
+        expect(h.ran).toEqual([]);
+        jest.restoreAllMocks();
+        fakeHosts({ running: ["e1"], members: ["e1"] });
+        await expect(leave.update!("etcd-members", { ...leaveArgs(["e1"]), removed: [] }, { ...leaveArgs([]), seeds: [onHost("e1")] })).rejects.toThrow(
+            "refusing to remove etcd member e1: it is the last member",
+        );
     });
 
     it("a member already gone is skipped; creating and destroying remove nobody", async () => {
         const h = fakeHosts({ running: ["e1", "e2"], members: ["e1", "e2"] });
-        try {
-            expect((await leave.update!("etcd-members", olds, leaveArgs(["e1", "e2"]))).outs!.removed).toEqual([]);
-            await leave.create!(leaveArgs(["e1", "e2", "e3"]));
-            await leave.delete!("etcd-members", olds);
-            expect(h.ran).toEqual([]);
-        } finally {
-            h.restore();
-        }
+        expect((await leave.update!("etcd-members", olds, leaveArgs(["e1", "e2"]))).outs!.removed).toEqual([]);
+        await leave.create!(leaveArgs(["e1", "e2", "e3"]));
+        await leave.delete!("etcd-members", olds);
+        expect(h.ran).toEqual([]);
     });
 
     it("diff: an update exactly when the declared member list changed", () => {

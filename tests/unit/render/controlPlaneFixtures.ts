@@ -77,6 +77,22 @@ export function unitValue(unit: Map<string, Array<[string, string]>>, section: s
     return v[0]?.[1];
 }
 
+/**
+ * A control-plane service unit that matches its snapshot and is the same on every host: no address in it, its flags from
+ * `environmentFile`, runs `execStart`, restarted by systemd, wanted by multi-user.target. Returns
+ * the parsed unit for the renderer's own checks.
+ */
+export function expectStaticServiceUnit(text: string, environmentFile: string, execStart: string): Map<string, Array<[string, string]>> {
+    expect(text).toMatchSnapshot();
+    expect(text).not.toMatch(IPV4);
+    const u = parseUnit(text);
+    expect(unitValue(u, "Service", "EnvironmentFile")).toBe(environmentFile);
+    expect(unitValue(u, "Service", "ExecStart")).toBe(execStart);
+    expect(unitValue(u, "Service", "Restart")).toMatch(/^(always|on-failure)$/);
+    expect(unitValue(u, "Install", "WantedBy")).toBe("multi-user.target");
+    return u;
+}
+
 /** Well-formed PEM blocks with dummy contents (the renderers only check the PEM shape). */
 function pem(type: string, text: string): string {
     const b64 = Buffer.from(text.repeat(8))

@@ -1,18 +1,12 @@
 import YAML from "yaml";
 import { KubeProxyConfigSpec, renderKubeProxyConfig, renderKubeProxyEnv, renderKubeProxyUnit } from "../../../components/render/kubeProxy";
-import { expectStaticUnit } from "./nodeRenderHelpers";
+import { expectComponentConfig, expectStaticUnit } from "./nodeRenderHelpers";
 
 const spec: KubeProxyConfigSpec = { clusterCidr: "10.244.0.0/16", mode: "iptables", hostnameOverride: "w1", conntrackMaxPerCore: 0 };
 
 describe("renderKubeProxyConfig", () => {
-    it("matches the snapshot", () => {
-        expect(renderKubeProxyConfig(spec)).toMatchSnapshot();
-    });
-
-    it("is a KubeProxyConfiguration using the kube-proxy kubeconfig", () => {
-        const c = YAML.parse(renderKubeProxyConfig(spec));
-        expect(c.apiVersion).toBe("kubeproxy.config.k8s.io/v1alpha1");
-        expect(c.kind).toBe("KubeProxyConfiguration");
+    it("matches the snapshot; a KubeProxyConfiguration using the kube-proxy kubeconfig", () => {
+        const c = expectComponentConfig(renderKubeProxyConfig(spec), "kubeproxy.config.k8s.io/v1alpha1", "KubeProxyConfiguration");
         expect(c.clientConnection.kubeconfig).toBe("/var/lib/kube-proxy/kubeconfig");
         expect(c.mode).toBe("iptables");
         expect(c.clusterCIDR).toBe("10.244.0.0/16");

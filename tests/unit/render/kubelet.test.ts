@@ -1,6 +1,6 @@
 import YAML from "yaml";
 import { KubeletConfigSpec, renderKubeletConfig, renderKubeletEnv, renderKubeletUnit } from "../../../components/render/kubelet";
-import { expectStaticUnit } from "./nodeRenderHelpers";
+import { expectComponentConfig, expectStaticUnit } from "./nodeRenderHelpers";
 
 const spec: KubeletConfigSpec = {
     clusterDns: ["10.96.0.10"],
@@ -15,14 +15,8 @@ function envValue(file: string, name: string): string {
 }
 
 describe("renderKubeletConfig", () => {
-    it("matches the snapshot", () => {
-        expect(renderKubeletConfig(spec)).toMatchSnapshot();
-    });
-
-    it("locks down authentication, authorization and the serving certificate", () => {
-        const c = YAML.parse(renderKubeletConfig(spec));
-        expect(c.apiVersion).toBe("kubelet.config.k8s.io/v1beta1");
-        expect(c.kind).toBe("KubeletConfiguration");
+    it("matches the snapshot; locks down authentication, authorization and the serving certificate", () => {
+        const c = expectComponentConfig(renderKubeletConfig(spec), "kubelet.config.k8s.io/v1beta1", "KubeletConfiguration");
         expect(c.authentication.anonymous.enabled).toBe(false);
         expect(c.authentication.webhook.enabled).toBe(true);
         expect(c.authentication.x509.clientCAFile).toBe("/etc/kubernetes/pki/ca.crt");
@@ -44,36 +38,21 @@ describe("renderKubeletConfig", () => {
     });
 
     it("writes the optional settings and merges extra", () => {
-        const c = YAML.parse(
-            renderKubeletConfig({
-                ...spec,
-                cgroupDriver: "cgroupfs",
-                containerRuntimeEndpoint: "unix:///run/other.sock",
-                maxPods: 50,
-                evictionHard: { "memory.available": "100Mi", "nodefs.available": "5%" },
-                failSwapOn: false,
-                resolvConf: "",
-                cgroupsPerQos: false,
-                enforceNodeAllocatable: [],
-                localStorageCapacityIsolation: false,
-                failCgroupV1: false,
-                extra: { serializeImagePulls: false, featureGates: { Foo: true } },
-            }),
-        );
-        expect(c).toMatchObject({
+        // the settings written under the same name (cgroupsPerQos is the config's cgroupsPerQOS)
+        const same = {
             cgroupDriver: "cgroupfs",
             containerRuntimeEndpoint: "unix:///run/other.sock",
             maxPods: 50,
             evictionHard: { "memory.available": "100Mi", "nodefs.available": "5%" },
             failSwapOn: false,
             resolvConf: "",
-            cgroupsPerQOS: false,
             enforceNodeAllocatable: [],
             localStorageCapacityIsolation: false,
             failCgroupV1: false,
-            serializeImagePulls: false,
-            featureGates: { Foo: true },
-        });
+        } satisfies Partial<KubeletConfigSpec>;
+        const extra = { serializeImagePulls: false, featureGates: { Foo: true } };
+        const c = YAML.parse(renderKubeletConfig({ ...spec, ...same, cgroupsPerQos: false, extra }));
+        expect(c).toMatchObject({ ...same, cgroupsPerQOS: false, ...extra });
         expect(c.authentication.anonymous.enabled).toBe(false);
     });
 

@@ -2,6 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import YAML from "yaml";
 
 /** A parsed directive or block of a brace config (nginx, keepalived) or a haproxy section. */
 export interface Parsed {
@@ -164,6 +165,14 @@ export function shellcheck(script: string): string {
 /** True when `text` contains something that looks like an IPv4 address. */
 export function hasIpv4(text: string): boolean {
     return /\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/.test(text);
+}
+
+/** A component's config file: matches its snapshot, is YAML of `apiVersion` and `kind`; returns it parsed. */
+export function expectComponentConfig(text: string, apiVersion: string, kind: string): any {
+    expect(text).toMatchSnapshot();
+    const c = YAML.parse(text);
+    expect(c).toMatchObject({ apiVersion, kind });
+    return c;
 }
 
 /**

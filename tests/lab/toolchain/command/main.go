@@ -235,11 +235,7 @@ func (s *server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pul
 	if err != nil {
 		return nil, err
 	}
-	state, err := s.apply(ctx, urn, inputs, nil, "create", req.GetPreview())
-	if err != nil {
-		return nil, err
-	}
-	props, err := marshal(state)
+	props, err := s.applied(ctx, urn, inputs, nil, "create", req.GetPreview())
 	if err != nil {
 		return nil, err
 	}
@@ -256,15 +252,20 @@ func (s *server) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pul
 	if err != nil {
 		return nil, err
 	}
-	state, err := s.apply(ctx, urn, news, olds, "update", req.GetPreview())
-	if err != nil {
-		return nil, err
-	}
-	props, err := marshal(state)
+	props, err := s.applied(ctx, urn, news, olds, "update", req.GetPreview())
 	if err != nil {
 		return nil, err
 	}
 	return &pulumirpc.UpdateResponse{Properties: props}, nil
+}
+
+// applied runs apply and marshals the state it returns (Create and Update).
+func (s *server) applied(ctx context.Context, urn resource.URN, news, olds resource.PropertyMap, op string, preview bool) (*structpb.Struct, error) {
+	state, err := s.apply(ctx, urn, news, olds, op, preview)
+	if err != nil {
+		return nil, err
+	}
+	return marshal(state)
 }
 
 func (s *server) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
