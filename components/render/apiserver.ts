@@ -1,5 +1,5 @@
 import { renderDaemonUnit } from "./controlPlaneUnit";
-import { FlagValue, renderFlags } from "./flags";
+import { FlagValue, MANAGED_BY_HA_KUBERNETES, mergeExtraFlags, protectedFlags, renderFlags } from "./flags";
 import { checkPort, isIpAddress, parseCidrList } from "../../lib/address";
 import { PATHS, UNITS } from "./paths";
 import { renderEnvFile } from "./systemd";
@@ -44,35 +44,32 @@ export interface ApiserverSpec {
  * (who is trusted and how, where the keys are) or no longer exist in current Kubernetes.
  */
 export const APISERVER_PROTECTED_FLAGS: Readonly<Record<string, string>> = {
-    "authorization-mode": "authorization is fixed to Node,RBAC",
-    "authorization-config": "authorization is fixed to Node,RBAC",
+    ...protectedFlags("authorization is fixed to Node,RBAC", ["authorization-mode", "authorization-config"]),
     "anonymous-auth": "anonymous requests must stay enabled for load-balancer /readyz checks (RBAC grants anonymous nothing else)",
     "token-auth-file": "static token files are not supported",
     "disable-admission-plugins": "NodeRestriction and the default admission plugins must stay on",
     "encryption-provider-config": "secrets encryption at rest is managed by ha-kubernetes",
-    "client-ca-file": "managed by ha-kubernetes",
-    "tls-cert-file": "managed by ha-kubernetes",
-    "tls-private-key-file": "managed by ha-kubernetes",
-    "etcd-cafile": "managed by ha-kubernetes",
-    "etcd-certfile": "managed by ha-kubernetes",
-    "etcd-keyfile": "managed by ha-kubernetes",
+    ...protectedFlags(MANAGED_BY_HA_KUBERNETES, [
+        "client-ca-file",
+        "tls-cert-file",
+        "tls-private-key-file",
+        "etcd-cafile",
+        "etcd-certfile",
+        "etcd-keyfile",
+        "kubelet-client-certificate",
+        "kubelet-client-key",
+        "proxy-client-cert-file",
+        "proxy-client-key-file",
+        "service-account-key-file",
+        "service-account-signing-key-file",
+        "audit-policy-file",
+        "audit-log-path",
+    ]),
     "kubelet-certificate-authority": "kubelet serving certificates are verified against the cluster CA",
-    "kubelet-client-certificate": "managed by ha-kubernetes",
-    "kubelet-client-key": "managed by ha-kubernetes",
-    "proxy-client-cert-file": "managed by ha-kubernetes",
-    "proxy-client-key-file": "managed by ha-kubernetes",
-    "requestheader-client-ca-file": "front-proxy trust is managed by ha-kubernetes",
-    "requestheader-allowed-names": "front-proxy trust is managed by ha-kubernetes",
-    "service-account-key-file": "managed by ha-kubernetes",
-    "service-account-signing-key-file": "managed by ha-kubernetes",
-    "audit-policy-file": "managed by ha-kubernetes",
-    "audit-log-path": "managed by ha-kubernetes",
+    ...protectedFlags("front-proxy trust is managed by ha-kubernetes", ["requestheader-client-ca-file", "requestheader-allowed-names"]),
     "endpoint-reconciler-type": "the lease reconciler is required for several apiservers",
     "apiserver-count": "deprecated; the lease endpoint reconciler is used instead",
-    "insecure-port": "there is no insecure port (removed in Kubernetes 1.24)",
-    "insecure-bind-address": "there is no insecure port (removed in Kubernetes 1.24)",
-    port: "there is no insecure port (removed in Kubernetes 1.24)",
-    address: "there is no insecure port (removed in Kubernetes 1.24)",
+    ...protectedFlags("there is no insecure port (removed in Kubernetes 1.24)", ["insecure-port", "insecure-bind-address", "port", "address"]),
 };
 
 /** Flags that have a field in ApiserverSpec: extraArgs must not set them. */
@@ -215,14 +212,7 @@ export function apiserverFlags(spec: ApiserverSpec): Array<[string, FlagValue]> 
     ];
     if (gates.length) flags.push(["feature-gates", gates.map(([k, v]) => `${k}=${v}`)]);
 
-    for (const [name, v] of Object.entries(spec.extraArgs ?? {})) {
-        const problem = apiserverExtraArgProblem(name, v);
-        if (problem) throw new Error(problem);
-        const i = flags.findIndex(([n]) => n === name);
-        if (i >= 0) flags[i] = [name, v];
-        else flags.push([name, v]);
-    }
-    return flags;
+    return mergeExtraFlags(flags, spec.extraArgs, apiserverExtraArgProblem);
 }
 
 /** The per-master EnvironmentFile holding KUBE_APISERVER_ARGS. Pure. */

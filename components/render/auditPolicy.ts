@@ -1,6 +1,4 @@
-import YAML from "yaml";
-import { hashHeader } from "./header";
-import { YAML_OPTIONS } from "./yamlOptions";
+import { renderYamlDocument } from "./yamlDocument";
 
 /** Stages of an audit event (audit.k8s.io/v1). */
 export type AuditStage = "RequestReceived" | "ResponseStarted" | "ResponseComplete" | "Panic";
@@ -65,16 +63,8 @@ export function renderAuditPolicy(spec: AuditPolicySpec = {}): string {
     const omitStages = [...(spec.omitStages ?? ["RequestReceived"])];
     for (const s of omitStages) if (!STAGES.includes(s)) throw new Error(`bad audit stage: ${s}`);
     if (new Set(omitStages).size !== omitStages.length) throw new Error(`duplicate audit stages: ${omitStages.join(",")}`);
-    return (
-        hashHeader() +
-        YAML.stringify(
-            {
-                apiVersion: "audit.k8s.io/v1",
-                kind: "Policy",
-                ...(omitStages.length ? { omitStages } : {}),
-                rules: rules(level),
-            },
-            YAML_OPTIONS,
-        )
-    );
+    return renderYamlDocument("audit.k8s.io/v1", "Policy", {
+        ...(omitStages.length ? { omitStages } : {}),
+        rules: rules(level),
+    });
 }

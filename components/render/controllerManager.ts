@@ -1,5 +1,5 @@
 import { renderDaemonUnit } from "./controlPlaneUnit";
-import { FlagValue, renderFlags } from "./flags";
+import { FlagValue, MANAGED_BY_HA_KUBERNETES, mergeExtraFlags, protectedFlags, renderFlags } from "./flags";
 import { cidrsOverlap, parseCidr, parseCidrList } from "../../lib/address";
 import { PATHS } from "./paths";
 import { renderEnvFile } from "./systemd";
@@ -25,21 +25,11 @@ export interface ControllerManagerSpec {
 
 /** Flags extraArgs may not set, with the reason. */
 export const CONTROLLER_MANAGER_PROTECTED_FLAGS: Readonly<Record<string, string>> = {
-    "cluster-signing-cert-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
-    "cluster-signing-key-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
-    "cluster-signing-kubelet-serving-cert-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
-    "cluster-signing-kubelet-serving-key-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
-    "cluster-signing-kubelet-client-cert-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
-    "cluster-signing-kubelet-client-key-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
-    "cluster-signing-kube-apiserver-client-cert-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
-    "cluster-signing-kube-apiserver-client-key-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
-    "cluster-signing-legacy-unknown-cert-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
-    "cluster-signing-legacy-unknown-key-file": "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
-    kubeconfig: "managed by ha-kubernetes",
-    "authentication-kubeconfig": "managed by ha-kubernetes",
-    "authorization-kubeconfig": "managed by ha-kubernetes",
-    "service-account-private-key-file": "managed by ha-kubernetes",
-    "root-ca-file": "managed by ha-kubernetes",
+    ...protectedFlags(
+        "the cluster CA key never leaves Pulumi state: there is no in-cluster CSR signer",
+        ["", "kubelet-serving-", "kubelet-client-", "kube-apiserver-client-", "legacy-unknown-"].flatMap((s) => [`cluster-signing-${s}cert-file`, `cluster-signing-${s}key-file`]),
+    ),
+    ...protectedFlags(MANAGED_BY_HA_KUBERNETES, ["kubeconfig", "authentication-kubeconfig", "authorization-kubeconfig", "service-account-private-key-file", "root-ca-file"]),
     "use-service-account-credentials": "each controller must use its own service account",
     "leader-elect": "several controller managers run: exactly one may be active",
 };
@@ -103,18 +93,13 @@ export function controllerManagerFlags(spec: ControllerManagerSpec): Array<[stri
         ["node-cidr-mask-size", maskSize],
         ["profiling", false],
     ];
-    for (const [name, v] of Object.entries(spec.extraArgs ?? {})) {
+    return mergeExtraFlags(flags, spec.extraArgs, (name) => {
         if (Object.hasOwn(CONTROLLER_MANAGER_PROTECTED_FLAGS, name))
-            throw new Error(
-                `kube-controller-manager flag --${name} is managed by ha-kubernetes and cannot be overridden through extraArgs: ${CONTROLLER_MANAGER_PROTECTED_FLAGS[name]}`,
-            );
-        if (name.startsWith("cluster-signing-")) throw new Error(`kube-controller-manager flag --${name} cannot be overridden: the cluster CA key never leaves Pulumi state`);
-        if (Object.hasOwn(SPEC_FIELD_FLAGS, name)) throw new Error(`kube-controller-manager flag --${name}: use the spec field ${SPEC_FIELD_FLAGS[name]} instead of extraArgs`);
-        const i = flags.findIndex(([n]) => n === name);
-        if (i >= 0) flags[i] = [name, v];
-        else flags.push([name, v]);
-    }
-    return flags;
+            return `kube-controller-manager flag --${name} is managed by ha-kubernetes and cannot be overridden through extraArgs: ${CONTROLLER_MANAGER_PROTECTED_FLAGS[name]}`;
+        if (name.startsWith("cluster-signing-")) return `kube-controller-manager flag --${name} cannot be overridden: the cluster CA key never leaves Pulumi state`;
+        if (Object.hasOwn(SPEC_FIELD_FLAGS, name)) return `kube-controller-manager flag --${name}: use the spec field ${SPEC_FIELD_FLAGS[name]} instead of extraArgs`;
+        return undefined;
+    });
 }
 
 /** The EnvironmentFile holding KUBE_CONTROLLER_MANAGER_ARGS. Pure. */

@@ -1,6 +1,4 @@
-import YAML from "yaml";
-import { hashHeader } from "./header";
-import { YAML_OPTIONS } from "./yamlOptions";
+import { renderYamlDocument } from "./yamlDocument";
 
 /** Encryption at rest of API resources in etcd. */
 export interface EncryptionConfigSpec {
@@ -41,20 +39,12 @@ export function renderEncryptionConfig(spec: EncryptionConfigSpec): string {
         if (!/^(\*\.\*|\*\.[a-z0-9.-]+|[a-z0-9]+(\.[a-z0-9.-]+)?)$/.test(r)) throw new Error(`bad encryption resource: ${JSON.stringify(r)}`);
     }
     if (new Set(resources).size !== resources.length) throw new Error(`duplicate encryption resources: ${resources.join(",")}`);
-    return (
-        hashHeader() +
-        YAML.stringify(
+    return renderYamlDocument("apiserver.config.k8s.io/v1", "EncryptionConfiguration", {
+        resources: [
             {
-                apiVersion: "apiserver.config.k8s.io/v1",
-                kind: "EncryptionConfiguration",
-                resources: [
-                    {
-                        resources,
-                        providers: [{ [provider]: { keys: [{ name: spec.keyName, secret: spec.secretBase64 }] } }, { identity: {} }],
-                    },
-                ],
+                resources,
+                providers: [{ [provider]: { keys: [{ name: spec.keyName, secret: spec.secretBase64 }] } }, { identity: {} }],
             },
-            YAML_OPTIONS,
-        )
-    );
+        ],
+    });
 }

@@ -17,3 +17,32 @@ export function renderFlags(flags: ReadonlyArray<readonly [string, FlagValue]>):
     }
     return parts.join(" ");
 }
+
+/** Flags extraArgs may not set, sharing one reason (name → reason, for a PROTECTED_FLAGS table). Pure. */
+export function protectedFlags(reason: string, names: ReadonlyArray<string>): Record<string, string> {
+    return Object.fromEntries(names.map((n) => [n, reason]));
+}
+
+/** The reason of the flags that name the files ha-kubernetes writes (certificates, keys, kubeconfigs, policies). */
+export const MANAGED_BY_HA_KUBERNETES = "managed by ha-kubernetes";
+
+/**
+ * `flags` with `extra` merged in: a flag already there keeps its place and takes the new value,
+ * others are appended in order. `problem` names what is wrong with one (the merge throws it).
+ * Pure.
+ */
+export function mergeExtraFlags(
+    flags: ReadonlyArray<readonly [string, FlagValue]>,
+    extra: Readonly<Record<string, string>> | undefined,
+    problem: (name: string, value: string) => string | undefined,
+): Array<[string, FlagValue]> {
+    const out = flags.map(([n, v]): [string, FlagValue] => [n, v]);
+    for (const [name, v] of Object.entries(extra ?? {})) {
+        const p = problem(name, v);
+        if (p) throw new Error(p);
+        const i = out.findIndex(([n]) => n === name);
+        if (i >= 0) out[i] = [name, v];
+        else out.push([name, v]);
+    }
+    return out;
+}

@@ -1,6 +1,4 @@
-import YAML from "yaml";
-import { hashHeader } from "./header";
-import { YAML_OPTIONS } from "./yamlOptions";
+import { renderYamlDocument } from "./yamlDocument";
 
 /** A single-cluster, single-user kubeconfig with embedded credentials. */
 export interface KubeconfigSpec {
@@ -65,19 +63,11 @@ export function renderKubeconfig(spec: KubeconfigSpec): string {
 
     const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
     const context = spec.contextName ?? `${spec.userName}@${spec.clusterName}`;
-    return (
-        hashHeader() +
-        YAML.stringify(
-            {
-                apiVersion: "v1",
-                kind: "Config",
-                clusters: [{ name: spec.clusterName, cluster: { server: spec.server, "certificate-authority-data": b64(spec.caCertPem) } }],
-                users: [{ name: spec.userName, user: { "client-certificate-data": b64(spec.clientCertPem), "client-key-data": b64(spec.clientKeyPem) } }],
-                contexts: [{ name: context, context: { cluster: spec.clusterName, user: spec.userName, ...(spec.namespace ? { namespace: spec.namespace } : {}) } }],
-                "current-context": context,
-                preferences: {},
-            },
-            YAML_OPTIONS,
-        )
-    );
+    return renderYamlDocument("v1", "Config", {
+        clusters: [{ name: spec.clusterName, cluster: { server: spec.server, "certificate-authority-data": b64(spec.caCertPem) } }],
+        users: [{ name: spec.userName, user: { "client-certificate-data": b64(spec.clientCertPem), "client-key-data": b64(spec.clientKeyPem) } }],
+        contexts: [{ name: context, context: { cluster: spec.clusterName, user: spec.userName, ...(spec.namespace ? { namespace: spec.namespace } : {}) } }],
+        "current-context": context,
+        preferences: {},
+    });
 }

@@ -1,8 +1,6 @@
-import YAML from "yaml";
 import { renderDaemonUnit } from "./controlPlaneUnit";
-import { FlagValue, renderFlags } from "./flags";
-import { hashHeader } from "./header";
-import { YAML_OPTIONS } from "./yamlOptions";
+import { FlagValue, mergeExtraFlags, renderFlags } from "./flags";
+import { renderYamlDocument } from "./yamlDocument";
 import { PATHS } from "./paths";
 import { renderEnvFile } from "./systemd";
 
@@ -37,18 +35,10 @@ export function renderSchedulerUnit(): string {
 export function renderSchedulerConfig(spec: SchedulerConfigSpec = {}): string {
     const kubeconfig = spec.kubeconfigPath ?? PATHS.kubernetes.schedulerKubeconfig;
     if (!/^\/\S+$/.test(kubeconfig)) throw new Error(`scheduler kubeconfig path must be absolute: ${JSON.stringify(kubeconfig)}`);
-    return (
-        hashHeader() +
-        YAML.stringify(
-            {
-                apiVersion: "kubescheduler.config.k8s.io/v1",
-                kind: "KubeSchedulerConfiguration",
-                clientConnection: { kubeconfig },
-                leaderElection: { leaderElect: spec.leaderElect ?? true },
-            },
-            YAML_OPTIONS,
-        )
-    );
+    return renderYamlDocument("kubescheduler.config.k8s.io/v1", "KubeSchedulerConfiguration", {
+        clientConnection: { kubeconfig },
+        leaderElection: { leaderElect: spec.leaderElect ?? true },
+    });
 }
 
 const FIXED = ["config", "kubeconfig", "authentication-kubeconfig", "authorization-kubeconfig", "client-ca-file", "requestheader-client-ca-file", "leader-elect"];
@@ -65,14 +55,9 @@ export function schedulerFlags(spec: SchedulerEnvSpec = {}): Array<[string, Flag
         ["bind-address", "127.0.0.1"],
         ["profiling", false],
     ];
-    for (const [name, v] of Object.entries(spec.extraArgs ?? {})) {
-        if (FIXED.includes(name))
-            throw new Error(`kube-scheduler flag --${name} is managed by ha-kubernetes (use the config file spec) and cannot be overridden through extraArgs`);
-        const i = flags.findIndex(([n]) => n === name);
-        if (i >= 0) flags[i] = [name, v];
-        else flags.push([name, v]);
-    }
-    return flags;
+    return mergeExtraFlags(flags, spec.extraArgs, (name) =>
+        FIXED.includes(name) ? `kube-scheduler flag --${name} is managed by ha-kubernetes (use the config file spec) and cannot be overridden through extraArgs` : undefined,
+    );
 }
 
 /** The EnvironmentFile holding KUBE_SCHEDULER_ARGS. Pure. */
