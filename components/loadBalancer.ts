@@ -8,7 +8,7 @@ import { renderHaproxyConfig } from "./render/haproxy";
 import { renderKeepalivedCheckScript, renderKeepalivedConfig } from "./render/keepalived";
 import { renderNginxConfig } from "./render/nginx";
 import { PATHS } from "./render/paths";
-import { DEFAULTS, keepalivedRoles } from "./topology";
+import { apiserverEndpoint, DEFAULTS, keepalivedRoles } from "./topology";
 import { Problem, validatedProps } from "./validation";
 import { RolloutOrder } from "./rollout";
 import { adopt } from "./outputs";
@@ -209,16 +209,15 @@ function nginx(name: string, args: NginxArgs, port: number, timeout: number, opt
 }
 
 function createLoadBalancer(name: string, args: LoadBalancerArgs, opts: pulumi.CustomResourceOptions): LoadBalancerOutputs {
-    const port = args.port ?? (args.mode === "haproxy-keepalived" ? DEFAULTS.haproxyPort : DEFAULTS.apiserverPort);
+    const { host, port, url } = apiserverEndpoint(args);
     const timeout = args.healthTimeoutSec ?? 120;
-    const host = args.mode === "haproxy-keepalived" ? args.vip : args.mode === "nginx" ? args.lbHost.address : args.externalAddress;
     const ready =
         args.mode === "haproxy-keepalived"
             ? haproxyKeepalived(name, args, port, timeout, opts)
             : args.mode === "nginx"
               ? nginx(name, args, port, timeout, opts)
               : pulumi.output(true);
-    return { endpoint: pulumi.output(`https://${host}:${port}`), host: pulumi.output(host), port: pulumi.output(port), ready };
+    return { endpoint: pulumi.output(url), host: pulumi.output(host), port: pulumi.output(port), ready };
 }
 
 /** The apiserver load balancer: haproxy + keepalived VIP on the masters, nginx on its own host, or external. */

@@ -61,6 +61,24 @@ export interface Topology {
     readonly apiserverUrl: string;
 }
 
+/** A load balancer's settings as far as its address goes (the LoadBalancer component's args have this shape). */
+export type LoadBalancerAddressing =
+    | { readonly mode: "haproxy-keepalived"; readonly vip?: string; readonly port?: number }
+    | { readonly mode: "nginx"; readonly lbHost?: { readonly address: string }; readonly port?: number }
+    | { readonly mode: "external"; readonly externalAddress?: string; readonly port?: number };
+
+/**
+ * Where clients (kubelets, admins, the add-ons' kubeconfigs) reach the apiservers: the VIP, the
+ * nginx host or the external address, at the balancer's port (default 8443 for haproxy beside
+ * kube-apiserver, 6443 otherwise). The one derivation, for the plan and the LoadBalancer
+ * component. Pure.
+ */
+export function apiserverEndpoint(lb: LoadBalancerAddressing): { host: string; port: number; url: string } {
+    const host = lb.mode === "haproxy-keepalived" ? (lb.vip ?? "") : lb.mode === "nginx" ? (lb.lbHost?.address ?? "") : (lb.externalAddress ?? "");
+    const port = lb.port ?? (lb.mode === "haproxy-keepalived" ? DEFAULTS.haproxyPort : DEFAULTS.apiserverPort);
+    return { host, port, url: `https://${host}:${port}` };
+}
+
 function hasRole(h: HostArgs, role: string): boolean {
     return (h.roles ?? []).includes(role as never);
 }
@@ -73,8 +91,8 @@ export function resolveTopology(args: ClusterArgs): Topology {
     const workers = args.hosts.filter((h) => hasRole(h, "worker"));
     const lbHosts = args.hosts.filter((h) => hasRole(h, "lb"));
     const lbMode = args.loadBalancer?.mode ?? DEFAULTS.lbMode;
-    const apiserverPort = args.loadBalancer?.port ?? (lbMode === "haproxy-keepalived" ? DEFAULTS.haproxyPort : DEFAULTS.apiserverPort);
-    const apiserverHost = lbMode === "haproxy-keepalived" ? (args.loadBalancer?.vip ?? "") : lbMode === "nginx" ? (lbHosts[0]?.address ?? "") : (args.loadBalancer?.address ?? "");
+    const lb = args.loadBalancer;
+    const endpoint = apiserverEndpoint({ mode: lbMode, vip: lb?.vip, lbHost: lbHosts[0], externalAddress: lb?.address, port: lb?.port });
     return {
         masters,
         etcdMembers,
@@ -82,9 +100,9 @@ export function resolveTopology(args: ClusterArgs): Topology {
         lbHosts,
         etcdTopology,
         lbMode,
-        apiserverHost,
-        apiserverPort,
-        apiserverUrl: `https://${apiserverHost}:${apiserverPort}`,
+        apiserverHost: endpoint.host,
+        apiserverPort: endpoint.port,
+        apiserverUrl: endpoint.url,
     };
 }
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { cidrContains, cidrsOverlap, formatCidr, nthAddress, parseCidr, subnetAt, subnetCount } from "../../lib/address";
 import {
+    apiserverEndpoint,
     allocatePodCidrs,
     apiserverSans,
     clusterDnsIp,
@@ -85,6 +86,19 @@ describe("etcd peers", () => {
                 expect((q - 1) * 2).toBeLessThanOrEqual(n);
             }),
         );
+    });
+});
+
+describe("apiserver endpoint", () => {
+    it("is the VIP, the nginx host or the external address, at the balancer's port (default 8443 beside kube-apiserver, else 6443)", () => {
+        expect(apiserverEndpoint({ mode: "haproxy-keepalived", vip: "10.0.0.100" })).toEqual({ host: "10.0.0.100", port: 8443, url: "https://10.0.0.100:8443" });
+        expect(apiserverEndpoint({ mode: "nginx", lbHost: { address: "10.0.0.41" } }).url).toBe("https://10.0.0.41:6443");
+        expect(apiserverEndpoint({ mode: "external", externalAddress: "api.example.com", port: 443 }).url).toBe("https://api.example.com:443");
+    });
+
+    it("the plan's endpoint is the one the LoadBalancer component derives from its args", () => {
+        const t = resolveTopology(baseCluster({ loadBalancer: { mode: "haproxy-keepalived", vip: "10.213.0.100", port: 9443 } }));
+        expect(t.apiserverUrl).toBe(apiserverEndpoint({ mode: "haproxy-keepalived", vip: "10.213.0.100", port: 9443 }).url);
     });
 });
 
