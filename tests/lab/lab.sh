@@ -82,13 +82,21 @@ UNIT
 
 # The kubelet insists on these kernel settings and /proc/sys/{vm,kernel} is read-only in the
 # hosts, so the lab sets them on this machine while it runs and puts the old values back on down.
-KUBELET_SYSCTLS="vm.overcommit_memory=1 kernel.panic=10 kernel.panic_on_oops=1"
+# The inotify limits count per user of the kernel: every host's root is this machine's root, so
+# its 128 instances were shared by all hosts' systemd, containerd and kubelet (a machine has
+# them to itself); with 9 hosts kubelets failed to start ("inotify_init: too many open files").
+KUBELET_SYSCTLS="vm.overcommit_memory=1 kernel.panic=10 kernel.panic_on_oops=1 fs.inotify.max_user_instances=8192 fs.inotify.max_user_watches=1048576"
 set_sysctls() {
     local kv k
     if [ ! -f "$LAB/sysctl.orig" ]; then
         for kv in $KUBELET_SYSCTLS; do k="${kv%%=*}"; echo "$k=$(sysctl -n "$k")"; done > "$LAB/sysctl.orig"
     fi
-    for kv in $KUBELET_SYSCTLS; do sysctl -qw "$kv"; done
+    for kv in $KUBELET_SYSCTLS; do
+        k="${kv%%=*}"
+        # limits are raised, never lowered
+        case "$k" in fs.inotify.*) [ "$(sysctl -n "$k")" -ge "${kv#*=}" ] && continue ;; esac
+        sysctl -qw "$kv"
+    done
 }
 restore_sysctls() {
     local kv
