@@ -65,7 +65,7 @@ for workers in "${@:-2 6}"; do
             tail -n 30 "$T/up.log" >&2; die "pulumi up of 3 masters + $w workers failed"
         fi
         took=$(( $(date +%s) - start ))
-        resources="$(grep -Eo '[0-9]+ created' "$T/up.log" | tail -1 | cut -d' ' -f1)"
+        resources="$( { grep -Eo '[0-9]+ created' "$T/up.log" || true; } | tail -1 | cut -d' ' -f1)"
         line="$(date -u +%FT%TZ) program $version: first pulumi up of 3 masters + $w workers ${took}s (${resources:-?} resources created)"
         log "$line"; echo "$line" >> "$CACHE/logs/bench-first-up.log"
         (cd "$PROGRAM" && pulumi stack rm "$STACK" --yes --force --non-interactive >/dev/null 2>&1)

@@ -59,7 +59,8 @@ describe("the host-work engine", () => {
         const behind = await outputResourceNames(install.digest);
         expect(behind).toContain("t-h1-svc-conf");
         expect(behind).not.toContain("t-h1-svc-tool");
-        expect(restart).toBeDefined();
+        // what restartHost returns is that registered restart
+        expect(await promiseOf(restart.urn)).toMatch(/::t-h1-svc-restart$/);
     });
 
     it("a host without managed services restarts after its files and binaries", async () => {

@@ -96,9 +96,9 @@ describe("apiserver endpoint", () => {
         expect(apiserverEndpoint({ mode: "external", externalAddress: "api.example.com", port: 443 }).url).toBe("https://api.example.com:443");
     });
 
-    it("the plan's endpoint is the one the LoadBalancer component derives from its args", () => {
-        const t = resolveTopology(baseCluster({ loadBalancer: { mode: "haproxy-keepalived", vip: "10.213.0.100", port: 9443 } }));
-        expect(t.apiserverUrl).toBe(apiserverEndpoint({ mode: "haproxy-keepalived", vip: "10.213.0.100", port: 9443 }).url);
+    it("the topology takes it from the stack's load balancer settings", () => {
+        expect(resolveTopology(baseCluster({ loadBalancer: { mode: "haproxy-keepalived", vip: "10.213.0.100", port: 9443 } })).apiserverUrl).toBe("https://10.213.0.100:9443");
+        expect(resolveTopology(baseCluster({ loadBalancer: { mode: "external", address: "api.example.com" } })).apiserverUrl).toBe("https://api.example.com:6443");
     });
 });
 

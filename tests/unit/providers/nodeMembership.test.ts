@@ -1,7 +1,3 @@
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import * as ssh from "../../../providers/ssh";
 import { drainScript, membershipDiff, NodeMembershipArgs, nodeMembershipProvider as p, readyScript } from "../../../providers/nodeMembership";
 import { DRAINED_ANNOTATION } from "../../../lib/nodeScripts";
@@ -70,20 +66,12 @@ describe("NodeMembership provider", () => {
     });
 
     it("the Ready gate passes on a Ready Node and fails, bounded, on a NotReady one (run with a stand-in kubectl)", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hak-ready-"));
-        try {
-            const kubectl = path.join(dir, "kubectl");
-            const run = (status: string) => {
-                fs.writeFileSync(kubectl, `#!/bin/sh\necho ${status}\n`, { mode: 0o755 });
-                return spawnSync("/bin/sh", ["-c", readyScript({ ...args, kubectl, timeoutSec: 1 })], { encoding: "utf8" });
-            };
-            expect(run("True").status).toBe(0);
-            const notReady = run("False");
-            expect(notReady.status).toBe(1);
-            expect(notReady.stderr).toContain("timed out after 1s waiting for node w3 to be Ready");
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+        // the stand-in answers each read for what it asks (Ready, the drain mark), not one word for all
+        const run = (ready: string) => runWithStandInKubectl((kubectl) => readyScript({ ...args, kubectl, timeoutSec: 1 }), { ready });
+        expect(run("True").status).toBe(0);
+        const notReady = run("False");
+        expect(notReady.status).toBe(1);
+        expect(notReady.stderr).toContain("timed out after 1s waiting for node w3 to be Ready");
     });
 
     it("after the Ready gate, a node ha-kubernetes cordoned for the restart is uncordoned and unmarked; any other stays as it is", () => {
