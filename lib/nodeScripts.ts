@@ -1,6 +1,6 @@
-// Pure shell builders for acting on a Node through the API with kubectl (on a master, with the
-// admin kubeconfig): shared by the node providers. No imports but the quoter, so a provider can
-// capture them.
+// Pure shell builders for acting through the API with kubectl (on a master, with the admin
+// kubeconfig), mostly on a Node: shared by the kubectl providers. No imports but the quoter, so a
+// provider can capture them.
 import { shellQuote as q } from "./shell";
 
 /** kubectl and the kubeconfig it uses, on the host the script runs on. */
@@ -15,9 +15,19 @@ export interface KubectlOn {
  */
 export const DRAINED_ANNOTATION = "ha-kubernetes.io/drained-for-restart";
 
-/** `kubectl --kubeconfig=… --request-timeout=10s`, quoted. */
-export function kubectlCmd(a: KubectlOn): string {
-    return `${q(a.kubectl)} --kubeconfig=${q(a.kubeconfig)} --request-timeout=10s`;
+/** `kubectl --kubeconfig=… --request-timeout=<requestTimeoutSec>s`, quoted. */
+export function kubectlCmd(a: KubectlOn, requestTimeoutSec = 10): string {
+    return `${q(a.kubectl)} --kubeconfig=${q(a.kubeconfig)} --request-timeout=${requestTimeoutSec}s`;
+}
+
+/** `kubectl get node <node> -o jsonpath=<path>`, quoted: prints that field of the Node. */
+export function nodeJsonpath(a: KubectlOn, node: string, path: string): string {
+    return `${kubectlCmd(a)} get node ${q(node)} -o jsonpath=${q(path)}`;
+}
+
+/** Prints the status of the Node's Ready condition (`True`, `False`, `Unknown`). */
+export function nodeReadyStatus(a: KubectlOn, node: string): string {
+    return nodeJsonpath(a, node, '{.status.conditions[?(@.type=="Ready")].status}');
 }
 
 /** Fails (exit 1) with `why` when the API does not answer. */
@@ -41,7 +51,7 @@ export function uncordonIfDrained(a: KubectlOn, node: string): string {
     const key = DRAINED_ANNOTATION.replace(/\./g, "\\.");
     const fail = q(`ha-kubernetes: uncordoning ${node} failed`);
     return [
-        `drained="$(${k} get node ${q(node)} -o jsonpath=${q(`{.metadata.annotations.${key}}`)})" || { echo ${q(`ha-kubernetes: cannot read node ${node}`)} >&2; exit 1; }`,
+        `drained="$(${nodeJsonpath(a, node, `{.metadata.annotations.${key}}`)})" || { echo ${q(`ha-kubernetes: cannot read node ${node}`)} >&2; exit 1; }`,
         `if [ -n "$drained" ]; then`,
         `  ${k} uncordon ${q(node)} >&2 || { echo ${fail} >&2; exit 1; }`,
         `  ${k} annotate node ${q(node)} ${q(`${DRAINED_ANNOTATION}-`)} >&2 || { echo ${fail} >&2; exit 1; }`,

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { dynamicOptions, recorded, Resolved } from "./dynamic";
 import { shellQuote as q, waitScript } from "../lib/shell";
+import { kubectlCmd } from "../lib/nodeScripts";
 import { KubectlHostInputs } from "./kubectlHost";
 import { sshRun } from "./ssh";
 
@@ -99,16 +100,15 @@ export function describeObject(id: ObjectIdentity): string {
     return id.namespace ? `${id.kind}/${id.namespace}/${id.name}` : `${id.kind}/${id.name}`;
 }
 
-function kubectlCmd(a: Pick<KubernetesObjectArgs, "kubectl" | "kubeconfig">): string {
-    return `${q(a.kubectl)} --kubeconfig=${q(a.kubeconfig)} --request-timeout=30s`;
-}
+/** kubectl's per-request timeout in these scripts, in seconds. */
+const REQUEST_TIMEOUT_SEC = 30;
 
 /** The manifest arrives on stdin; scripts keep it in a 0600 file for kubectl's several reads. */
 const STDIN_TO_FILE = ["set -u", "umask 077", 'f="$(mktemp)"', "trap 'rm -f \"$f\"' EXIT", 'cat > "$f"'];
 
 /** Shell that waits for the API, then applies stdin server-side (conflicts forced: we own these fields). Pure. */
 export function applyScript(a: Pick<KubernetesObjectArgs, "kubectl" | "kubeconfig" | "fieldManager" | "timeoutSec">): string {
-    const k = kubectlCmd(a);
+    const k = kubectlCmd(a, REQUEST_TIMEOUT_SEC);
     return [
         ...STDIN_TO_FILE,
         waitScript({ what: "the Kubernetes API to answer", check: `${k} get --raw=/readyz`, timeoutSec: a.timeoutSec }),
@@ -122,7 +122,7 @@ export function applyScript(a: Pick<KubernetesObjectArgs, "kubectl" | "kubeconfi
  * live object (0: nothing to change; anything else is an error). Pure.
  */
 export function observeScript(a: Pick<KubernetesObjectArgs, "kubectl" | "kubeconfig" | "fieldManager">): string {
-    const k = kubectlCmd(a);
+    const k = kubectlCmd(a, REQUEST_TIMEOUT_SEC);
     return [
         ...STDIN_TO_FILE,
         `out="$(${k} get -f "$f" -o name 2>&1)" || { case "$out" in *NotFound*|*"not found"*) echo absent; exit 0 ;; esac; echo "$out" >&2; exit 1; }`,
@@ -133,7 +133,7 @@ export function observeScript(a: Pick<KubernetesObjectArgs, "kubectl" | "kubecon
 
 /** Shell that deletes the object on stdin (already gone is fine). Pure. */
 export function deleteScript(a: Pick<KubernetesObjectArgs, "kubectl" | "kubeconfig">): string {
-    return [...STDIN_TO_FILE, `${kubectlCmd(a)} delete --ignore-not-found=true --wait=false -f "$f" >&2`].join("\n");
+    return [...STDIN_TO_FILE, `${kubectlCmd(a, REQUEST_TIMEOUT_SEC)} delete --ignore-not-found=true --wait=false -f "$f" >&2`].join("\n");
 }
 
 /** Parses observeScript's output. Pure. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { dynamicOptions, recordedRead, Resolved } from "./dynamic";
-import { apiAnswersOrFail, DRAINED_ANNOTATION, drainCommand, exitUnlessRegistered, kubectlCmd } from "../lib/nodeScripts";
+import { apiAnswersOrFail, DRAINED_ANNOTATION, drainCommand, exitUnlessRegistered, kubectlCmd, nodeJsonpath, nodeReadyStatus } from "../lib/nodeScripts";
 import { shellQuote as q } from "../lib/shell";
 import { KubectlNodeInputs } from "./kubectlHost";
 import { sshRun } from "./ssh";
@@ -33,16 +33,15 @@ export type NodeDrainArgs = Resolved<NodeDrainInputs>;
 export function restartDrainScript(a: Pick<NodeDrainArgs, "node" | "kubectl" | "kubeconfig" | "timeoutSec">): string {
     const k = kubectlCmd(a);
     const n = q(a.node);
-    const jsonpath = (p: string) => `${k} get node ${n} -o jsonpath=${q(p)}`;
     return [
         "set -u",
         apiAnswersOrFail(a, `cannot drain ${a.node} before its restart`),
         exitUnlessRegistered(a, a.node, "nothing to drain"),
-        `if [ "$(${jsonpath("{.spec.unschedulable}")})" != true ]; then`,
+        `if [ "$(${nodeJsonpath(a, a.node, "{.spec.unschedulable}")})" != true ]; then`,
         `  ${k} annotate node ${n} --overwrite ${q(`${DRAINED_ANNOTATION}=true`)} >&2 || exit 1`,
         `  ${k} cordon ${n} >&2 || exit 1`,
         "fi",
-        `if [ "$(${jsonpath('{.status.conditions[?(@.type=="Ready")].status}')})" != True ]; then`,
+        `if [ "$(${nodeReadyStatus(a, a.node)})" != True ]; then`,
         `  echo ${q(`ha-kubernetes: node ${a.node} is not Ready: cordoned, not drained`)} >&2`,
         "  exit 0",
         "fi",

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { dynamicOptions, recordedRead, Resolved } from "./dynamic";
-import { apiAnswersOrFail, drainCommand, exitUnlessRegistered, kubectlCmd, uncordonIfDrained } from "../lib/nodeScripts";
+import { apiAnswersOrFail, drainCommand, exitUnlessRegistered, kubectlCmd, nodeReadyStatus, uncordonIfDrained } from "../lib/nodeScripts";
 import { shellQuote as q, waitScript } from "../lib/shell";
 import { KubectlNodeInputs } from "./kubectlHost";
 import { sshRun } from "./ssh";
@@ -38,7 +38,7 @@ export interface NodeMembershipState extends NodeMembershipArgs {
  * its labels and uncordons it if ha-kubernetes cordoned it for this restart. Pure.
  */
 export function readyScript(a: Pick<NodeMembershipArgs, "node" | "kubectl" | "kubeconfig" | "timeoutSec" | "labels">): string {
-    const check = `${kubectlCmd(a)} get node ${q(a.node)} -o jsonpath=${q('{.status.conditions[?(@.type=="Ready")].status}')} | grep -qx True`;
+    const check = `${nodeReadyStatus(a, a.node)} | grep -qx True`;
     const labels = Object.entries(a.labels ?? {}).map(([k, v]) => q(`${k}=${v}`));
     return [
         "set -u",
