@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import { Resolved } from "./dynamic";
 import { OnHostInputs } from "./ssh";
 
 /**
  * The inputs of the providers that act through the API with kubectl on a master (the machine
- * running Pulumi need not reach the API: SSH to the masters is all it has). Types only.
+ * running Pulumi need not reach the API: SSH to the masters is all it has), and the diff the
+ * per-Node ones share.
  */
 
 /** Where kubectl runs (`host`/`connection`: a master) and with what. */
@@ -20,4 +22,17 @@ export interface KubectlHostInputs extends OnHostInputs {
 export interface KubectlNodeInputs extends KubectlHostInputs {
     /** Node name. */
     readonly node: pulumi.Input<string>;
+}
+
+/** The same, resolved, as a provider receives it. */
+export type KubectlNodeArgs = Resolved<KubectlNodeInputs>;
+
+/**
+ * The diff of a resource acting on one Node: replace when it is another node (the old one is
+ * let go first); update when the master's connection, any of `keys` or `otherwise` changed. Pure.
+ */
+export function kubectlNodeDiff<T extends KubectlNodeArgs>(olds: Partial<T>, news: T, keys: ReadonlyArray<keyof T>, otherwise = false): pulumi.dynamic.DiffResult {
+    const replaces = olds.node !== news.node ? ["node"] : [];
+    const changed = replaces.length > 0 || otherwise || olds.connection?.host !== news.connection.host || keys.some((k) => olds[k] !== news[k]);
+    return { changes: changed, replaces, deleteBeforeReplace: true };
 }

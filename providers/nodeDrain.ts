@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { dynamicOptions, recordedRead, Resolved } from "./dynamic";
 import { apiAnswersOrFail, DRAINED_ANNOTATION, drainCommand, exitUnlessRegistered, kubectlCmd, nodeJsonpath, nodeReadyStatus } from "../lib/nodeScripts";
 import { shellQuote as q } from "../lib/shell";
-import { KubectlNodeInputs } from "./kubectlHost";
+import { kubectlNodeDiff, KubectlNodeInputs } from "./kubectlHost";
 import { sshRun } from "./ssh";
 
 /**
@@ -51,10 +51,7 @@ export function restartDrainScript(a: Pick<NodeDrainArgs, "node" | "kubectl" | "
 
 /** Replace when it is another node; update when anything changed (drains only for a new revision). Pure. */
 export function nodeDrainDiff(olds: Partial<NodeDrainArgs>, news: NodeDrainArgs): pulumi.dynamic.DiffResult {
-    const replaces = olds.node !== news.node ? ["node"] : [];
-    const keys = ["revision", "kubectl", "kubeconfig", "timeoutSec", "host"] as const;
-    const changed = replaces.length > 0 || keys.some((k) => olds[k] !== news[k]) || olds.connection?.host !== news.connection.host;
-    return { changes: changed, replaces, deleteBeforeReplace: true };
+    return kubectlNodeDiff(olds, news, ["revision", "kubectl", "kubeconfig", "timeoutSec", "host"]);
 }
 
 /** The dynamic provider; captures nothing but the pure helpers above. */

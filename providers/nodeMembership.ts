@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { dynamicOptions, recordedRead, Resolved } from "./dynamic";
 import { apiAnswersOrFail, drainCommand, exitUnlessRegistered, kubectlCmd, nodeReadyStatus, uncordonIfDrained } from "../lib/nodeScripts";
 import { shellQuote as q, waitScript } from "../lib/shell";
-import { KubectlNodeInputs } from "./kubectlHost";
+import { kubectlNodeDiff, KubectlNodeInputs } from "./kubectlHost";
 import { sshRun } from "./ssh";
 
 /**
@@ -68,17 +68,8 @@ export function drainScript(a: Pick<NodeMembershipArgs, "node" | "kubectl" | "ku
 
 /** Replace when it is another node; update (re-run the Ready gate) when anything else changed. Pure. */
 export function membershipDiff(olds: Partial<NodeMembershipState>, news: NodeMembershipArgs): pulumi.dynamic.DiffResult {
-    const replaces = olds.node !== news.node ? ["node"] : [];
-    const changed =
-        replaces.length > 0 ||
-        olds.ready !== true ||
-        olds.revision !== news.revision ||
-        olds.connection?.host !== news.connection.host ||
-        olds.kubectl !== news.kubectl ||
-        olds.kubeconfig !== news.kubeconfig ||
-        olds.timeoutSec !== news.timeoutSec ||
-        JSON.stringify(olds.labels ?? {}) !== JSON.stringify(news.labels ?? {});
-    return { changes: changed, replaces, deleteBeforeReplace: true };
+    const labelsChanged = JSON.stringify(olds.labels ?? {}) !== JSON.stringify(news.labels ?? {});
+    return kubectlNodeDiff(olds, news, ["revision", "kubectl", "kubeconfig", "timeoutSec"], olds.ready !== true || labelsChanged);
 }
 
 /** The dynamic provider; captures nothing but the pure helpers above. */
