@@ -2,17 +2,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { resolveArtifactSource } from "./artifacts";
 import { ClusterPki } from "./clusterPki";
 import { ClusterArgs } from "./config";
-import { assertPlanned, ClusterPlan, LoadBalancerPlan, planCluster } from "./plan";
+import { assertPlanned, ClusterPlan, planCluster } from "./plan";
 import { clusterHosts } from "./connection";
 import { ControlPlane } from "./controlPlane";
 import { EtcdCluster } from "./etcdCluster";
-import { LoadBalancer, LoadBalancerArgs } from "./loadBalancer";
-import { ClusterHost, Connection } from "./remote";
+import { LoadBalancer } from "./loadBalancer";
+import { Connection } from "./remote";
 import { HostPreflight } from "../providers/hostPreflight";
 import { SshTarget } from "../providers/ssh";
 import { UpgradePolicy } from "../providers/upgradePolicy";
 import { ValidationEnv } from "./validation";
-import { FLANNEL_USER, WorkerPool } from "./workerPool";
+import { WorkerPool } from "./workerPool";
 import { Addons } from "./addons";
 import { addonSettings } from "./addonSettings";
 import { parseManifest } from "./manifests";
@@ -37,23 +37,9 @@ function afterPreflight(preflight: HostPreflight, connection: pulumi.Input<Conne
     return pulumi.all([preflight.facts, connection]).apply(([, c]) => c as Connection);
 }
 
-/** The LoadBalancer component's arguments for the planned mode. */
-function loadBalancerArgs(p: LoadBalancerPlan, backends: ClusterHost[], runningHosts: readonly string[] | undefined, host: (name: string) => ClusterHost): LoadBalancerArgs {
-    const common = { backends, runningHosts, port: p.port, maxConnections: p.maxConnections };
-    switch (p.mode) {
-        case "haproxy-keepalived":
-            return { ...common, mode: p.mode, vip: p.vip, vipPrefixLength: p.vipPrefixLength, interface: p.interface, virtualRouterId: p.virtualRouterId };
-        case "nginx":
-            return { ...common, mode: p.mode, lbHost: host(p.host.name) };
-        case "external":
-            return { ...common, mode: p.mode, externalAddress: p.address };
-    }
-}
-
 /** The executor: turns a plan into the cluster's components, in dependency order. */
 function createCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource): ClusterOutputs {
     const opts = { parent };
-    const net = plan.network;
     const raw = clusterHosts(plan.hosts, plan.ssh);
     // Version steps and CA replacement are checked against the last deployment before anything else.
     const policy = new UpgradePolicy(
@@ -74,39 +60,20 @@ function createCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource)
         },
         afterPolicy,
     );
-    const hosts = new Map<string, ClusterHost>(raw.map((h) => [h.name, { ...h, connection: afterPreflight(preflight, h.connection) }]));
-    const host = (n: string) => hosts.get(n)!;
-    const masters = plan.masters.map((m) => host(m.name));
+    const hosts = raw.map((h) => ({ ...h, connection: afterPreflight(preflight, h.connection) }));
+    const kubectlHost = hosts.find((h) => h.name === plan.kubectlHost)!;
     const artifacts = resolveArtifactSource(plan.artifacts, plan.versions);
     const { caValidityHours, ...validity } = plan.certificates;
-    const runningHosts = plan.runningHosts;
+    // every component gets its slice of the plan and the hosts (it looks up those the slice names)
+    const planned = <P>(slice: P) => ({ plan: slice, hosts, runningHosts: plan.runningHosts });
 
     const pki = new ClusterPki(`${name}-pki`, { clusterName: plan.clusterName, caValidityHours }, afterPolicy);
-    const etcd = new EtcdCluster(
-        `${name}-etcd`,
-        {
-            members: plan.etcd.members.map((m) => host(m.name)),
-            runningHosts,
-            ca: pki.etcdCa,
-            artifacts,
-            validity,
-            clusterToken: plan.clusterName,
-            clientPort: plan.etcd.clientPort,
-            peerPort: plan.etcd.peerPort,
-            keepDataOnDestroy: plan.etcd.keepDataOnDestroy,
-            allowSingleMember: plan.etcd.allowSingleMember,
-            snapshotCopyDirectory: plan.etcd.snapshotCopyDirectory,
-        },
-        opts,
-    );
-    const lb = new LoadBalancer(`${name}-lb`, loadBalancerArgs(plan.loadBalancer, masters, runningHosts, host), opts);
-    const podNetwork = net.podNetwork.mode;
+    const etcd = new EtcdCluster(`${name}-etcd`, { ...planned(plan.etcd), ca: pki.etcdCa, artifacts, validity }, opts);
+    const lb = new LoadBalancer(`${name}-lb`, planned(plan.loadBalancer), opts);
     const controlPlane = new ControlPlane(
         `${name}-cp`,
         {
-            clusterName: plan.clusterName,
-            runningHosts,
-            masters,
+            ...planned(plan.controlPlane),
             clusterCa: pki.clusterCa,
             etcdCa: pki.etcdCa,
             frontProxyCa: pki.frontProxyCa,
@@ -115,57 +82,20 @@ function createCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource)
             encryptionKeyBase64: pki.encryptionKeyBase64,
             etcdEndpoints: etcd.endpoints,
             etcdReady: etcd.ready,
-            endpointHost: plan.apiserver.host,
-            endpointPort: plan.apiserver.port,
             loadBalancerReady: lb.ready,
-            serviceCidr: net.serviceCidr,
-            podCidr: net.podCidr,
-            clusterDomain: net.clusterDomain,
-            // flannel and the CNIs users bring (podNetwork none) take node.spec.podCIDR; bridge blocks are Pulumi's
-            allocateNodeCidrs: podNetwork !== "bridge",
-            nodeCidrMaskSize: net.nodeCidrMaskSize,
-            flannelUser: podNetwork === "flannel" ? FLANNEL_USER : undefined,
-            apiserver: {
-                extraArgs: plan.controlPlane.apiserverExtraArgs,
-                auditLogMaxAgeDays: plan.controlPlane.auditLogMaxAgeDays,
-                serviceNodePortRange: plan.controlPlane.serviceNodePortRange,
-            },
             artifacts,
             validity,
         },
         opts,
     );
-    // Every master is a node too (tainted unless it also has role worker), so that apiservers
-    // reach pods: webhooks, aggregated APIs, exec/logs/port-forward, Services backed by pods.
-    const kubectlHost = host(plan.kubectlHost);
-    const n = plan.nodeSettings;
     const workers = new WorkerPool(
         `${name}-workers`,
         {
-            clusterName: plan.clusterName,
-            runningHosts,
-            maxUnavailable: plan.rollout.maxUnavailable,
-            drain: plan.rollout.drain,
-            nodes: plan.nodes.map(({ name: node, address: _address, ...settings }) => ({ ...host(node), ...settings })),
+            ...planned(plan.nodes),
             clusterCa: pki.clusterCa,
             apiserverUrl: controlPlane.apiserverUrl,
             controlPlaneReady: controlPlane.ready,
             kubectlHost,
-            podNetwork,
-            podCidr: net.podCidr,
-            nodeCidrMaskSize: net.nodeCidrMaskSize,
-            serviceCidr: net.serviceCidr,
-            clusterDomain: net.clusterDomain,
-            clusterDns: net.clusterDns,
-            flannelBackend: net.podNetwork.mode === "flannel" ? net.podNetwork.backend : undefined,
-            registry: plan.registry,
-            sandboxImage: n.sandboxImage,
-            cgroupDriver: n.cgroupDriver,
-            proxyMode: n.proxyMode,
-            conntrackMaxPerCore: n.conntrackMaxPerCore,
-            kubeletExtraConfig: n.kubeletExtraConfig,
-            restrictOomScoreAdj: n.restrictOomScoreAdj,
-            imageArchives: n.imageArchives,
             artifacts,
             validity,
         },
@@ -177,8 +107,8 @@ function createCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource)
             kubectlHost,
             controlPlaneReady: controlPlane.ready,
             nodesReady: workers.ready,
-            clusterDomain: net.clusterDomain,
-            clusterDnsIp: net.clusterDns,
+            clusterDomain: plan.nodes.clusterDomain,
+            clusterDnsIp: plan.nodes.clusterDns,
             ...addonSettings(plan.addons),
             ca: pki.clusterCa,
             validity,

@@ -14,52 +14,34 @@ import { PATHS } from "./render/paths";
 import { bootstrapRbacObjects } from "./render/rbac";
 import { applyObjects } from "./kubernetesObjects";
 import { renderSchedulerConfig, renderSchedulerEnv, renderSchedulerUnit } from "./render/scheduler";
-import { apiserverSans, DEFAULTS } from "./topology";
+import { ControlPlanePlan, ControlPlaneSettings, planControlPlane } from "./controlPlanePlan";
+import { hostLookup, isPlanned, PlannedArgs } from "./planned";
 import { hostListProblems, Problem, validatedProps } from "./validation";
 import { RolloutOrder } from "./rollout";
 import { adopt } from "./outputs";
 
-/** The cluster's PKI (ClusterTrust: the CAs, the service-account key pair, the encryption key) and: */
-export interface ControlPlaneArgs extends ClusterTrust {
-    /** Cluster name (kubeconfig cluster entry, controller-manager --cluster-name). */
-    readonly clusterName: string;
+/** The runtime inputs every form of the arguments takes: the cluster's PKI (ClusterTrust: the CAs, the service-account key pair, the encryption key) and: */
+export interface ControlPlaneInputs extends ClusterTrust {
     /**
      * Masters that ran before this update: they restart one at a time; the others start in
      * parallel (components/rollout.ts). Default: all of them (one at a time).
      */
     readonly runningHosts?: readonly string[];
-    /** The masters, in declaration order. */
-    readonly masters: readonly ClusterHost[];
     /** etcd client URLs. */
     readonly etcdEndpoints: pulumi.Input<string[]>;
     /** The etcd health gate; nothing starts before it resolves. */
     readonly etcdReady: pulumi.Input<boolean>;
-    /** Address and port of the apiserver load balancer (goes into SANs and kubeconfigs). */
-    readonly endpointHost: string;
-    readonly endpointPort: number;
     /** The load balancer's health gate. */
     readonly loadBalancerReady: pulumi.Input<boolean>;
-    /** Service ClusterIP range. Default 10.96.0.0/12. */
-    readonly serviceCidr?: string;
-    /** Pod range, for the controller-manager's node CIDR allocator. */
-    readonly podCidr?: string;
-    /** Let the controller-manager allocate node pod CIDRs (flannel). Default false. */
-    readonly allocateNodeCidrs?: boolean;
-    /** Node pod block prefix length. Default 24. */
-    readonly nodeCidrMaskSize?: number;
-    /** Default cluster.local. */
-    readonly clusterDomain?: string;
-    /** Create RBAC for a flanneld identity with this user name. */
-    readonly flannelUser?: string;
-    /** Extra apiserver SANs (DNS names or IPs). */
-    readonly extraSans?: readonly string[];
-    /** kube-apiserver settings users may change (see ControlPlaneSettingsArgs). Default none. */
-    readonly apiserver?: { readonly extraArgs?: Readonly<Record<string, string>>; readonly auditLogMaxAgeDays?: number; readonly serviceNodePortRange?: string };
     readonly artifacts: ArtifactSource;
     readonly validity: Validity;
-    /** Seconds a health gate waits. Default 180. */
-    readonly healthTimeoutSec?: number;
 }
+
+/** Settings (see ControlPlaneSettings) with the masters as ClusterHosts, and the inputs. */
+export type ControlPlaneArgs = ControlPlaneSettings<ClusterHost> & ControlPlaneInputs;
+
+/** The ClusterPlan's slice, the hosts it names, and the inputs. */
+export type PlannedControlPlaneArgs = PlannedArgs<ControlPlanePlan> & ControlPlaneInputs;
 
 export interface ControlPlaneOutputs {
     /** Admin kubeconfig (system:masters) pointing at the load balancer. Secret. */
@@ -94,22 +76,21 @@ export function adminKubectl(args: string): string {
     return `${PATHS.bin.kubectl} --kubeconfig=${PATHS.kubernetes.adminKubeconfig} --request-timeout=5s ${args}`;
 }
 
-function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.CustomResourceOptions): ControlPlaneOutputs {
-    const serviceCidr = args.serviceCidr ?? DEFAULTS.serviceCidr;
-    const clusterDomain = args.clusterDomain ?? DEFAULTS.clusterDomain;
-    const timeout = args.healthTimeoutSec ?? 180;
-    const lbUrl = `https://${args.endpointHost}:${args.endpointPort}`;
-    const localUrl = `https://127.0.0.1:${DEFAULTS.apiserverPort}`;
+function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: pulumi.CustomResourceOptions): ControlPlaneOutputs {
+    const plan = args.plan;
+    const { serviceCidr, clusterName, healthTimeoutSec: timeout, localUrl, sans } = plan;
+    const lbUrl = plan.endpoint.url;
     const v = args.validity;
     const K = PATHS.kubernetes;
-    const sans = apiserverSans({ masters: args.masters, serviceCidr, clusterDomain, apiserverHost: args.endpointHost, extraSans: args.extraSans });
+    const host = hostLookup(args.hosts);
+    const masters = plan.masters.map((m) => host(m.name));
     const admin = issueCert(`${name}-admin`, args.clusterCa, { commonName: "ha-kubernetes-admin", organization: "system:masters", usages: ["client"] }, v, opts);
-    const adminKubeconfig = kubeconfigFor(args.clusterName, lbUrl, args.clusterCa.certPem, "ha-kubernetes-admin", admin);
+    const adminKubeconfig = kubeconfigFor(clusterName, lbUrl, args.clusterCa.certPem, "ha-kubernetes-admin", admin);
     const encryption = pulumi.secret(pulumi.output(args.encryptionKeyBase64).apply((secretBase64) => renderEncryptionConfig({ keyName: "key1", secretBase64 })));
     const expiry: Record<string, pulumi.Output<string>> = { admin: admin.expiresAt };
     const order = new RolloutOrder(args.runningHosts);
     const restarts: command.remote.Command[] = [];
-    for (const m of args.masters) {
+    for (const m of masters) {
         const prefix = `${name}-${m.name}`;
         const certs = {
             apiserver: issueCert(`${prefix}-apiserver`, args.clusterCa, { commonName: "kube-apiserver", sans, usages: ["server"] }, v, opts),
@@ -123,12 +104,12 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
         const apiserverEnv = pulumi.output(args.etcdEndpoints).apply((etcdServers) =>
             renderApiserverEnv({
                 advertiseAddress: m.address,
-                securePort: DEFAULTS.apiserverPort,
+                securePort: plan.securePort,
                 etcdServers,
                 serviceClusterIpRange: serviceCidr,
-                extraArgs: args.apiserver?.extraArgs,
-                auditLogMaxAgeDays: args.apiserver?.auditLogMaxAgeDays,
-                serviceNodePortRange: args.apiserver?.serviceNodePortRange,
+                extraArgs: plan.apiserver.extraArgs,
+                auditLogMaxAgeDays: plan.apiserver.auditLogMaxAgeDays,
+                serviceNodePortRange: plan.apiserver.serviceNodePortRange,
             }),
         );
         const gateDeps = pulumi.all([args.etcdReady, args.loadBalancerReady]);
@@ -160,25 +141,25 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
                 {
                     key: "cm-kubeconfig",
                     path: K.controllerManagerKubeconfig,
-                    content: kubeconfigFor(args.clusterName, localUrl, args.clusterCa.certPem, "system:kube-controller-manager", certs.controllerManager),
+                    content: kubeconfigFor(clusterName, localUrl, args.clusterCa.certPem, "system:kube-controller-manager", certs.controllerManager),
                     mode: "0600",
                 },
                 {
                     key: "cm-env",
                     path: K.controllerManagerEnv,
                     content: renderControllerManagerEnv({
-                        clusterName: args.clusterName,
+                        clusterName,
                         serviceClusterIpRange: serviceCidr,
-                        allocateNodeCidrs: !!args.allocateNodeCidrs,
-                        clusterCidr: args.podCidr,
-                        nodeCidrMaskSize: args.nodeCidrMaskSize,
+                        allocateNodeCidrs: plan.allocateNodeCidrs,
+                        clusterCidr: plan.podCidr,
+                        nodeCidrMaskSize: plan.nodeCidrMaskSize,
                     }),
                 },
                 { key: "cm-unit", path: PATHS.unit("kube-controller-manager"), content: renderControllerManagerUnit() },
                 {
                     key: "scheduler-kubeconfig",
                     path: K.schedulerKubeconfig,
-                    content: kubeconfigFor(args.clusterName, localUrl, args.clusterCa.certPem, "system:kube-scheduler", certs.scheduler),
+                    content: kubeconfigFor(clusterName, localUrl, args.clusterCa.certPem, "system:kube-scheduler", certs.scheduler),
                     mode: "0600",
                 },
                 { key: "scheduler-config", path: K.schedulerConfig, content: renderSchedulerConfig({}) },
@@ -209,7 +190,7 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
         restarts.push(restart);
         order.passed(m.name, restart);
     }
-    const first = args.masters[0];
+    const first = masters[0];
     // The control plane's gate: every apiserver restarted and ready, the API answering through the load balancer.
     const bootstrap = new command.remote.Command(
         `${name}-${first.name}-bootstrap`,
@@ -226,7 +207,7 @@ function createControlPlane(name: string, args: ControlPlaneArgs, opts: pulumi.C
     );
     const rbac = applyObjects(
         `${name}-rbac`,
-        bootstrapRbacObjects({ apiserverKubeletClientUser: APISERVER_KUBELET_CLIENT_USER, flannelUser: args.flannelUser }),
+        bootstrapRbacObjects({ apiserverKubeletClientUser: APISERVER_KUBELET_CLIENT_USER, flannelUser: plan.flannelUser }),
         { kubectlHost: first, timeoutSec: timeout },
         pulumi.mergeOptions(opts, { dependsOn: [bootstrap] }),
     );
@@ -245,8 +226,10 @@ export class ControlPlane extends pulumi.ComponentResource implements ControlPla
     declare public readonly ready: pulumi.Output<boolean>;
     declare public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
 
-    constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("ha-kubernetes:components:ControlPlane", name, validatedProps(`ControlPlane ${name}`, validateControlPlane(args)), opts);
-        this.registerOutputs(adopt(this, createControlPlane(name, args, { parent: this })));
+    /** `args`: settings (library users) or the ClusterPlan's slice (components/cluster.ts). */
+    constructor(name: string, args: ControlPlaneArgs | PlannedControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ha-kubernetes:components:ControlPlane", name, validatedProps(`ControlPlane ${name}`, isPlanned(args) ? [] : validateControlPlane(args)), opts);
+        const planned = isPlanned<ControlPlanePlan>(args) ? args : { ...args, plan: planControlPlane(args), hosts: args.masters };
+        this.registerOutputs(adopt(this, createControlPlane(name, planned, { parent: this })));
     }
 }

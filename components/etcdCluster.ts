@@ -12,14 +12,14 @@ import { EtcdLeave } from "../providers/etcdLeave";
 import { EtcdSnapshotCopy } from "../providers/etcdSnapshotCopy";
 import { PATHS } from "./render/paths";
 import { SshTarget } from "../providers/ssh";
-import { DEFAULTS, etcdMemberSans, etcdPeers, etcdQuorum } from "./topology";
+import { EtcdPlan, EtcdSettings, planEtcd } from "./etcdPlan";
+import { hostLookup, isPlanned, PlannedArgs } from "./planned";
 import { hostListProblems, Problem, validatedProps } from "./validation";
 import { RolloutOrder } from "./rollout";
 import { adopt } from "./outputs";
 
-export interface EtcdClusterArgs {
-    /** Members in declaration order; `name` is the stable member name. 3, 5 or 7. */
-    readonly members: readonly ClusterHost[];
+/** The runtime inputs every form of the arguments takes. */
+export interface EtcdClusterInputs {
     /**
      * Hosts that ran before this update: they restart one at a time; the others start in parallel
      * (components/rollout.ts). Default: all of them (one at a time).
@@ -31,24 +31,13 @@ export interface EtcdClusterArgs {
     readonly artifacts: ArtifactSource;
     /** Leaf certificate validity and early renewal, hours. */
     readonly validity: Validity;
-    /** `--initial-cluster-token`. Default: the component name. */
-    readonly clusterToken?: string;
-    /** Client port. Default 2379. */
-    readonly clientPort?: number;
-    /** Peer port. Default 2380. */
-    readonly peerPort?: number;
-    /** Keep /var/lib/etcd when the cluster is destroyed. Default true. */
-    readonly keepDataOnDestroy?: boolean;
-    /** Allow one member (labs only). Default false. */
-    readonly allowSingleMember?: boolean;
-    /** Seconds a health gate waits. Default 180. */
-    readonly healthTimeoutSec?: number;
-    /**
-     * Directory on the machine running Pulumi that each member's pre-restart snapshot is copied
-     * into (`<dir>/<member>/`). Default: none (snapshots stay on the hosts).
-     */
-    readonly snapshotCopyDirectory?: string;
 }
+
+/** Settings (see EtcdSettings) with the members as ClusterHosts, and the inputs. */
+export type EtcdClusterArgs = EtcdSettings<ClusterHost> & EtcdClusterInputs;
+
+/** The ClusterPlan's slice, the hosts it names, and the inputs. */
+export type PlannedEtcdClusterArgs = PlannedArgs<EtcdPlan> & EtcdClusterInputs;
 
 export interface EtcdClusterOutputs {
     /** Client URLs of every member (https). */
@@ -74,21 +63,21 @@ export function validateEtcdMembers(members: readonly ClusterHost[], allowSingle
     return problems;
 }
 
-function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.CustomResourceOptions): EtcdClusterOutputs {
-    const clientPort = args.clientPort ?? DEFAULTS.etcdClientPort;
-    const peerPort = args.peerPort ?? DEFAULTS.etcdPeerPort;
-    const peers = etcdPeers(args.members, peerPort, clientPort);
-    const timeout = args.healthTimeoutSec ?? 180;
+function createEtcdCluster(name: string, args: PlannedEtcdClusterArgs, opts: pulumi.CustomResourceOptions): EtcdClusterOutputs {
+    const plan = args.plan;
+    const { clientPort, healthTimeoutSec: timeout } = plan;
+    const host = hostLookup(args.hosts);
+    const members = plan.members.map((m) => ({ ...m, connection: host(m.name).connection }));
     const healthcheck = issueCert(`${name}-healthcheck-client`, args.ca, { commonName: "ha-kubernetes-etcd-healthcheck", usages: ["client"] }, args.validity, opts);
     const expiry: Record<string, pulumi.Output<string>> = {};
     const etcdctl = etcdctlCommand(clientPort, "").trimEnd();
-    const refs = peers.map((p) => ({ name: p.name, peerUrl: p.peerUrl }));
+    const refs = plan.members.map((p) => ({ name: p.name, peerUrl: p.peerUrl }));
     const order = new RolloutOrder(args.runningHosts);
     let previousJoin: pulumi.Resource | undefined;
     const restarts: command.remote.Command[] = [];
-    for (const [i, member] of args.members.entries()) {
+    for (const [i, member] of members.entries()) {
         const prefix = `${name}-${member.name}`;
-        const sans = etcdMemberSans(member);
+        const sans = member.sans;
         const server = issueCert(`${prefix}-server`, args.ca, { commonName: member.name, sans, usages: ["server", "client"] }, args.validity, opts);
         const peer = issueCert(`${prefix}-peer`, args.ca, { commonName: member.name, sans, usages: ["server", "client"] }, args.validity, opts);
         expiry[`${member.name}-server`] = server.expiresAt;
@@ -103,7 +92,7 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
                 members: refs,
                 etcdctl,
                 dataDir: PATHS.etcd.dataDir,
-                seeds: args.members.filter((o) => o.name !== member.name).map((o) => ({ host: o.name, connection: o.connection as pulumi.Input<SshTarget> })),
+                seeds: members.filter((o) => o.name !== member.name).map((o) => ({ host: o.name, connection: o.connection as pulumi.Input<SshTarget> })),
             },
             pulumi.mergeOptions(opts, { dependsOn: previousJoin ? [previousJoin] : [] }),
         );
@@ -113,15 +102,15 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
                 name: member.name,
                 ip: member.address,
                 clientPort,
-                peerPort,
+                peerPort: plan.peerPort,
                 initialCluster,
                 initialClusterState,
-                initialClusterToken: args.clusterToken ?? name,
+                initialClusterToken: plan.clusterToken,
             }),
         );
         const unit = renderEtcdUnit();
         const p = PATHS.etcd;
-        const keepData = args.keepDataOnDestroy ?? true;
+        const keepData = plan.keepDataOnDestroy;
         const work: HostWork = {
             host: member,
             prefix,
@@ -165,7 +154,7 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
         restarts.push(restart);
         order.passed(member.name, restart);
         // a copy of the snapshot this restart took, off the host (when configured)
-        if (args.snapshotCopyDirectory) {
+        if (plan.snapshotCopyDirectory) {
             new EtcdSnapshotCopy(
                 `${prefix}-etcd-snapshot-copy`,
                 {
@@ -173,7 +162,7 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
                     connection: member.connection as pulumi.Input<SshTarget>,
                     member: member.name,
                     remoteDirectory: PATHS.etcd.snapshotDir,
-                    localDirectory: path.resolve(args.snapshotCopyDirectory),
+                    localDirectory: path.resolve(plan.snapshotCopyDirectory),
                     keep: SNAPSHOTS_KEPT,
                     trigger: restart.id,
                 },
@@ -181,8 +170,7 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
             );
         }
     }
-    const first = args.members[0];
-    const quorum = etcdQuorum(args.members.length);
+    const first = members[0];
     const gate = new command.remote.Command(
         `${name}-${first.name}-etcd-health`,
         {
@@ -190,11 +178,11 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
             create: [
                 "set -u",
                 waitScript({
-                    what: `etcd cluster ${name} (all ${args.members.length} members healthy over TLS)`,
-                    check: `${clusterHealthyCheck(clientPort)} && list="$(${etcdctlCommand(clientPort, "member list")})" && ${args.members.map((m) => `echo "$list" | grep -qF ${shellQuote(`, started, ${m.name}, `)}`).join(" && ")}`,
+                    what: `etcd cluster ${name} (all ${members.length} members healthy over TLS)`,
+                    check: `${clusterHealthyCheck(clientPort)} && list="$(${etcdctlCommand(clientPort, "member list")})" && ${members.map((m) => `echo "$list" | grep -qF ${shellQuote(`, started, ${m.name}, `)}`).join(" && ")}`,
                     timeoutSec: timeout,
                 }),
-                `echo quorum=${quorum}`,
+                `echo quorum=${plan.quorum}`,
             ].join("\n"),
             triggers: restarts.map((r) => r.id),
             logging: "stderr",
@@ -207,12 +195,12 @@ function createEtcdCluster(name: string, args: EtcdClusterArgs, opts: pulumi.Cus
         {
             members: refs,
             etcdctl,
-            seeds: args.members.map((o) => ({ host: o.name, connection: o.connection as pulumi.Input<SshTarget> })),
+            seeds: members.map((o) => ({ host: o.name, connection: o.connection as pulumi.Input<SshTarget> })),
         },
         pulumi.mergeOptions(opts, { dependsOn: [gate] }),
     );
     return {
-        endpoints: pulumi.output(peers.map((p) => p.clientUrl)),
+        endpoints: pulumi.output(plan.members.map((p) => p.clientUrl)),
         ready: pulumi.all([gate.stdout, leave.removed]).apply(() => true),
         certificateExpiry: pulumi.all(expiry),
     };
@@ -247,8 +235,11 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
     declare public readonly ready: pulumi.Output<boolean>;
     declare public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
 
-    constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("ha-kubernetes:components:EtcdCluster", name, validatedProps(`EtcdCluster ${name}`, validateEtcdMembers(args.members, !!args.allowSingleMember)), opts);
-        this.registerOutputs(adopt(this, createEtcdCluster(name, args, { parent: this })));
+    /** `args`: settings (library users) or the ClusterPlan's slice (components/cluster.ts). */
+    constructor(name: string, args: EtcdClusterArgs | PlannedEtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        const problems = isPlanned(args) ? [] : validateEtcdMembers(args.members, !!args.allowSingleMember);
+        super("ha-kubernetes:components:EtcdCluster", name, validatedProps(`EtcdCluster ${name}`, problems), opts);
+        const planned = isPlanned<EtcdPlan>(args) ? args : { ...args, plan: planEtcd(args, name), hosts: args.members };
+        this.registerOutputs(adopt(this, createEtcdCluster(name, planned, { parent: this })));
     }
 }

@@ -8,59 +8,20 @@ import { renderHaproxyConfig } from "./render/haproxy";
 import { renderKeepalivedCheckScript, renderKeepalivedConfig } from "./render/keepalived";
 import { renderNginxConfig } from "./render/nginx";
 import { PATHS } from "./render/paths";
-import { apiserverEndpoint, DEFAULTS, keepalivedRoles } from "./topology";
+import { HaproxyKeepalivedPlan, LoadBalancerPlan, LoadBalancerSettings, NginxPlan, planLoadBalancer } from "./loadBalancerPlan";
+import { hostLookup, isPlanned, PlannedArgs } from "./planned";
 import { Problem, validatedProps } from "./validation";
 import { RolloutOrder } from "./rollout";
 import { adopt } from "./outputs";
 
-/** What every mode of the load balancer takes. */
-interface LoadBalancerCommonArgs {
-    /** The apiservers behind the balancer (the masters). */
-    readonly backends: readonly ClusterHost[];
+/** `haproxy-keepalived` (on the masters, VRRP VIP), `nginx` (own host) or `external` (see LoadBalancerSettings). */
+export type LoadBalancerArgs = LoadBalancerSettings<ClusterHost> & {
     /**
      * Hosts that ran before this update: they restart one at a time; the others start in parallel
      * (components/rollout.ts). Default: all of them (one at a time).
      */
     readonly runningHosts?: readonly string[];
-    /** Port kube-apiserver listens on. Default 6443. */
-    readonly backendPort?: number;
-    /** Port clients use. Default 8443 for haproxy-keepalived, 6443 otherwise. */
-    readonly port?: number;
-    /** Connection limit of haproxy / nginx. Default 20000. */
-    readonly maxConnections?: number;
-    /** Seconds the health gate waits. Default 120. */
-    readonly healthTimeoutSec?: number;
-}
-
-/** haproxy on every master, keepalived holding a VRRP virtual IP. */
-export interface HaproxyKeepalivedArgs extends LoadBalancerCommonArgs {
-    readonly mode: "haproxy-keepalived";
-    /** The virtual IP (IPv4). */
-    readonly vip: string;
-    /** Prefix length of the VIP on the interface. Default 24. */
-    readonly vipPrefixLength?: number;
-    /** Interface keepalived manages. Default `eth0`. */
-    readonly interface?: string;
-    /** VRRP router id 1–255. Default 51. */
-    readonly virtualRouterId?: number;
-}
-
-/** nginx (stream) on a host of its own. */
-export interface NginxArgs extends LoadBalancerCommonArgs {
-    readonly mode: "nginx";
-    /** The host nginx runs on. */
-    readonly lbHost: ClusterHost;
-}
-
-/** The user's own load balancer: nothing is installed. */
-export interface ExternalLoadBalancerArgs extends LoadBalancerCommonArgs {
-    readonly mode: "external";
-    /** Its address (IP or DNS name). */
-    readonly externalAddress: string;
-}
-
-/** `haproxy-keepalived` (on the masters, VRRP VIP), `nginx` (own host) or `external`. */
-export type LoadBalancerArgs = HaproxyKeepalivedArgs | NginxArgs | ExternalLoadBalancerArgs;
+};
 
 export interface LoadBalancerOutputs {
     /** `https://host:port` clients use for the apiserver. */
@@ -76,7 +37,8 @@ export function validateLoadBalancer(args: LoadBalancerArgs): Problem[] {
     if (args.backends.length === 0) problems.push({ propertyPath: "backends", reason: "at least one apiserver backend is required" });
     if (args.mode === "haproxy-keepalived") {
         if (!args.vip || !isIpv4(args.vip)) problems.push({ propertyPath: "vip", reason: `haproxy-keepalived needs an IPv4 VIP, got ${JSON.stringify(args.vip)}` });
-        if ((args.port ?? DEFAULTS.haproxyPort) === (args.backendPort ?? DEFAULTS.apiserverPort))
+        const planned = planLoadBalancer(args);
+        if (planned.port === planned.backendPort)
             problems.push({ propertyPath: "port", reason: "haproxy shares the masters with kube-apiserver: its port must differ from the apiserver's" });
     } else if (args.mode === "nginx") {
         if (!args.lbHost) problems.push({ propertyPath: "lbHost", reason: "mode nginx needs lbHost" });
@@ -93,34 +55,33 @@ export function tcpCheck(host: string, port: number): string {
     return `timeout 3 bash -c ${shellQuote(`</dev/tcp/${host}/${port}`)}`;
 }
 
-function haproxyKeepalived(name: string, args: HaproxyKeepalivedArgs, port: number, timeout: number, opts: pulumi.CustomResourceOptions): pulumi.Output<boolean> {
-    const backendPort = args.backendPort ?? DEFAULTS.apiserverPort;
-    const vip = args.vip;
+function haproxyKeepalived(name: string, plan: HaproxyKeepalivedPlan, args: PlannedArgs<LoadBalancerPlan>, opts: pulumi.CustomResourceOptions): pulumi.Output<boolean> {
+    const { port, vip, healthTimeoutSec: timeout } = plan;
     const authPass = new random.RandomPassword(`${name}-vrrp-auth`, { length: 8, special: false }, opts);
-    const roles = keepalivedRoles(args.backends);
     const haproxy = renderHaproxyConfig({
         port,
-        backends: args.backends.map((b) => ({ name: b.name, address: b.address, port: backendPort })),
-        maxconn: args.maxConnections,
+        backends: plan.backends.map((b) => ({ name: b.name, address: b.address, port: plan.backendPort })),
+        maxconn: plan.maxConnections,
     });
     const check = renderKeepalivedCheckScript({ port, vip });
     const order = new RolloutOrder(args.runningHosts);
     const gates: command.remote.Command[] = [];
-    for (const b of args.backends) {
+    const host = hostLookup(args.hosts);
+    for (const b of plan.backends.map((m) => host(m.name))) {
         const prefix = `${name}-${b.name}`;
-        const role = roles.get(b.name)!;
+        const role = plan.vrrp[b.name];
         const keepalived = pulumi.secret(authPass.result).apply((pass) =>
             renderKeepalivedConfig({
                 routerId: b.name,
-                interface: args.interface ?? DEFAULTS.keepalivedInterface,
-                virtualRouterId: args.virtualRouterId ?? DEFAULTS.virtualRouterId,
+                interface: plan.interface,
+                virtualRouterId: plan.virtualRouterId,
                 priority: role.priority,
                 state: role.state,
                 vip,
-                vipPrefixLength: args.vipPrefixLength ?? 24,
+                vipPrefixLength: plan.vipPrefixLength,
                 authPass: pass,
                 unicastSrcIp: b.address,
-                unicastPeers: args.backends.filter((o) => o.name !== b.name).map((o) => o.address),
+                unicastPeers: plan.backends.filter((o) => o.name !== b.name).map((o) => o.address),
                 checkScriptPath: PATHS.lb.keepalivedCheckScript,
                 weight: -30,
             }),
@@ -160,10 +121,11 @@ function haproxyKeepalived(name: string, args: HaproxyKeepalivedArgs, port: numb
         order.passed(b.name, restart);
         gates.push(restart);
     }
+    const first = host(plan.backends[0].name);
     const gate = new command.remote.Command(
-        `${name}-${args.backends[0].name}-lb-health`,
+        `${name}-${first.name}-lb-health`,
         {
-            connection: args.backends[0].connection,
+            connection: first.connection,
             create: waitScript({ what: `the VIP ${vip}:${port} to accept connections`, check: tcpCheck(vip, port), timeoutSec: timeout }),
             triggers: gates.map((g) => g.id),
             logging: "stderr",
@@ -173,11 +135,11 @@ function haproxyKeepalived(name: string, args: HaproxyKeepalivedArgs, port: numb
     return gate.stdout.apply(() => true);
 }
 
-function nginx(name: string, args: NginxArgs, port: number, timeout: number, opts: pulumi.CustomResourceOptions): pulumi.Output<boolean> {
-    const host = args.lbHost;
+function nginx(name: string, plan: NginxPlan, args: PlannedArgs<LoadBalancerPlan>, opts: pulumi.CustomResourceOptions): pulumi.Output<boolean> {
+    const { port, healthTimeoutSec: timeout } = plan;
+    const host = hostLookup(args.hosts)(plan.lbHost.name);
     const prefix = `${name}-${host.name}`;
-    const backendPort = args.backendPort ?? DEFAULTS.apiserverPort;
-    const conf = renderNginxConfig({ listenPort: port, backends: args.backends.map((b) => ({ address: b.address, port: backendPort })) });
+    const conf = renderNginxConfig({ listenPort: port, backends: plan.backends.map((b) => ({ address: b.address, port: plan.backendPort })) });
     const work: HostWork = {
         host,
         prefix,
@@ -208,15 +170,10 @@ function nginx(name: string, args: NginxArgs, port: number, timeout: number, opt
     return restart.stdout.apply(() => true);
 }
 
-function createLoadBalancer(name: string, args: LoadBalancerArgs, opts: pulumi.CustomResourceOptions): LoadBalancerOutputs {
-    const { host, port, url } = apiserverEndpoint(args);
-    const timeout = args.healthTimeoutSec ?? 120;
-    const ready =
-        args.mode === "haproxy-keepalived"
-            ? haproxyKeepalived(name, args, port, timeout, opts)
-            : args.mode === "nginx"
-              ? nginx(name, args, port, timeout, opts)
-              : pulumi.output(true);
+function createLoadBalancer(name: string, args: PlannedArgs<LoadBalancerPlan>, opts: pulumi.CustomResourceOptions): LoadBalancerOutputs {
+    const plan = args.plan;
+    const { host, port, url } = plan.endpoint;
+    const ready = plan.mode === "haproxy-keepalived" ? haproxyKeepalived(name, plan, args, opts) : plan.mode === "nginx" ? nginx(name, plan, args, opts) : pulumi.output(true);
     return { endpoint: pulumi.output(url), host: pulumi.output(host), port: pulumi.output(port), ready };
 }
 
@@ -227,8 +184,12 @@ export class LoadBalancer extends pulumi.ComponentResource implements LoadBalanc
     declare public readonly port: pulumi.Output<number>;
     declare public readonly ready: pulumi.Output<boolean>;
 
-    constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("ha-kubernetes:components:LoadBalancer", name, validatedProps(`LoadBalancer ${name}`, validateLoadBalancer(args)), opts);
-        this.registerOutputs(adopt(this, createLoadBalancer(name, args, { parent: this })));
+    /** `args`: settings (library users) or the ClusterPlan's slice (components/cluster.ts). */
+    constructor(name: string, args: LoadBalancerArgs | PlannedArgs<LoadBalancerPlan>, opts?: pulumi.ComponentResourceOptions) {
+        super("ha-kubernetes:components:LoadBalancer", name, validatedProps(`LoadBalancer ${name}`, isPlanned(args) ? [] : validateLoadBalancer(args)), opts);
+        const planned: PlannedArgs<LoadBalancerPlan> = isPlanned<LoadBalancerPlan>(args)
+            ? args
+            : { plan: planLoadBalancer(args), hosts: args.mode === "nginx" ? [...args.backends, args.lbHost] : args.backends, runningHosts: args.runningHosts };
+        this.registerOutputs(adopt(this, createLoadBalancer(name, planned, { parent: this })));
     }
 }

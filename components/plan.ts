@@ -1,6 +1,9 @@
-import { ClusterArgs, EtcdTopology, HostArgs, NodeArgs, RegistryArgs, SshArgs, TaintArgs, VersionsArgs } from "./config";
-import { DEFAULT_MAX_UNAVAILABLE, rolloutBatchSize } from "./rollout";
-import { clusterDnsIp, CONTROL_PLANE_TAINT, DEFAULTS, defaultHostCidr, EtcdPeer, etcdPeers, kubernetesServiceIp, prefixLength, resolveTopology } from "./topology";
+import { ClusterArgs, HostArgs, RegistryArgs, SshArgs, VersionsArgs } from "./config";
+import { ControlPlanePlan, planControlPlane } from "./controlPlanePlan";
+import { EtcdPlan, planEtcd } from "./etcdPlan";
+import { LoadBalancerPlan, planLoadBalancer } from "./loadBalancerPlan";
+import { NodePoolPlan, planNodePool } from "./nodePoolPlan";
+import { CONTROL_PLANE_TAINT, DEFAULTS, defaultHostCidr, prefixLength, resolveTopology } from "./topology";
 import { Problem, problemsError, validateCluster, ValidationEnv } from "./validation";
 
 /**
@@ -20,81 +23,24 @@ export interface ClusterPlan {
     /** Every host as declared (declaration order), with the SSH defaults they override. */
     readonly hosts: readonly HostArgs[];
     readonly ssh: SshArgs;
-    /** Hosts with role master, in declaration order (every master is also a node). */
-    readonly masters: readonly HostArgs[];
     /** Where kubectl runs for the providers acting through the API: the first master. */
     readonly kubectlHost: string;
+    /** The members (the masters, stacked, or the hosts with role etcd, dedicated), their URLs and SANs. */
     readonly etcd: EtcdPlan;
+    /** The apiserver load balancer; its `endpoint` is where clients (kubelets, admins) reach the API. */
     readonly loadBalancer: LoadBalancerPlan;
-    /** The address and port clients (kubelets, admins) use for the API: the load balancer's. */
-    readonly apiserver: { readonly host: string; readonly port: number; readonly url: string };
-    readonly network: NetworkPlan;
-    /** Every node: the masters, then the workers that are not masters. */
-    readonly nodes: readonly NodePlan[];
+    /** The masters, the apiservers' SANs and settings. */
+    readonly controlPlane: ControlPlanePlan;
+    /** Every node (the masters, then the workers that are not masters), the pod network, the rollout batch. */
+    readonly nodes: NodePoolPlan;
+    /** The host network (the VIP's prefix comes from it). */
+    readonly hostCidr: string;
     readonly certificates: CertificatesPlan;
-    readonly rollout: RolloutPlan;
     /** Hosts that ran before this update (undefined: every host counts as running). */
     readonly runningHosts?: readonly string[];
-    /** Pass-through settings the components default themselves. */
-    readonly nodeSettings: NodeArgs;
     readonly registry?: RegistryArgs;
-    readonly controlPlane: NonNullable<ClusterArgs["controlPlane"]>;
     readonly addons: NonNullable<ClusterArgs["addons"]>;
     readonly artifacts: ClusterArgs["artifacts"];
-}
-
-export interface EtcdPlan {
-    readonly topology: EtcdTopology;
-    /** The members: the masters (stacked) or the hosts with role etcd (dedicated). */
-    readonly members: readonly HostArgs[];
-    readonly peers: readonly EtcdPeer[];
-    readonly clientPort: number;
-    readonly peerPort: number;
-    readonly keepDataOnDestroy?: boolean;
-    readonly allowSingleMember?: boolean;
-    readonly snapshotCopyDirectory?: string;
-}
-
-/** The apiserver load balancer, one variant per mode. */
-export type LoadBalancerPlan =
-    | {
-          readonly mode: "haproxy-keepalived";
-          readonly vip: string;
-          /** Prefix length of the host network, for the VIP's `/n`. */
-          readonly vipPrefixLength: number;
-          readonly interface?: string;
-          readonly virtualRouterId?: number;
-          readonly port: number;
-          readonly maxConnections?: number;
-      }
-    | { readonly mode: "nginx"; readonly host: HostArgs; readonly port: number; readonly maxConnections?: number }
-    | { readonly mode: "external"; readonly address: string; readonly port: number; readonly maxConnections?: number };
-
-/** The pod network, one variant per mode. */
-export type PodNetworkPlan = { readonly mode: "bridge" } | { readonly mode: "flannel"; readonly backend?: "vxlan" | "host-gw" } | { readonly mode: "none" };
-
-export interface NetworkPlan {
-    readonly serviceCidr: string;
-    readonly podCidr: string;
-    /** As configured (components default it to 24). */
-    readonly nodeCidrMaskSize?: number;
-    readonly hostCidr: string;
-    readonly clusterDomain: string;
-    /** The cluster DNS Service address (the 10th of the service range unless set). */
-    readonly clusterDns: string;
-    /** Whether `clusterDns` was set (kubelets get it as given). */
-    readonly clusterDnsSet: boolean;
-    /** The `kubernetes` Service address (the first of the service range). */
-    readonly kubernetesServiceIp: string;
-    readonly podNetwork: PodNetworkPlan;
-}
-
-/** A node: its host's name, address and node settings, plus what the plan decided. */
-export interface NodePlan extends Pick<HostArgs, "name" | "address" | "labels" | "podCidr" | "kubeletExtraConfig"> {
-    /** A master: labelled node-role.kubernetes.io/control-plane, tainted unless also a worker. */
-    readonly controlPlane: boolean;
-    /** The taints it gets (a master without role worker: the control-plane taint first). */
-    readonly taints?: readonly TaintArgs[];
 }
 
 export interface CertificatesPlan {
@@ -102,13 +48,6 @@ export interface CertificatesPlan {
     readonly validityHours: number;
     readonly earlyRenewalHours: number;
     readonly renewal?: string;
-}
-
-export interface RolloutPlan {
-    readonly maxUnavailable: number | string;
-    /** Nodes restarted at once during a roll (from maxUnavailable and the node count). */
-    readonly nodeBatchSize: number;
-    readonly drain: boolean;
 }
 
 export type PlanResult = { readonly ok: true; readonly plan: ClusterPlan } | { readonly ok: false; readonly problems: readonly Problem[] };
@@ -125,89 +64,82 @@ export function assertPlanned(what: string, result: PlanResult): ClusterPlan {
     throw problemsError(what, result.problems);
 }
 
-/** The plan of a valid configuration. */
+/** The plan of a valid configuration: the topology, then each component's slice from its one planning function. */
 function resolvePlan(args: ClusterArgs): ClusterPlan {
     const t = resolveTopology(args);
     const net = args.network ?? {};
     const lb = args.loadBalancer ?? {};
     const certs = args.certificates ?? {};
-    const serviceCidr = net.serviceCidr ?? DEFAULTS.serviceCidr;
     const hostCidr = net.hostCidr ?? defaultHostCidr(t.masters[0].address);
-    const etcd = {
-        topology: t.etcdTopology,
-        members: t.etcdMembers,
-        clientPort: args.etcd?.clientPort ?? DEFAULTS.etcdClientPort,
-        peerPort: args.etcd?.peerPort ?? DEFAULTS.etcdPeerPort,
-    };
-    const nodeHosts = [...t.masters, ...t.workers.filter((w) => !w.roles.includes("master"))];
+    const common = { backends: t.masters, port: lb.port, maxConnections: lb.maxConnections };
+    const loadBalancer = planLoadBalancer(
+        t.lbMode === "haproxy-keepalived"
+            ? { ...common, mode: t.lbMode, vip: lb.vip ?? "", vipPrefixLength: prefixLength(hostCidr), interface: lb.interface, virtualRouterId: lb.virtualRouterId }
+            : t.lbMode === "nginx"
+              ? { ...common, mode: t.lbMode, lbHost: t.lbHosts[0] }
+              : { ...common, mode: t.lbMode, externalAddress: lb.address ?? "" },
+    );
     const podNetwork = net.podNetwork ?? DEFAULTS.podNetwork;
+    const n = args.nodes ?? {};
+    const nodes = planNodePool({
+        clusterName: args.clusterName,
+        maxUnavailable: args.rollout?.maxUnavailable,
+        drain: args.rollout?.drain,
+        // every master is a node too (tainted unless it also has role worker), so that apiservers reach pods
+        nodes: [...t.masters, ...t.workers.filter((w) => !w.roles.includes("master"))].map((h) => {
+            const master = h.roles.includes("master");
+            return {
+                ...h,
+                controlPlane: master,
+                taints: master && !h.roles.includes("worker") ? [CONTROL_PLANE_TAINT, ...(h.taints ?? [])] : h.taints,
+            };
+        }),
+        podNetwork,
+        podCidr: net.podCidr,
+        nodeCidrMaskSize: net.nodeCidrMaskSize,
+        serviceCidr: net.serviceCidr,
+        clusterDomain: net.clusterDomain,
+        clusterDns: net.clusterDns,
+        flannelBackend: net.flannelBackend,
+        registry: args.registry,
+        ...n,
+    });
     return {
         clusterName: args.clusterName,
         versions: args.versions,
         hosts: args.hosts,
         ssh: args.ssh,
-        masters: t.masters,
         kubectlHost: t.masters[0].name,
-        etcd: {
-            ...etcd,
-            peers: etcdPeers(etcd.members, etcd.peerPort, etcd.clientPort),
-            keepDataOnDestroy: args.etcd?.keepDataOnDestroy,
-            allowSingleMember: args.etcd?.allowSingleMember,
-            snapshotCopyDirectory: args.etcd?.snapshotCopyDirectory,
-        },
-        loadBalancer:
-            t.lbMode === "haproxy-keepalived"
-                ? {
-                      mode: t.lbMode,
-                      vip: t.apiserverHost,
-                      vipPrefixLength: prefixLength(hostCidr),
-                      interface: lb.interface,
-                      virtualRouterId: lb.virtualRouterId,
-                      port: t.apiserverPort,
-                      maxConnections: lb.maxConnections,
-                  }
-                : t.lbMode === "nginx"
-                  ? { mode: t.lbMode, host: t.lbHosts[0], port: t.apiserverPort, maxConnections: lb.maxConnections }
-                  : { mode: t.lbMode, address: t.apiserverHost, port: t.apiserverPort, maxConnections: lb.maxConnections },
-        apiserver: { host: t.apiserverHost, port: t.apiserverPort, url: t.apiserverUrl },
-        network: {
-            serviceCidr,
-            podCidr: net.podCidr ?? DEFAULTS.podCidr,
+        etcd: planEtcd({ ...args.etcd, members: t.etcdMembers }, args.clusterName),
+        loadBalancer,
+        controlPlane: planControlPlane({
+            clusterName: args.clusterName,
+            masters: t.masters,
+            endpointHost: loadBalancer.endpoint.host,
+            endpointPort: loadBalancer.endpoint.port,
+            serviceCidr: net.serviceCidr,
+            podCidr: net.podCidr,
+            clusterDomain: net.clusterDomain,
+            // flannel and the CNIs users bring (podNetwork none) take node.spec.podCIDR; bridge blocks are Pulumi's
+            allocateNodeCidrs: podNetwork !== "bridge",
             nodeCidrMaskSize: net.nodeCidrMaskSize,
-            hostCidr,
-            clusterDomain: net.clusterDomain ?? DEFAULTS.clusterDomain,
-            clusterDns: clusterDnsIp(serviceCidr, net.clusterDns),
-            clusterDnsSet: net.clusterDns !== undefined,
-            kubernetesServiceIp: kubernetesServiceIp(serviceCidr),
-            podNetwork: podNetwork === "flannel" ? { mode: podNetwork, backend: net.flannelBackend } : { mode: podNetwork },
-        },
-        nodes: nodeHosts.map((h) => {
-            const master = h.roles.includes("master");
-            return {
-                name: h.name,
-                address: h.address,
-                controlPlane: master,
-                labels: h.labels,
-                taints: master && !h.roles.includes("worker") ? [CONTROL_PLANE_TAINT, ...(h.taints ?? [])] : h.taints,
-                podCidr: h.podCidr,
-                kubeletExtraConfig: h.kubeletExtraConfig,
-            };
+            flannelUser: nodes.podNetwork.mode === "flannel" ? nodes.podNetwork.user : undefined,
+            apiserver: {
+                extraArgs: args.controlPlane?.apiserverExtraArgs,
+                auditLogMaxAgeDays: args.controlPlane?.auditLogMaxAgeDays,
+                serviceNodePortRange: args.controlPlane?.serviceNodePortRange,
+            },
         }),
+        nodes,
+        hostCidr,
         certificates: {
             caValidityHours: certs.caValidityHours ?? DEFAULTS.caValidityHours,
             validityHours: certs.validityHours ?? DEFAULTS.validityHours,
             earlyRenewalHours: certs.earlyRenewalHours ?? DEFAULTS.earlyRenewalHours,
             renewal: certs.renewal,
         },
-        rollout: {
-            maxUnavailable: args.rollout?.maxUnavailable ?? DEFAULT_MAX_UNAVAILABLE,
-            nodeBatchSize: rolloutBatchSize(args.rollout?.maxUnavailable, nodeHosts.length),
-            drain: args.rollout?.drain ?? true,
-        },
         runningHosts: args.runningHosts,
-        nodeSettings: args.nodes ?? {},
         registry: args.registry,
-        controlPlane: args.controlPlane ?? {},
         addons: args.addons ?? {},
         artifacts: args.artifacts,
     };

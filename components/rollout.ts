@@ -14,9 +14,9 @@ import * as pulumi from "@pulumi/pulumi";
  * Call `after(host)` then `passed(host, gate)` for each host in declaration order.
  */
 export class RolloutOrder {
-    private previous: pulumi.Resource[] = [];
-    private current: pulumi.Resource[] = [];
-    private inBatch = 0;
+    /** The gates of the running hosts passed so far, by batch. */
+    private readonly batches: pulumi.Resource[][] = [];
+    private passedCount = 0;
 
     constructor(
         private readonly running: readonly string[] | undefined,
@@ -30,21 +30,22 @@ export class RolloutOrder {
         return this.running === undefined || this.running.includes(host);
     }
 
-    /** What the restart of `host` waits for: the gates of the batch of running hosts before its own, or nothing. */
+    /**
+     * What the restart of `host` (the next host to pass) waits for: the gates of the batch of
+     * running hosts before its own, or nothing. Reads only: ask as often as needed.
+     */
     after(host: string): pulumi.Resource[] {
         if (!this.isRunning(host)) return [];
-        if (this.inBatch === this.batchSize) {
-            this.previous = this.current;
-            this.current = [];
-            this.inBatch = 0;
-        }
-        this.inBatch++;
-        return [...this.previous];
+        const batch = Math.floor(this.passedCount / this.batchSize);
+        return batch === 0 ? [] : [...this.batches[batch - 1]];
     }
 
     /** `gate` is `host`'s health gate: the next batch of running hosts restarts after it. */
     passed(host: string, gate: pulumi.Resource): void {
-        if (this.isRunning(host)) this.current.push(gate);
+        if (!this.isRunning(host)) return;
+        const batch = Math.floor(this.passedCount / this.batchSize);
+        (this.batches[batch] ??= []).push(gate);
+        this.passedCount++;
     }
 }
 

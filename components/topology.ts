@@ -42,12 +42,17 @@ export interface Member {
     readonly address: string;
 }
 
+/** Name and address only (a plan holds no connections). */
+export function member(h: Member): Member {
+    return { name: h.name, address: h.address };
+}
+
 export interface EtcdPeer extends Member {
     readonly peerUrl: string;
     readonly clientUrl: string;
 }
 
-/** The resolved shape of the cluster: who is master, etcd member, worker, LB. */
+/** The resolved shape of the cluster: who is master, etcd member, worker, LB (the plan, components/plan.ts, decides the rest). */
 export interface Topology {
     readonly masters: readonly HostArgs[];
     readonly etcdMembers: readonly HostArgs[];
@@ -55,28 +60,6 @@ export interface Topology {
     readonly lbHosts: readonly HostArgs[];
     readonly etcdTopology: EtcdTopology;
     readonly lbMode: LoadBalancerMode;
-    /** Address clients (kubelets, admins) use for the apiserver. */
-    readonly apiserverHost: string;
-    readonly apiserverPort: number;
-    readonly apiserverUrl: string;
-}
-
-/** A load balancer's settings as far as its address goes (the LoadBalancer component's args have this shape). */
-export type LoadBalancerAddressing =
-    | { readonly mode: "haproxy-keepalived"; readonly vip?: string; readonly port?: number }
-    | { readonly mode: "nginx"; readonly lbHost?: { readonly address: string }; readonly port?: number }
-    | { readonly mode: "external"; readonly externalAddress?: string; readonly port?: number };
-
-/**
- * Where clients (kubelets, admins, the add-ons' kubeconfigs) reach the apiservers: the VIP, the
- * nginx host or the external address, at the balancer's port (default 8443 for haproxy beside
- * kube-apiserver, 6443 otherwise). The one derivation, for the plan and the LoadBalancer
- * component. Pure.
- */
-export function apiserverEndpoint(lb: LoadBalancerAddressing): { host: string; port: number; url: string } {
-    const host = lb.mode === "haproxy-keepalived" ? (lb.vip ?? "") : lb.mode === "nginx" ? (lb.lbHost?.address ?? "") : (lb.externalAddress ?? "");
-    const port = lb.port ?? (lb.mode === "haproxy-keepalived" ? DEFAULTS.haproxyPort : DEFAULTS.apiserverPort);
-    return { host, port, url: `https://${host}:${port}` };
 }
 
 function hasRole(h: HostArgs, role: string): boolean {
@@ -91,19 +74,7 @@ export function resolveTopology(args: ClusterArgs): Topology {
     const workers = args.hosts.filter((h) => hasRole(h, "worker"));
     const lbHosts = args.hosts.filter((h) => hasRole(h, "lb"));
     const lbMode = args.loadBalancer?.mode ?? DEFAULTS.lbMode;
-    const lb = args.loadBalancer;
-    const endpoint = apiserverEndpoint({ mode: lbMode, vip: lb?.vip, lbHost: lbHosts[0], externalAddress: lb?.address, port: lb?.port });
-    return {
-        masters,
-        etcdMembers,
-        workers,
-        lbHosts,
-        etcdTopology,
-        lbMode,
-        apiserverHost: endpoint.host,
-        apiserverPort: endpoint.port,
-        apiserverUrl: endpoint.url,
-    };
+    return { masters, etcdMembers, workers, lbHosts, etcdTopology, lbMode };
 }
 
 /** etcd peers with their URLs, in declaration order. */

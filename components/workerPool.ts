@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ArtifactSource, fileSha256, uploadFile } from "./artifacts";
 import { HostWork, installHost, restartHost } from "./hostWork";
-import { PodNetworkMode, RegistryArgs, TaintArgs } from "./config";
+import { RegistryArgs } from "./config";
 import { fileOrTextValue } from "./fileInputs";
 import { kubeconfigFor } from "./controlPlane";
 import { CertificateAuthority, IssuedCert, issueCert, Validity } from "./pki";
@@ -21,42 +21,25 @@ import { renderModulesLoadConf, renderSysctlConf } from "./render/sysctl";
 import { NodeMembership } from "../providers/nodeMembership";
 import { PodCidrAllocation } from "../providers/podCidrAllocation";
 import { SshTarget } from "../providers/ssh";
-import { clusterDnsIp, CONTROL_PLANE_ROLE, DEFAULTS, podRoutesFor } from "./topology";
+import { CONTROL_PLANE_ROLE, podRoutesFor } from "./topology";
+import { NodePoolPlan, NodePoolSettings, NodeSettings, planNodePool, POD_ROUTES_UNIT } from "./nodePoolPlan";
+import { hostLookup, isPlanned, PlannedArgs } from "./planned";
 import { hostListProblems, Problem, validatedProps } from "./validation";
-import { maxUnavailableProblem, RolloutOrder, rolloutBatchSize } from "./rollout";
+import { maxUnavailableProblem, RolloutOrder } from "./rollout";
 import { NodeDrain } from "../providers/nodeDrain";
 import { adopt } from "./outputs";
 
-/** A worker: a host plus its node settings. */
-export interface WorkerNode extends ClusterHost {
-    readonly labels?: Readonly<Record<string, string>>;
-    readonly taints?: readonly TaintArgs[];
-    /** Pinned pod CIDR (bridge mode). */
-    readonly podCidr?: string;
-    /** KubeletConfiguration fields for this node only (over the pool's kubeletExtraConfig). */
-    readonly kubeletExtraConfig?: Readonly<Record<string, unknown>>;
-    /**
-     * The host runs the control plane too (a master as a node, so that apiservers reach pods):
-     * the cluster CA file and kubectl, which the control plane installs there, are left to it,
-     * and the Node gets the control-plane role label. Default false.
-     */
-    readonly controlPlane?: boolean;
-}
+/** A node: a host plus its node settings. */
+export type WorkerNode = ClusterHost & NodeSettings;
 
-export interface WorkerPoolArgs {
-    readonly clusterName: string;
+/** The runtime inputs every form of the arguments takes. */
+export interface WorkerPoolInputs {
     /**
      * Nodes that ran before this update: they restart in batches of `maxUnavailable`, each batch
      * behind the previous one's Ready gates; the others start in parallel (components/rollout.ts).
      * Default: all of them.
      */
     readonly runningHosts?: readonly string[];
-    /** Running nodes restarted at once: a count or a percentage of the nodes ("25%"). Default 1. */
-    readonly maxUnavailable?: number | string;
-    /** Cordon and drain a running node through the API before its restart, uncordon it after its Ready gate. Default true. */
-    readonly drain?: boolean;
-    /** The workers (declaration order decides unpinned pod CIDRs at the first `up`; later ones keep theirs). */
-    readonly nodes: readonly WorkerNode[];
     readonly clusterCa: CertificateAuthority;
     /** `https://lb:port` of the apiserver. */
     readonly apiserverUrl: pulumi.Input<string>;
@@ -64,45 +47,15 @@ export interface WorkerPoolArgs {
     readonly controlPlaneReady: pulumi.Input<boolean>;
     /** A master with kubectl and the admin kubeconfig: node-Ready gates and drains run there. */
     readonly kubectlHost: ClusterHost;
-    /** `bridge`, `flannel` or `none` (the user's CNI). Default bridge. */
-    readonly podNetwork?: PodNetworkMode;
-    /** Default 10.244.0.0/16. */
-    readonly podCidr?: string;
-    /** Default 24. */
-    readonly nodeCidrMaskSize?: number;
-    /** Default 10.96.0.0/12. */
-    readonly serviceCidr?: string;
-    /** Default cluster.local. */
-    readonly clusterDomain?: string;
-    /** Default: 10th address of serviceCidr. */
-    readonly clusterDns?: string;
-    /** Default vxlan. */
-    readonly flannelBackend?: "vxlan" | "host-gw";
-    /** User name (cert CN) flanneld authenticates as. Default `ha-kubernetes:flannel`. */
-    readonly flannelUser?: string;
-    /** A private registry containerd pulls from (its CA given as `caPem` or read from `caPemPath`). */
-    readonly registry?: RegistryArgs;
-    /** Pod sandbox image. Default: containerd's. */
-    readonly sandboxImage?: string;
-    /** Default systemd. */
-    readonly cgroupDriver?: "systemd" | "cgroupfs";
-    /** Default iptables. */
-    readonly proxyMode?: "iptables" | "ipvs" | "nftables";
-    readonly conntrackMaxPerCore?: number;
-    readonly kubeletExtraConfig?: Readonly<Record<string, unknown>>;
-    /** Clamp containers' oom_score_adj to containerd's. Default false. */
-    readonly restrictOomScoreAdj?: boolean;
-    /**
-     * Container image archives (OCI or docker `save` tar files on the machine running Pulumi)
-     * uploaded to every node and imported into containerd before the kubelet starts: images for
-     * air-gapped nodes (pause, CoreDNS, your own). Default none.
-     */
-    readonly imageArchives?: readonly string[];
     readonly artifacts: ArtifactSource;
     readonly validity: Validity;
-    /** Seconds a health gate waits. Default 240. */
-    readonly healthTimeoutSec?: number;
 }
+
+/** Settings (see NodePoolSettings) with the nodes as ClusterHosts, and the inputs. */
+export type WorkerPoolArgs = NodePoolSettings<ClusterHost> & WorkerPoolInputs;
+
+/** The ClusterPlan's slice, the hosts it names, and the inputs. */
+export type PlannedWorkerPoolArgs = PlannedArgs<NodePoolPlan> & WorkerPoolInputs;
 
 export interface WorkerPoolOutputs {
     /** Node names. */
@@ -114,18 +67,8 @@ export interface WorkerPoolOutputs {
     readonly certificateExpiry: pulumi.Output<Record<string, string>>;
 }
 
-export const FLANNEL_USER = "ha-kubernetes:flannel";
-
-/** The unit that installs the routes to other workers' pod blocks (bridge mode). */
-const POD_ROUTES_UNIT = "ha-kubernetes-pod-routes";
 /** Files only the pod routes unit reads. */
 const ROUTE_FILES = new Set(["pod-routes-env", "pod-routes-script", "pod-routes-unit"]);
-
-/** Debian packages a worker needs. */
-export const NODE_PACKAGES = ["containerd", "runc", "containernetworking-plugins", "conntrack", "iptables", "iproute2", "kmod", "curl", "ca-certificates"];
-
-/** Extra packages a kube-proxy mode needs. */
-export const PROXY_MODE_PACKAGES: Readonly<Record<string, readonly string[]>> = { iptables: [], ipvs: ["ipset", "ipvsadm"], nftables: ["nftables"] };
 
 /** Where image archives are staged on a node. */
 export const IMAGE_STAGING_DIR = "/var/lib/ha-kubernetes/images";
@@ -192,47 +135,43 @@ function registryFiles(r: RegistryArgs | undefined): Array<FileSpec & { key: str
     return files;
 }
 
-function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.CustomResourceOptions): WorkerPoolOutputs {
-    const mode = args.podNetwork ?? DEFAULTS.podNetwork;
-    const podCidr = args.podCidr ?? DEFAULTS.podCidr;
-    const serviceCidr = args.serviceCidr ?? DEFAULTS.serviceCidr;
-    const clusterDomain = args.clusterDomain ?? DEFAULTS.clusterDomain;
-    const cgroupDriver = args.cgroupDriver ?? DEFAULTS.cgroupDriver;
-    const timeout = args.healthTimeoutSec ?? 240;
-    // bridge mode: blocks kept in state, so workers coming and going never move another's
+function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulumi.CustomResourceOptions): WorkerPoolOutputs {
+    const plan = args.plan;
+    const { podCidr, clusterName, healthTimeoutSec: timeout } = plan;
+    const mode = plan.podNetwork.mode;
+    const host = hostLookup(args.hosts);
+    const nodes = plan.nodes.map((n) => ({ ...n, connection: host(n.name).connection }));
+    // bridge mode: blocks kept in state, so nodes coming and going never move another's
     const podCidrs: pulumi.Output<Record<string, string>> =
         mode === "bridge"
             ? new PodCidrAllocation(
                   `${name}-pod-cidrs`,
-                  {
-                      nodes: args.nodes.map((n) => (n.podCidr ? { name: n.name, podCidr: n.podCidr } : { name: n.name })),
-                      podCidr,
-                      maskSize: args.nodeCidrMaskSize ?? DEFAULTS.nodeCidrMaskSize,
-                  },
+                  { nodes: nodes.map((n) => (n.podCidr ? { name: n.name, podCidr: n.podCidr } : { name: n.name })), podCidr, maskSize: plan.nodeCidrMaskSize },
                   opts,
               ).allocations
             : pulumi.output<Record<string, string>>({});
     const v = args.validity;
     const N = PATHS.node;
     const kubeProxyCert = issueCert(`${name}-kube-proxy`, args.clusterCa, { commonName: "system:kube-proxy", usages: ["client"] }, v, opts);
-    const flannelCert =
-        mode === "flannel" ? issueCert(`${name}-flanneld`, args.clusterCa, { commonName: args.flannelUser ?? FLANNEL_USER, usages: ["client"] }, v, opts) : undefined;
+    const flannel = plan.podNetwork.mode === "flannel" ? plan.podNetwork : undefined;
+    const flannelCert = flannel ? issueCert(`${name}-flanneld`, args.clusterCa, { commonName: flannel.user, usages: ["client"] }, v, opts) : undefined;
     type Auth = Array<{ host: string; username: string; password: string }> | undefined;
-    const registryAuth: pulumi.Output<Auth> = args.registry?.username
-        ? pulumi.output(args.registry.password!).apply((password): Auth => [{ host: args.registry!.server, username: args.registry!.username!, password }])
+    const registry = plan.registry;
+    const registryAuth: pulumi.Output<Auth> = registry?.username
+        ? pulumi.output(registry.password!).apply((password): Auth => [{ host: registry.server, username: registry.username!, password }])
         : pulumi.output<Auth>(undefined);
     const containerdConfig = pulumi.secret(
         registryAuth.apply((auth) =>
             renderContainerdConfig({
-                sandboxImage: args.sandboxImage,
-                systemdCgroup: cgroupDriver === "systemd",
+                sandboxImage: plan.sandboxImage,
+                systemdCgroup: plan.cgroupDriver === "systemd",
                 registryAuth: auth,
-                restrictOomScoreAdj: args.restrictOomScoreAdj,
+                restrictOomScoreAdj: plan.restrictOomScoreAdj,
             }),
         ),
     );
     const expiry: Record<string, pulumi.Output<string>> = { "kube-proxy": kubeProxyCert.expiresAt };
-    const archives: ImageArchive[] = (args.imageArchives ?? []).map((local) => {
+    const archives: ImageArchive[] = plan.imageArchives.map((local) => {
         const sha256 = fileSha256(local);
         const key = `image-${path
             .basename(local)
@@ -242,8 +181,8 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         return { key, local, sha256, staged: `${IMAGE_STAGING_DIR}/${key}-${sha256.slice(0, 16)}.tar` };
     });
     const memberships: NodeMembership[] = [];
-    const order = new RolloutOrder(args.runningHosts, rolloutBatchSize(args.maxUnavailable, args.nodes.length));
-    const drain = args.drain ?? true;
+    const order = new RolloutOrder(args.runningHosts, plan.batchSize);
+    const drain = plan.drain;
     const onKubectlHost = {
         host: args.kubectlHost.name,
         connection: pulumi.output(args.kubectlHost.connection) as pulumi.Output<SshTarget>,
@@ -251,7 +190,7 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         kubeconfig: PATHS.kubernetes.adminKubeconfig,
         timeoutSec: timeout,
     };
-    for (const node of args.nodes) {
+    for (const node of nodes) {
         const prefix = `${name}-${node.name}`;
         const kubelet = issueCert(
             `${prefix}-kubelet`,
@@ -273,11 +212,11 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
             ...(node.controlPlane ? [] : [{ key: "ca-crt", path: PATHS.kubernetes.ca, content: args.clusterCa.certPem }]),
             ...nodeCertFiles(kubelet),
             { key: "containerd-config", path: N.containerdConfig, content: containerdConfig, mode: "0600" },
-            ...registryFiles(args.registry),
+            ...registryFiles(registry),
             {
                 key: "kubelet-kubeconfig",
                 path: N.kubeletKubeconfig,
-                content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, `system:node:${node.name}`, kubelet)),
+                content: apiserver.apply((url) => kubeconfigFor(clusterName, url, args.clusterCa.certPem, `system:node:${node.name}`, kubelet)),
                 mode: "0600",
             },
             {
@@ -285,11 +224,11 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
                 path: N.kubeletConfig,
                 content: podCidrs.apply((c) =>
                     renderKubeletConfig({
-                        clusterDns: [clusterDnsIp(serviceCidr, args.clusterDns)],
-                        clusterDomain,
-                        cgroupDriver,
+                        clusterDns: [plan.clusterDns],
+                        clusterDomain: plan.clusterDomain,
+                        cgroupDriver: plan.cgroupDriver,
                         podCidr: mode === "bridge" ? c[node.name] : undefined,
-                        extra: { ...(args.kubeletExtraConfig ?? {}), ...(node.kubeletExtraConfig ?? {}) },
+                        extra: node.kubeletExtraConfig,
                     }),
                 ),
             },
@@ -302,7 +241,7 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
             {
                 key: "kube-proxy-kubeconfig",
                 path: N.kubeProxyKubeconfig,
-                content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, "system:kube-proxy", kubeProxyCert)),
+                content: apiserver.apply((url) => kubeconfigFor(clusterName, url, args.clusterCa.certPem, "system:kube-proxy", kubeProxyCert)),
                 mode: "0600",
             },
             {
@@ -310,9 +249,9 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
                 path: N.kubeProxyConfig,
                 content: renderKubeProxyConfig({
                     clusterCidr: podCidr,
-                    mode: args.proxyMode ?? DEFAULTS.proxyMode,
+                    mode: plan.proxyMode,
                     hostnameOverride: node.name,
-                    conntrackMaxPerCore: args.conntrackMaxPerCore,
+                    conntrackMaxPerCore: plan.conntrackMaxPerCore,
                 }),
             },
             { key: "kube-proxy-env", path: N.kubeProxyEnv, content: renderKubeProxyEnv({ hostnameOverride: node.name }) },
@@ -320,52 +259,49 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
             // with podNetwork none the user's CNI writes its own configuration
             ...(mode === "none" ? [] : [{ key: "cni-loopback", path: N.cniLoopback, content: renderLoopbackConf() }]),
         ];
-        const services = ["containerd", "kubelet", "kube-proxy"];
         if (mode === "bridge") {
             files.push(
                 { key: "cni-conflist", path: N.cniConflist, content: podCidrs.apply((c) => renderBridgeConflist({ podCidr: c[node.name] })) },
                 {
                     key: "pod-routes-env",
                     path: N.podRoutesEnv,
-                    content: podCidrs.apply((c) => renderPodRoutesEnv({ routes: podRoutesFor(node.name, args.nodes, new Map(Object.entries(c))) })),
+                    content: podCidrs.apply((c) => renderPodRoutesEnv({ routes: podRoutesFor(node.name, nodes, new Map(Object.entries(c))) })),
                 },
                 { key: "pod-routes-script", path: N.podRoutesScript, content: renderPodRoutesScript(), mode: "0755" },
                 { key: "pod-routes-unit", path: PATHS.unit(POD_ROUTES_UNIT), content: renderPodRoutesUnit() },
             );
-        } else if (mode === "flannel") {
+        } else if (flannel) {
             files.push(
                 { key: "flannel-cni-script", path: FLANNEL_CNI_SCRIPT, content: renderFlannelCniScript(), mode: "0755" },
                 { key: "flannel-cni-unit", path: PATHS.unit(FLANNEL_CNI_UNIT), content: renderFlannelCniUnit() },
                 {
                     key: "flannel-net-conf",
                     path: N.flannelNetConf,
-                    content: renderFlannelNetConf({ network: podCidr, subnetLen: args.nodeCidrMaskSize, backend: args.flannelBackend ?? "vxlan" }),
+                    content: renderFlannelNetConf({ network: podCidr, subnetLen: plan.nodeCidrMaskSize, backend: flannel.backend }),
                 },
                 {
                     key: "flanneld-kubeconfig",
                     path: N.flanneldKubeconfig,
-                    content: apiserver.apply((url) => kubeconfigFor(args.clusterName, url, args.clusterCa.certPem, args.flannelUser ?? FLANNEL_USER, flannelCert!)),
+                    content: apiserver.apply((url) => kubeconfigFor(clusterName, url, args.clusterCa.certPem, flannel.user, flannelCert!)),
                     mode: "0600",
                 },
                 { key: "flanneld-env", path: N.flanneldEnv, content: renderFlanneldEnv({ nodeName: node.name, iface: node.address }) },
                 { key: "flanneld-unit", path: PATHS.unit("flanneld"), content: renderFlanneldUnit() },
             );
-            // flanneld leases the subnet of its Node object, which exists once kubelet registered.
-            services.push("flanneld", FLANNEL_CNI_UNIT);
         }
-        const binaries = ["kubelet", "kube-proxy", ...(node.controlPlane ? [] : ["kubectl"]), ...(mode === "flannel" ? ["flanneld"] : [])];
+        const binaries = node.binaries;
         const work: HostWork = {
             host: node,
             prefix,
             role: "node",
-            packages: [...NODE_PACKAGES, ...PROXY_MODE_PACKAGES[args.proxyMode ?? DEFAULTS.proxyMode]],
+            packages: plan.packages,
             cleanup: nodeCleanupScript(),
             // Pod routes change whenever a worker comes or goes: only the routes service restarts then.
             files: files.map((f) => (ROUTE_FILES.has(f.key) ? { ...f, restarts: false } : f)),
             // New kubelet/kube-proxy binaries only once the control plane passed its gate (version skew).
             binaries: { names: binaries, source: args.artifacts, via: { ...node, connection: pulumi.all([node.connection, args.controlPlaneReady]).apply(([c]) => c) } },
             restartOn: [...binaries.map((b) => args.artifacts.sha256[b] ?? ""), ...archives.map((a) => a.sha256)],
-            services: [...services.filter((s) => s !== "containerd"), ...(mode === "bridge" ? [POD_ROUTES_UNIT] : [])],
+            services: plan.units,
         };
         const install = installHost(work, opts);
         const images = archives.map((a) => uploadFile(prefix, a.key, node, a.local, a.staged, a.sha256, install.onBase));
@@ -409,7 +345,7 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
                     `systemctl restart systemd-modules-load >/dev/null 2>&1 || true`,
                     `sysctl -q -p ${shellQuote(N.sysctl)} >/dev/null 2>&1 || echo ${shellQuote(`ha-kubernetes: some sysctls could not be set on ${node.name}`)} >&2`,
                     "systemctl enable containerd >/dev/null 2>&1",
-                    ...services.flatMap((u) => [
+                    ...plan.restartOrder.flatMap((u) => [
                         restartAndWaitScript({ unit: u, host: node.name, check: `systemctl is-active --quiet ${u}`, timeoutSec: timeout }),
                         // images are in containerd before the kubelet starts pods
                         ...(u === "containerd" && archives.length
@@ -442,7 +378,7 @@ function createWorkerPool(name: string, args: WorkerPoolArgs, opts: pulumi.Custo
         memberships.push(membership);
         order.passed(node.name, membership);
     }
-    const names = args.nodes.map((n) => n.name);
+    const names = nodes.map((n) => n.name);
     return {
         nodeNames: pulumi.output(names),
         podCidrs,
@@ -458,8 +394,10 @@ export class WorkerPool extends pulumi.ComponentResource implements WorkerPoolOu
     declare public readonly ready: pulumi.Output<boolean>;
     declare public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
 
-    constructor(name: string, args: WorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("ha-kubernetes:components:WorkerPool", name, validatedProps(`WorkerPool ${name}`, validateWorkerPool(args)), opts);
-        this.registerOutputs(adopt(this, createWorkerPool(name, args, { parent: this })));
+    /** `args`: settings (library users) or the ClusterPlan's slice (components/cluster.ts). */
+    constructor(name: string, args: WorkerPoolArgs | PlannedWorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ha-kubernetes:components:WorkerPool", name, validatedProps(`WorkerPool ${name}`, isPlanned(args) ? [] : validateWorkerPool(args)), opts);
+        const planned = isPlanned<NodePoolPlan>(args) ? args : { ...args, plan: planNodePool(args), hosts: args.nodes };
+        this.registerOutputs(adopt(this, createWorkerPool(name, planned, { parent: this })));
     }
 }

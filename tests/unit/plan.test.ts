@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import { HostArgs, Role } from "../../components/config";
+import { planLoadBalancer } from "../../components/loadBalancerPlan";
 import { assertPlanned, ClusterPlan, planCluster } from "../../components/plan";
 import { CONTROL_PLANE_TAINT } from "../../components/topology";
 import { validateCluster } from "../../components/validation";
@@ -18,54 +19,85 @@ function plan(args = baseCluster()): ClusterPlan {
 }
 
 describe("planCluster", () => {
-    it("decides the reference cluster: VIP endpoint, etcd peers, every node, defaults applied", () => {
+    it("decides the reference cluster: VIP endpoint, etcd peers and SANs, every node, defaults applied", () => {
         const p = plan();
-        expect(p.apiserver).toEqual({ host: "10.213.0.100", port: 8443, url: "https://10.213.0.100:8443" });
         expect(p.loadBalancer).toEqual({
             mode: "haproxy-keepalived",
+            backends: ["m1", "m2", "m3"].map((n, i) => ({ name: n, address: `10.213.0.${11 + i}` })),
+            backendPort: 6443,
+            port: 8443,
+            maxConnections: undefined,
+            healthTimeoutSec: 120,
+            endpoint: { host: "10.213.0.100", port: 8443, url: "https://10.213.0.100:8443" },
             vip: "10.213.0.100",
             vipPrefixLength: 24,
-            port: 8443,
-            interface: undefined,
-            virtualRouterId: undefined,
-            maxConnections: undefined,
+            interface: "eth0",
+            virtualRouterId: 51,
+            vrrp: { m1: { state: "MASTER", priority: 150 }, m2: { state: "BACKUP", priority: 140 }, m3: { state: "BACKUP", priority: 130 } },
         });
-        expect(p.etcd).toMatchObject({ topology: "stacked", clientPort: 2379, peerPort: 2380 });
-        expect(p.etcd.peers.map((x) => `${x.name}=${x.peerUrl}|${x.clientUrl}`)).toEqual([
+        expect(p.etcd).toMatchObject({ clusterToken: "lab", clientPort: 2379, peerPort: 2380, keepDataOnDestroy: true, quorum: 2, healthTimeoutSec: 180 });
+        expect(p.etcd.members.map((x) => `${x.name}=${x.peerUrl}|${x.clientUrl}`)).toEqual([
             "m1=https://10.213.0.11:2380|https://10.213.0.11:2379",
             "m2=https://10.213.0.12:2380|https://10.213.0.12:2379",
             "m3=https://10.213.0.13:2380|https://10.213.0.13:2379",
         ]);
-        expect(p.network).toEqual({
+        expect(p.etcd.members[0].sans).toEqual({ dnsNames: ["localhost", "m1"], ipAddresses: ["10.213.0.11", "127.0.0.1"] });
+        expect(p.controlPlane).toMatchObject({
+            endpoint: p.loadBalancer.endpoint,
             serviceCidr: "10.96.0.0/12",
             podCidr: "10.244.0.0/16",
-            nodeCidrMaskSize: undefined,
-            hostCidr: "10.213.0.0/24",
+            allocateNodeCidrs: false,
+            nodeCidrMaskSize: 24,
+            clusterDomain: "cluster.local",
+            localUrl: "https://127.0.0.1:6443",
+        });
+        expect(p.controlPlane.sans.ipAddresses).toEqual(["10.213.0.100", "10.213.0.11", "10.213.0.12", "10.213.0.13", "10.96.0.1", "127.0.0.1"]);
+        expect(p.controlPlane.sans.dnsNames).toContain("kubernetes.default.svc.cluster.local");
+        expect(p.hostCidr).toBe("10.213.0.0/24");
+        expect(p.nodes).toMatchObject({
+            podNetwork: { mode: "bridge" },
+            podCidr: "10.244.0.0/16",
+            nodeCidrMaskSize: 24,
+            serviceCidr: "10.96.0.0/12",
             clusterDomain: "cluster.local",
             clusterDns: "10.96.0.10",
-            clusterDnsSet: false,
-            kubernetesServiceIp: "10.96.0.1",
-            podNetwork: { mode: "bridge" },
+            batchSize: 1,
+            drain: true,
+            cgroupDriver: "systemd",
+            proxyMode: "iptables",
+            restartOrder: ["containerd", "kubelet", "kube-proxy"],
+            units: ["kubelet", "kube-proxy", "ha-kubernetes-pod-routes"],
         });
-        expect(p.nodes.map((n) => [n.name, n.controlPlane, (n.taints ?? []).map((t) => t.key)])).toEqual([
-            ["m1", true, [CONTROL_PLANE_TAINT.key]],
-            ["m2", true, [CONTROL_PLANE_TAINT.key]],
-            ["m3", true, [CONTROL_PLANE_TAINT.key]],
-            ["w1", false, []],
-            ["w2", false, ["dedicated"]],
+        expect(p.nodes.nodes.map((n) => [n.name, n.controlPlane, (n.taints ?? []).map((t) => t.key), n.binaries.includes("kubectl")])).toEqual([
+            ["m1", true, [CONTROL_PLANE_TAINT.key], false],
+            ["m2", true, [CONTROL_PLANE_TAINT.key], false],
+            ["m3", true, [CONTROL_PLANE_TAINT.key], false],
+            ["w1", false, [], true],
+            ["w2", false, ["dedicated"], true],
         ]);
         expect(p.kubectlHost).toBe("m1");
         expect(p.certificates).toEqual({ caValidityHours: 87600, validityHours: 8760, earlyRenewalHours: 720, renewal: undefined });
-        expect(p.rollout).toEqual({ maxUnavailable: 1, nodeBatchSize: 1, drain: true });
     });
 
-    it("gives each load balancer mode its own variant", () => {
+    it("gives each load balancer mode its own variant; the endpoint is the VIP, the nginx host or the external address at the balancer's port", () => {
         const nginx = plan(withHosts([m(1), m(2), m(3), w(1), host("lb1", 41, "lb")], { loadBalancer: { mode: "nginx" } }));
-        expect(nginx.loadBalancer).toMatchObject({ mode: "nginx", host: { name: "lb1" }, port: 6443 });
-        expect(nginx.apiserver.url).toBe("https://10.213.0.41:6443");
+        expect(nginx.loadBalancer).toMatchObject({ mode: "nginx", lbHost: { name: "lb1", address: "10.213.0.41" }, port: 6443 });
+        expect(nginx.loadBalancer.endpoint.url).toBe("https://10.213.0.41:6443");
+        expect(nginx.controlPlane.endpoint.url).toBe("https://10.213.0.41:6443");
         const external = plan(withHosts([m(1), m(2), m(3), w(1)], { loadBalancer: { mode: "external", address: "api.example.test", port: 7443 } }));
-        expect(external.loadBalancer).toEqual({ mode: "external", address: "api.example.test", port: 7443, maxConnections: undefined });
-        expect(external.apiserver.url).toBe("https://api.example.test:7443");
+        expect(external.loadBalancer).toMatchObject({ mode: "external", externalAddress: "api.example.test", port: 7443 });
+        expect(external.loadBalancer.endpoint.url).toBe("https://api.example.test:7443");
+        expect(external.controlPlane.sans.dnsNames).toContain("api.example.test");
+        expect(plan(baseCluster({ loadBalancer: { mode: "haproxy-keepalived", vip: "10.213.0.100", port: 9443 } })).loadBalancer.endpoint.url).toBe("https://10.213.0.100:9443");
+    });
+
+    it("the LoadBalancer component's settings plan the same way (one derivation)", () => {
+        const backends = [m(1), m(2), m(3)];
+        expect(planLoadBalancer({ mode: "haproxy-keepalived", backends, vip: "10.0.0.100" }).endpoint).toEqual({ host: "10.0.0.100", port: 8443, url: "https://10.0.0.100:8443" });
+        expect(planLoadBalancer({ mode: "nginx", backends, lbHost: host("lb1", 41, "lb") }).endpoint.url).toBe("https://10.213.0.41:6443");
+        expect(planLoadBalancer({ mode: "external", backends, externalAddress: "api.example.com", port: 443 }).endpoint.url).toBe("https://api.example.com:443");
+        // a plan holds names and addresses only, never a host's other fields (connections)
+        expect(planLoadBalancer({ mode: "nginx", backends, lbHost: host("lb1", 41, "lb") }).backends[0]).toEqual({ name: "m1", address: "10.213.0.11" });
     });
 
     it("dedicated etcd on its own hosts; pod network and DNS variants; a master that is also a worker is not tainted", () => {
@@ -77,13 +109,19 @@ describe("planCluster", () => {
             }),
         );
         expect(p.etcd.members.map((h) => h.name)).toEqual(["e1", "e2", "e3"]);
-        expect(p.etcd.peers[0].peerUrl).toBe("https://10.213.0.31:3380");
-        expect(p.network.podNetwork).toEqual({ mode: "flannel", backend: "host-gw" });
-        expect(p.network).toMatchObject({ clusterDns: "10.100.0.53", clusterDnsSet: true, kubernetesServiceIp: "10.100.0.1" });
-        expect(p.nodes.map((n) => n.name)).toEqual(["m1", "m2", "m3", "w1"]);
-        expect(p.nodes[0].taints).toBeUndefined();
-        expect(p.rollout).toEqual({ maxUnavailable: "50%", nodeBatchSize: 2, drain: false });
-        expect(plan(baseCluster({ network: { hostCidr: "10.213.0.0/24", podNetwork: "none" } })).network.podNetwork).toEqual({ mode: "none" });
+        expect(p.etcd.members[0].peerUrl).toBe("https://10.213.0.31:3380");
+        expect(p.nodes.podNetwork).toEqual({ mode: "flannel", backend: "host-gw", user: "ha-kubernetes:flannel" });
+        expect(p.controlPlane).toMatchObject({ allocateNodeCidrs: true, flannelUser: "ha-kubernetes:flannel" });
+        expect(p.controlPlane.sans.ipAddresses).toContain("10.100.0.1");
+        expect(p.nodes).toMatchObject({ clusterDns: "10.100.0.53", batchSize: 2, drain: false });
+        expect(p.nodes.restartOrder).toEqual(["containerd", "kubelet", "kube-proxy", "flanneld", "ha-kubernetes-flannel-cni"]);
+        expect(p.nodes.nodes.map((n) => n.name)).toEqual(["m1", "m2", "m3", "w1"]);
+        expect(p.nodes.nodes[0].taints).toBeUndefined();
+        expect(p.nodes.nodes[0].binaries).toEqual(["kubelet", "kube-proxy", "flanneld"]);
+        const none = plan(baseCluster({ network: { hostCidr: "10.213.0.0/24", podNetwork: "none" } }));
+        expect(none.nodes.podNetwork).toEqual({ mode: "none" });
+        expect(none.nodes.units).toEqual(["kubelet", "kube-proxy"]);
+        expect(none.controlPlane.allocateNodeCidrs).toBe(true);
     });
 
     it("bad input: the complete list of problems and no plan; assertPlanned throws them as one InputPropertiesError", () => {
@@ -114,16 +152,16 @@ describe("planCluster", () => {
                 expect(r.ok).toBe(fine);
                 if (!r.ok) return;
                 const p = r.plan;
-                const nodeNames = p.nodes.map((n) => n.name);
+                const nodeNames = p.nodes.nodes.map((n) => n.name);
                 expect(new Set(nodeNames).size).toBe(nodeNames.length);
                 expect(nodeNames).toEqual([...masters.map((h) => h.name), ...workers.filter((h) => !h.roles.includes("master")).map((h) => h.name)]);
-                for (const n of p.nodes) {
+                for (const n of p.nodes.nodes) {
                     const h = hosts.find((x) => x.name === n.name)!;
                     expect(n.controlPlane).toBe(h.roles.includes("master"));
                     expect((n.taints ?? []).some((t) => t.key === CONTROL_PLANE_TAINT.key)).toBe(h.roles.includes("master") && !h.roles.includes("worker"));
                 }
                 expect(p.etcd.members.map((x) => x.name)).toEqual(masters.map((x) => x.name));
-                expect(p.rollout.nodeBatchSize).toBe(Math.max(1, Math.floor((pct * p.nodes.length) / 100)));
+                expect(p.nodes.batchSize).toBe(Math.max(1, Math.floor((pct * nodeNames.length) / 100)));
             }),
             { numRuns: 200 },
         );

@@ -44,6 +44,20 @@ describe("RolloutOrder", () => {
         );
     });
 
+    it("after() only reads: asking twice (a drain and a restart) gives the same answer and moves nothing", () => {
+        const order = new RolloutOrder(undefined, 2);
+        for (const h of ["a", "b"]) {
+            expect(order.after(h)).toEqual([]);
+            order.passed(h, gate(`${h}-gate`));
+        }
+        expect(names(order.after("c"))).toEqual(["a-gate", "b-gate"]);
+        expect(names(order.after("c"))).toEqual(["a-gate", "b-gate"]);
+        order.passed("c", gate("c-gate"));
+        expect(names(order.after("d"))).toEqual(["a-gate", "b-gate"]);
+        order.passed("d", gate("d-gate"));
+        expect(names(order.after("e"))).toEqual(["c-gate", "d-gate"]);
+    });
+
     it("refuses a batch size that is not a positive whole number", () => {
         expect(() => new RolloutOrder([], 0)).toThrow(/positive integer/);
         expect(() => new RolloutOrder([], 1.5)).toThrow(/positive integer/);

@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { cidrContains, cidrsOverlap, formatCidr, nthAddress, parseCidr, subnetAt, subnetCount } from "../../lib/address";
 import {
-    apiserverEndpoint,
     allocatePodCidrs,
     apiserverSans,
     clusterDnsIp,
@@ -86,19 +85,6 @@ describe("etcd peers", () => {
                 expect((q - 1) * 2).toBeLessThanOrEqual(n);
             }),
         );
-    });
-});
-
-describe("apiserver endpoint", () => {
-    it("is the VIP, the nginx host or the external address, at the balancer's port (default 8443 beside kube-apiserver, else 6443)", () => {
-        expect(apiserverEndpoint({ mode: "haproxy-keepalived", vip: "10.0.0.100" })).toEqual({ host: "10.0.0.100", port: 8443, url: "https://10.0.0.100:8443" });
-        expect(apiserverEndpoint({ mode: "nginx", lbHost: { address: "10.0.0.41" } }).url).toBe("https://10.0.0.41:6443");
-        expect(apiserverEndpoint({ mode: "external", externalAddress: "api.example.com", port: 443 }).url).toBe("https://api.example.com:443");
-    });
-
-    it("the topology takes it from the stack's load balancer settings", () => {
-        expect(resolveTopology(baseCluster({ loadBalancer: { mode: "haproxy-keepalived", vip: "10.213.0.100", port: 9443 } })).apiserverUrl).toBe("https://10.213.0.100:9443");
-        expect(resolveTopology(baseCluster({ loadBalancer: { mode: "external", address: "api.example.com" } })).apiserverUrl).toBe("https://api.example.com:6443");
     });
 });
 
@@ -206,15 +192,9 @@ describe("roles", () => {
     it("stacked etcd runs on the masters; one keepalived MASTER with the top priority", () => {
         const t = resolveTopology(baseCluster());
         expect(t.etcdMembers.map((h) => h.name)).toEqual(["m1", "m2", "m3"]);
-        expect(t.apiserverUrl).toBe("https://10.213.0.100:8443");
         const roles = keepalivedRoles(t.masters);
         expect([...roles.values()].filter((r) => r.state === "MASTER")).toHaveLength(1);
         expect(roles.get("m1")!.priority).toBeGreaterThan(roles.get("m2")!.priority);
         expect(new Set([...roles.values()].map((r) => r.priority)).size).toBe(3);
-    });
-    it("nginx mode points clients at the lb host on 6443", () => {
-        const args = baseCluster({ loadBalancer: { mode: "nginx" } });
-        const t = resolveTopology({ ...args, hosts: [...args.hosts, { name: "lb1", address: "10.213.0.41", roles: ["lb"] }] });
-        expect(t.apiserverUrl).toBe("https://10.213.0.41:6443");
     });
 });
