@@ -8,13 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 /** A provider's inputs resolved, as the provider receives them (and records them). */
 export type Resolved<T> = { readonly [K in keyof T]: pulumi.Unwrap<T[K]> };
 
-/**
- * Resource options for a dynamic resource of ha-kubernetes: `opts` with `secretOutputs` kept
- * encrypted in the state (the connection, which carries the SSH key, wherever there is one).
- */
-export function dynamicOptions(opts: pulumi.CustomResourceOptions | undefined, ...secretOutputs: string[]): pulumi.CustomResourceOptions {
-    return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secretOutputs] };
-}
+/** Options that keep a resource's `connection` (it carries the SSH key) encrypted in the state: merge them into its own. */
+export const SECRET_CONNECTION: pulumi.CustomResourceOptions = { additionalSecretOutputs: ["connection"] };
 
 /** The recorded state of `id`; refuses an import (no state yet): `what` are created, not imported. */
 export function recorded<T>(id: string, props: T | undefined, what: string): T {

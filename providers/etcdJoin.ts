@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicOptions, recordedRead } from "./dynamic";
+import { recordedRead } from "./dynamic";
 import { shellQuote as q } from "../lib/shell";
 import { clusterView, EtcdPeerRef, findMember, memberAddScript, refuseAdd } from "./etcdMembers";
 import { OnHost, OnHostInputs, sshRun } from "./ssh";
@@ -99,6 +99,13 @@ export class EtcdJoin extends pulumi.dynamic.Resource {
     declare public readonly initialCluster: pulumi.Output<EtcdPeerRef[]>;
 
     constructor(name: string, args: EtcdJoinInputs, opts?: pulumi.CustomResourceOptions) {
-        super(etcdJoinProvider, name, { ...args, state: undefined, initialCluster: undefined }, dynamicOptions(opts, "connection", "seeds"), "ha-kubernetes", "EtcdJoin");
+        super(
+            etcdJoinProvider,
+            name,
+            { ...args, state: undefined, initialCluster: undefined },
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "seeds"] }),
+            "ha-kubernetes",
+            "EtcdJoin",
+        );
     }
 }

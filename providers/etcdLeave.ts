@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicOptions, recordedRead } from "./dynamic";
+import { recordedRead } from "./dynamic";
 import { clusterView, EtcdPeerRef, findMember, memberRemoveScript, refuseRemove } from "./etcdMembers";
 import { OnHost, OnHostInputs, sshRun } from "./ssh";
 
@@ -89,6 +89,6 @@ export class EtcdLeave extends pulumi.dynamic.Resource {
     declare public readonly removed: pulumi.Output<string[]>;
 
     constructor(name: string, args: EtcdLeaveInputs, opts?: pulumi.CustomResourceOptions) {
-        super(etcdLeaveProvider, name, { ...args, removed: undefined }, dynamicOptions(opts, "seeds"), "ha-kubernetes", "EtcdLeave");
+        super(etcdLeaveProvider, name, { ...args, removed: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["seeds"] }), "ha-kubernetes", "EtcdLeave");
     }
 }

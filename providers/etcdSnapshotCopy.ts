@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicOptions, recordedRead, Resolved } from "./dynamic";
+import { recordedRead, Resolved, SECRET_CONNECTION } from "./dynamic";
 import { shellQuote as q } from "../lib/shell";
 
 import { OnHostInputs, sshDownload, sshRun, SshTarget } from "./ssh";
@@ -112,6 +112,6 @@ export class EtcdSnapshotCopy extends pulumi.dynamic.Resource {
     declare public readonly copied: pulumi.Output<string>;
 
     constructor(name: string, args: EtcdSnapshotCopyInputs, opts?: pulumi.CustomResourceOptions) {
-        super(etcdSnapshotCopyProvider, name, { ...args, copied: undefined, sha256: undefined }, dynamicOptions(opts, "connection"), "ha-kubernetes", "EtcdSnapshotCopy");
+        super(etcdSnapshotCopyProvider, name, { ...args, copied: undefined, sha256: undefined }, pulumi.mergeOptions(opts, SECRET_CONNECTION), "ha-kubernetes", "EtcdSnapshotCopy");
     }
 }

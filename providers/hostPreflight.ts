@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicOptions, recorded } from "./dynamic";
+import { recorded } from "./dynamic";
 import { sshExec, SshTarget } from "./ssh";
 
 /**
@@ -109,6 +109,6 @@ export class HostPreflight extends pulumi.dynamic.Resource {
     declare public readonly facts: pulumi.Output<HostFacts[]>;
 
     constructor(name: string, args: HostPreflightInputs, opts?: pulumi.CustomResourceOptions) {
-        super(hostPreflightProvider, name, { ...args, facts: undefined }, dynamicOptions(opts, "hosts"), "ha-kubernetes", "HostPreflight");
+        super(hostPreflightProvider, name, { ...args, facts: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["hosts"] }), "ha-kubernetes", "HostPreflight");
     }
 }

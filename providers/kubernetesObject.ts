@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicOptions, recorded, Resolved } from "./dynamic";
+import { recorded, Resolved } from "./dynamic";
 import { shellQuote as q, waitScript } from "../lib/shell";
 import { kubectlCmd } from "../lib/nodeScripts";
 import { KubectlHostInputs } from "./kubectlHost";
@@ -214,7 +214,7 @@ export class KubernetesObject extends pulumi.dynamic.Resource {
             kubernetesObjectProvider,
             name,
             { ...args, present: undefined, inSync: undefined },
-            dynamicOptions(rest, "connection", ...(secretManifest ? ["manifest"] : [])),
+            pulumi.mergeOptions(rest, { additionalSecretOutputs: ["connection", ...(secretManifest ? ["manifest"] : [])] }),
             "ha-kubernetes",
             "KubernetesObject",
         );

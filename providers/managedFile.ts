@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicOptions, recorded, Resolved } from "./dynamic";
+import { recorded, Resolved } from "./dynamic";
 import { createHash } from "crypto";
 import { deleteFileScript, shellQuote, writeFileScript } from "../lib/shell";
 
@@ -113,7 +113,7 @@ export class ManagedFile extends pulumi.dynamic.Resource {
             managedFileProvider,
             name,
             { ...args, sha256: undefined, exists: undefined, writes: undefined },
-            dynamicOptions(rest, "connection", ...(secretContent ? ["sha256"] : [])),
+            pulumi.mergeOptions(rest, { additionalSecretOutputs: ["connection", ...(secretContent ? ["sha256"] : [])] }),
             "ha-kubernetes",
             "ManagedFile",
         );

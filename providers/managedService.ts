@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicOptions, recorded } from "./dynamic";
+import { recorded, SECRET_CONNECTION } from "./dynamic";
 import { shellQuote as q, waitScript } from "../lib/shell";
 import { OnHost, OnHostInputs, sshExec, sshRun } from "./ssh";
 
@@ -116,6 +116,6 @@ export const managedServiceProvider: pulumi.dynamic.ResourceProvider<ManagedServ
 /** A systemd service on a host, drift-detected (stopped, disabled) on refresh. */
 export class ManagedService extends pulumi.dynamic.Resource {
     constructor(name: string, args: ManagedServiceInputs, opts?: pulumi.CustomResourceOptions) {
-        super(managedServiceProvider, name, { ...args, active: undefined, enabled: undefined }, dynamicOptions(opts, "connection"), "ha-kubernetes", "ManagedService");
+        super(managedServiceProvider, name, { ...args, active: undefined, enabled: undefined }, pulumi.mergeOptions(opts, SECRET_CONNECTION), "ha-kubernetes", "ManagedService");
     }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicOptions, recordedRead, Resolved } from "./dynamic";
+import { recordedRead, Resolved, SECRET_CONNECTION } from "./dynamic";
 import { apiAnswersOrFail, DRAINED_ANNOTATION, drainCommand, exitUnlessRegistered, kubectlCmd, nodeJsonpath, nodeReadyStatus } from "../lib/nodeScripts";
 import { shellQuote as q } from "../lib/shell";
 import { kubectlNodeDiff, KubectlNodeInputs } from "./kubectlHost";
@@ -75,6 +75,6 @@ export const nodeDrainProvider: pulumi.dynamic.ResourceProvider<NodeDrainArgs, N
 /** Cordon and drain of a running node before its restart (uncordoned by its Ready gate). */
 export class NodeDrain extends pulumi.dynamic.Resource {
     constructor(name: string, args: NodeDrainInputs, opts?: pulumi.CustomResourceOptions) {
-        super(nodeDrainProvider, name, args, dynamicOptions(opts, "connection"), "ha-kubernetes", "NodeDrain");
+        super(nodeDrainProvider, name, args, pulumi.mergeOptions(opts, SECRET_CONNECTION), "ha-kubernetes", "NodeDrain");
     }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicOptions, recordedRead, Resolved } from "./dynamic";
+import { recordedRead, Resolved, SECRET_CONNECTION } from "./dynamic";
 import { apiAnswersOrFail, drainCommand, exitUnlessRegistered, kubectlCmd, nodeReadyStatus, uncordonIfDrained } from "../lib/nodeScripts";
 import { shellQuote as q, waitScript } from "../lib/shell";
 import { kubectlNodeDiff, KubectlNodeInputs } from "./kubectlHost";
@@ -97,6 +97,6 @@ export class NodeMembership extends pulumi.dynamic.Resource {
     declare public readonly ready: pulumi.Output<boolean>;
 
     constructor(name: string, args: NodeMembershipInputs, opts?: pulumi.CustomResourceOptions) {
-        super(nodeMembershipProvider, name, { ...args, ready: undefined }, dynamicOptions(opts, "connection"), "ha-kubernetes", "NodeMembership");
+        super(nodeMembershipProvider, name, { ...args, ready: undefined }, pulumi.mergeOptions(opts, SECRET_CONNECTION), "ha-kubernetes", "NodeMembership");
     }
 }

@@ -21,6 +21,7 @@ export interface SshTarget {
 export interface OnHostInputs {
     /** Host key, for messages. */
     readonly host: import("@pulumi/pulumi").Input<string>;
+    /** Carries the SSH key: every resource lists it in its additionalSecretOutputs. */
     readonly connection: import("@pulumi/pulumi").Input<SshTarget>;
 }
 
