@@ -1,20 +1,9 @@
-import * as ssh from "../../../providers/ssh";
 import { NodeDrainArgs, nodeDrainDiff, nodeDrainProvider as p, restartDrainScript } from "../../../providers/nodeDrain";
 import { DRAINED_ANNOTATION } from "../../../lib/nodeScripts";
-import { masterConnection, onMaster, runWithStandInKubectl } from "./standInKubectl";
+import { masterConnection, onMaster, recordSsh, runWithStandInKubectl } from "./standInKubectl";
 
 const conn = masterConnection;
 const args: NodeDrainArgs = { ...onMaster, node: "w1", revision: "r1" };
-
-/** Records what the provider runs over SSH. */
-function recordSsh() {
-    const ran: Array<{ what: string; script: string; target: string }> = [];
-    const run = jest.spyOn(ssh, "sshRun").mockImplementation(async (t, what, script) => {
-        ran.push({ what, script, target: t.host });
-        return "";
-    });
-    return { ran, restore: () => run.mockRestore() };
-}
 
 const run = (view: Parameters<typeof runWithStandInKubectl>[1]) => runWithStandInKubectl((kubectl) => restartDrainScript({ ...args, kubectl }), view);
 const verbs = (calls: string[]) => calls.filter((c) => !c.startsWith("get ")).map((c) => c.split(" ").slice(0, 3).join(" "));

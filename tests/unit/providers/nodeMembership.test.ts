@@ -1,25 +1,13 @@
-import * as ssh from "../../../providers/ssh";
 import { drainScript, membershipDiff, NodeMembershipArgs, nodeMembershipProvider as p, readyScript } from "../../../providers/nodeMembership";
 import { DRAINED_ANNOTATION } from "../../../lib/nodeScripts";
-import { masterConnection, onMaster, runWithStandInKubectl } from "./standInKubectl";
+import { masterConnection, onMaster, recordSsh, runWithStandInKubectl } from "./standInKubectl";
 
 const conn = masterConnection;
 const args: NodeMembershipArgs = { ...onMaster, node: "w3", revision: "r1" };
 
-/** Records what the provider runs on the kubectl host; fails with `code` when given. */
-function fakeMaster(code = 0) {
-    const ran: Array<{ what: string; script: string; target: string }> = [];
-    const run = jest.spyOn(ssh, "sshRun").mockImplementation(async (t, what, script) => {
-        ran.push({ what, script, target: t.host });
-        if (code !== 0) throw new Error(`${what} on ${t.host} failed (exit ${code}): ha-kubernetes: node w3 is not Ready after 120s`);
-        return "";
-    });
-    return { ran, restore: () => run.mockRestore() };
-}
-
 describe("NodeMembership provider", () => {
     it("create waits on the master until the Node is Ready, and records it", async () => {
-        const h = fakeMaster();
+        const h = recordSsh();
         try {
             const r = await p.create!(args);
             expect(r).toEqual({ id: "node:w3", outs: { ...args, ready: true } });
@@ -30,7 +18,7 @@ describe("NodeMembership provider", () => {
     });
 
     it("a Node that never gets Ready fails the gate with the host and the reason", async () => {
-        const h = fakeMaster(1);
+        const h = recordSsh({ code: 1, stderr: "ha-kubernetes: node w3 is not Ready after 120s" });
         try {
             await expect(p.create!(args)).rejects.toThrow(/waiting for node w3 to be Ready on 10.0.0.11 failed .*not Ready after 120s/);
         } finally {
@@ -39,7 +27,7 @@ describe("NodeMembership provider", () => {
     });
 
     it("delete cordons, drains and deletes the Node through the recorded master", async () => {
-        const h = fakeMaster();
+        const h = recordSsh();
         try {
             await p.delete!("node:w3", { ...args, ready: true });
             expect(h.ran.map((x) => [x.what, x.target])).toEqual([["draining node w3 (through m1)", "10.0.0.11"]]);

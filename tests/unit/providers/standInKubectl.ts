@@ -2,6 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as ssh from "../../../providers/ssh";
 
 /** A master's SSH target, as the kubectl providers' tests use it. */
 export const masterConnection = {
@@ -13,6 +14,20 @@ export const masterConnection = {
 
 /** Where the kubectl providers run kubectl in these tests: m1, with a 120 s timeout. */
 export const onMaster = { host: "m1", connection: masterConnection, kubectl: "/usr/local/bin/kubectl", kubeconfig: "/etc/kubernetes/admin.kubeconfig", timeoutSec: 120 };
+
+/**
+ * Records what a provider runs over SSH (sshRun) instead of running it. With `failure`, each run
+ * fails as sshRun does for a script that exits with `failure.code` and prints `failure.stderr`.
+ */
+export function recordSsh(failure?: { readonly code: number; readonly stderr: string }) {
+    const ran: Array<{ what: string; script: string; target: string }> = [];
+    const run = jest.spyOn(ssh, "sshRun").mockImplementation(async (t, what, script) => {
+        ran.push({ what, script, target: t.host });
+        if (failure) throw new Error(`${what} on ${t.host} failed (exit ${failure.code}): ${failure.stderr}`);
+        return "";
+    });
+    return { ran, restore: () => run.mockRestore() };
+}
 
 /** How the stand-in kubectl answers. */
 export interface ClusterView {
