@@ -1,6 +1,7 @@
 import { APISERVER_PROTECTED_FLAGS, ApiserverSpec, apiserverFlags, renderApiserverEnv, renderApiserverUnit } from "../../../components/render/apiserver";
 import { etcdClientUrl } from "../../../components/render/etcd";
-import { envVar, envVars, expectStaticServiceUnit, flagMap, MASTERS, unitValue } from "./controlPlaneFixtures";
+import { envVar, envVars, flagMap, MASTERS } from "./controlPlaneFixtures";
+import { expectStaticUnit, unitValue } from "./nodeRenderHelpers";
 
 function spec(i: number, extra: Partial<ApiserverSpec> = {}): ApiserverSpec {
     return {
@@ -17,7 +18,7 @@ function flags(s: ApiserverSpec): Map<string, string> {
 
 describe("renderApiserverUnit", () => {
     it("matches the snapshot", () => {
-        const u = expectStaticServiceUnit(renderApiserverUnit(), "/etc/kubernetes/kube-apiserver.env", "/usr/local/bin/kube-apiserver $KUBE_APISERVER_ARGS");
+        const u = expectStaticUnit(renderApiserverUnit(), "/etc/kubernetes/kube-apiserver.env", "/usr/local/bin/kube-apiserver $KUBE_APISERVER_ARGS");
         expect(unitValue(u, "Service", "RestartSec")).toBeDefined();
         expect(unitValue(u, "Service", "LimitNOFILE")).toBeDefined();
         expect(unitValue(u, "Unit", "After")).toContain("network-online.target");

@@ -6,9 +6,6 @@ export const MASTERS = [
     { name: "master-3", ip: "10.213.0.13" },
 ] as const;
 
-/** Matches an IPv4 literal anywhere (units must have none). */
-export const IPV4 = /\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/;
-
 /** Reads one variable of an EnvironmentFile written by renderEnvFile (double-quoted values). */
 export function envVar(file: string, name: string): string {
     const lines = file.split("\n").filter((l) => l.startsWith(`${name}=`));
@@ -49,48 +46,6 @@ export function flagMap(args: string): Map<string, string> {
         m.set(k, v);
     }
     return m;
-}
-
-/** Parses a systemd unit into section → list of [key, value]. */
-export function parseUnit(text: string): Map<string, Array<[string, string]>> {
-    const out = new Map<string, Array<[string, string]>>();
-    let cur: Array<[string, string]> | undefined;
-    for (const line of text.split("\n")) {
-        if (line === "" || line.startsWith("#")) continue;
-        const s = /^\[([A-Za-z]+)\]$/.exec(line);
-        if (s) {
-            cur = [];
-            out.set(s[1], cur);
-            continue;
-        }
-        const i = line.indexOf("=");
-        if (!cur || i < 1) throw new Error(`bad unit line: ${line}`);
-        cur.push([line.slice(0, i), line.slice(i + 1)]);
-    }
-    return out;
-}
-
-/** The value of a directive that appears once in a section. */
-export function unitValue(unit: Map<string, Array<[string, string]>>, section: string, key: string): string | undefined {
-    const v = (unit.get(section) ?? []).filter(([k]) => k === key);
-    if (v.length > 1) throw new Error(`${key} repeated in [${section}]`);
-    return v[0]?.[1];
-}
-
-/**
- * A control-plane service unit that matches its snapshot and is the same on every host: no address in it, its flags from
- * `environmentFile`, runs `execStart`, restarted by systemd, wanted by multi-user.target. Returns
- * the parsed unit for the renderer's own checks.
- */
-export function expectStaticServiceUnit(text: string, environmentFile: string, execStart: string): Map<string, Array<[string, string]>> {
-    expect(text).toMatchSnapshot();
-    expect(text).not.toMatch(IPV4);
-    const u = parseUnit(text);
-    expect(unitValue(u, "Service", "EnvironmentFile")).toBe(environmentFile);
-    expect(unitValue(u, "Service", "ExecStart")).toBe(execStart);
-    expect(unitValue(u, "Service", "Restart")).toMatch(/^(always|on-failure)$/);
-    expect(unitValue(u, "Install", "WantedBy")).toBe("multi-user.target");
-    return u;
 }
 
 /** Well-formed PEM blocks with dummy contents (the renderers only check the PEM shape). */

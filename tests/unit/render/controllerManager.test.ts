@@ -5,7 +5,8 @@ import {
     renderControllerManagerEnv,
     renderControllerManagerUnit,
 } from "../../../components/render/controllerManager";
-import { envVar, envVars, expectStaticServiceUnit, flagMap } from "./controlPlaneFixtures";
+import { envVar, envVars, flagMap } from "./controlPlaneFixtures";
+import { expectStaticUnit } from "./nodeRenderHelpers";
 
 const spec: ControllerManagerSpec = {
     clusterName: "ha-kubernetes",
@@ -21,11 +22,7 @@ function flags(s: ControllerManagerSpec): Map<string, string> {
 
 describe("renderControllerManagerUnit", () => {
     it("matches the snapshot", () => {
-        expectStaticServiceUnit(
-            renderControllerManagerUnit(),
-            "/etc/kubernetes/kube-controller-manager.env",
-            "/usr/local/bin/kube-controller-manager $KUBE_CONTROLLER_MANAGER_ARGS",
-        );
+        expectStaticUnit(renderControllerManagerUnit(), "/etc/kubernetes/kube-controller-manager.env", "/usr/local/bin/kube-controller-manager $KUBE_CONTROLLER_MANAGER_ARGS");
     });
 });
 

@@ -1,5 +1,6 @@
 import { EtcdMemberSpec, etcdClientUrl, etcdPeerUrl, renderEtcdEnv, renderEtcdUnit } from "../../../components/render/etcd";
-import { envVar, envVars, expectStaticServiceUnit, MASTERS, unitValue } from "./controlPlaneFixtures";
+import { envVar, envVars, MASTERS } from "./controlPlaneFixtures";
+import { expectStaticUnit, unitValue } from "./nodeRenderHelpers";
 
 const cluster = MASTERS.map((m) => ({ name: m.name, peerUrl: etcdPeerUrl(m.ip) }));
 
@@ -29,7 +30,7 @@ describe("renderEtcdUnit", () => {
         const text = renderEtcdUnit();
         expect(text).not.toMatch(/master-/);
         expect(text.startsWith("# Managed by ha-kubernetes")).toBe(true);
-        const u = expectStaticServiceUnit(text, "/etc/etcd/etcd.env", "/usr/local/bin/etcd");
+        const u = expectStaticUnit(text, "/etc/etcd/etcd.env", "/usr/local/bin/etcd");
         expect(unitValue(u, "Service", "Type")).toBe("notify");
         expect(unitValue(u, "Service", "Restart")).toBe("always");
         expect(Number(unitValue(u, "Service", "LimitNOFILE"))).toBeGreaterThanOrEqual(65536);

@@ -95,7 +95,6 @@ describe("renderKubeletUnit", () => {
         );
         expect(unit).toMatch(/^After=.*containerd\.service/m);
         expect(unit).toMatch(/^Requires=containerd\.service$/m);
-        expect(unit).toMatch(/^Restart=(always|on-failure)$/m);
     });
 });
 

@@ -175,13 +175,44 @@ export function expectComponentConfig(text: string, apiVersion: string, kind: st
     return c;
 }
 
+/** Parses a systemd unit into section → list of [key, value]. */
+export function parseUnit(text: string): Map<string, Array<[string, string]>> {
+    const out = new Map<string, Array<[string, string]>>();
+    let cur: Array<[string, string]> | undefined;
+    for (const line of text.split("\n")) {
+        if (line === "" || line.startsWith("#")) continue;
+        const s = /^\[([A-Za-z]+)\]$/.exec(line);
+        if (s) {
+            cur = [];
+            out.set(s[1], cur);
+            continue;
+        }
+        const i = line.indexOf("=");
+        if (!cur || i < 1) throw new Error(`bad unit line: ${line}`);
+        cur.push([line.slice(0, i), line.slice(i + 1)]);
+    }
+    return out;
+}
+
+/** The value of a directive that appears once in a section. */
+export function unitValue(unit: Map<string, Array<[string, string]>>, section: string, key: string): string | undefined {
+    const v = (unit.get(section) ?? []).filter(([k]) => k === key);
+    if (v.length > 1) throw new Error(`${key} repeated in [${section}]`);
+    return v[0]?.[1];
+}
+
 /**
- * A unit that is the same on every host: matches its snapshot, holds no address (per-host values
- * live in its environment file), reads `environmentFile` and runs `execStart`.
+ * A service unit that is the same on every host: matches its snapshot, holds no address (per-host
+ * values live in its environment file), reads `environmentFile`, runs `execStart`, is restarted by
+ * systemd and wanted by multi-user.target. Returns the parsed unit for the renderer's own checks.
  */
-export function expectStaticUnit(unit: string, environmentFile: string, execStart: string): void {
-    expect(unit).toMatchSnapshot();
-    expect(hasIpv4(unit)).toBe(false);
-    expect(unit).toContain(`EnvironmentFile=${environmentFile}\n`);
-    expect(unit).toContain(`ExecStart=${execStart}\n`);
+export function expectStaticUnit(text: string, environmentFile: string, execStart: string): Map<string, Array<[string, string]>> {
+    expect(text).toMatchSnapshot();
+    expect(hasIpv4(text)).toBe(false);
+    const u = parseUnit(text);
+    expect(unitValue(u, "Service", "EnvironmentFile")).toBe(environmentFile);
+    expect(unitValue(u, "Service", "ExecStart")).toBe(execStart);
+    expect(unitValue(u, "Service", "Restart")).toMatch(/^(always|on-failure)$/);
+    expect(unitValue(u, "Install", "WantedBy")).toBe("multi-user.target");
+    return u;
 }

@@ -1,10 +1,11 @@
 import YAML from "yaml";
 import { renderSchedulerConfig, renderSchedulerEnv, renderSchedulerUnit } from "../../../components/render/scheduler";
-import { envVar, expectStaticServiceUnit, flagMap } from "./controlPlaneFixtures";
+import { envVar, flagMap } from "./controlPlaneFixtures";
+import { expectStaticUnit } from "./nodeRenderHelpers";
 
 describe("renderSchedulerUnit", () => {
     it("matches the snapshot and is static", () => {
-        expectStaticServiceUnit(renderSchedulerUnit(), "/etc/kubernetes/kube-scheduler.env", "/usr/local/bin/kube-scheduler $KUBE_SCHEDULER_ARGS");
+        expectStaticUnit(renderSchedulerUnit(), "/etc/kubernetes/kube-scheduler.env", "/usr/local/bin/kube-scheduler $KUBE_SCHEDULER_ARGS");
     });
 });
 
