@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { identityOfObject, KubernetesObject, ObjectIdentity } from "../providers/kubernetesObject";
+import { KubectlHostInputs } from "../providers/kubectlHost";
 import { SshTarget } from "../providers/ssh";
 import { PATHS } from "./render/paths";
 import { ClusterHost } from "./remote";
@@ -40,6 +41,17 @@ export function sourceIdentity(o: ObjectSource): ObjectIdentity {
     return isDeferred(o) ? o.identity : identityOf(o);
 }
 
+/** The inputs of a provider acting through the API with kubectl on `host` (a master with the admin kubeconfig). */
+export function kubectlHostInputs(host: ClusterHost, timeoutSec: number): KubectlHostInputs & { readonly connection: pulumi.Output<SshTarget> } {
+    return {
+        host: host.name,
+        connection: pulumi.output(host.connection) as pulumi.Output<SshTarget>,
+        kubectl: PATHS.bin.kubectl,
+        kubeconfig: PATHS.kubernetes.adminKubeconfig,
+        timeoutSec,
+    };
+}
+
 export interface ApplyObjectsOptions {
     /** Where kubectl runs (a master with the admin kubeconfig). */
     readonly kubectlHost: ClusterHost;
@@ -53,23 +65,14 @@ export interface ApplyObjectsOptions {
  * A Secret's manifest is kept encrypted in the state.
  */
 export function applyObjects(prefix: string, objects: readonly ObjectSource[], o: ApplyObjectsOptions, opts: pulumi.CustomResourceOptions): KubernetesObject[] {
-    const connection = pulumi.output(o.kubectlHost.connection) as pulumi.Output<SshTarget>;
+    const onKubectlHost = kubectlHostInputs(o.kubectlHost, o.timeoutSec);
     const make = (obj: ObjectSource, extra: pulumi.CustomResourceOptions) => {
         const id = sourceIdentity(obj);
         // the provider checks that the manifest declares this identity (a deferred one's too)
         const manifest = isDeferred(obj) ? obj.object.apply((x) => JSON.stringify(x)) : JSON.stringify(obj);
         return new KubernetesObject(
             `${prefix}-${objectKey(id)}`,
-            {
-                host: o.kubectlHost.name,
-                connection,
-                identity: id,
-                manifest,
-                fieldManager: FIELD_MANAGER,
-                kubectl: PATHS.bin.kubectl,
-                kubeconfig: PATHS.kubernetes.adminKubeconfig,
-                timeoutSec: o.timeoutSec,
-            },
+            { ...onKubectlHost, identity: id, manifest, fieldManager: FIELD_MANAGER },
             { ...pulumi.mergeOptions(opts, extra), secretManifest: id.kind === "Secret" },
         );
     };

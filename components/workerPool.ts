@@ -6,6 +6,7 @@ import { HostWork, installHost, restartHost } from "./hostWork";
 import { RegistryArgs } from "./config";
 import { fileOrTextValue } from "./fileInputs";
 import { kubeconfigFor } from "./controlPlane";
+import { kubectlHostInputs } from "./kubernetesObjects";
 import { CertificateAuthority, IssuedCert, issueCert, Validity } from "./pki";
 import { ClusterHost, revision, FileSpec, restartAndWaitScript, shellQuote } from "./remote";
 import { renderBridgeConflist, renderLoopbackConf } from "./render/cni";
@@ -20,7 +21,6 @@ import { registryHostsDir, renderRegistryHostsToml } from "./render/registryHost
 import { renderModulesLoadConf, renderSysctlConf } from "./render/sysctl";
 import { NodeMembership } from "../providers/nodeMembership";
 import { PodCidrAllocation } from "../providers/podCidrAllocation";
-import { SshTarget } from "../providers/ssh";
 import { CONTROL_PLANE_ROLE, podRoutesFor } from "./topology";
 import { NodePoolPlan, NodePoolSettings, NodeSettings, planNodePool, POD_ROUTES_UNIT } from "./nodePoolPlan";
 import { hostLookup, isPlanned, PlannedArgs } from "./planned";
@@ -183,13 +183,7 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
     const memberships: NodeMembership[] = [];
     const order = new RolloutOrder(args.runningHosts, plan.batchSize);
     const drain = plan.drain;
-    const onKubectlHost = {
-        host: args.kubectlHost.name,
-        connection: pulumi.output(args.kubectlHost.connection) as pulumi.Output<SshTarget>,
-        kubectl: PATHS.bin.kubectl,
-        kubeconfig: PATHS.kubernetes.adminKubeconfig,
-        timeoutSec: timeout,
-    };
+    const onKubectlHost = kubectlHostInputs(args.kubectlHost, timeout);
     for (const node of nodes) {
         const prefix = `${name}-${node.name}`;
         const kubelet = issueCert(
