@@ -1,5 +1,5 @@
 import { renderDaemonUnit } from "./controlPlaneUnit";
-import { FlagValue, MANAGED_BY_HA_KUBERNETES, mergeExtraFlags, protectedFlags, renderFlags } from "./flags";
+import { delegatedAuthFlags, delegatedClientCaFlags, FlagValue, MANAGED_BY_HA_KUBERNETES, mergeExtraFlags, protectedFlags, renderFlags } from "./flags";
 import { cidrsOverlap, parseCidr, parseCidrList } from "../../lib/address";
 import { PATHS } from "./paths";
 import { renderEnvFile } from "./systemd";
@@ -76,13 +76,11 @@ export function controllerManagerFlags(spec: ControllerManagerSpec): Array<[stri
     const K = PATHS.kubernetes;
     const flags: Array<[string, FlagValue]> = [
         ["kubeconfig", K.controllerManagerKubeconfig],
-        ["authentication-kubeconfig", K.controllerManagerKubeconfig],
-        ["authorization-kubeconfig", K.controllerManagerKubeconfig],
+        ...delegatedAuthFlags(K.controllerManagerKubeconfig),
         ["bind-address", "127.0.0.1"],
         ["cluster-name", spec.clusterName],
         ["leader-elect", true],
-        ["client-ca-file", K.ca],
-        ["requestheader-client-ca-file", K.frontProxyCa],
+        ...delegatedClientCaFlags(),
         ["root-ca-file", K.ca],
         ["service-account-private-key-file", K.serviceAccountKey],
         ["use-service-account-credentials", true],

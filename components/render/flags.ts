@@ -1,3 +1,5 @@
+import { PATHS } from "./paths";
+
 /** A command-line flag value: arrays are joined with commas, `undefined` omits the flag. */
 export type FlagValue = string | number | boolean | ReadonlyArray<string> | undefined;
 
@@ -45,4 +47,23 @@ export function mergeExtraFlags(
         else out.push([name, v]);
     }
     return out;
+}
+
+/**
+ * kube-controller-manager and kube-scheduler hand the authentication and authorization of
+ * requests to their own endpoint to the API server, through `kubeconfig`.
+ */
+export function delegatedAuthFlags(kubeconfig: string): Array<[string, FlagValue]> {
+    return [
+        ["authentication-kubeconfig", kubeconfig],
+        ["authorization-kubeconfig", kubeconfig],
+    ];
+}
+
+/** The CAs those delegated checks trust for client certificates: the cluster's, and the front proxy's (requests the API server forwards). */
+export function delegatedClientCaFlags(): Array<[string, FlagValue]> {
+    return [
+        ["client-ca-file", PATHS.kubernetes.ca],
+        ["requestheader-client-ca-file", PATHS.kubernetes.frontProxyCa],
+    ];
 }

@@ -1,5 +1,5 @@
 import { renderDaemonUnit } from "./controlPlaneUnit";
-import { FlagValue, mergeExtraFlags, renderFlags } from "./flags";
+import { delegatedAuthFlags, delegatedClientCaFlags, FlagValue, mergeExtraFlags, renderFlags } from "./flags";
 import { renderYamlDocument } from "./yamlDocument";
 import { PATHS } from "./paths";
 import { renderEnvFile } from "./systemd";
@@ -48,10 +48,8 @@ export function schedulerFlags(spec: SchedulerEnvSpec = {}): Array<[string, Flag
     const K = PATHS.kubernetes;
     const flags: Array<[string, FlagValue]> = [
         ["config", K.schedulerConfig],
-        ["authentication-kubeconfig", K.schedulerKubeconfig],
-        ["authorization-kubeconfig", K.schedulerKubeconfig],
-        ["client-ca-file", K.ca],
-        ["requestheader-client-ca-file", K.frontProxyCa],
+        ...delegatedAuthFlags(K.schedulerKubeconfig),
+        ...delegatedClientCaFlags(),
         ["bind-address", "127.0.0.1"],
         ["profiling", false],
     ];
