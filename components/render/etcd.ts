@@ -107,6 +107,19 @@ function checkPositiveInt(v: number | undefined, what: string): void {
 }
 
 /**
+ * Mutual TLS on one side of a member (`ETCD_`: its clients, `ETCD_PEER_`: the other members):
+ * it serves `cert`/`key` and requires client certificates signed by the etcd CA.
+ */
+function mutualTlsVars(prefix: "ETCD_" | "ETCD_PEER_", cert: string, key: string): Array<[string, string]> {
+    return [
+        [`${prefix}CLIENT_CERT_AUTH`, "true"],
+        [`${prefix}TRUSTED_CA_FILE`, PATHS.etcd.ca],
+        [`${prefix}CERT_FILE`, cert],
+        [`${prefix}KEY_FILE`, key],
+    ];
+}
+
+/**
  * One member's settings as an EnvironmentFile of the ETCD_* variables etcd (3.5/3.6) reads
  * natively: TLS with client-certificate authentication on both the client and the peer port,
  * clients on the member address and 127.0.0.1, health/metrics in plain HTTP on 127.0.0.1 only,
@@ -174,14 +187,8 @@ export function renderEtcdEnv(spec: EtcdMemberSpec): string {
         ["ETCD_INITIAL_CLUSTER_TOKEN", spec.initialClusterToken],
         // Unauthenticated plain HTTP, so loopback only: /health for local checks, /metrics.
         ["ETCD_LISTEN_METRICS_URLS", `http://127.0.0.1:${metrics}`],
-        ["ETCD_CLIENT_CERT_AUTH", "true"],
-        ["ETCD_TRUSTED_CA_FILE", p.ca],
-        ["ETCD_CERT_FILE", p.serverCert],
-        ["ETCD_KEY_FILE", p.serverKey],
-        ["ETCD_PEER_CLIENT_CERT_AUTH", "true"],
-        ["ETCD_PEER_TRUSTED_CA_FILE", p.ca],
-        ["ETCD_PEER_CERT_FILE", p.peerCert],
-        ["ETCD_PEER_KEY_FILE", p.peerKey],
+        ...mutualTlsVars("ETCD_", p.serverCert, p.serverKey),
+        ...mutualTlsVars("ETCD_PEER_", p.peerCert, p.peerKey),
         ["ETCD_AUTO_TLS", "false"],
         ["ETCD_PEER_AUTO_TLS", "false"],
         ["ETCD_TLS_MIN_VERSION", "TLS1.2"],
