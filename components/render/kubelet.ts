@@ -44,22 +44,27 @@ export interface KubeletConfigSpec {
     readonly extra?: Readonly<Record<string, unknown>>;
 }
 
-/** KubeletConfiguration keys ha-kubernetes owns: `extra` may not set them. */
-export const PROTECTED_KUBELET_KEYS: ReadonlyArray<string> = [
-    "apiVersion",
-    "kind",
-    "authentication",
-    "authorization",
-    "readOnlyPort",
-    "tlsCertFile",
-    "tlsPrivateKeyFile",
-    "tlsMinVersion",
-    "rotateCertificates",
-    "serverTLSBootstrap",
-    "staticPodPath",
-    "staticPodURL",
-    "staticPodURLHeader",
+/**
+ * The kubelet settings ha-kubernetes owns (authentication, authorization, TLS, read-only port,
+ * static pods), each as its KubeletConfiguration key and the kubelet flags that set the same:
+ * neither `extra` nor `extraArgs` may set them.
+ */
+const OWNED_KUBELET_SETTINGS: ReadonlyArray<readonly [key: string, flags: ReadonlyArray<string>]> = [
+    ["authentication", ["anonymous-auth", "authentication-token-webhook", "client-ca-file"]],
+    ["authorization", ["authorization-mode"]],
+    ["readOnlyPort", ["read-only-port"]],
+    ["tlsCertFile", ["tls-cert-file"]],
+    ["tlsPrivateKeyFile", ["tls-private-key-file"]],
+    ["tlsMinVersion", ["tls-min-version"]],
+    ["rotateCertificates", ["rotate-certificates"]],
+    ["serverTLSBootstrap", ["rotate-server-certificates"]],
+    ["staticPodPath", ["pod-manifest-path"]],
+    ["staticPodURL", ["manifest-url"]],
+    ["staticPodURLHeader", []],
 ];
+
+/** KubeletConfiguration keys ha-kubernetes owns: `extra` may not set them. */
+export const PROTECTED_KUBELET_KEYS: ReadonlyArray<string> = ["apiVersion", "kind", ...OWNED_KUBELET_SETTINGS.map(([key]) => key)];
 
 const ENFORCE_LEVELS = new Set(["pods", "system-reserved", "kube-reserved", "system-reserved-compressible", "kube-reserved-compressible", "none"]);
 
@@ -183,7 +188,7 @@ export interface KubeletEnvSpec {
     readonly extraArgs?: Readonly<Record<string, FlagValue>>;
 }
 
-/** kubelet flags `extraArgs` may not set. */
+/** kubelet flags `extraArgs` may not set: the unit's, the ones renderKubeletEnv sets, and those of the owned settings. */
 export const PROTECTED_KUBELET_FLAGS: ReadonlyArray<string> = [
     "config",
     "kubeconfig",
@@ -191,18 +196,7 @@ export const PROTECTED_KUBELET_FLAGS: ReadonlyArray<string> = [
     "node-ip",
     "node-labels",
     "register-with-taints",
-    "anonymous-auth",
-    "authentication-token-webhook",
-    "authorization-mode",
-    "client-ca-file",
-    "read-only-port",
-    "tls-cert-file",
-    "tls-private-key-file",
-    "tls-min-version",
-    "rotate-certificates",
-    "rotate-server-certificates",
-    "pod-manifest-path",
-    "manifest-url",
+    ...OWNED_KUBELET_SETTINGS.flatMap(([, flags]) => flags),
 ];
 
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
