@@ -1,6 +1,6 @@
 import { APISERVER_PROTECTED_FLAGS, ApiserverSpec, apiserverFlags, renderApiserverEnv, renderApiserverUnit } from "../../../components/render/apiserver";
 import { etcdClientUrl } from "../../../components/render/etcd";
-import { envVar, envVars, flagMap, MASTERS } from "./controlPlaneFixtures";
+import { envVar, envVars, flagMap, itMatchesSnapshotsPerMaster, MASTERS } from "./controlPlaneFixtures";
 import { expectStaticUnit, unitValue } from "./nodeRenderHelpers";
 
 function spec(i: number, extra: Partial<ApiserverSpec> = {}): ApiserverSpec {
@@ -26,26 +26,19 @@ describe("renderApiserverUnit", () => {
 });
 
 describe("renderApiserverEnv", () => {
-    it("matches the snapshot for each of 3 masters", () => {
-        for (let i = 0; i < 3; i++) expect(renderApiserverEnv(spec(i))).toMatchSnapshot(MASTERS[i].name);
-    });
-
-    it("matches the snapshot with every optional setting", () => {
-        expect(
-            renderApiserverEnv(
-                spec(0, {
-                    bindAddress: "10.213.0.11",
-                    securePort: 8443,
-                    serviceNodePortRange: "30000-31999",
-                    clusterDomain: "k8s.example",
-                    auditLogMaxAgeDays: 7,
-                    auditLogMaxBackups: 3,
-                    auditLogMaxSizeMb: 50,
-                    featureGates: { ZFeature: false, AFeature: true },
-                    extraArgs: { "enable-admission-plugins": "NodeRestriction,AlwaysPullImages", "event-ttl": "2h", profiling: "true" },
-                }),
-            ),
-        ).toMatchSnapshot();
+    itMatchesSnapshotsPerMaster("masters", renderApiserverEnv, spec, {
+        master: 0,
+        settings: {
+            bindAddress: "10.213.0.11",
+            securePort: 8443,
+            serviceNodePortRange: "30000-31999",
+            clusterDomain: "k8s.example",
+            auditLogMaxAgeDays: 7,
+            auditLogMaxBackups: 3,
+            auditLogMaxSizeMb: 50,
+            featureGates: { ZFeature: false, AFeature: true },
+            extraArgs: { "enable-admission-plugins": "NodeRestriction,AlwaysPullImages", "event-ttl": "2h", profiling: "true" },
+        },
     });
 
     it("holds one variable with whitespace-free flags", () => {

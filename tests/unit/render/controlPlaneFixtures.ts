@@ -6,6 +6,26 @@ export const MASTERS = [
     { name: "master-3", ip: "10.213.0.13" },
 ] as const;
 
+/**
+ * The snapshot tests of a per-master renderer: `render(specOf(i))` for each of MASTERS (`what`:
+ * what the masters are to it), snapshots named after the master; and `render(specOf(every.master,
+ * every.settings))`, with every optional setting.
+ */
+export function itMatchesSnapshotsPerMaster<S>(
+    what: string,
+    render: (spec: S) => string,
+    specOf: (i: number, extra?: Partial<S>) => S,
+    every: { readonly master: number; readonly settings: Partial<S> },
+): void {
+    it(`matches the snapshot for each of 3 ${what}`, () => {
+        MASTERS.forEach((m, i) => expect(render(specOf(i))).toMatchSnapshot(m.name));
+    });
+
+    it("matches the snapshot with every optional setting", () => {
+        expect(render(specOf(every.master, every.settings))).toMatchSnapshot();
+    });
+}
+
 /** Reads one variable of an EnvironmentFile written by renderEnvFile (double-quoted values). */
 export function envVar(file: string, name: string): string {
     const lines = file.split("\n").filter((l) => l.startsWith(`${name}=`));

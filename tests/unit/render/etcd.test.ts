@@ -1,5 +1,5 @@
 import { EtcdMemberSpec, etcdClientUrl, etcdPeerUrl, renderEtcdEnv, renderEtcdUnit } from "../../../components/render/etcd";
-import { envVar, envVars, MASTERS } from "./controlPlaneFixtures";
+import { envVar, envVars, itMatchesSnapshotsPerMaster, MASTERS } from "./controlPlaneFixtures";
 import { expectStaticUnit, unitValue } from "./nodeRenderHelpers";
 
 const cluster = MASTERS.map((m) => ({ name: m.name, peerUrl: etcdPeerUrl(m.ip) }));
@@ -39,28 +39,21 @@ describe("renderEtcdUnit", () => {
 });
 
 describe("renderEtcdEnv", () => {
-    it("matches the snapshot for each of 3 members", () => {
-        for (let i = 0; i < 3; i++) expect(renderEtcdEnv(member(i))).toMatchSnapshot(MASTERS[i].name);
-    });
-
-    it("matches the snapshot with every optional setting", () => {
-        expect(
-            renderEtcdEnv(
-                member(1, {
-                    clientPort: 12379,
-                    peerPort: 12380,
-                    metricsPort: 12381,
-                    initialCluster: MASTERS.map((m) => ({ name: m.name, peerUrl: etcdPeerUrl(m.ip, 12380) })),
-                    initialClusterState: "existing",
-                    dataDir: "/srv/etcd",
-                    heartbeatIntervalMs: 250,
-                    electionTimeoutMs: 2500,
-                    snapshotCount: 10000,
-                    quotaBackendBytes: 8 * 1024 ** 3,
-                    autoCompactionRetention: "1h30m",
-                }),
-            ),
-        ).toMatchSnapshot();
+    itMatchesSnapshotsPerMaster("members", renderEtcdEnv, member, {
+        master: 1,
+        settings: {
+            clientPort: 12379,
+            peerPort: 12380,
+            metricsPort: 12381,
+            initialCluster: MASTERS.map((m) => ({ name: m.name, peerUrl: etcdPeerUrl(m.ip, 12380) })),
+            initialClusterState: "existing",
+            dataDir: "/srv/etcd",
+            heartbeatIntervalMs: 250,
+            electionTimeoutMs: 2500,
+            snapshotCount: 10000,
+            quotaBackendBytes: 8 * 1024 ** 3,
+            autoCompactionRetention: "1h30m",
+        },
     });
 
     it("lists every member in ETCD_INITIAL_CLUSTER and advertises its own address", () => {
