@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { resolveArtifactSource } from "./artifacts";
-import { ClusterPki } from "./clusterPki";
+import { ClusterPki, clusterTrust } from "./clusterPki";
 import { ClusterArgs } from "./config";
 import { assertPlanned, ClusterPlan, planCluster } from "./plan";
 import { clusterHosts } from "./connection";
@@ -65,40 +65,19 @@ function createCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource)
     const artifacts = resolveArtifactSource(plan.artifacts, plan.versions);
     const { caValidityHours, ...validity } = plan.certificates;
     // every component gets its slice of the plan and the hosts (it looks up those the slice names)
-    const planned = <P>(slice: P) => ({ plan: slice, hosts, runningHosts: plan.runningHosts });
+    const planned = <P>(slice: P) => ({ plan: slice, hosts, runningHosts: plan.runningHosts, artifacts, validity });
 
     const pki = new ClusterPki(`${name}-pki`, { clusterName: plan.clusterName, caValidityHours }, afterPolicy);
-    const etcd = new EtcdCluster(`${name}-etcd`, { ...planned(plan.etcd), ca: pki.etcdCa, artifacts, validity }, opts);
+    const etcd = new EtcdCluster(`${name}-etcd`, { ...planned(plan.etcd), ca: pki.etcdCa }, opts);
     const lb = new LoadBalancer(`${name}-lb`, planned(plan.loadBalancer), opts);
     const controlPlane = new ControlPlane(
         `${name}-cp`,
-        {
-            ...planned(plan.controlPlane),
-            clusterCa: pki.clusterCa,
-            etcdCa: pki.etcdCa,
-            frontProxyCa: pki.frontProxyCa,
-            serviceAccountKeyPem: pki.serviceAccountKeyPem,
-            serviceAccountPublicKeyPem: pki.serviceAccountPublicKeyPem,
-            encryptionKeyBase64: pki.encryptionKeyBase64,
-            etcdEndpoints: etcd.endpoints,
-            etcdReady: etcd.ready,
-            loadBalancerReady: lb.ready,
-            artifacts,
-            validity,
-        },
+        { ...planned(plan.controlPlane), ...clusterTrust(pki), etcdEndpoints: etcd.endpoints, etcdReady: etcd.ready, loadBalancerReady: lb.ready },
         opts,
     );
     const workers = new WorkerPool(
         `${name}-workers`,
-        {
-            ...planned(plan.nodes),
-            clusterCa: pki.clusterCa,
-            apiserverUrl: controlPlane.apiserverUrl,
-            controlPlaneReady: controlPlane.ready,
-            kubectlHost,
-            artifacts,
-            validity,
-        },
+        { ...planned(plan.nodes), clusterCa: pki.clusterCa, apiserverUrl: controlPlane.apiserverUrl, controlPlaneReady: controlPlane.ready, kubectlHost },
         opts,
     );
     const addons = new Addons(

@@ -35,6 +35,12 @@ export type ClusterTrust = {
     ]: ClusterPkiOutputs[K] extends pulumi.Output<infer U> ? pulumi.Input<U> : ClusterPkiOutputs[K];
 };
 
+/** The ClusterTrust of a ClusterPki's outputs. */
+export function clusterTrust(pki: ClusterPkiOutputs): ClusterTrust {
+    const { clusterCa, etcdCa, frontProxyCa, serviceAccountKeyPem, serviceAccountPublicKeyPem, encryptionKeyBase64 } = pki;
+    return { clusterCa, etcdCa, frontProxyCa, serviceAccountKeyPem, serviceAccountPublicKeyPem, encryptionKeyBase64 };
+}
+
 function createClusterPki(name: string, args: ClusterPkiArgs, opts: pulumi.CustomResourceOptions): ClusterPkiOutputs {
     const validity = args.caValidityHours ?? 87600;
     const clusterCa = createCa(`${name}-cluster-ca`, `${args.clusterName}-ca`, validity, opts);

@@ -1,9 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { ArtifactSource } from "./artifacts";
 import { ClusterTrust } from "./clusterPki";
 import { HostWork, installHost, restartHost } from "./hostWork";
-import { IssuedCert, issueCert, Validity } from "./pki";
+import { IssuedCert, issueCert } from "./pki";
 import { ClusterHost, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderApiserverEnv, renderApiserverUnit } from "./render/apiserver";
 import { renderAuditPolicy } from "./render/auditPolicy";
@@ -15,26 +14,19 @@ import { bootstrapRbacObjects } from "./render/rbac";
 import { applyObjects } from "./kubernetesObjects";
 import { renderSchedulerConfig, renderSchedulerEnv, renderSchedulerUnit } from "./render/scheduler";
 import { ControlPlanePlan, ControlPlaneSettings, planControlPlane } from "./controlPlanePlan";
-import { hostLookup, isPlanned, PlannedArgs } from "./planned";
-import { hostListProblems, Problem, validatedProps } from "./validation";
+import { hostLookup, InstallInputs, PlannedArgs, plannedFrom, Planner } from "./planned";
+import { hostListProblems, Problem } from "./validation";
 import { RolloutOrder } from "./rollout";
 import { adopt } from "./outputs";
 
-/** The runtime inputs every form of the arguments takes: the cluster's PKI (ClusterTrust: the CAs, the service-account key pair, the encryption key) and: */
-export interface ControlPlaneInputs extends ClusterTrust {
-    /**
-     * Masters that ran before this update: they restart one at a time; the others start in
-     * parallel (components/rollout.ts). Default: all of them (one at a time).
-     */
-    readonly runningHosts?: readonly string[];
+/** The runtime inputs every form of the arguments takes (running masters restart one at a time): the cluster's PKI (ClusterTrust: the CAs, the service-account key pair, the encryption key) and: */
+export interface ControlPlaneInputs extends ClusterTrust, InstallInputs {
     /** etcd client URLs. */
     readonly etcdEndpoints: pulumi.Input<string[]>;
     /** The etcd health gate; nothing starts before it resolves. */
     readonly etcdReady: pulumi.Input<boolean>;
     /** The load balancer's health gate. */
     readonly loadBalancerReady: pulumi.Input<boolean>;
-    readonly artifacts: ArtifactSource;
-    readonly validity: Validity;
 }
 
 /** Settings (see ControlPlaneSettings) with the masters as ClusterHosts, and the inputs. */
@@ -219,6 +211,9 @@ function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: p
     };
 }
 
+/** How settings become a plan. */
+const PLANNER: Planner<ControlPlaneArgs, ControlPlanePlan> = { validate: validateControlPlane, plan: planControlPlane, hosts: (a) => a.masters };
+
 /** kube-apiserver, kube-controller-manager and kube-scheduler as systemd units on every master. */
 export class ControlPlane extends pulumi.ComponentResource implements ControlPlaneOutputs {
     declare public readonly kubeconfig: pulumi.Output<string>;
@@ -228,8 +223,8 @@ export class ControlPlane extends pulumi.ComponentResource implements ControlPla
 
     /** `args`: settings (library users) or the ClusterPlan's slice (components/cluster.ts). */
     constructor(name: string, args: ControlPlaneArgs | PlannedControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("ha-kubernetes:components:ControlPlane", name, validatedProps(`ControlPlane ${name}`, isPlanned(args) ? [] : validateControlPlane(args)), opts);
-        const planned = isPlanned<ControlPlanePlan>(args) ? args : { ...args, plan: planControlPlane(args), hosts: args.masters };
+        const planned = plannedFrom<ControlPlaneArgs, ControlPlanePlan, ControlPlaneInputs>("ControlPlane", name, args, PLANNER);
+        super("ha-kubernetes:components:ControlPlane", name, {}, opts);
         this.registerOutputs(adopt(this, createControlPlane(name, planned, { parent: this })));
     }
 }

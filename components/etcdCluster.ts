@@ -1,9 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { ArtifactSource } from "./artifacts";
 import { HostWork, installHost, restartHost } from "./hostWork";
-import { CertificateAuthority, issueCert, Validity } from "./pki";
+import { CertificateAuthority, issueCert } from "./pki";
 import { ClusterHost, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderEtcdEnv, renderEtcdUnit } from "./render/etcd";
 import { renderEtcdRestoreScript } from "./render/etcdRestore";
@@ -13,24 +12,15 @@ import { EtcdSnapshotCopy } from "../providers/etcdSnapshotCopy";
 import { PATHS } from "./render/paths";
 import { SshTarget } from "../providers/ssh";
 import { EtcdPlan, EtcdSettings, planEtcd } from "./etcdPlan";
-import { hostLookup, isPlanned, PlannedArgs } from "./planned";
-import { hostListProblems, Problem, validatedProps } from "./validation";
+import { hostLookup, InstallInputs, PlannedArgs, plannedFrom, Planner } from "./planned";
+import { hostListProblems, Problem } from "./validation";
 import { RolloutOrder } from "./rollout";
 import { adopt } from "./outputs";
 
-/** The runtime inputs every form of the arguments takes. */
-export interface EtcdClusterInputs {
-    /**
-     * Hosts that ran before this update: they restart one at a time; the others start in parallel
-     * (components/rollout.ts). Default: all of them (one at a time).
-     */
-    readonly runningHosts?: readonly string[];
+/** The runtime inputs every form of the arguments takes (running etcd members restart one at a time). */
+export interface EtcdClusterInputs extends InstallInputs {
     /** The etcd CA (server, peer and client certificates are issued from it). */
     readonly ca: CertificateAuthority;
-    /** Where the etcd/etcdctl binaries come from. */
-    readonly artifacts: ArtifactSource;
-    /** Leaf certificate validity and early renewal, hours. */
-    readonly validity: Validity;
 }
 
 /** Settings (see EtcdSettings) with the members as ClusterHosts, and the inputs. */
@@ -229,6 +219,13 @@ function clusterHealthyCheck(clientPort: number): string {
     return etcdctlCommand(clientPort, "endpoint health --cluster");
 }
 
+/** How settings become a plan: the member count checked, the plan (cluster token: the component name by default). */
+const PLANNER: Planner<EtcdClusterArgs, EtcdPlan> = {
+    validate: (a) => validateEtcdMembers(a.members, !!a.allowSingleMember),
+    plan: planEtcd,
+    hosts: (a) => a.members,
+};
+
 /** An etcd cluster with TLS peer and client authentication, one systemd unit per member. */
 export class EtcdCluster extends pulumi.ComponentResource implements EtcdClusterOutputs {
     declare public readonly endpoints: pulumi.Output<string[]>;
@@ -237,9 +234,8 @@ export class EtcdCluster extends pulumi.ComponentResource implements EtcdCluster
 
     /** `args`: settings (library users) or the ClusterPlan's slice (components/cluster.ts). */
     constructor(name: string, args: EtcdClusterArgs | PlannedEtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        const problems = isPlanned(args) ? [] : validateEtcdMembers(args.members, !!args.allowSingleMember);
-        super("ha-kubernetes:components:EtcdCluster", name, validatedProps(`EtcdCluster ${name}`, problems), opts);
-        const planned = isPlanned<EtcdPlan>(args) ? args : { ...args, plan: planEtcd(args, name), hosts: args.members };
+        const planned = plannedFrom<EtcdClusterArgs, EtcdPlan, EtcdClusterInputs>("EtcdCluster", name, args, PLANNER);
+        super("ha-kubernetes:components:EtcdCluster", name, {}, opts);
         this.registerOutputs(adopt(this, createEtcdCluster(name, planned, { parent: this })));
     }
 }

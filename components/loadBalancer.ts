@@ -9,8 +9,8 @@ import { renderKeepalivedCheckScript, renderKeepalivedConfig } from "./render/ke
 import { renderNginxConfig } from "./render/nginx";
 import { PATHS } from "./render/paths";
 import { HaproxyKeepalivedPlan, LoadBalancerPlan, LoadBalancerSettings, NginxPlan, planLoadBalancer } from "./loadBalancerPlan";
-import { hostLookup, isPlanned, PlannedArgs } from "./planned";
-import { Problem, validatedProps } from "./validation";
+import { hostLookup, PlannedArgs, plannedFrom, Planner } from "./planned";
+import { Problem } from "./validation";
 import { RolloutOrder } from "./rollout";
 import { adopt } from "./outputs";
 
@@ -177,6 +177,13 @@ function createLoadBalancer(name: string, args: PlannedArgs<LoadBalancerPlan>, o
     return { endpoint: pulumi.output(url), host: pulumi.output(host), port: pulumi.output(port), ready };
 }
 
+/** How settings become a plan (nginx: its host too). */
+const PLANNER: Planner<LoadBalancerArgs, LoadBalancerPlan> = {
+    validate: validateLoadBalancer,
+    plan: planLoadBalancer,
+    hosts: (a) => (a.mode === "nginx" ? [...a.backends, a.lbHost] : a.backends),
+};
+
 /** The apiserver load balancer: haproxy + keepalived VIP on the masters, nginx on its own host, or external. */
 export class LoadBalancer extends pulumi.ComponentResource implements LoadBalancerOutputs {
     declare public readonly endpoint: pulumi.Output<string>;
@@ -186,10 +193,8 @@ export class LoadBalancer extends pulumi.ComponentResource implements LoadBalanc
 
     /** `args`: settings (library users) or the ClusterPlan's slice (components/cluster.ts). */
     constructor(name: string, args: LoadBalancerArgs | PlannedArgs<LoadBalancerPlan>, opts?: pulumi.ComponentResourceOptions) {
-        super("ha-kubernetes:components:LoadBalancer", name, validatedProps(`LoadBalancer ${name}`, isPlanned(args) ? [] : validateLoadBalancer(args)), opts);
-        const planned: PlannedArgs<LoadBalancerPlan> = isPlanned<LoadBalancerPlan>(args)
-            ? args
-            : { plan: planLoadBalancer(args), hosts: args.mode === "nginx" ? [...args.backends, args.lbHost] : args.backends, runningHosts: args.runningHosts };
+        const planned = plannedFrom<LoadBalancerArgs, LoadBalancerPlan, object>("LoadBalancer", name, args, PLANNER);
+        super("ha-kubernetes:components:LoadBalancer", name, {}, opts);
         this.registerOutputs(adopt(this, createLoadBalancer(name, planned, { parent: this })));
     }
 }

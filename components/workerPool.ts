@@ -1,13 +1,13 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { ArtifactSource, fileSha256, uploadFile } from "./artifacts";
+import { fileSha256, uploadFile } from "./artifacts";
 import { HostWork, installHost, restartHost } from "./hostWork";
 import { RegistryArgs } from "./config";
 import { fileOrTextValue } from "./fileInputs";
 import { kubeconfigFor } from "./controlPlane";
 import { kubectlHostInputs } from "./kubernetesObjects";
-import { CertificateAuthority, IssuedCert, issueCert, Validity } from "./pki";
+import { CertificateAuthority, IssuedCert, issueCert } from "./pki";
 import { ClusterHost, revision, FileSpec, restartAndWaitScript, shellQuote } from "./remote";
 import { renderBridgeConflist, renderLoopbackConf } from "./render/cni";
 import { FLANNEL_CNI_SCRIPT, FLANNEL_CNI_UNIT, renderFlannelCniScript, renderFlannelCniUnit } from "./render/flannelCni";
@@ -23,8 +23,8 @@ import { NodeMembership } from "../providers/nodeMembership";
 import { PodCidrAllocation } from "../providers/podCidrAllocation";
 import { CONTROL_PLANE_ROLE, podRoutesFor } from "./topology";
 import { NodePoolPlan, NodePoolSettings, NodeSettings, planNodePool, POD_ROUTES_UNIT } from "./nodePoolPlan";
-import { hostLookup, isPlanned, PlannedArgs } from "./planned";
-import { hostListProblems, Problem, validatedProps } from "./validation";
+import { hostLookup, InstallInputs, PlannedArgs, plannedFrom, Planner } from "./planned";
+import { hostListProblems, Problem } from "./validation";
 import { maxUnavailableProblem, RolloutOrder } from "./rollout";
 import { NodeDrain } from "../providers/nodeDrain";
 import { adopt } from "./outputs";
@@ -32,14 +32,8 @@ import { adopt } from "./outputs";
 /** A node: a host plus its node settings. */
 export type WorkerNode = ClusterHost & NodeSettings;
 
-/** The runtime inputs every form of the arguments takes. */
-export interface WorkerPoolInputs {
-    /**
-     * Nodes that ran before this update: they restart in batches of `maxUnavailable`, each batch
-     * behind the previous one's Ready gates; the others start in parallel (components/rollout.ts).
-     * Default: all of them.
-     */
-    readonly runningHosts?: readonly string[];
+/** The runtime inputs every form of the arguments takes (running nodes restart `maxUnavailable` at a time). */
+export interface WorkerPoolInputs extends InstallInputs {
     readonly clusterCa: CertificateAuthority;
     /** `https://lb:port` of the apiserver. */
     readonly apiserverUrl: pulumi.Input<string>;
@@ -47,8 +41,6 @@ export interface WorkerPoolInputs {
     readonly controlPlaneReady: pulumi.Input<boolean>;
     /** A master with kubectl and the admin kubeconfig: node-Ready gates and drains run there. */
     readonly kubectlHost: ClusterHost;
-    readonly artifacts: ArtifactSource;
-    readonly validity: Validity;
 }
 
 /** Settings (see NodePoolSettings) with the nodes as ClusterHosts, and the inputs. */
@@ -381,6 +373,9 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
     };
 }
 
+/** How settings become a plan. */
+const PLANNER: Planner<WorkerPoolArgs, NodePoolPlan> = { validate: validateWorkerPool, plan: planNodePool, hosts: (a) => a.nodes };
+
 /** Workers: containerd, kubelet, kube-proxy and pod networking (bridge + routes, or flannel). */
 export class WorkerPool extends pulumi.ComponentResource implements WorkerPoolOutputs {
     declare public readonly nodeNames: pulumi.Output<string[]>;
@@ -390,8 +385,8 @@ export class WorkerPool extends pulumi.ComponentResource implements WorkerPoolOu
 
     /** `args`: settings (library users) or the ClusterPlan's slice (components/cluster.ts). */
     constructor(name: string, args: WorkerPoolArgs | PlannedWorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("ha-kubernetes:components:WorkerPool", name, validatedProps(`WorkerPool ${name}`, isPlanned(args) ? [] : validateWorkerPool(args)), opts);
-        const planned = isPlanned<NodePoolPlan>(args) ? args : { ...args, plan: planNodePool(args), hosts: args.nodes };
+        const planned = plannedFrom<WorkerPoolArgs, NodePoolPlan, WorkerPoolInputs>("WorkerPool", name, args, PLANNER);
+        super("ha-kubernetes:components:WorkerPool", name, {}, opts);
         this.registerOutputs(adopt(this, createWorkerPool(name, planned, { parent: this })));
     }
 }
