@@ -1,6 +1,6 @@
 import { APISERVER_PROTECTED_FLAGS, ApiserverSpec, apiserverFlags, renderApiserverEnv, renderApiserverUnit } from "../../../components/render/apiserver";
 import { etcdClientUrl } from "../../../components/render/etcd";
-import { envVar, envVars, flagMap, itMatchesSnapshotsPerMaster, MASTERS } from "./controlPlaneFixtures";
+import { envVar, envVars, expectEntries, flagMap, itMatchesSnapshotsPerMaster, MASTERS } from "./controlPlaneFixtures";
 import { expectStaticUnit, unitValue } from "./nodeRenderHelpers";
 
 function spec(i: number, extra: Partial<ApiserverSpec> = {}): ApiserverSpec {
@@ -49,45 +49,47 @@ describe("renderApiserverEnv", () => {
 
     it("sets the security-relevant flags", () => {
         const f = flags(spec(1));
-        expect(f.get("advertise-address")).toBe("10.213.0.12");
-        expect(f.get("bind-address")).toBe("0.0.0.0");
-        expect(f.get("secure-port")).toBe("6443");
-        expect(f.get("authorization-mode")).toBe("Node,RBAC");
         expect(f.get("enable-admission-plugins")!.split(",")).toContain("NodeRestriction");
-        expect(f.get("endpoint-reconciler-type")).toBe("lease");
-        expect(f.get("profiling")).toBe("false");
-        expect(f.get("allow-privileged")).toBe("true");
-        expect(f.get("tls-min-version")).toBe("VersionTLS12");
-        expect(f.get("client-ca-file")).toBe("/etc/kubernetes/pki/ca.crt");
-        expect(f.get("tls-cert-file")).toBe("/etc/kubernetes/pki/apiserver.crt");
-        expect(f.get("tls-private-key-file")).toBe("/etc/kubernetes/pki/apiserver.key");
-        expect(f.get("etcd-servers")).toBe("https://10.213.0.11:2379,https://10.213.0.12:2379,https://10.213.0.13:2379");
-        expect(f.get("etcd-cafile")).toBe("/etc/kubernetes/pki/etcd-ca.crt");
-        expect(f.get("etcd-certfile")).toBe("/etc/kubernetes/pki/apiserver-etcd-client.crt");
-        expect(f.get("etcd-keyfile")).toBe("/etc/kubernetes/pki/apiserver-etcd-client.key");
-        expect(f.get("kubelet-client-certificate")).toBe("/etc/kubernetes/pki/apiserver-kubelet-client.crt");
-        expect(f.get("kubelet-client-key")).toBe("/etc/kubernetes/pki/apiserver-kubelet-client.key");
-        expect(f.get("kubelet-certificate-authority")).toBe("/etc/kubernetes/pki/ca.crt");
-        expect(f.get("kubelet-preferred-address-types")).toBe("InternalIP,Hostname");
-        expect(f.get("proxy-client-cert-file")).toBe("/etc/kubernetes/pki/front-proxy-client.crt");
-        expect(f.get("proxy-client-key-file")).toBe("/etc/kubernetes/pki/front-proxy-client.key");
-        expect(f.get("requestheader-client-ca-file")).toBe("/etc/kubernetes/pki/front-proxy-ca.crt");
-        expect(f.get("requestheader-allowed-names")).toBe("front-proxy-client");
-        expect(f.get("requestheader-username-headers")).toBe("X-Remote-User");
-        expect(f.get("requestheader-group-headers")).toBe("X-Remote-Group");
-        expect(f.get("requestheader-extra-headers-prefix")).toBe("X-Remote-Extra-");
-        expect(f.get("service-account-issuer")).toBe("https://kubernetes.default.svc.cluster.local");
-        expect(f.get("service-account-key-file")).toBe("/etc/kubernetes/pki/sa.pub");
-        expect(f.get("service-account-signing-key-file")).toBe("/etc/kubernetes/pki/sa.key");
-        expect(f.get("service-cluster-ip-range")).toBe("10.96.0.0/12");
-        expect(f.get("service-node-port-range")).toBe("30000-32767");
-        expect(f.get("encryption-provider-config")).toBe("/etc/kubernetes/encryption-config.yaml");
-        expect(f.get("encryption-provider-config-automatic-reload")).toBe("true");
-        expect(f.get("audit-policy-file")).toBe("/etc/kubernetes/audit-policy.yaml");
-        expect(f.get("audit-log-path")).toBe("/var/log/kubernetes/audit.log");
-        expect(f.get("audit-log-maxage")).toBe("30");
-        expect(f.get("audit-log-maxbackup")).toBe("10");
-        expect(f.get("audit-log-maxsize")).toBe("100");
+        expectEntries(f, {
+            "advertise-address": "10.213.0.12",
+            "bind-address": "0.0.0.0",
+            "secure-port": "6443",
+            "authorization-mode": "Node,RBAC",
+            "endpoint-reconciler-type": "lease",
+            profiling: "false",
+            "allow-privileged": "true",
+            "tls-min-version": "VersionTLS12",
+            "client-ca-file": "/etc/kubernetes/pki/ca.crt",
+            "tls-cert-file": "/etc/kubernetes/pki/apiserver.crt",
+            "tls-private-key-file": "/etc/kubernetes/pki/apiserver.key",
+            "etcd-servers": "https://10.213.0.11:2379,https://10.213.0.12:2379,https://10.213.0.13:2379",
+            "etcd-cafile": "/etc/kubernetes/pki/etcd-ca.crt",
+            "etcd-certfile": "/etc/kubernetes/pki/apiserver-etcd-client.crt",
+            "etcd-keyfile": "/etc/kubernetes/pki/apiserver-etcd-client.key",
+            "kubelet-client-certificate": "/etc/kubernetes/pki/apiserver-kubelet-client.crt",
+            "kubelet-client-key": "/etc/kubernetes/pki/apiserver-kubelet-client.key",
+            "kubelet-certificate-authority": "/etc/kubernetes/pki/ca.crt",
+            "kubelet-preferred-address-types": "InternalIP,Hostname",
+            "proxy-client-cert-file": "/etc/kubernetes/pki/front-proxy-client.crt",
+            "proxy-client-key-file": "/etc/kubernetes/pki/front-proxy-client.key",
+            "requestheader-client-ca-file": "/etc/kubernetes/pki/front-proxy-ca.crt",
+            "requestheader-allowed-names": "front-proxy-client",
+            "requestheader-username-headers": "X-Remote-User",
+            "requestheader-group-headers": "X-Remote-Group",
+            "requestheader-extra-headers-prefix": "X-Remote-Extra-",
+            "service-account-issuer": "https://kubernetes.default.svc.cluster.local",
+            "service-account-key-file": "/etc/kubernetes/pki/sa.pub",
+            "service-account-signing-key-file": "/etc/kubernetes/pki/sa.key",
+            "service-cluster-ip-range": "10.96.0.0/12",
+            "service-node-port-range": "30000-32767",
+            "encryption-provider-config": "/etc/kubernetes/encryption-config.yaml",
+            "encryption-provider-config-automatic-reload": "true",
+            "audit-policy-file": "/etc/kubernetes/audit-policy.yaml",
+            "audit-log-path": "/var/log/kubernetes/audit.log",
+            "audit-log-maxage": "30",
+            "audit-log-maxbackup": "10",
+            "audit-log-maxsize": "100",
+        });
     });
 
     it("has no insecure port, keeps anonymous auth at the default and no deprecated count", () => {

@@ -68,6 +68,11 @@ export function flagMap(args: string): Map<string, string> {
     return m;
 }
 
+/** `map` (flags as flagMap reads them, variables of an env file) holds at least `want`, each with exactly that value. */
+export function expectEntries(map: ReadonlyMap<string, string>, want: Readonly<Record<string, string>>): void {
+    expect(Object.fromEntries(Object.keys(want).map((k) => [k, map.get(k)]))).toEqual(want);
+}
+
 /** Well-formed PEM blocks with dummy contents (the renderers only check the PEM shape). */
 function pem(type: string, text: string): string {
     const b64 = Buffer.from(text.repeat(8))

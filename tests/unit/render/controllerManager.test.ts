@@ -5,7 +5,7 @@ import {
     renderControllerManagerEnv,
     renderControllerManagerUnit,
 } from "../../../components/render/controllerManager";
-import { envVar, envVars, flagMap } from "./controlPlaneFixtures";
+import { envVar, envVars, expectEntries, flagMap } from "./controlPlaneFixtures";
 import { expectStaticUnit } from "./nodeRenderHelpers";
 
 const spec: ControllerManagerSpec = {
@@ -36,18 +36,20 @@ describe("renderControllerManagerEnv", () => {
         expect(envVars(renderControllerManagerEnv(spec)).map(([k]) => k)).toEqual(["KUBE_CONTROLLER_MANAGER_ARGS"]);
         const f = flags(spec);
         for (const k of ["kubeconfig", "authentication-kubeconfig", "authorization-kubeconfig"]) expect(f.get(k)).toBe("/etc/kubernetes/controller-manager.kubeconfig");
-        expect(f.get("bind-address")).toBe("127.0.0.1");
-        expect(f.get("leader-elect")).toBe("true");
-        expect(f.get("root-ca-file")).toBe("/etc/kubernetes/pki/ca.crt");
-        expect(f.get("service-account-private-key-file")).toBe("/etc/kubernetes/pki/sa.key");
-        expect(f.get("use-service-account-credentials")).toBe("true");
-        expect(f.get("controllers")).toBe("*,bootstrapsigner,tokencleaner");
-        expect(f.get("cluster-name")).toBe("ha-kubernetes");
-        expect(f.get("service-cluster-ip-range")).toBe("10.96.0.0/12");
-        expect(f.get("allocate-node-cidrs")).toBe("true");
-        expect(f.get("cluster-cidr")).toBe("10.244.0.0/16");
-        expect(f.get("node-cidr-mask-size")).toBe("24");
-        expect(f.get("profiling")).toBe("false");
+        expectEntries(f, {
+            "bind-address": "127.0.0.1",
+            "leader-elect": "true",
+            "root-ca-file": "/etc/kubernetes/pki/ca.crt",
+            "service-account-private-key-file": "/etc/kubernetes/pki/sa.key",
+            "use-service-account-credentials": "true",
+            controllers: "*,bootstrapsigner,tokencleaner",
+            "cluster-name": "ha-kubernetes",
+            "service-cluster-ip-range": "10.96.0.0/12",
+            "allocate-node-cidrs": "true",
+            "cluster-cidr": "10.244.0.0/16",
+            "node-cidr-mask-size": "24",
+            profiling: "false",
+        });
     });
 
     it("has no CSR signing: the CA key never leaves Pulumi state", () => {

@@ -1,5 +1,5 @@
 import { EtcdMemberSpec, etcdClientUrl, etcdPeerUrl, renderEtcdEnv, renderEtcdUnit } from "../../../components/render/etcd";
-import { envVar, envVars, itMatchesSnapshotsPerMaster, MASTERS } from "./controlPlaneFixtures";
+import { envVar, envVars, expectEntries, itMatchesSnapshotsPerMaster, MASTERS } from "./controlPlaneFixtures";
 import { expectStaticUnit, unitValue } from "./nodeRenderHelpers";
 
 const cluster = MASTERS.map((m) => ({ name: m.name, peerUrl: etcdPeerUrl(m.ip) }));
@@ -71,18 +71,20 @@ describe("renderEtcdEnv", () => {
 
     it("requires TLS with client certificates everywhere; only metrics are plain HTTP, on loopback", () => {
         const vars = new Map(envVars(renderEtcdEnv(member(0))));
-        expect(vars.get("ETCD_CLIENT_CERT_AUTH")).toBe("true");
-        expect(vars.get("ETCD_PEER_CLIENT_CERT_AUTH")).toBe("true");
-        expect(vars.get("ETCD_AUTO_TLS")).toBe("false");
-        expect(vars.get("ETCD_PEER_AUTO_TLS")).toBe("false");
-        expect(vars.get("ETCD_TRUSTED_CA_FILE")).toBe("/etc/etcd/pki/ca.crt");
-        expect(vars.get("ETCD_PEER_TRUSTED_CA_FILE")).toBe("/etc/etcd/pki/ca.crt");
-        expect(vars.get("ETCD_CERT_FILE")).toBe("/etc/etcd/pki/server.crt");
-        expect(vars.get("ETCD_KEY_FILE")).toBe("/etc/etcd/pki/server.key");
-        expect(vars.get("ETCD_PEER_CERT_FILE")).toBe("/etc/etcd/pki/peer.crt");
-        expect(vars.get("ETCD_PEER_KEY_FILE")).toBe("/etc/etcd/pki/peer.key");
-        expect(vars.get("ETCD_TLS_MIN_VERSION")).toBe("TLS1.2");
-        expect(vars.get("ETCD_LISTEN_METRICS_URLS")).toBe("http://127.0.0.1:2381");
+        expectEntries(vars, {
+            ETCD_CLIENT_CERT_AUTH: "true",
+            ETCD_PEER_CLIENT_CERT_AUTH: "true",
+            ETCD_AUTO_TLS: "false",
+            ETCD_PEER_AUTO_TLS: "false",
+            ETCD_TRUSTED_CA_FILE: "/etc/etcd/pki/ca.crt",
+            ETCD_PEER_TRUSTED_CA_FILE: "/etc/etcd/pki/ca.crt",
+            ETCD_CERT_FILE: "/etc/etcd/pki/server.crt",
+            ETCD_KEY_FILE: "/etc/etcd/pki/server.key",
+            ETCD_PEER_CERT_FILE: "/etc/etcd/pki/peer.crt",
+            ETCD_PEER_KEY_FILE: "/etc/etcd/pki/peer.key",
+            ETCD_TLS_MIN_VERSION: "TLS1.2",
+            ETCD_LISTEN_METRICS_URLS: "http://127.0.0.1:2381",
+        });
         for (const [k, v] of vars) {
             if (k === "ETCD_LISTEN_METRICS_URLS") continue;
             expect(v).not.toMatch(/http:\/\//);

@@ -1,6 +1,6 @@
 import YAML from "yaml";
 import { renderSchedulerConfig, renderSchedulerEnv, renderSchedulerUnit } from "../../../components/render/scheduler";
-import { envVar, flagMap } from "./controlPlaneFixtures";
+import { envVar, expectEntries, flagMap } from "./controlPlaneFixtures";
 import { expectStaticUnit } from "./nodeRenderHelpers";
 
 describe("renderSchedulerUnit", () => {
@@ -38,11 +38,13 @@ describe("renderSchedulerEnv", () => {
 
     it("binds to loopback and delegates authn/authz", () => {
         const f = flagMap(envVar(renderSchedulerEnv(), "KUBE_SCHEDULER_ARGS"));
-        expect(f.get("config")).toBe("/etc/kubernetes/kube-scheduler.yaml");
-        expect(f.get("authentication-kubeconfig")).toBe("/etc/kubernetes/scheduler.kubeconfig");
-        expect(f.get("authorization-kubeconfig")).toBe("/etc/kubernetes/scheduler.kubeconfig");
-        expect(f.get("bind-address")).toBe("127.0.0.1");
-        expect(f.get("profiling")).toBe("false");
+        expectEntries(f, {
+            config: "/etc/kubernetes/kube-scheduler.yaml",
+            "authentication-kubeconfig": "/etc/kubernetes/scheduler.kubeconfig",
+            "authorization-kubeconfig": "/etc/kubernetes/scheduler.kubeconfig",
+            "bind-address": "127.0.0.1",
+            profiling: "false",
+        });
         expect(f.has("kubeconfig")).toBe(false);
         expect(f.has("leader-elect")).toBe(false);
     });
