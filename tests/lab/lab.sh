@@ -169,13 +169,16 @@ enter_host_cgroup() {
     done
 }
 
-# remove_host_cgroups NAME: the host's cgroup trees (its processes gone), deepest first: the
-# kubelet's (/NAME, see lab-cgroups) and the one it ran in (lab-NAME).
-remove_host_cgroups() {
+# remove_cgroup_trees DIR...: cgroup directories whose processes are gone, deepest first.
+remove_cgroup_trees() {
     local c
-    for c in /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/*/"lab-$1"; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+    for c in "$@"; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
     return 0
 }
+
+# remove_host_cgroups NAME: the host's cgroup trees: the kubelet's (/NAME, see lab-cgroups) and the
+# one it ran in (lab-NAME).
+remove_host_cgroups() { remove_cgroup_trees /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/*/"lab-$1"; }
 
 boot_host() {
     local n="$1"
@@ -224,13 +227,12 @@ stop_host() {
     fi
     rm -f "$RUN/$n.pid"
     ip link delete "vb-$n" >/dev/null 2>&1 || true
-    # a host started again starts in a clean cgroup tree, like a machine after a reboot
-    find /sys/fs/cgroup/*/"lab-$n" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+    # a host started again starts in clean cgroup trees, like a machine after a reboot
+    remove_host_cgroups "$n"
 }
 
 remove_host() {
     stop_host "$1" 10
-    remove_host_cgroups "$1"
     rm -rf "${HOSTS_DIR:?}/$1" "${HOSTS_DIR:?}/$1.tmp" "${HOSTS_DIR:?}/$1.generation"
 }
 
@@ -299,14 +301,14 @@ cmd_up() {
 }
 
 cmd_down() {
-    local n c
+    local n
     for n in $(known_hosts | sort -u); do remove_host "$n"; done
     # Strays from a crashed run: machines booted from our host dirs, veths of our bridge.
     # shellcheck disable=SC2046 # the child pids, one word each
     for pid in $(pgrep -f "systemd-nspawn .*-D $HOSTS_DIR/" || true); do kill -KILL $(pgrep -P "$pid" -x systemd || true) "$pid" 2>/dev/null || true; done
     for v in $(ip -o link show master "$BR" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do ip link delete "$v" 2>/dev/null || true; done
     ip link delete "$BR" >/dev/null 2>&1 || true
-    for c in /sys/fs/cgroup/*/lab-*; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+    remove_cgroup_trees /sys/fs/cgroup/*/lab-*
     restore_sysctls
     rm -rf "$HOSTS_DIR" "$RUN" "$LAB/inventory.json"
     log "down: no hosts, no bridge"
