@@ -38,21 +38,23 @@ for workers in "${@:-2 6}"; do
     for w in $workers; do
         bash tests/lab/lab.sh down >/dev/null
         bash tests/lab/lab.sh up --masters 3 --workers "$w" >/dev/null
-        key="$(node -p 'require(process.argv[1]).sshPrivateKeyPath' "$CACHE/lab/inventory.json")"
         # the dev stack's settings with this shape's hosts, this machine's bundle and lab key
         # shellcheck disable=SC2016 # JavaScript
         node -e '
             const fs = require("fs"); const YAML = require(require.resolve("yaml", { paths: [process.argv[5]] }));
-            const [, src, out, workers, bundle, , key] = process.argv;
+            const [, src, out, inventory, bundle] = process.argv;
             const doc = YAML.parse(fs.readFileSync(src, "utf8"));
             const c = doc.config;
+            const inv = JSON.parse(fs.readFileSync(inventory, "utf8"));
+            // the masters as the dev stack has them; the workers the lab booted (each kubelet in its own cgroup tree)
             const hosts = c["ha-kubernetes:hosts"].filter((h) => h.roles.includes("master"));
-            for (let i = 1; i <= Number(workers); i++) hosts.push({ name: `w${i}`, address: `10.213.0.${20 + i}`, roles: ["worker"], kubeletExtraConfig: { cgroupRoot: `/w${i}` } });
+            for (const h of inv.hosts.filter((x) => x.roles.includes("worker")))
+                hosts.push({ name: h.name, address: h.address, roles: ["worker"], kubeletExtraConfig: { cgroupRoot: `/${h.name}` } });
             c["ha-kubernetes:hosts"] = hosts;
             c["ha-kubernetes:artifacts"].directory = bundle;
-            c["ha-kubernetes:ssh"].privateKeyPath = key;
+            c["ha-kubernetes:ssh"].privateKeyPath = inv.sshPrivateKeyPath;
             fs.writeFileSync(out, YAML.stringify({ config: c }));
-        ' "$ROOT/Pulumi.dev.yaml" "$T/stack.yaml" "$w" "$bundle" "$ROOT" "$key"
+        ' "$ROOT/Pulumi.dev.yaml" "$T/stack.yaml" "$CACHE/lab/inventory.json" "$bundle" "$ROOT"
         STACK="bench-first-up-$w"
         (cd "$PROGRAM" && pulumi stack init "$STACK" --non-interactive >/dev/null)
         # the new stack's secrets salt goes into the temporary stack file (nothing left in the program's tree)
