@@ -14,10 +14,10 @@ import { bootstrapRbacObjects } from "./render/rbac";
 import { applyObjects } from "./kubernetesObjects";
 import { renderSchedulerConfig, renderSchedulerEnv, renderSchedulerUnit } from "./render/scheduler";
 import { ControlPlanePlan, ControlPlaneSettings, planControlPlane } from "./controlPlanePlan";
-import { hostLookup, InstallInputs, PlannedArgs, plannedFrom, Planner } from "./planned";
+import { hostLookup, InstallInputs, PlannedArgs } from "./planned";
+import { HostComponent, HostComponentKind } from "./hostComponent";
 import { hostListProblems, Problem } from "./validation";
 import { RolloutOrder } from "./rollout";
-import { adopt } from "./outputs";
 
 /** The runtime inputs every form of the arguments takes (running masters restart one at a time): the cluster's PKI (ClusterTrust: the CAs, the service-account key pair, the encryption key) and: */
 export interface ControlPlaneInputs extends ClusterTrust, InstallInputs {
@@ -211,20 +211,22 @@ function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: p
     };
 }
 
-/** How settings become a plan. */
-const PLANNER: Planner<ControlPlaneArgs, ControlPlanePlan> = { validate: validateControlPlane, plan: planControlPlane, hosts: (a) => a.masters };
+/** The component: how settings become a plan, and what it creates. */
+const KIND: HostComponentKind<ControlPlaneArgs, ControlPlanePlan, ControlPlaneInputs, ControlPlaneOutputs> = {
+    kind: "ControlPlane",
+    validate: validateControlPlane,
+    plan: planControlPlane,
+    hosts: (a) => a.masters,
+    create: createControlPlane,
+};
 
 /** kube-apiserver, kube-controller-manager and kube-scheduler as systemd units on every master. */
-export class ControlPlane extends pulumi.ComponentResource implements ControlPlaneOutputs {
+export class ControlPlane extends HostComponent<ControlPlaneArgs, ControlPlanePlan, ControlPlaneInputs, ControlPlaneOutputs> implements ControlPlaneOutputs {
     declare public readonly kubeconfig: pulumi.Output<string>;
     declare public readonly apiserverUrl: pulumi.Output<string>;
-    declare public readonly ready: pulumi.Output<boolean>;
-    declare public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
 
     /** `args`: settings (library users) or the ClusterPlan's slice (components/cluster.ts). */
     constructor(name: string, args: ControlPlaneArgs | PlannedControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
-        const planned = plannedFrom<ControlPlaneArgs, ControlPlanePlan, ControlPlaneInputs>("ControlPlane", name, args, PLANNER);
-        super("ha-kubernetes:components:ControlPlane", name, {}, opts);
-        this.registerOutputs(adopt(this, createControlPlane(name, planned, { parent: this })));
+        super(KIND, name, args, opts);
     }
 }

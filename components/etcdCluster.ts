@@ -12,10 +12,10 @@ import { EtcdSnapshotCopy } from "../providers/etcdSnapshotCopy";
 import { PATHS } from "./render/paths";
 import { SshTarget } from "../providers/ssh";
 import { EtcdPlan, EtcdSettings, planEtcd } from "./etcdPlan";
-import { hostLookup, InstallInputs, PlannedArgs, plannedFrom, Planner } from "./planned";
+import { hostLookup, InstallInputs, PlannedArgs } from "./planned";
+import { HostComponent, HostComponentKind } from "./hostComponent";
 import { hostListProblems, Problem } from "./validation";
 import { RolloutOrder } from "./rollout";
-import { adopt } from "./outputs";
 
 /** The runtime inputs every form of the arguments takes (running etcd members restart one at a time). */
 export interface EtcdClusterInputs extends InstallInputs {
@@ -219,23 +219,21 @@ function clusterHealthyCheck(clientPort: number): string {
     return etcdctlCommand(clientPort, "endpoint health --cluster");
 }
 
-/** How settings become a plan: the member count checked, the plan (cluster token: the component name by default). */
-const PLANNER: Planner<EtcdClusterArgs, EtcdPlan> = {
+/** The component: how settings become a plan, and what it creates. */
+const KIND: HostComponentKind<EtcdClusterArgs, EtcdPlan, EtcdClusterInputs, EtcdClusterOutputs> = {
+    kind: "EtcdCluster",
     validate: (a) => validateEtcdMembers(a.members, !!a.allowSingleMember),
     plan: planEtcd,
     hosts: (a) => a.members,
+    create: createEtcdCluster,
 };
 
 /** An etcd cluster with TLS peer and client authentication, one systemd unit per member. */
-export class EtcdCluster extends pulumi.ComponentResource implements EtcdClusterOutputs {
+export class EtcdCluster extends HostComponent<EtcdClusterArgs, EtcdPlan, EtcdClusterInputs, EtcdClusterOutputs> implements EtcdClusterOutputs {
     declare public readonly endpoints: pulumi.Output<string[]>;
-    declare public readonly ready: pulumi.Output<boolean>;
-    declare public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
 
     /** `args`: settings (library users) or the ClusterPlan's slice (components/cluster.ts). */
     constructor(name: string, args: EtcdClusterArgs | PlannedEtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        const planned = plannedFrom<EtcdClusterArgs, EtcdPlan, EtcdClusterInputs>("EtcdCluster", name, args, PLANNER);
-        super("ha-kubernetes:components:EtcdCluster", name, {}, opts);
-        this.registerOutputs(adopt(this, createEtcdCluster(name, planned, { parent: this })));
+        super(KIND, name, args, opts);
     }
 }

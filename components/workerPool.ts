@@ -23,11 +23,11 @@ import { NodeMembership } from "../providers/nodeMembership";
 import { PodCidrAllocation } from "../providers/podCidrAllocation";
 import { CONTROL_PLANE_ROLE, podRoutesFor } from "./topology";
 import { NodePoolPlan, NodePoolSettings, NodeSettings, planNodePool, POD_ROUTES_UNIT } from "./nodePoolPlan";
-import { hostLookup, InstallInputs, PlannedArgs, plannedFrom, Planner } from "./planned";
+import { hostLookup, InstallInputs, PlannedArgs } from "./planned";
+import { HostComponent, HostComponentKind } from "./hostComponent";
 import { hostListProblems, Problem } from "./validation";
 import { maxUnavailableProblem, RolloutOrder } from "./rollout";
 import { NodeDrain } from "../providers/nodeDrain";
-import { adopt } from "./outputs";
 
 /** A node: a host plus its node settings. */
 export type WorkerNode = ClusterHost & NodeSettings;
@@ -373,20 +373,22 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
     };
 }
 
-/** How settings become a plan. */
-const PLANNER: Planner<WorkerPoolArgs, NodePoolPlan> = { validate: validateWorkerPool, plan: planNodePool, hosts: (a) => a.nodes };
+/** The component: how settings become a plan, and what it creates. */
+const KIND: HostComponentKind<WorkerPoolArgs, NodePoolPlan, WorkerPoolInputs, WorkerPoolOutputs> = {
+    kind: "WorkerPool",
+    validate: validateWorkerPool,
+    plan: planNodePool,
+    hosts: (a) => a.nodes,
+    create: createWorkerPool,
+};
 
 /** Workers: containerd, kubelet, kube-proxy and pod networking (bridge + routes, or flannel). */
-export class WorkerPool extends pulumi.ComponentResource implements WorkerPoolOutputs {
+export class WorkerPool extends HostComponent<WorkerPoolArgs, NodePoolPlan, WorkerPoolInputs, WorkerPoolOutputs> implements WorkerPoolOutputs {
     declare public readonly nodeNames: pulumi.Output<string[]>;
     declare public readonly podCidrs: pulumi.Output<Record<string, string>>;
-    declare public readonly ready: pulumi.Output<boolean>;
-    declare public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
 
     /** `args`: settings (library users) or the ClusterPlan's slice (components/cluster.ts). */
     constructor(name: string, args: WorkerPoolArgs | PlannedWorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
-        const planned = plannedFrom<WorkerPoolArgs, NodePoolPlan, WorkerPoolInputs>("WorkerPool", name, args, PLANNER);
-        super("ha-kubernetes:components:WorkerPool", name, {}, opts);
-        this.registerOutputs(adopt(this, createWorkerPool(name, planned, { parent: this })));
+        super(KIND, name, args, opts);
     }
 }
