@@ -1,6 +1,7 @@
 // The ha-kubernetes program: reads the stack configuration and wires the components.
 import * as pulumi from "@pulumi/pulumi";
 import { HaKubernetesCluster } from "./components/cluster";
+import { HOST_KEYS_OUTPUT, verifiedSshHostKeys } from "./components/hostKeys";
 import { INSTALLED_HOSTS_OUTPUT, installedHostsOfLastUpdate } from "./components/rollout";
 import { loadClusterConfig } from "./components/stackConfig";
 
@@ -10,7 +11,9 @@ const args = loadClusterConfig(new pulumi.Config());
 export = async () => {
     // hosts the last update installed roll one at a time; new hosts install in parallel
     const runningHosts = await installedHostsOfLastUpdate();
-    const cluster = new HaKubernetesCluster(args.clusterName, { ...args, runningHosts });
+    // every host's SSH key checked before anything is sent (an update reads them; a preview contacts no host)
+    const sshHostKeys = await verifiedSshHostKeys(args, { scan: !pulumi.runtime.isDryRun() });
+    const cluster = new HaKubernetesCluster(args.clusterName, { ...args, runningHosts, sshHostKeys });
     return {
         kubeconfig: cluster.kubeconfig,
         apiserverUrl: cluster.apiserverUrl,
@@ -21,5 +24,7 @@ export = async () => {
         ready: cluster.ready,
         // every host, once every gate passed (what the next update reads back)
         [INSTALLED_HOSTS_OUTPUT]: cluster.ready.apply(() => args.hosts.map((h) => h.name)),
+        // the keys the next run requires (trusted on first use, or pinned)
+        [HOST_KEYS_OUTPUT]: sshHostKeys,
     };
 };

@@ -40,7 +40,7 @@ function afterPreflight(preflight: HostPreflight, connection: pulumi.Input<Conne
 /** The executor: turns a plan into the cluster's components, in dependency order. */
 function createCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource): ClusterOutputs {
     const opts = { parent };
-    const raw = clusterHosts(plan.hosts, plan.ssh);
+    const raw = clusterHosts(plan.hosts, plan.ssh, undefined, plan.sshHostKeys);
     // Version steps and CA replacement are checked against the last deployment before anything else.
     const policy = new UpgradePolicy(
         `${name}-upgrade-policy`,

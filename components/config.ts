@@ -34,6 +34,8 @@ export interface BastionArgs {
     /** Default: the host's SSH key. */
     readonly privateKey?: pulumi.Input<string>;
     readonly privateKeyPath?: string;
+    /** Its SSH host key (`<type> <base64>`, its /etc/ssh/ssh_host_*_key.pub). Default: trusted on first use, then required. */
+    readonly hostKey?: string;
 }
 
 /** A Kubernetes taint for a node. */
@@ -55,6 +57,12 @@ export interface HostArgs {
     readonly roles: readonly Role[];
     /** Per-host SSH overrides (user, port, key, bastion). */
     readonly ssh?: SshArgs;
+    /**
+     * The host's SSH host key (`<type> <base64>`, as in its /etc/ssh/ssh_host_ed25519_key.pub):
+     * every connection requires it. Default: trusted on first use (the first `pulumi up` records
+     * the key the host presents, every later connection requires that one).
+     */
+    readonly sshHostKey?: string;
     /** Node labels (workers). */
     readonly labels?: Readonly<Record<string, string>>;
     /** Node taints (workers). */
@@ -288,4 +296,11 @@ export interface ClusterArgs {
      * every other host installs and starts in parallel. Default: every host counts as running.
      */
     readonly runningHosts?: readonly string[];
+    /**
+     * Not a stack setting: the SSH host keys every connection requires, by `address:port` (the
+     * program passes what `verifiedSshHostKeys()` checked: the pinned keys, those its last
+     * update recorded, and new hosts' keys on first use). Pinned keys (`hosts[].sshHostKey`,
+     * `ssh.bastion.hostKey`) apply without it. Default: only the pinned keys are required.
+     */
+    readonly sshHostKeys?: Readonly<Record<string, string>>;
 }

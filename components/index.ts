@@ -14,6 +14,7 @@ export { ClusterPlan, planCluster, PlanResult } from "./plan";
 export { PlannedArgs } from "./planned";
 export { ClusterHost, Connection, shellQuote } from "./remote";
 export { INSTALLED_HOSTS_OUTPUT, installedHostsOfLastUpdate, RolloutOrder } from "./rollout";
+export { HOST_KEYS_OUTPUT, verifiedSshHostKeys, resolveHostKeys, clusterSshEndpoints } from "./hostKeys";
 export { ArtifactSource, resolveArtifactSource } from "./artifacts";
 export { CertificateAuthority, IssuedCert, Validity } from "./pki";
 export { clusterHosts, connectionFor } from "./connection";

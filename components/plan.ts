@@ -38,6 +38,8 @@ export interface ClusterPlan {
     readonly certificates: CertificatesPlan;
     /** Hosts that ran before this update (undefined: every host counts as running). */
     readonly runningHosts?: readonly string[];
+    /** The SSH host keys connections require, by `address:port` (besides the pinned ones). */
+    readonly sshHostKeys: Readonly<Record<string, string>>;
     readonly registry?: RegistryArgs;
     readonly addons: NonNullable<ClusterArgs["addons"]>;
     readonly artifacts: ClusterArgs["artifacts"];
@@ -139,6 +141,7 @@ function resolvePlan(args: ClusterArgs): ClusterPlan {
             renewal: certs.renewal,
         },
         runningHosts: args.runningHosts,
+        sshHostKeys: args.sshHostKeys ?? {},
         registry: args.registry,
         addons: args.addons ?? {},
         artifacts: args.artifacts,

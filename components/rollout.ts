@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { lastUpdateOutput, unreadable } from "./lastUpdate";
 
 /**
  * The rollout policy, decided here once for etcd, the load balancers, the control plane and the
@@ -76,17 +77,12 @@ export function rolloutBatchSize(maxUnavailable: number | string | undefined, no
 export const INSTALLED_HOSTS_OUTPUT = "installedHosts";
 
 /**
- * The hosts the stack's last successful update installed (its own `installedHosts` output, read
- * through a StackReference to itself): [] for a new stack; undefined when it cannot be read
- * (then every host counts as running). A program calls it before it creates the cluster.
+ * The hosts the stack's last successful update installed (its own `installedHosts` output):
+ * [] for a new stack; undefined when it cannot be read (then every host counts as running). A
+ * program calls it before it creates the cluster.
  */
 export async function installedHostsOfLastUpdate(): Promise<string[] | undefined> {
-    try {
-        const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
-        const d = await self.getOutputDetails(INSTALLED_HOSTS_OUTPUT);
-        const v = d.value ?? d.secretValue;
-        return Array.isArray(v) ? v.filter((h): h is string => typeof h === "string") : [];
-    } catch {
-        return undefined;
-    }
+    const v = await lastUpdateOutput(INSTALLED_HOSTS_OUTPUT);
+    if (v === unreadable) return undefined;
+    return Array.isArray(v) ? v.filter((h): h is string => typeof h === "string") : [];
 }

@@ -7,6 +7,7 @@ import { manifestProblems } from "./manifests";
 import { cidrContains, cidrsOverlap, isIpv4, parseCidr, subnetCount } from "../lib/address";
 import { ClusterArgs, HostArgs, LB_MODES, ROLES, SshArgs } from "./config";
 import { DEFAULTS, defaultHostCidr, resolveTopology } from "./topology";
+import { parseHostKey } from "../lib/hostKeys";
 import { maxUnavailableProblem } from "./rollout";
 
 /** One problem with the input, addressed by its path in the stack configuration. */
@@ -74,6 +75,7 @@ function checkSsh(problems: Problem[], path: string, ssh: SshArgs | undefined, e
             problems.push({ propertyPath: `${path}.bastion.address`, reason: `bastion address ${JSON.stringify(ssh.bastion.address)} is neither an IPv4 address nor a host name` });
         if (ssh.bastion.port !== undefined && !validPort(ssh.bastion.port))
             problems.push({ propertyPath: `${path}.bastion.port`, reason: `bastion port ${ssh.bastion.port} is not in 1..65535` });
+        checkHostKey(problems, `${path}.bastion.hostKey`, ssh.bastion.hostKey);
         pushFileOrText(
             problems,
             {
@@ -86,6 +88,13 @@ function checkSsh(problems: Problem[], path: string, ssh: SshArgs | undefined, e
             env,
         );
     }
+}
+
+/** A pinned SSH host key, when given, is `<type> <base64>` of a key of that type. */
+function checkHostKey(problems: Problem[], propertyPath: string, key: unknown): void {
+    if (key === undefined) return;
+    const parsed = parseHostKey(key);
+    if (typeof parsed === "string") problems.push({ propertyPath, reason: `the SSH host key ${parsed}` });
 }
 
 function checkHosts(problems: Problem[], args: ClusterArgs, env: ValidationEnv): void {
@@ -112,6 +121,7 @@ function checkHosts(problems: Problem[], args: ClusterArgs, env: ValidationEnv):
         if (!hasKey(h.ssh) && !hasKey(args.ssh))
             problems.push({ propertyPath: `${p}.ssh`, reason: `no SSH credentials for host ${h.name}: set ssh.privateKey (secret) or ssh.privateKeyPath` });
         checkSsh(problems, `${p}.ssh`, h.ssh, env);
+        checkHostKey(problems, `${p}.sshHostKey`, h.sshHostKey);
         for (const [ti, t] of (h.taints ?? []).entries()) {
             if (!["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(t.effect))
                 problems.push({ propertyPath: `${p}.taints[${ti}].effect`, reason: `unknown taint effect ${JSON.stringify(t.effect)}` });
@@ -122,6 +132,7 @@ function checkHosts(problems: Problem[], args: ClusterArgs, env: ValidationEnv):
                 problems.push({ propertyPath: `${p}.labels`, reason: `bad label key ${JSON.stringify(k)}` });
     });
     checkSsh(problems, "ssh", args.ssh, env);
+    for (const [endpoint, key] of Object.entries(args.sshHostKeys ?? {})) checkHostKey(problems, `sshHostKeys[${endpoint}]`, key);
 }
 
 function checkVersions(problems: Problem[], args: ClusterArgs): void {

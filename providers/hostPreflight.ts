@@ -55,9 +55,9 @@ export function judgeHost(host: PreflightHost, out: string): HostFacts | string 
     return problems.length ? problems.join("; ") : { name: host.name, address: host.connection.host, arch, kernel };
 }
 
-/** Host names and addresses, the only inputs whose change re-runs the check. Pure. */
-export function hostKey(hosts: readonly PreflightHost[]): string {
-    return hosts.map((h) => `${h.name}=${h.connection.user ?? "root"}@${h.connection.host}:${h.connection.port ?? 22}`).join(",");
+/** Host names, where they answer and the host keys they must present: the only inputs whose change re-runs the check. Pure. */
+export function hostList(hosts: readonly PreflightHost[]): string {
+    return hosts.map((h) => `${h.name}=${h.connection.user ?? "root"}@${h.connection.host}:${h.connection.port ?? 22}#${h.connection.hostKey ?? ""}`).join(",");
 }
 
 async function checkAll(hosts: readonly PreflightHost[]): Promise<HostFacts[]> {
@@ -85,7 +85,7 @@ async function checkAll(hosts: readonly PreflightHost[]): Promise<HostFacts[]> {
 /** The dynamic provider; captures nothing but the pure helpers above. */
 export const hostPreflightProvider: pulumi.dynamic.ResourceProvider<HostPreflightArgs, HostPreflightState> = {
     async diff(_id, olds, news) {
-        const changed = hostKey(olds.hosts ?? []) !== hostKey(news.hosts);
+        const changed = hostList(olds.hosts ?? []) !== hostList(news.hosts);
         return { changes: changed, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs) {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Resolved } from "./dynamic";
-import { OnHostInputs } from "./ssh";
+import { OnHostInputs, reachChanged } from "./ssh";
 
 /**
  * The inputs of the providers that act through the API with kubectl on a master (the machine
@@ -33,6 +33,6 @@ export type KubectlNodeArgs = Resolved<KubectlNodeInputs>;
  */
 export function kubectlNodeDiff<T extends KubectlNodeArgs>(olds: Partial<T>, news: T, keys: ReadonlyArray<keyof T>, otherwise = false): pulumi.dynamic.DiffResult {
     const replaces = olds.node !== news.node ? ["node"] : [];
-    const changed = replaces.length > 0 || otherwise || olds.connection?.host !== news.connection.host || keys.some((k) => olds[k] !== news[k]);
+    const changed = replaces.length > 0 || otherwise || reachChanged(olds.connection, news.connection) || keys.some((k) => olds[k] !== news[k]);
     return { changes: changed, replaces, deleteBeforeReplace: true };
 }

@@ -3,7 +3,7 @@ import { recorded, Resolved } from "./dynamic";
 import { shellQuote as q, waitScript } from "../lib/shell";
 import { kubectlCmd } from "../lib/nodeScripts";
 import { KubectlHostInputs } from "./kubectlHost";
-import { sshRun } from "./ssh";
+import { reachChanged, sshRun } from "./ssh";
 
 /**
  * One Kubernetes object ha-kubernetes owns (an add-on's Deployment, a ClusterRoleBinding, an
@@ -157,7 +157,7 @@ export function objectDiff(olds: Partial<KubernetesObjectState>, news: Kubernete
         drift ||
         olds.manifest !== news.manifest ||
         olds.fieldManager !== news.fieldManager ||
-        olds.connection?.host !== news.connection.host ||
+        reachChanged(olds.connection, news.connection) ||
         olds.kubectl !== news.kubectl ||
         olds.kubeconfig !== news.kubeconfig;
     return { changes: changed, replaces, deleteBeforeReplace: false };

@@ -3,7 +3,7 @@ import { recorded, Resolved } from "./dynamic";
 import { createHash } from "crypto";
 import { deleteFileScript, shellQuote, writeFileScript } from "../lib/shell";
 
-import { OnHost, OnHostInputs, sshRun } from "./ssh";
+import { OnHost, OnHostInputs, reachChanged, sshRun } from "./ssh";
 
 /**
  * A file ha-kubernetes owns on a host. Unlike a write-only command, `read` looks at the host:
@@ -62,7 +62,7 @@ export function fileDiff(olds: ManagedFileState, news: ManagedFileArgs): pulumi.
     if (olds.path !== news.path) replaces.push("path");
     if (olds.connection?.host !== news.connection.host) replaces.push("connection");
     const drift = !olds.exists || olds.sha256 !== contentSha256(news.content) || olds.mode !== news.mode;
-    return { changes: replaces.length > 0 || drift, replaces, deleteBeforeReplace: true };
+    return { changes: replaces.length > 0 || drift || reachChanged(olds.connection, news.connection), replaces, deleteBeforeReplace: true };
 }
 
 async function write(a: ManagedFileArgs, firstWrite: boolean): Promise<void> {

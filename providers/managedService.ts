@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { recorded, SECRET_CONNECTION } from "./dynamic";
 import { shellQuote as q, waitScript } from "../lib/shell";
-import { OnHost, OnHostInputs, sshExec, sshRun } from "./ssh";
+import { OnHost, OnHostInputs, reachChanged, sshExec, sshRun } from "./ssh";
 
 /**
  * A systemd service ha-kubernetes owns on a host: enabled, and running. `read` looks at the host,
@@ -76,7 +76,7 @@ export function serviceDiff(olds: Partial<ManagedServiceState>, news: ManagedSer
     if (olds.unit !== news.unit) replaces.push("unit");
     if (olds.connection?.host !== news.connection.host) replaces.push("connection");
     const drifted = olds.active !== true || olds.enabled !== true;
-    return { changes: replaces.length > 0 || drifted, replaces, deleteBeforeReplace: true };
+    return { changes: replaces.length > 0 || drifted || reachChanged(olds.connection, news.connection), replaces, deleteBeforeReplace: true };
 }
 
 function desired(a: ManagedServiceArgs): ManagedServiceState {

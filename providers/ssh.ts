@@ -3,6 +3,7 @@
  * Everything here is plain data in, plain data out, so providers can capture it.
  */
 import { shellQuote } from "../lib/shell";
+import { hostKeyAlgorithms, hostKeyLine, hostKeyMismatch, parseHostKey, sshEndpoint } from "../lib/hostKeys";
 
 /** Where and how to connect; the same shape as @pulumi/command's connection. */
 export interface SshTarget {
@@ -10,11 +11,24 @@ export interface SshTarget {
     readonly port?: number;
     readonly user?: string;
     readonly privateKey?: string;
-    readonly proxy?: { readonly host: string; readonly port?: number; readonly user?: string; readonly privateKey?: string };
+    /** The host key it must present (`<type> <base64>`); without one, any key is accepted (as @pulumi/command does). */
+    readonly hostKey?: string;
+    readonly proxy?: { readonly host: string; readonly port?: number; readonly user?: string; readonly privateKey?: string; readonly hostKey?: string };
     /** Connection attempts before giving up. Default 10. */
     readonly dialErrorLimit?: number;
     /** Seconds per attempt. Default 10. */
     readonly perDialTimeout?: number;
+}
+
+/**
+ * True when `news` reaches its host otherwise than `olds` did (address, port, user, the host key
+ * it requires, the bastion): the recorded connection must then be updated, or a later delete or
+ * refresh would use the old one. Pure.
+ */
+export function reachChanged(olds: Partial<SshTarget> | undefined, news: SshTarget): boolean {
+    const reach = (t: Partial<SshTarget> | undefined) =>
+        JSON.stringify([t?.host, t?.port ?? 22, t?.user ?? "root", t?.hostKey ?? "", t?.proxy?.host ?? "", t?.proxy?.port ?? 22, t?.proxy?.user ?? "", t?.proxy?.hostKey ?? ""]);
+    return reach(olds) !== reach(news);
 }
 
 /** Which host a dynamic resource acts on, as the program passes it. */
@@ -39,43 +53,103 @@ export interface ExecResult {
 
 type Conn = InstanceType<typeof import("ssh2").Client>;
 
-/** An SSH session to the target (through its proxy, if any), retried as `dialErrorLimit` says. */
-async function sshConnect(target: SshTarget): Promise<{ conn: Conn; jump?: Conn }> {
+/** One endpoint as a handshake needs it. */
+interface Endpoint {
+    readonly host: string;
+    readonly port?: number;
+    readonly user?: string;
+    readonly privateKey?: string;
+    readonly hostKey?: string;
+    /** Without a hostKey: the key type to ask the server for. */
+    readonly keyType?: string;
+}
+
+/** A refused host key: not worth retrying. */
+class HostKeyError extends Error {}
+
+/**
+ * Connects to one endpoint (over `sock`, a tunnel through the proxy, if given). With a `hostKey`
+ * the server must present exactly that key, else the handshake stops before authentication;
+ * `scan` instead captures the key the server presents and stops there (nothing is sent).
+ */
+async function connectOnce(cfg: Endpoint, timeoutSec: number, sock?: NodeJS.ReadableStream, scan?: (key: Buffer) => void): Promise<Conn> {
     const { Client } = await import("ssh2");
+    const endpoint = sshEndpoint(cfg.host, cfg.port ?? 22);
+    const expected = cfg.hostKey === undefined ? undefined : parseHostKey(cfg.hostKey);
+    if (typeof expected === "string") throw new HostKeyError(`the host key given for ${endpoint} ${expected}`);
+    let refused: Buffer | undefined;
+    let scanned = false;
+    return new Promise((resolve, reject) => {
+        const c = new Client();
+        c.on("ready", () => resolve(c))
+            .on("error", (e) => {
+                if (refused) reject(new HostKeyError(hostKeyMismatch(cfg.host, endpoint, cfg.hostKey!, refused)));
+                else reject(scanned ? new HostKeyError("scanned") : e);
+            })
+            .connect({
+                host: cfg.host,
+                port: cfg.port ?? 22,
+                username: cfg.user ?? "root",
+                privateKey: cfg.privateKey,
+                readyTimeout: timeoutSec * 1000,
+                sock: sock as never,
+                algorithms: expected || cfg.keyType ? { serverHostKey: hostKeyAlgorithms(expected ? expected.type : cfg.keyType!) as never } : undefined,
+                hostVerifier: (key: Buffer) => {
+                    if (scan) {
+                        scan(key);
+                        scanned = true;
+                        return false;
+                    }
+                    if (!expected || expected.blob.equals(key)) return true;
+                    refused = key;
+                    return false;
+                },
+            });
+    });
+}
+
+/** An SSH session to the target (through its proxy, if any), retried as `dialErrorLimit` says; a refused host key is not retried. */
+async function sshConnect(target: SshTarget & { readonly keyType?: string }, scan?: (key: Buffer) => void): Promise<{ conn: Conn; jump?: Conn }> {
     const attempts = Math.max(1, target.dialErrorLimit ?? 10);
-    const connectOnce = (cfg: { host: string; port?: number; user?: string; privateKey?: string }, sock?: NodeJS.ReadableStream): Promise<Conn> =>
-        new Promise((resolve, reject) => {
-            const c = new Client();
-            c.on("ready", () => resolve(c))
-                .on("error", reject)
-                .connect({
-                    host: cfg.host,
-                    port: cfg.port ?? 22,
-                    username: cfg.user ?? "root",
-                    privateKey: cfg.privateKey,
-                    readyTimeout: (target.perDialTimeout ?? 10) * 1000,
-                    sock: sock as never,
-                });
-        });
+    const timeout = target.perDialTimeout ?? 10;
     let last: unknown;
     for (let i = 0; i < attempts; i++) {
         let jump: Conn | undefined;
         try {
             if (target.proxy) {
-                jump = await connectOnce({ ...target.proxy, user: target.proxy.user ?? target.user, privateKey: target.proxy.privateKey ?? target.privateKey });
+                jump = await connectOnce({ ...target.proxy, user: target.proxy.user ?? target.user, privateKey: target.proxy.privateKey ?? target.privateKey }, timeout);
                 const stream = await new Promise<NodeJS.ReadableStream>((res, rej) =>
                     jump!.forwardOut("127.0.0.1", 0, target.host, target.port ?? 22, (e, s) => (e ? rej(e) : res(s))),
                 );
-                return { conn: await connectOnce(target, stream), jump };
+                return { conn: await connectOnce(target, timeout, stream, scan), jump };
             }
-            return { conn: await connectOnce(target) };
+            return { conn: await connectOnce(target, timeout, undefined, scan) };
         } catch (e) {
-            last = e;
             jump?.end();
+            if (e instanceof HostKeyError) throw e;
+            last = e;
             await new Promise((r) => setTimeout(r, Math.min(5000, 500 * (i + 1))));
         }
     }
     throw new Error(`cannot reach ${target.user ?? "root"}@${target.host}:${target.port ?? 22} over SSH: ${(last as Error)?.message ?? last}`);
+}
+
+/**
+ * The host key the target presents (`<type> <base64>`), read in the key exchange: the handshake
+ * stops before authentication, so nothing is sent to the host. A proxy is reached with its own
+ * `hostKey` checked. `preferred`: the type to ask for (the one on record), if any.
+ */
+export async function sshHostKey(target: SshTarget, preferred?: string): Promise<string> {
+    let key: Buffer | undefined;
+    try {
+        const { conn, jump } = await sshConnect({ ...target, hostKey: undefined, keyType: preferred }, (k) => (key = k));
+        conn.end();
+        jump?.end();
+    } catch (e) {
+        if (!key) throw e;
+    }
+    if (!key) throw new Error(`${target.host}:${target.port ?? 22} presented no host key`);
+    return hostKeyLine(key);
 }
 
 /** Runs `script` with `sh -c` on the target, feeding `stdin`; resolves with its exit code and output. */

@@ -112,6 +112,36 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
         expect(await previewChanges(stack!)).toEqual({});
     });
 
+    it("a host whose SSH host key changed is refused before anything is sent to it; pinning its new key lets the next run through", async () => {
+        const endpoint = "10.213.0.22:22";
+        const recorded = (await stack!.outputs()).sshHostKeys.value as Record<string, string>;
+        expect(Object.keys(recorded).sort()).toEqual(inv.hosts.map((h) => `${h.address}:22`).sort());
+        const hostPub = (h: string) => sshOk(inv, h, "cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub").trim();
+        expect(recorded[endpoint]).toBe(hostPub("w2")); // trusted on first use: the key the host has
+        // w2 "re-installed": new host keys
+        sshOk(inv, "w2", "rm -f /etc/ssh/ssh_host_* && ssh-keygen -q -A && systemctl restart ssh");
+        const rekeyed = hostPub("w2");
+        const cursor = sshOk(inv, "w2", "journalctl -u ssh -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p'").trim();
+        const err = await stack!.up({ onOutput: pulumiLog(stack!) }).then(
+            () => "",
+            (e: Error) => e.message,
+        );
+        expect(err).toMatch(/SSH host key\(s\) changed; nothing was changed on any host/);
+        expect(err).toMatch(/the SSH host key of w2 \(10\.213\.0\.22:22\) changed: expected SHA256:[A-Za-z0-9+/]{43}, it presented SHA256:[A-Za-z0-9+/]{43}; nothing was sent/);
+        expect(err).not.toMatch(/host key of (m1|m2|m3|w1|lb1)\b/);
+        // nothing reached w2 after the re-key: the only login since is this check's own
+        const logins = sshOk(inv, "w2", `journalctl -u ssh --after-cursor='${cursor}' -o cat | grep -c '^Accepted ' || true`).trim();
+        expect(logins).toBe("1");
+        // accepted as README "SSH host keys" says: its new key pinned in the host's entry
+        const hosts = JSON.parse((await stack!.getConfig("ha-kubernetes:hosts")).value) as Array<Record<string, unknown>>;
+        await stack!.setConfig("ha-kubernetes:hosts", { value: JSON.stringify(hosts.map((h) => (h.name === "w2" ? { ...h, sshHostKey: rekeyed } : h))) });
+        const pinned = await timed(() => stack!.up({ onOutput: pulumiLog(stack!) }));
+        report.push(`re-keyed host pinned ${pinned.seconds}s`);
+        expect(((await stack!.outputs()).sshHostKeys.value as Record<string, string>)[endpoint]).toBe(rekeyed);
+        await nodesReady(kubeconfig, WORKERS);
+        expect(await previewChanges(stack!)).toEqual({});
+    });
+
     it("pulumi destroy stops and removes what it installed", async () => {
         const s = stack!;
         stack = undefined;

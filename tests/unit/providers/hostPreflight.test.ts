@@ -3,7 +3,7 @@ import { executed, LocalClient, unreachable } from "./localSsh";
 
 jest.mock("ssh2", () => ({ Client: LocalClient }));
 
-import { hostKey, hostPreflightProvider as p, judgeHost, PREFLIGHT_ATTEMPTS, PREFLIGHT_SCRIPT, PreflightHost } from "../../../providers/hostPreflight";
+import { hostList, hostPreflightProvider as p, judgeHost, PREFLIGHT_ATTEMPTS, PREFLIGHT_SCRIPT, PreflightHost } from "../../../providers/hostPreflight";
 import * as ssh from "../../../providers/ssh";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -21,14 +21,16 @@ describe("HostPreflight provider", () => {
         expect(judgeHost(m1, "")).toMatch(/^unsupported architecture ""/);
     });
 
-    it("re-checks only when a host's name, user, address or port changes", async () => {
+    it("re-checks only when a host's name, user, address, port or required host key changes", async () => {
         const a = [host("m1", "10.0.0.11"), host("m2", "10.0.0.12")];
         const same = a.map((h) => ({ ...h, connection: { ...h.connection, privateKey: "other key" } }));
         expect((await p.diff!("preflight", { hosts: a, facts: [] }, { hosts: same })).changes).toBe(false);
         const moved = [a[0], host("m2", "10.0.0.22")];
         expect((await p.diff!("preflight", { hosts: a, facts: [] }, { hosts: moved })).changes).toBe(true);
         expect((await p.diff!("preflight", { hosts: a, facts: [] }, { hosts: [a[0]] })).changes).toBe(true);
-        expect(hostKey(a)).toBe("m1=root@10.0.0.11:22,m2=root@10.0.0.12:22");
+        const rekeyed = [a[0], { ...a[1], connection: { ...a[1].connection, hostKey: "ssh-ed25519 AAAA" } }];
+        expect((await p.diff!("preflight", { hosts: a, facts: [] }, { hosts: rekeyed })).changes).toBe(true);
+        expect(hostList(a)).toBe("m1=root@10.0.0.11:22#,m2=root@10.0.0.12:22#");
     });
 
     it("checks every host and reports every problem at once, naming host, address and reason", async () => {

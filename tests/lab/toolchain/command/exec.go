@@ -118,6 +118,13 @@ func runLocal(ctx context.Context, inputs resource.PropertyMap, env map[string]s
 	return nil
 }
 
+// hostKeyMismatch: the server presented another key than connection.hostKey.
+type hostKeyMismatch struct{ addr, want, got string }
+
+func (e *hostKeyMismatch) Error() string {
+	return fmt.Sprintf("ssh: host key mismatch for %s: expected %s, presented %s", e.addr, e.want, e.got)
+}
+
 // dial opens an SSH client for a "connection" object, through its proxy if set.
 func dial(ctx context.Context, conn resource.PropertyMap) (*ssh.Client, error) {
 	var via *ssh.Client
@@ -172,13 +179,34 @@ func dial(ctx context.Context, conn resource.PropertyMap) (*ssh.Client, error) {
 	}
 	timeout := time.Duration(num(conn, "perDialTimeout", 15)) * time.Second
 	limit := int(num(conn, "dialErrorLimit", 10))
-	cfg := &ssh.ClientConfig{
-		User:            user,
-		Auth:            auths,
-		HostKeyCallback: ssh.InsecureIgnoreHostKey(), // as upstream: no host key pinning
-		Timeout:         timeout,
-	}
 	addr := net.JoinHostPort(host, fmt.Sprint(port))
+	// as upstream: hostKey (authorized_keys form) is the one key the server may present; without
+	// it any key is accepted
+	hostKeyCallback := ssh.InsecureIgnoreHostKey()
+	var hostKeyAlgorithms []string
+	if hk := str(conn, "hostKey"); hk != "" {
+		want, _, _, _, err := ssh.ParseAuthorizedKey([]byte(hk))
+		if err != nil {
+			return nil, fmt.Errorf("connection.hostKey: %w", err)
+		}
+		hostKeyCallback = func(_ string, _ net.Addr, got ssh.PublicKey) error {
+			if bytes.Equal(got.Marshal(), want.Marshal()) {
+				return nil
+			}
+			return &hostKeyMismatch{addr: addr, want: ssh.FingerprintSHA256(want), got: ssh.FingerprintSHA256(got)}
+		}
+		hostKeyAlgorithms = []string{want.Type()}
+		if want.Type() == ssh.KeyAlgoRSA {
+			hostKeyAlgorithms = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+		}
+	}
+	cfg := &ssh.ClientConfig{
+		User:              user,
+		Auth:              auths,
+		HostKeyCallback:   hostKeyCallback,
+		HostKeyAlgorithms: hostKeyAlgorithms,
+		Timeout:           timeout,
+	}
 	var lastErr error
 	for attempt := 1; limit < 0 || attempt <= max(limit, 1); attempt++ {
 		var c *ssh.Client
@@ -200,6 +228,10 @@ func dial(ctx context.Context, conn resource.PropertyMap) (*ssh.Client, error) {
 		}
 		if err == nil {
 			return c, nil
+		}
+		var mismatch *hostKeyMismatch
+		if errors.As(err, &mismatch) {
+			return nil, err // the key will not change by retrying; nothing was sent
 		}
 		lastErr = err
 		select {
