@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { PodSecuritySpec } from "./render/admissionConfig";
 
 /** What a host does in the cluster. A host may have several roles. */
 export type Role = "master" | "etcd" | "worker" | "lb";
@@ -253,6 +254,12 @@ export interface ControlPlaneSettingsArgs {
     readonly auditLogMaxAgeDays?: number;
     /** NodePort range "first-last". Default "30000-32767". */
     readonly serviceNodePortRange?: string;
+    /**
+     * Pod Security Admission defaults for namespaces without their own labels: `enforce`, `warn`,
+     * `audit` (privileged | baseline | restricted) and `exemptNamespaces`. Default: baseline
+     * enforced, restricted warned and audited, kube-system exempt.
+     */
+    readonly podSecurity?: PodSecuritySpec;
 }
 /**
  * How a change to running nodes rolls (etcd members and masters always roll one at a time; new

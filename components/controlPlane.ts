@@ -6,6 +6,8 @@ import { IssuedCert, issueCert } from "./pki";
 import { ClusterHost, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderApiserverEnv, renderApiserverUnit } from "./render/apiserver";
 import { renderAuditPolicy } from "./render/auditPolicy";
+import { renderAdmissionConfig } from "./render/admissionConfig";
+import { renderAuthenticationConfig } from "./render/authenticationConfig";
 import { renderControllerManagerEnv, renderControllerManagerUnit } from "./render/controllerManager";
 import { renderEncryptionConfig } from "./render/encryptionConfig";
 import { renderKubeconfig } from "./render/kubeconfig";
@@ -128,6 +130,8 @@ function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: p
                 { key: "sa-key", path: K.serviceAccountKey, content: args.serviceAccountKeyPem, mode: "0600" },
                 { key: "encryption-config", path: K.encryptionConfig, content: encryption, mode: "0600" },
                 { key: "audit-policy", path: K.auditPolicy, content: renderAuditPolicy() },
+                { key: "authentication-config", path: K.authenticationConfig, content: renderAuthenticationConfig() },
+                { key: "admission-config", path: K.admissionConfig, content: renderAdmissionConfig(plan.apiserver.podSecurity) },
                 { key: "apiserver-env", path: K.apiserverEnv, content: apiserverEnv },
                 { key: "apiserver-unit", path: PATHS.unit("kube-apiserver"), content: renderApiserverUnit() },
                 {

@@ -1,4 +1,5 @@
 import { Endpoint } from "./loadBalancerPlan";
+import { PodSecuritySpec } from "./render/admissionConfig";
 import { apiserverSans, DEFAULTS, Member, member, Sans } from "./topology";
 
 /** kube-apiserver settings users may change (see ControlPlaneSettingsArgs). */
@@ -6,6 +7,8 @@ export interface ApiserverSettings {
     readonly extraArgs?: Readonly<Record<string, string>>;
     readonly auditLogMaxAgeDays?: number;
     readonly serviceNodePortRange?: string;
+    /** Pod Security Admission defaults. Default: baseline enforced, restricted warned and audited, kube-system exempt. */
+    readonly podSecurity?: PodSecuritySpec;
 }
 
 /** What a control plane is configured with; `H` is the host type (a ClusterHost for the component). */

@@ -130,6 +130,7 @@ function resolvePlan(args: ClusterArgs): ClusterPlan {
                 extraArgs: args.controlPlane?.apiserverExtraArgs,
                 auditLogMaxAgeDays: args.controlPlane?.auditLogMaxAgeDays,
                 serviceNodePortRange: args.controlPlane?.serviceNodePortRange,
+                podSecurity: args.controlPlane?.podSecurity,
             },
         }),
         nodes,

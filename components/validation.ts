@@ -8,6 +8,7 @@ import { cidrContains, cidrsOverlap, isIpv4, parseCidr, subnetCount } from "../l
 import { ClusterArgs, HostArgs, LB_MODES, ROLES, SshArgs } from "./config";
 import { DEFAULTS, defaultHostCidr, resolveTopology } from "./topology";
 import { parseHostKey } from "../lib/hostKeys";
+import { podSecurityProblems } from "./render/admissionConfig";
 import { maxUnavailableProblem } from "./rollout";
 
 /** One problem with the input, addressed by its path in the stack configuration. */
@@ -139,7 +140,8 @@ function checkVersions(problems: Problem[], args: ClusterArgs): void {
     const k = args.versions?.kubernetes;
     const m = /^1\.(\d+)\.(\d+)$/.exec(k ?? "");
     if (!m) problems.push({ propertyPath: "versions.kubernetes", reason: `Kubernetes version ${JSON.stringify(k)} must look like 1.MINOR.PATCH` });
-    else if (Number(m[1]) < 30) problems.push({ propertyPath: "versions.kubernetes", reason: `Kubernetes ${k} is not supported (1.30 or newer)` });
+    // 1.32: anonymous requests limited to the health endpoints by the authentication configuration
+    else if (Number(m[1]) < 32) problems.push({ propertyPath: "versions.kubernetes", reason: `Kubernetes ${k} is not supported (1.32 or newer)` });
     const e = args.versions?.etcd;
     const em = /^3\.(\d+)\.(\d+)$/.exec(e ?? "");
     if (!em) problems.push({ propertyPath: "versions.etcd", reason: `etcd version ${JSON.stringify(e)} must look like 3.MINOR.PATCH` });
@@ -385,6 +387,7 @@ function checkRest(problems: Problem[], args: ClusterArgs, env: ValidationEnv): 
             propertyPath: "controlPlane.serviceNodePortRange",
             reason: `NodePort range ${JSON.stringify(cp.serviceNodePortRange)} must be "first-last" within 1-65535`,
         });
+    for (const [k, reason] of podSecurityProblems(cp.podSecurity ?? {})) problems.push({ propertyPath: `controlPlane.podSecurity.${k}`, reason });
     const n = args.nodes ?? {};
     if (n.cgroupDriver !== undefined && n.cgroupDriver !== "systemd" && n.cgroupDriver !== "cgroupfs")
         problems.push({ propertyPath: "nodes.cgroupDriver", reason: `unknown cgroup driver ${JSON.stringify(n.cgroupDriver)}` });

@@ -45,7 +45,9 @@ export interface ApiserverSpec {
  */
 export const APISERVER_PROTECTED_FLAGS: Readonly<Record<string, string>> = {
     ...protectedFlags("authorization is fixed to Node,RBAC", ["authorization-mode", "authorization-config"]),
-    "anonymous-auth": "anonymous requests must stay enabled for load-balancer /readyz checks (RBAC grants anonymous nothing else)",
+    ...protectedFlags("anonymous requests reach only the health endpoints (the authentication configuration ha-kubernetes writes)", ["anonymous-auth", "authentication-config"]),
+    "admission-control-config-file": "Pod Security Admission defaults are set with controlPlane.podSecurity",
+    "service-account-extend-token-expiration": "service-account tokens expire when they say (CIS 1.2.x)",
     "token-auth-file": "static token files are not supported",
     "disable-admission-plugins": "NodeRestriction and the default admission plugins must stay on",
     "encryption-provider-config": "secrets encryption at rest is managed by ha-kubernetes",
@@ -131,10 +133,10 @@ function checkHttpsUrl(url: string, what: string, allowPath: boolean): void {
 
 /**
  * kube-apiserver flags, in order. Authentication is by client certificates (cluster CA), service
- * account tokens and the front proxy; anonymous requests stay enabled (the apiserver default) so
- * that load-balancer health checks can GET /readyz, which the system:public-info-viewer role
- * allows; RBAC grants anonymous nothing else. There is no insecure port. Throws on a bad spec or a
- * forbidden extraArgs entry. Pure.
+ * account tokens and the front proxy; anonymous requests are authenticated only for the health
+ * endpoints (the authentication configuration), so that load balancers can GET /readyz, and get
+ * 401 everywhere else. Pod Security Admission has cluster defaults (the admission configuration).
+ * There is no insecure port. Throws on a bad spec or a forbidden extraArgs entry. Pure.
  */
 export function apiserverFlags(spec: ApiserverSpec): Array<[string, FlagValue]> {
     if (!isIpAddress(spec.advertiseAddress)) throw new Error(`kube-apiserver advertise address must be an IP: ${JSON.stringify(spec.advertiseAddress)}`);
@@ -164,6 +166,8 @@ export function apiserverFlags(spec: ApiserverSpec): Array<[string, FlagValue]> 
         ["allow-privileged", true],
         ["authorization-mode", "Node,RBAC"],
         ["enable-admission-plugins", "NodeRestriction"],
+        ["admission-control-config-file", K.admissionConfig],
+        ["authentication-config", K.authenticationConfig],
         ["client-ca-file", K.ca],
         ["tls-cert-file", K.apiserverCert],
         ["tls-private-key-file", K.apiserverKey],
@@ -190,6 +194,7 @@ export function apiserverFlags(spec: ApiserverSpec): Array<[string, FlagValue]> 
         ["service-account-issuer", issuer],
         ["service-account-key-file", K.serviceAccountPublicKey],
         ["service-account-signing-key-file", K.serviceAccountKey],
+        ["service-account-extend-token-expiration", false],
         ["service-cluster-ip-range", spec.serviceClusterIpRange],
         ["service-node-port-range", nodePorts],
         ["encryption-provider-config", K.encryptionConfig],

@@ -88,6 +88,10 @@ export const PATHS = {
         /** EncryptionConfiguration: holds key material, mode 0600. */
         encryptionConfig: `${K8S}/encryption-config.yaml`,
         auditPolicy: `${K8S}/audit-policy.yaml`,
+        /** AuthenticationConfiguration: anonymous requests only to the health endpoints. */
+        authenticationConfig: `${K8S}/authentication-config.yaml`,
+        /** AdmissionConfiguration: Pod Security Admission defaults. */
+        admissionConfig: `${K8S}/admission-config.yaml`,
         auditLogDir: "/var/log/kubernetes",
         auditLog: "/var/log/kubernetes/audit.log",
     },

@@ -65,6 +65,25 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
         await expectApiserversReachPods(inv, kubeconfig, MASTERS, "testapp");
     });
 
+    it("secure by default: anonymous requests reach only the health endpoints; Pod Security baseline refuses a privileged pod", () => {
+        const status = (p: string) => sshOk(inv, "m1", `curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:6443${p}`).trim();
+        for (const p of ["/readyz", "/livez", "/healthz"]) expect({ p, status: status(p) }).toEqual({ p, status: "200" });
+        for (const p of ["/api", "/version", "/apis", "/openapi/v2"]) expect({ p, status: status(p) }).toEqual({ p, status: "401" });
+        const privileged = JSON.stringify({
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "privileged", namespace: "default" },
+            spec: { containers: [{ name: "c", image: "ha-kubernetes.local/testapp:1.0", securityContext: { privileged: true } }] },
+        });
+        let refused = "";
+        try {
+            kubectl(kubeconfig, ["apply", "--dry-run=server", "-f", "-"], privileged);
+        } catch (e) {
+            refused = String((e as { stderr?: string }).stderr ?? e);
+        }
+        expect(refused).toMatch(/violates PodSecurity "baseline:latest": privileged/);
+    });
+
     it("a second pulumi up changes nothing and pulumi preview is clean", async () => {
         const again = await timed(() => stack!.up());
         report.push(`no-op up ${again.seconds}s (engine CPU ${again.cpu}s)`);

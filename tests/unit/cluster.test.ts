@@ -369,6 +369,13 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         expect(env).toContain("--endpoint-reconciler-type=lease");
         expect(env).toContain("--etcd-servers=https://10.213.0.11:2379,https://10.213.0.12:2379,https://10.213.0.13:2379");
         expect(env).not.toMatch(/insecure/);
+        // anonymous requests only to the health endpoints; Pod Security defaults; tokens expire when they say
+        expect(env).toContain("--authentication-config=/etc/kubernetes/authentication-config.yaml");
+        expect(env).not.toContain("--anonymous-auth");
+        expect(content(res, "lab-cp-m1-cp-authentication-config")).toMatch(/conditions:\n\s+- path: \/healthz\n\s+- path: \/livez\n\s+- path: \/readyz\n$/);
+        expect(env).toContain("--admission-control-config-file=/etc/kubernetes/admission-config.yaml");
+        expect(content(res, "lab-cp-m1-cp-admission-config")).toMatch(/enforce: baseline/);
+        expect(env).toContain("--service-account-extend-token-expiration=false");
         const kubelet: string = content(res, "lab-workers-w1-node-kubelet-config");
         expect(kubelet).toMatch(/anonymous:\s*\n\s*enabled: false/);
         expect(kubelet).toMatch(/readOnlyPort: 0/);
