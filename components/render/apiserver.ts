@@ -89,6 +89,61 @@ const SPEC_FIELD_FLAGS: Readonly<Record<string, keyof ApiserverSpec>> = {
     "feature-gates": "featureGates",
 };
 
+/** TLS cipher suites extraArgs may choose from: forward-secret AEAD suites only (TLS 1.2's ECDHE GCM/ChaCha20, TLS 1.3's). */
+export const STRONG_TLS_CIPHER_SUITES = [
+    "TLS_AES_128_GCM_SHA256",
+    "TLS_AES_256_GCM_SHA384",
+    "TLS_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+];
+
+type ValueCheck = (v: string) => string | undefined;
+const matching =
+    (re: RegExp, what: string): ValueCheck =>
+    (v) =>
+        re.test(v) ? undefined : `must be ${what}`;
+const DURATION = matching(/^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/, "a duration such as 90s or 2h");
+const COUNT = matching(/^\d{1,9}$/, "a whole number");
+const listOf =
+    (allowed: readonly string[], what: string): ValueCheck =>
+    (v) => {
+        const bad = v.split(",").filter((x) => !allowed.includes(x));
+        return bad.length ? `may only list ${what}, not ${bad.join(",")}` : undefined;
+    };
+
+/**
+ * The flags extraArgs may set, each with its value check: operational knobs that cannot weaken
+ * authentication, authorization, admission, etcd access or TLS. Anything else is refused.
+ */
+export const APISERVER_EXTRA_ARGS: Readonly<Record<string, ValueCheck>> = {
+    "event-ttl": DURATION,
+    "request-timeout": DURATION,
+    "min-request-timeout": COUNT,
+    "max-requests-inflight": COUNT,
+    "max-mutating-requests-inflight": COUNT,
+    "default-not-ready-toleration-seconds": COUNT,
+    "default-unreachable-toleration-seconds": COUNT,
+    "delete-collection-workers": COUNT,
+    "service-account-max-token-expiration": DURATION,
+    "goaway-chance": matching(/^0(\.0[0-2]\d*)?$/, "a fraction from 0 to 0.02"),
+    "watch-cache": matching(/^(true|false)$/, "true or false"),
+    "watch-cache-sizes": matching(/^[a-z0-9.-]+#\d+(,[a-z0-9.-]+#\d+)*$/, "resource#size pairs"),
+    v: matching(/^([0-9]|10)$/, "a log level from 0 to 10"),
+    profiling: matching(/^false$/, "false (profiling exposes the process to anyone who can reach /debug/pprof)"),
+    "enable-admission-plugins": (v) => {
+        const plugins = v.split(",");
+        if (!plugins.includes("NodeRestriction")) return "must keep NodeRestriction";
+        return plugins.includes("AlwaysAdmit") ? "may not enable AlwaysAdmit" : undefined;
+    },
+    "tls-min-version": matching(/^VersionTLS1[23]$/, "VersionTLS12 or VersionTLS13"),
+    "tls-cipher-suites": listOf(STRONG_TLS_CIPHER_SUITES, "forward-secret AEAD suites"),
+};
+
 /** Why extraArgs may not set `--name=value`, or undefined when it may. Pure. */
 export function apiserverExtraArgProblem(name: string, v: string): string | undefined {
     if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(name)) return `kube-apiserver flag name ${JSON.stringify(name)} must be written without dashes in front, e.g. "event-ttl"`;
@@ -96,9 +151,10 @@ export function apiserverExtraArgProblem(name: string, v: string): string | unde
     if (Object.hasOwn(APISERVER_PROTECTED_FLAGS, name))
         return `kube-apiserver flag --${name} is managed by ha-kubernetes and cannot be overridden through extraArgs: ${APISERVER_PROTECTED_FLAGS[name]}`;
     if (Object.hasOwn(SPEC_FIELD_FLAGS, name)) return `kube-apiserver flag --${name}: use the spec field ${SPEC_FIELD_FLAGS[name]} instead of extraArgs`;
-    if (name === "enable-admission-plugins" && !v.split(",").includes("NodeRestriction")) return `kube-apiserver --enable-admission-plugins must keep NodeRestriction: ${v}`;
-    if (name === "tls-min-version" && v !== "VersionTLS12" && v !== "VersionTLS13") return `kube-apiserver --tls-min-version may only be VersionTLS12 or VersionTLS13: ${v}`;
-    return undefined;
+    if (!Object.hasOwn(APISERVER_EXTRA_ARGS, name))
+        return `kube-apiserver flag --${name} is not one extraArgs may set (it could weaken authentication, authorization, admission, etcd access or TLS); allowed: ${Object.keys(APISERVER_EXTRA_ARGS).join(", ")}`;
+    const problem = APISERVER_EXTRA_ARGS[name](v);
+    return problem ? `kube-apiserver --${name} ${problem}: ${JSON.stringify(v)}` : undefined;
 }
 
 /** The static kube-apiserver unit (identical on every master; flags in KUBE_APISERVER_ARGS). Pure. */

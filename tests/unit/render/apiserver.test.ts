@@ -1,4 +1,12 @@
-import { APISERVER_PROTECTED_FLAGS, ApiserverSpec, apiserverFlags, renderApiserverEnv, renderApiserverUnit } from "../../../components/render/apiserver";
+import {
+    APISERVER_PROTECTED_FLAGS,
+    apiserverExtraArgProblem,
+    ApiserverSpec,
+    apiserverFlags,
+    renderApiserverEnv,
+    renderApiserverUnit,
+    STRONG_TLS_CIPHER_SUITES,
+} from "../../../components/render/apiserver";
 import { etcdClientUrl } from "../../../components/render/etcd";
 import { envVar, envVars, expectEntries, flagMap, itMatchesSnapshotsPerMaster, MASTERS } from "./controlPlaneFixtures";
 import { expectStaticUnit, unitValue } from "./nodeRenderHelpers";
@@ -37,7 +45,7 @@ describe("renderApiserverEnv", () => {
             auditLogMaxBackups: 3,
             auditLogMaxSizeMb: 50,
             featureGates: { ZFeature: false, AFeature: true },
-            extraArgs: { "enable-admission-plugins": "NodeRestriction,AlwaysPullImages", "event-ttl": "2h", profiling: "true" },
+            extraArgs: { "enable-admission-plugins": "NodeRestriction,AlwaysPullImages", "event-ttl": "2h", "goaway-chance": "0.01" },
         },
     });
 
@@ -108,11 +116,11 @@ describe("renderApiserverEnv", () => {
         expect(flags(spec(0, { serviceAccountIssuer: "https://issuer.example/cluster" })).get("service-account-issuer")).toBe("https://issuer.example/cluster");
     });
 
-    it("lets extraArgs replace or add non-critical flags", () => {
+    it("lets extraArgs replace or add the operational flags it allows", () => {
         const f = flags(
-            spec(0, { extraArgs: { profiling: "true", "event-ttl": "4h", "enable-admission-plugins": "NodeRestriction,PodNodeSelector", "tls-min-version": "VersionTLS13" } }),
+            spec(0, { extraArgs: { profiling: "false", "event-ttl": "4h", "enable-admission-plugins": "NodeRestriction,PodNodeSelector", "tls-min-version": "VersionTLS13" } }),
         );
-        expect(f.get("profiling")).toBe("true");
+        expect(f.get("profiling")).toBe("false");
         expect(f.get("event-ttl")).toBe("4h");
         expect(f.get("enable-admission-plugins")).toBe("NodeRestriction,PodNodeSelector");
         expect(f.get("tls-min-version")).toBe("VersionTLS13");
@@ -127,8 +135,29 @@ describe("renderApiserverEnv", () => {
         expect(() => apiserverFlags(spec(0, { extraArgs: { "tls-min-version": "VersionTLS10" } }))).toThrow(/tls-min-version/);
         expect(() => apiserverFlags(spec(0, { extraArgs: { "etcd-servers": "https://10.0.0.1:2379" } }))).toThrow(/spec field etcdServers/);
         expect(() => apiserverFlags(spec(0, { extraArgs: { "feature-gates": "A=true" } }))).toThrow(/spec field featureGates/);
-        expect(() => apiserverFlags(spec(0, { extraArgs: { toString: "x" } }))).not.toThrow();
-        expect(() => renderApiserverEnv(spec(0, { extraArgs: { "oidc-username-claim": "has space" } }))).toThrow(/whitespace/);
+        expect(() => apiserverFlags(spec(0, { extraArgs: { toString: "x" } }))).toThrow(/not one extraArgs may set/);
+        expect(() => renderApiserverEnv(spec(0, { extraArgs: { "event-ttl": "2 h" } }))).toThrow(/duration/);
+    });
+
+    it("refuses, by an allowlist, the extraArgs that would weaken authentication, authorization, admission, etcd access or TLS", () => {
+        const refused: Array<[string, string, RegExp]> = [
+            ["etcd-servers-overrides", "/events#https://10.0.0.9:2379", /not one extraArgs may set/],
+            ["service-account-lookup", "false", /not one extraArgs may set/],
+            ["oidc-issuer-url", "https://idp.example", /not one extraArgs may set/],
+            ["profiling", "true", /--profiling must be false/],
+            ["enable-admission-plugins", "NodeRestriction,AlwaysAdmit", /may not enable AlwaysAdmit/],
+            ["tls-cipher-suites", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_RSA_WITH_RC4_128_SHA", /not TLS_RSA_WITH_RC4_128_SHA/],
+            ["tls-cipher-suites", "TLS_RSA_WITH_AES_128_CBC_SHA", /forward-secret AEAD/],
+        ];
+        for (const [name, value, why] of refused) expect({ name, problem: apiserverExtraArgProblem(name, value) }).toEqual({ name, problem: expect.stringMatching(why) });
+        for (const [name, value] of Object.entries({
+            "event-ttl": "2h",
+            "max-requests-inflight": "800",
+            "tls-cipher-suites": STRONG_TLS_CIPHER_SUITES.slice(3, 5).join(","),
+            v: "2",
+            "watch-cache-sizes": "pods#1000",
+        }))
+            expect({ name, problem: apiserverExtraArgProblem(name, value) }).toEqual({ name, problem: undefined });
     });
 
     it("rejects bad specs", () => {
