@@ -29,7 +29,10 @@ export function sha256(s: string): string {
 export interface FileSpec {
     readonly path: string;
     readonly content: pulumi.Input<string>;
-    /** Octal mode. Default "0644"; use "0600" for anything secret. */
+    /**
+     * Octal mode. Default "0600": every file ha-kubernetes writes is read by root-run services
+     * only (CIS 1.1 and 4.1 ask 600 for units, configs, kubeconfigs and PKI); scripts are "0755".
+     */
     readonly mode?: string;
 }
 
@@ -38,7 +41,7 @@ export interface FileSpec {
  * drift, removed or restored on destroy). Content travels over SSH stdin only.
  */
 export function remoteFile(name: string, host: ClusterHost, file: FileSpec, opts: pulumi.CustomResourceOptions): ManagedFile {
-    const mode = file.mode ?? "0644";
+    const mode = file.mode ?? "0600";
     return new ManagedFile(
         name,
         {

@@ -98,11 +98,25 @@ function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** The TLS 1.2 suites the kubelet serves (forward-secret AEAD only; TLS 1.3's are always on). CIS 4.2.12. */
+export const KUBELET_TLS_CIPHER_SUITES = [
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+] as const;
+
+/** Processes one pod may run (a fork bomb stays in its pod); kubeletExtraConfig may change it. */
+export const KUBELET_POD_PIDS_LIMIT = 4096;
+
 /**
  * /var/lib/kubelet/config.yaml: a KubeletConfiguration (kubelet.config.k8s.io/v1beta1, Kubernetes
  * 1.35/1.36). Anonymous access off; clients authenticate with certificates from the cluster CA or
  * bearer tokens (webhook); authorization by the apiserver (Webhook); no read-only port; the
- * serving certificate is the one ha-kubernetes issues (no rotation, no TLS bootstrap); no static
+ * serving certificate is the one ha-kubernetes issues (no rotation, no TLS bootstrap), with
+ * strong cipher suites only; the runtime's default seccomp profile and a pod PID limit; no static
  * pods. Kernel defaults are not enforced (protectKernelDefaults false): the kubelet would refuse
  * to start on hosts, or test containers, whose sysctls differ from what it expects. Pure.
  */
@@ -125,6 +139,10 @@ export function renderKubeletConfig(spec: KubeletConfigSpec): string {
         tlsCertFile: N.kubeletCert,
         tlsPrivateKeyFile: N.kubeletKey,
         tlsMinVersion: "VersionTLS12",
+        tlsCipherSuites: [...KUBELET_TLS_CIPHER_SUITES],
+        // containers get the runtime's default seccomp profile unless their pod asks otherwise
+        seccompDefault: true,
+        podPidsLimit: KUBELET_POD_PIDS_LIMIT,
         rotateCertificates: false,
         serverTLSBootstrap: false,
         protectKernelDefaults: false,

@@ -360,6 +360,14 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         expect(content(res, "lab-lb-m2-lb-keepalived-conf")).toMatch(/state\s+BACKUP/);
     });
 
+    it("writes every file 0600 (CIS 1.1.x, 4.1.x: units, configs, kubeconfigs, PKI), scripts 0755", () => {
+        const all = files(res);
+        expect(all.length).toBeGreaterThan(150);
+        const scripts = all.filter((f) => f.inputs.mode === "0755").map((f) => f.name.replace(/^lab-[a-z]+-[a-z0-9]+-/, ""));
+        expect([...new Set(scripts)].sort()).toEqual(["etcd-restore-script", "lb-keepalived-check", "node-pod-routes-script"]);
+        for (const f of all.filter((x) => x.inputs.mode !== "0755")) expect({ name: f.name, mode: f.inputs.mode }).toEqual({ name: f.name, mode: "0600" });
+    });
+
     it("secures the apiserver and kubelets by default", () => {
         const env: string = content(res, "lab-cp-m1-cp-apiserver-env");
         expect(env).toContain("--authorization-mode=Node,RBAC");

@@ -27,6 +27,11 @@ describe("renderKubeletConfig", () => {
         expect(c.rotateCertificates).toBe(false);
         expect(c.serverTLSBootstrap).toBe(false);
         expect(c.protectKernelDefaults).toBe(false);
+        // CIS 4.2.12 strong ciphers; the runtime's seccomp profile by default; a pod PID limit
+        expect(c.tlsCipherSuites).toHaveLength(6);
+        for (const cs of c.tlsCipherSuites) expect(cs).toMatch(/^TLS_ECDHE_(ECDSA|RSA)_WITH_(AES_(128|256)_GCM_SHA(256|384)|CHACHA20_POLY1305_SHA256)$/);
+        expect(c.seccompDefault).toBe(true);
+        expect(c.podPidsLimit).toBe(4096);
         expect(c).not.toHaveProperty("staticPodPath");
         expect(c.cgroupDriver).toBe("systemd");
         expect(c.containerRuntimeEndpoint).toBe("unix:///run/containerd/containerd.sock");
