@@ -4,7 +4,7 @@ import * as path from "path";
 import { HostWork, installHost, restartHost } from "./hostWork";
 import { CertificateAuthority, issueCert } from "./pki";
 import { ClusterHost, restartAndWaitScript, shellQuote, waitScript } from "./remote";
-import { renderEtcdEnv, renderEtcdUnit } from "./render/etcd";
+import { renderEtcdEnv, renderEtcdSysusers, renderEtcdUnit } from "./render/etcd";
 import { renderEtcdRestoreScript } from "./render/etcdRestore";
 import { EtcdJoin } from "../providers/etcdJoin";
 import { EtcdLeave } from "../providers/etcdLeave";
@@ -117,6 +117,7 @@ function createEtcdCluster(name: string, args: PlannedEtcdClusterArgs, opts: pul
                 { key: "healthcheck-crt", path: p.healthcheckCert, content: healthcheck.certPem },
                 { key: "healthcheck-key", path: p.healthcheckKey, content: healthcheck.keyPem, mode: "0600" },
                 { key: "env", path: p.env, content: env },
+                { key: "sysusers", path: p.sysusers, content: renderEtcdSysusers() },
                 { key: "unit", path: PATHS.unit("etcd"), content: unit },
                 // the restore helper (README, "etcd snapshots"); not read by etcd, so no restart when it changes
                 { key: "restore-script", path: PATHS.bin.etcdRestore, content: renderEtcdRestoreScript(), mode: "0755", restarts: false },
@@ -130,6 +131,8 @@ function createEtcdCluster(name: string, args: PlannedEtcdClusterArgs, opts: pul
         // Later changes: wait for the whole cluster, restart this member, wait for it: one at a time.
         const roll = [
             "set -u",
+            // the etcd user, before its unit (re)starts
+            `systemd-sysusers ${shellQuote(p.sysusers)}`,
             `if systemctl is-active --quiet etcd && [ -d ${shellQuote(p.dataDir + "/member")} ]; then`,
             waitScript({ what: `a healthy etcd cluster before restarting ${member.name}`, check: clusterHealthyCheck(clientPort), timeoutSec: timeout }),
             snapshotScript(member.name, clientPort),

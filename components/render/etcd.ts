@@ -1,5 +1,6 @@
 import { checkPort, urlHost } from "../../lib/address";
 import { PATHS } from "./paths";
+import { hashHeader } from "./header";
 import { renderEnvFile, renderSystemdUnit } from "./systemd";
 
 /** One etcd member's settings (everything that differs between members). */
@@ -86,6 +87,15 @@ export function renderEtcdUnit(): string {
                 directives: [
                     ["Type", "notify"],
                     ["EnvironmentFile", PATHS.etcd.env],
+                    // as its own user (CIS 1.1.12): systemd makes the data directory its, 0700 (CIS 1.1.11)
+                    ["User", ETCD_USER],
+                    ["Group", ETCD_USER],
+                    ["StateDirectory", "etcd"],
+                    ["StateDirectoryMode", "0700"],
+                    ["RuntimeDirectory", "etcd"],
+                    ["RuntimeDirectoryMode", "0700"],
+                    // "+": as root, the etcd user's copies of what it serves with (removed with /run/etcd when it stops)
+                    ["ExecStartPre", `+/usr/bin/install -D -o ${ETCD_USER} -g ${ETCD_USER} -m 0600 -t ${PATHS.etcd.runPkiDir} ${ETCD_RUN_FILES().join(" ")}`],
                     ["ExecStart", PATHS.bin.etcd],
                     ["Restart", "always"],
                     ["RestartSec", 5],
@@ -113,10 +123,26 @@ function checkPositiveInt(v: number | undefined, what: string): void {
 function mutualTlsVars(prefix: "ETCD_" | "ETCD_PEER_", cert: string, key: string): Array<[string, string]> {
     return [
         [`${prefix}CLIENT_CERT_AUTH`, "true"],
-        [`${prefix}TRUSTED_CA_FILE`, PATHS.etcd.ca],
-        [`${prefix}CERT_FILE`, cert],
-        [`${prefix}KEY_FILE`, key],
+        [`${prefix}TRUSTED_CA_FILE`, etcdRunCopy(PATHS.etcd.ca)],
+        [`${prefix}CERT_FILE`, etcdRunCopy(cert)],
+        [`${prefix}KEY_FILE`, etcdRunCopy(key)],
     ];
+}
+
+/** The user etcd runs as (CIS 1.1.12: its data directory is owned by it). */
+export const ETCD_USER = "etcd";
+
+/** The PKI files etcd serves with: copied for the etcd user at each start (the originals stay root's, 0600). */
+const ETCD_RUN_FILES = () => [PATHS.etcd.ca, PATHS.etcd.serverCert, PATHS.etcd.serverKey, PATHS.etcd.peerCert, PATHS.etcd.peerKey];
+
+/** Where etcd reads a PKI file: its copy in PATHS.etcd.runPkiDir. Pure. */
+export function etcdRunCopy(file: string): string {
+    return `${PATHS.etcd.runPkiDir}/${file.slice(file.lastIndexOf("/") + 1)}`;
+}
+
+/** /etc/sysusers.d/ha-kubernetes-etcd.conf: the etcd system user, its home the data directory, no login. Pure. */
+export function renderEtcdSysusers(): string {
+    return `${hashHeader()}u ${ETCD_USER} - "etcd key-value store" ${PATHS.etcd.dataDir} /usr/sbin/nologin\n`;
 }
 
 /**

@@ -56,6 +56,10 @@ export const PATHS = {
         healthcheckCert: `${ETCD_PKI}/healthcheck-client.crt`,
         healthcheckKey: `${ETCD_PKI}/healthcheck-client.key`,
         dataDir: "/var/lib/etcd",
+        /** The etcd user's copies of the CA, serving and peer certificates and keys, made at each start (gone when etcd stops). */
+        runPkiDir: "/run/etcd/pki",
+        /** Declares the etcd system user (systemd-sysusers). */
+        sysusers: "/etc/sysusers.d/ha-kubernetes-etcd.conf",
         /** Snapshots taken before every restart of a running member (the newest few are kept). */
         snapshotDir: "/var/lib/etcd-snapshots",
     },

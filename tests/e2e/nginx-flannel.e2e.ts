@@ -6,6 +6,7 @@
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { activeSince, expectApiserversReachPods, expectClusterDns, expectEtcdHealthy, expectPodAndService, httpFromPod, kubectl, nodesReady } from "./cluster";
+import { cisFailures, ETCD_CHECKS, MASTER_CHECKS, NODE_CHECKS } from "./cis";
 import { eventually, Inventory, labDown, ssh, sshOk } from "./lab";
 import { changes, freshLab, labConfig, labStack, previewChanges, pulumiLog, timed, upRecording } from "./stack";
 
@@ -82,6 +83,12 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
             refused = String((e as { stderr?: string }).stderr ?? e);
         }
         expect(refused).toMatch(/violates PodSecurity "baseline:latest": privileged/);
+    });
+
+    it("CIS 1.12 sections 1, 2 and 4: every check of tests/e2e/cis.ts holds on a master (etcd stacked) and on a worker", () => {
+        const failures = [...cisFailures(inv, "m1", [...MASTER_CHECKS, ...ETCD_CHECKS, ...NODE_CHECKS]), ...cisFailures(inv, "w1", NODE_CHECKS)];
+        expect(failures).toEqual([]);
+        report.push(`CIS checks: ${MASTER_CHECKS.length + ETCD_CHECKS.length + 2 * NODE_CHECKS.length} held`);
     });
 
     it("a second pulumi up changes nothing and pulumi preview is clean", async () => {

@@ -1,4 +1,4 @@
-import { EtcdMemberSpec, etcdClientUrl, etcdPeerUrl, renderEtcdEnv, renderEtcdUnit } from "../../../components/render/etcd";
+import { EtcdMemberSpec, etcdClientUrl, etcdPeerUrl, renderEtcdEnv, renderEtcdSysusers, renderEtcdUnit } from "../../../components/render/etcd";
 import { envVar, envVars, expectEntries, itMatchesSnapshotsPerMaster, MASTERS } from "./controlPlaneFixtures";
 import { expectStaticUnit, unitValue } from "./nodeRenderHelpers";
 
@@ -69,6 +69,18 @@ describe("renderEtcdEnv", () => {
         expect(envVar(env, "ETCD_DATA_DIR")).toBe("/var/lib/etcd");
     });
 
+    it("runs as the etcd user (CIS 1.1.11, 1.1.12): its data directory 0700, its own copies of exactly the files the env names", () => {
+        const unit = renderEtcdUnit();
+        for (const d of ["User=etcd", "Group=etcd", "StateDirectory=etcd", "StateDirectoryMode=0700", "RuntimeDirectory=etcd", "RuntimeDirectoryMode=0700"])
+            expect(unit).toContain(`\n${d}\n`);
+        const pre = /^ExecStartPre=\+\/usr\/bin\/install -D -o etcd -g etcd -m 0600 -t \/run\/etcd\/pki (.+)$/m.exec(unit);
+        expect(pre).not.toBeNull();
+        const copied = pre![1].split(" ").map((f) => `/run/etcd/pki/${f.split("/").pop()}`);
+        const read = [...new Map(envVars(renderEtcdEnv(member(0)))).entries()].filter(([k]) => /_(FILE)$/.test(k)).map(([, v]) => v);
+        expect([...new Set(read)].sort()).toEqual([...copied].sort());
+        expect(renderEtcdSysusers()).toMatch(/^u etcd - "etcd key-value store" \/var\/lib\/etcd \/usr\/sbin\/nologin$/m);
+    });
+
     it("requires TLS with client certificates everywhere; only metrics are plain HTTP, on loopback", () => {
         const vars = new Map(envVars(renderEtcdEnv(member(0))));
         expectEntries(vars, {
@@ -76,12 +88,13 @@ describe("renderEtcdEnv", () => {
             ETCD_PEER_CLIENT_CERT_AUTH: "true",
             ETCD_AUTO_TLS: "false",
             ETCD_PEER_AUTO_TLS: "false",
-            ETCD_TRUSTED_CA_FILE: "/etc/etcd/pki/ca.crt",
-            ETCD_PEER_TRUSTED_CA_FILE: "/etc/etcd/pki/ca.crt",
-            ETCD_CERT_FILE: "/etc/etcd/pki/server.crt",
-            ETCD_KEY_FILE: "/etc/etcd/pki/server.key",
-            ETCD_PEER_CERT_FILE: "/etc/etcd/pki/peer.crt",
-            ETCD_PEER_KEY_FILE: "/etc/etcd/pki/peer.key",
+            // the etcd user's copies, made from /etc/etcd/pki at each start (see the unit)
+            ETCD_TRUSTED_CA_FILE: "/run/etcd/pki/ca.crt",
+            ETCD_PEER_TRUSTED_CA_FILE: "/run/etcd/pki/ca.crt",
+            ETCD_CERT_FILE: "/run/etcd/pki/server.crt",
+            ETCD_KEY_FILE: "/run/etcd/pki/server.key",
+            ETCD_PEER_CERT_FILE: "/run/etcd/pki/peer.crt",
+            ETCD_PEER_KEY_FILE: "/run/etcd/pki/peer.key",
             ETCD_TLS_MIN_VERSION: "TLS1.2",
             ETCD_LISTEN_METRICS_URLS: "http://127.0.0.1:2381",
         });
