@@ -2,6 +2,7 @@ import { renderDaemonUnit } from "./controlPlaneUnit";
 import { FlagValue, MANAGED_BY_HA_KUBERNETES, mergeExtraFlags, protectedFlags, renderFlags } from "./flags";
 import { checkPort, isIpAddress, parseCidrList } from "../../lib/address";
 import { PATHS, UNITS } from "./paths";
+import { STRONG_TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES } from "./tlsSuites";
 import { renderEnvFile } from "./systemd";
 
 /** Per-master kube-apiserver settings (Kubernetes 1.35/1.36 flags). */
@@ -89,18 +90,8 @@ const SPEC_FIELD_FLAGS: Readonly<Record<string, keyof ApiserverSpec>> = {
     "feature-gates": "featureGates",
 };
 
-/** TLS cipher suites extraArgs may choose from: forward-secret AEAD suites only (TLS 1.2's ECDHE GCM/ChaCha20, TLS 1.3's). */
-export const STRONG_TLS_CIPHER_SUITES = [
-    "TLS_AES_128_GCM_SHA256",
-    "TLS_AES_256_GCM_SHA384",
-    "TLS_CHACHA20_POLY1305_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-];
+/** TLS cipher suites extraArgs may choose from: the strong TLS 1.2 suites and TLS 1.3's. */
+export const STRONG_TLS_CIPHER_SUITES: readonly string[] = [...TLS13_CIPHER_SUITES, ...STRONG_TLS12_CIPHER_SUITES];
 
 type ValueCheck = (v: string) => string | undefined;
 const matching =

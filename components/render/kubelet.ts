@@ -4,6 +4,7 @@ import { renderDaemonUnit } from "./controlPlaneUnit";
 import { FlagValue, renderFlags } from "./flags";
 import { hashHeader } from "./header";
 import { PATHS } from "./paths";
+import { STRONG_TLS12_CIPHER_SUITES } from "./tlsSuites";
 import { isDnsName } from "./references";
 import { renderEnvFile } from "./systemd";
 
@@ -98,16 +99,6 @@ function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The TLS 1.2 suites the kubelet serves (forward-secret AEAD only; TLS 1.3's are always on). CIS 4.2.12. */
-export const KUBELET_TLS_CIPHER_SUITES = [
-    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-] as const;
-
 /** Processes one pod may run (a fork bomb stays in its pod); kubeletExtraConfig may change it. */
 export const KUBELET_POD_PIDS_LIMIT = 4096;
 
@@ -139,7 +130,8 @@ export function renderKubeletConfig(spec: KubeletConfigSpec): string {
         tlsCertFile: N.kubeletCert,
         tlsPrivateKeyFile: N.kubeletKey,
         tlsMinVersion: "VersionTLS12",
-        tlsCipherSuites: [...KUBELET_TLS_CIPHER_SUITES],
+        // CIS 4.2.12: forward-secret AEAD only (TLS 1.3's are always on)
+        tlsCipherSuites: [...STRONG_TLS12_CIPHER_SUITES],
         // containers get the runtime's default seccomp profile unless their pod asks otherwise
         seccompDefault: true,
         podPidsLimit: KUBELET_POD_PIDS_LIMIT,
