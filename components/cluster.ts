@@ -67,7 +67,7 @@ function createCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource)
     // every component gets its slice of the plan and the hosts (it looks up those the slice names)
     const planned = <P>(slice: P) => ({ plan: slice, hosts, runningHosts: plan.runningHosts, artifacts, validity });
 
-    const pki = new ClusterPki(`${name}-pki`, { clusterName: plan.clusterName, caValidityHours }, afterPolicy);
+    const pki = new ClusterPki(`${name}-pki`, { clusterName: plan.clusterName, caValidityHours, encryptionKey: plan.controlPlane.encryption }, afterPolicy);
     const etcd = new EtcdCluster(`${name}-etcd`, { ...planned(plan.etcd), ca: pki.etcdCa }, opts);
     const lb = new LoadBalancer(`${name}-lb`, planned(plan.loadBalancer), opts);
     const controlPlane = new ControlPlane(

@@ -9,6 +9,11 @@ export interface ClusterPkiArgs {
     readonly clusterName: string;
     /** CA validity in hours. Default 87600 (10 years). */
     readonly caValidityHours?: number;
+    /**
+     * The encryption-at-rest key's provider and name (the control plane's plan): each pair has its
+     * own random key, so a new name is a new key. Default secretbox, "key1".
+     */
+    readonly encryptionKey?: { readonly provider: string; readonly key: string };
 }
 
 /** The cluster's trust roots and shared secrets, all kept in Pulumi state as secrets. */
@@ -22,7 +27,7 @@ export interface ClusterPkiOutputs {
     /** Service-account token signing key pair (PEM). */
     readonly serviceAccountKeyPem: pulumi.Output<string>;
     readonly serviceAccountPublicKeyPem: pulumi.Output<string>;
-    /** 32 random bytes, base64, for secrets encryption at rest. */
+    /** 32 random bytes, base64, for secrets encryption at rest (the key `encryptionKey` names). */
     readonly encryptionKeyBase64: pulumi.Output<string>;
     /** Expiry (RFC 3339) of each CA. */
     readonly caExpiry: pulumi.Output<Record<string, string>>;
@@ -51,7 +56,8 @@ function createClusterPki(name: string, args: ClusterPkiArgs, opts: pulumi.Custo
         { algorithm: "RSA", rsaBits: 2048 },
         pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] }),
     );
-    const encryptionKey = new random.RandomBytes(`${name}-encryption-key`, { length: 32 }, opts);
+    const { provider, key } = args.encryptionKey ?? { provider: "secretbox", key: "key1" };
+    const encryptionKey = new random.RandomBytes(`${name}-encryption-key-${provider}-${key}`, { length: 32 }, opts);
     return {
         clusterCa,
         etcdCa,

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { EncryptionSettings } from "../lib/encryptionConfig";
 import type { PodSecuritySpec } from "./render/admissionConfig";
 
 /** What a host does in the cluster. A host may have several roles. */
@@ -260,6 +261,13 @@ export interface ControlPlaneSettingsArgs {
      * enforced, restricted warned and audited, kube-system exempt.
      */
     readonly podSecurity?: PodSecuritySpec;
+    /**
+     * Encryption at rest of API resources in etcd: `provider` (secretbox | aesgcm | aescbc; default
+     * secretbox), `key` (the current key's name, default "key1": a new name makes a new random key
+     * and rotates to it in the same `pulumi up`, the API answering throughout) and `resources`
+     * (explicit names, default ["secrets"]).
+     */
+    readonly encryption?: EncryptionSettings;
 }
 /**
  * How a change to running nodes rolls (etcd members and masters always roll one at a time; new

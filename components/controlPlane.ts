@@ -20,6 +20,9 @@ import { hostLookup, InstallInputs, PlannedArgs } from "./planned";
 import { HostComponent, HostComponentKind } from "./hostComponent";
 import { hostListProblems, Problem } from "./validation";
 import { RolloutOrder } from "./rollout";
+import { EncryptionRotation } from "../providers/encryptionRotation";
+import { SshTarget } from "../providers/ssh";
+import { EncryptionKey, encryptionProblems } from "../lib/encryptionConfig";
 
 /** The runtime inputs every form of the arguments takes (running masters restart one at a time): the cluster's PKI (ClusterTrust: the CAs, the service-account key pair, the encryption key) and: */
 export interface ControlPlaneInputs extends ClusterTrust, InstallInputs {
@@ -53,6 +56,7 @@ export const APISERVER_KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client";
 export function validateControlPlane(args: ControlPlaneArgs): Problem[] {
     const problems = hostListProblems(args.masters, "masters", "master");
     if (!args.endpointHost) problems.push({ propertyPath: "endpointHost", reason: "the load balancer address is required" });
+    for (const [k, reason] of encryptionProblems(args.encryption ?? {})) problems.push({ propertyPath: `encryption.${k}`, reason });
     return problems;
 }
 
@@ -80,7 +84,24 @@ function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: p
     const masters = plan.masters.map((m) => host(m.name));
     const admin = issueCert(`${name}-admin`, args.clusterCa, { commonName: "ha-kubernetes-admin", organization: "system:masters", usages: ["client"] }, v, opts);
     const adminKubeconfig = kubeconfigFor(clusterName, lbUrl, args.clusterCa.certPem, "ha-kubernetes-admin", admin);
-    const encryption = pulumi.secret(pulumi.output(args.encryptionKeyBase64).apply((secretBase64) => renderEncryptionConfig({ keyName: "key1", secretBase64 })));
+    const { provider, key: keyName, resources } = plan.encryption;
+    const encryptionKey = pulumi.secret(pulumi.output(args.encryptionKeyBase64).apply((secretBase64): EncryptionKey => ({ provider, name: keyName, secretBase64 })));
+    const encryption = pulumi.secret(encryptionKey.apply((key) => renderEncryptionConfig({ keys: [key], resources })));
+    // a new key reaches the running masters in stages before their files get only the new key (providers/encryptionRotation.ts)
+    const rotation = new EncryptionRotation(
+        `${name}-encryption-rotation`,
+        {
+            masters: pulumi.secret(pulumi.all(masters.map((m) => pulumi.output(m.connection).apply((connection) => ({ host: m.name, connection: connection as SshTarget }))))),
+            path: K.encryptionConfig,
+            key: encryptionKey,
+            resources: [...resources],
+            kubectl: PATHS.bin.kubectl,
+            kubeconfig: K.adminKubeconfig,
+            localUrl,
+            timeoutSec: timeout,
+        },
+        opts,
+    );
     const expiry: Record<string, pulumi.Output<string>> = { admin: admin.expiresAt };
     const order = new RolloutOrder(args.runningHosts);
     const restarts: command.remote.Command[] = [];
@@ -170,7 +191,7 @@ function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: p
         // apiserver (until /readyz), then controller-manager and scheduler (until /healthz); running masters one at a time
         const restart = restartHost(
             work,
-            installHost(work, opts),
+            installHost(work, pulumi.mergeOptions(opts, { dependsOn: [rotation] })),
             {
                 script: [
                     `# gates passed: etcd and load balancer ready`,

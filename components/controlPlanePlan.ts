@@ -1,6 +1,7 @@
 import { Endpoint } from "./loadBalancerPlan";
 import { PodSecuritySpec } from "./render/admissionConfig";
 import { apiserverSans, DEFAULTS, Member, member, Sans } from "./topology";
+import { EncryptionPlan, EncryptionSettings, planEncryption } from "../lib/encryptionConfig";
 
 /** kube-apiserver settings users may change (see ControlPlaneSettingsArgs). */
 export interface ApiserverSettings {
@@ -36,6 +37,8 @@ export interface ControlPlaneSettings<H extends Member = Member> {
     readonly extraSans?: readonly string[];
     /** kube-apiserver settings users may change. Default none. */
     readonly apiserver?: ApiserverSettings;
+    /** Encryption at rest: provider, current key name (a new name rotates), resources. Default secretbox, "key1", secrets. */
+    readonly encryption?: EncryptionSettings;
     /** Seconds a health gate waits. Default 180. */
     readonly healthTimeoutSec?: number;
 }
@@ -58,6 +61,7 @@ export interface ControlPlanePlan {
     readonly clusterDomain: string;
     readonly flannelUser?: string;
     readonly apiserver: ApiserverSettings;
+    readonly encryption: EncryptionPlan;
     readonly healthTimeoutSec: number;
 }
 
@@ -80,6 +84,7 @@ export function planControlPlane(s: ControlPlaneSettings): ControlPlanePlan {
         clusterDomain,
         flannelUser: s.flannelUser,
         apiserver: s.apiserver ?? {},
+        encryption: planEncryption(s.encryption),
         healthTimeoutSec: s.healthTimeoutSec ?? 180,
     };
 }

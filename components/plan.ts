@@ -132,6 +132,7 @@ function resolvePlan(args: ClusterArgs): ClusterPlan {
                 serviceNodePortRange: args.controlPlane?.serviceNodePortRange,
                 podSecurity: args.controlPlane?.podSecurity,
             },
+            encryption: args.controlPlane?.encryption,
         }),
         nodes,
         hostCidr,

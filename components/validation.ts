@@ -9,6 +9,7 @@ import { ClusterArgs, HostArgs, LB_MODES, ROLES, SshArgs } from "./config";
 import { DEFAULTS, defaultHostCidr, resolveTopology } from "./topology";
 import { parseHostKey } from "../lib/hostKeys";
 import { podSecurityProblems } from "./render/admissionConfig";
+import { encryptionProblems } from "../lib/encryptionConfig";
 import { maxUnavailableProblem } from "./rollout";
 
 /** One problem with the input, addressed by its path in the stack configuration. */
@@ -388,6 +389,7 @@ function checkRest(problems: Problem[], args: ClusterArgs, env: ValidationEnv): 
             reason: `NodePort range ${JSON.stringify(cp.serviceNodePortRange)} must be "first-last" within 1-65535`,
         });
     for (const [k, reason] of podSecurityProblems(cp.podSecurity ?? {})) problems.push({ propertyPath: `controlPlane.podSecurity.${k}`, reason });
+    for (const [k, reason] of encryptionProblems(cp.encryption ?? {})) problems.push({ propertyPath: `controlPlane.encryption.${k}`, reason });
     const n = args.nodes ?? {};
     if (n.cgroupDriver !== undefined && n.cgroupDriver !== "systemd" && n.cgroupDriver !== "cgroupfs")
         problems.push({ propertyPath: "nodes.cgroupDriver", reason: `unknown cgroup driver ${JSON.stringify(n.cgroupDriver)}` });

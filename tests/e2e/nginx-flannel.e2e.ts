@@ -5,7 +5,18 @@
  * across workers, an unchanged second `pulumi up`, and a destroy that leaves the hosts clean.
  */
 import { Stack } from "@pulumi/pulumi/automation";
-import { activeSince, expectApiserversReachPods, expectClusterDns, expectEtcdHealthy, expectPodAndService, httpFromPod, kubectl, nodesReady } from "./cluster";
+import {
+    activeSince,
+    etcdctl,
+    expectApiserversReachPods,
+    expectClusterDns,
+    expectEtcdHealthy,
+    expectPodAndService,
+    httpFromPod,
+    kubectl,
+    nodesReady,
+    startApiProbe,
+} from "./cluster";
 import { cisFailures, ETCD_CHECKS, MASTER_CHECKS, NODE_CHECKS } from "./cis";
 import { eventually, Inventory, labDown, ssh, sshOk } from "./lab";
 import { changes, freshLab, labConfig, labStack, previewChanges, pulumiLog, timed, upRecording } from "./stack";
@@ -89,6 +100,43 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
         const failures = [...cisFailures(inv, "m1", [...MASTER_CHECKS, ...ETCD_CHECKS, ...NODE_CHECKS]), ...cisFailures(inv, "w1", NODE_CHECKS)];
         expect(failures).toEqual([]);
         report.push(`CIS checks: ${MASTER_CHECKS.length + ETCD_CHECKS.length + 2 * NODE_CHECKS.length} held`);
+    });
+
+    it("rotates the encryption key as a configuration change: the API answers throughout, a Secret from before reads back, etcd holds only new-key ciphertext", async () => {
+        const canary = `rotation-canary-${Date.now()}`;
+        kubectl(kubeconfig, ["create", "secret", "generic", "rotation-canary", "-n", "default", `--from-literal=value=${canary}`]);
+        // every Secret as etcd stores it (values base64 in etcdctl's JSON)
+        const stored = () => {
+            const r = etcdctl(inv, "m1", "get --prefix /registry/secrets/ -w json");
+            expect(r.code).toBe(0);
+            const kvs = (JSON.parse(r.out).kvs ?? []) as Array<{ key: string; value: string }>;
+            return kvs.map((kv) => ({ key: Buffer.from(kv.key, "base64").toString(), value: Buffer.from(kv.value, "base64").toString("latin1") }));
+        };
+        const prefixes = (kvs: Array<{ value: string }>) => [...new Set(kvs.map((kv) => /^k8s:enc:[a-z]+:v1:[a-z0-9-]+:/.exec(kv.value)?.[0] ?? "plaintext"))];
+        const before = stored();
+        expect(before.some((kv) => kv.key === "/registry/secrets/default/rotation-canary")).toBe(true);
+        expect(prefixes(before)).toEqual(["k8s:enc:secretbox:v1:key1:"]);
+        expect(before.filter((kv) => kv.value.includes(canary))).toEqual([]);
+        await stack!.setConfig("ha-kubernetes:controlPlane", { value: JSON.stringify({ encryption: { key: "key2" } }) });
+        const probe = startApiProbe(kubeconfig);
+        const rotated = await timed(() => upRecording(stack!));
+        const seen = probe.stop();
+        report.push(`encryption key rotated ${rotated.seconds}s (API probe: ${seen.ok} answered, ${seen.failed} failed)`);
+        expect(rotated.result.changed["lab-cp-encryption-rotation"]).toBe("update");
+        expect(seen).toMatchObject({ failed: 0 });
+        expect(seen.ok).toBeGreaterThan(10);
+        const value = kubectl(kubeconfig, ["get", "secret", "rotation-canary", "-n", "default", "-o", "jsonpath={.data.value}"]).trim();
+        expect(Buffer.from(value, "base64").toString()).toBe(canary);
+        const after = stored();
+        expect(after.length).toBeGreaterThanOrEqual(before.length);
+        expect(prefixes(after)).toEqual(["k8s:enc:secretbox:v1:key2:"]);
+        expect(after.filter((kv) => kv.value.includes(canary))).toEqual([]);
+        // the old key is gone from every master; the new one is the only key
+        for (const m of MASTERS) {
+            const file = sshOk(inv, m, "cat /etc/kubernetes/encryption-config.yaml");
+            expect({ m, names: [...file.matchAll(/- name: (\S+)/g)].map((x) => x[1]) }).toEqual({ m, names: ["key2"] });
+        }
+        expect(kubectl(kubeconfig, ["get", "--raw", "/readyz"]).trim()).toBe("ok");
     });
 
     it("a second pulumi up changes nothing and pulumi preview is clean", async () => {

@@ -1,3 +1,4 @@
+import YAML from "yaml";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ENCRYPTION_KEY, installMocks, KEY_MARK, promiseOf, Recorded, recordOptions, dependsOnNames, outputResourceNames, settle, VRRP_PASS } from "./mocks";
@@ -389,6 +390,18 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         expect(kubelet).toMatch(/readOnlyPort: 0/);
     });
 
+    it("encrypts secrets at rest with secretbox by default; a key rotation reaches the running masters before their files change", () => {
+        expect(get(res, "lab-pki-encryption-key-secretbox-key1").type).toBe("random:index/randomBytes:RandomBytes");
+        const file = YAML.parse(content(res, "lab-cp-m1-cp-encryption-config"));
+        expect(file.resources).toEqual([{ resources: ["secrets"], providers: [{ secretbox: { keys: [{ name: "key1", secret: ENCRYPTION_KEY }] } }, { identity: {} }] }]);
+        const rotation = get(res, "lab-cp-encryption-rotation");
+        expect(rotation.inputs.masters.map((m: { host: string }) => m.host)).toEqual(["m1", "m2", "m3"]);
+        expect(rotation.inputs).toMatchObject({ path: "/etc/kubernetes/encryption-config.yaml", key: { provider: "secretbox", name: "key1" }, resources: ["secrets"] });
+        expect(rotation.opts?.additionalSecretOutputs).toEqual(expect.arrayContaining(["masters", "key"]));
+        // every master's install (its final file and restart) waits for the rotation
+        for (const m of ["m1", "m2", "m3"]) expect(dependsOnNames(res.get(`lab-cp-${m}-cp-base`))).toContain("lab-cp-encryption-rotation");
+    });
+
     it("configures the private registry for containerd", () => {
         expect(content(res, "lab-workers-w1-node-registry-hosts")).toContain("https://registry.lab.test:5000");
         expect(content(res, "lab-workers-w1-node-registry-ca")).toContain(TEST_CA_MARK);
@@ -533,9 +546,18 @@ describe("other topologies", () => {
         const { res } = await deploy(
             baseCluster({
                 certificates: { renewal: "2026-11-23", validityHours: 2000, earlyRenewalHours: 100 },
-                controlPlane: { apiserverExtraArgs: { "event-ttl": "2h" }, auditLogMaxAgeDays: 7 },
+                controlPlane: {
+                    apiserverExtraArgs: { "event-ttl": "2h" },
+                    auditLogMaxAgeDays: 7,
+                    encryption: { provider: "aesgcm", key: "2026-12", resources: ["secrets", "configmaps"] },
+                },
             }),
         );
+        // another encryption key: its own random bytes, rotated to on the running masters before their files change
+        expect(get(res, "lab-pki-encryption-key-aesgcm-2026-12").type).toBe("random:index/randomBytes:RandomBytes");
+        expect(res.has("lab-pki-encryption-key-secretbox-key1")).toBe(false);
+        expect(get(res, "lab-cp-encryption-rotation").inputs).toMatchObject({ key: { provider: "aesgcm", name: "2026-12" }, resources: ["secrets", "configmaps"] });
+        expect(content(res, "lab-cp-m2-cp-encryption-config")).toMatch(/- resources:\n\s+- secrets\n\s+- configmaps\n\s+providers:\n\s+- aesgcm:\n\s+keys:\n\s+- name: 2026-12\n/);
         // every leaf certificate renews itself early by the configured window on a later `pulumi up`
         const certs = [...res.values()].filter((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert");
         expect(certs.length).toBeGreaterThan(20);

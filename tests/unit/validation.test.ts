@@ -174,10 +174,19 @@ describe("validateCluster", () => {
         expectProblem(baseCluster({ controlPlane: { auditLogMaxAgeDays: -1 } }), "controlPlane.auditLogMaxAgeDays", /whole number of days/);
         expectProblem(baseCluster({ controlPlane: { serviceNodePortRange: "32000-31000" } }), "controlPlane.serviceNodePortRange", /first-last/);
         expectProblem(baseCluster({ certificates: { renewal: "now; rm -rf /" } }), "certificates.renewal", /short word/);
+        expectProblem(baseCluster({ controlPlane: { encryption: { provider: "identity" as never } } }), "controlPlane.encryption.provider", /not one of secretbox, aesgcm, aescbc/);
+        expectProblem(baseCluster({ controlPlane: { encryption: { key: "Key 2; rm" } } }), "controlPlane.encryption.key", /bad encryption key name/);
+        expectProblem(baseCluster({ controlPlane: { encryption: { resources: ["*.apps"] } } }), "controlPlane.encryption.resources", /no wildcards/);
+        expectProblem(baseCluster({ controlPlane: { encryption: { resources: [] } } }), "controlPlane.encryption.resources", /non-empty list/);
         expect(
             validateCluster(
                 baseCluster({
-                    controlPlane: { apiserverExtraArgs: { "event-ttl": "2h" }, auditLogMaxAgeDays: 7, serviceNodePortRange: "30000-31000" },
+                    controlPlane: {
+                        apiserverExtraArgs: { "event-ttl": "2h" },
+                        auditLogMaxAgeDays: 7,
+                        serviceNodePortRange: "30000-31000",
+                        encryption: { provider: "aesgcm", key: "2026-12", resources: ["secrets", "configmaps"] },
+                    },
                     certificates: { renewal: "2026-11-23" },
                 }),
                 noFiles,

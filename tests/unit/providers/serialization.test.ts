@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createRequire } from "module";
 import * as path from "path";
+import { encryptionRotationProvider } from "../../../providers/encryptionRotation";
 import { etcdJoinProvider } from "../../../providers/etcdJoin";
 import { etcdLeaveProvider } from "../../../providers/etcdLeave";
 import { etcdSnapshotCopyProvider } from "../../../providers/etcdSnapshotCopy";
@@ -28,6 +29,7 @@ async function asTheHostLoadsIt<T>(provider: T): Promise<T> {
 
 describe("dynamic providers, serialized", () => {
     it.each([
+        ["EncryptionRotation", encryptionRotationProvider],
         ["EtcdJoin", etcdJoinProvider],
         ["EtcdLeave", etcdLeaveProvider],
         ["EtcdSnapshotCopy", etcdSnapshotCopyProvider],

@@ -2,7 +2,6 @@ import YAML from "yaml";
 import { apiserverFlags, renderApiserverEnv, renderApiserverUnit } from "../../../components/render/apiserver";
 import { renderAuditPolicy } from "../../../components/render/auditPolicy";
 import { renderControllerManagerEnv, renderControllerManagerUnit } from "../../../components/render/controllerManager";
-import { renderEncryptionConfig } from "../../../components/render/encryptionConfig";
 import { renderEtcdEnv, renderEtcdUnit } from "../../../components/render/etcd";
 import { renderKubeconfig } from "../../../components/render/kubeconfig";
 import { renderBootstrapRbac } from "../../../components/render/rbac";
@@ -166,14 +165,6 @@ describe("audit policy and encryption", () => {
         expect(secretsRule.level).toBe("Metadata");
         expect(p.rules[0]).toMatchObject({ level: "None", nonResourceURLs: expect.arrayContaining(["/readyz*"]) });
         expect(p.rules[p.rules.length - 1]).toEqual({ level: "Metadata" });
-    });
-    it("encrypts secrets with aescbc first and identity to read old data", () => {
-        const key = Buffer.alloc(32, 1).toString("base64");
-        const c = YAML.parse(renderEncryptionConfig({ keyName: "key1", secretBase64: key }));
-        expect(c.resources[0].resources).toEqual(["secrets"]);
-        expect(c.resources[0].providers[0].aescbc.keys[0]).toEqual({ name: "key1", secret: key });
-        expect(c.resources[0].providers[1]).toEqual({ identity: {} });
-        expect(() => renderEncryptionConfig({ keyName: "key1", secretBase64: Buffer.alloc(16).toString("base64") })).toThrow(/32 bytes/);
     });
     it("bootstrap RBAC binds the apiserver's kubelet client and, with flannel, flanneld", () => {
         const docs = renderBootstrapRbac({ apiserverKubeletClientUser: "kube-apiserver-kubelet-client", flannelUser: "ha-kubernetes:flannel" });

@@ -1,57 +1,58 @@
 import YAML from "yaml";
 import { renderEncryptionConfig } from "../../../components/render/encryptionConfig";
+import { EncryptionKey, encryptionKeysOf } from "../../../lib/encryptionConfig";
 
-// A fixed test key (not used anywhere else): bytes 0..31.
+// Fixed test keys (not used anywhere else): bytes 0..31 and 32..63.
 const KEY = Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString("base64");
+const KEY2 = Buffer.from(Array.from({ length: 32 }, (_, i) => 32 + i)).toString("base64");
+const key1: EncryptionKey = { provider: "secretbox", name: "key1", secretBase64: KEY };
 
 describe("renderEncryptionConfig", () => {
-    it("matches the snapshot", () => {
-        expect(renderEncryptionConfig({ keyName: "key1", secretBase64: KEY })).toMatchSnapshot();
+    it("matches the snapshot: one key, and the stages of a rotation", () => {
+        expect(renderEncryptionConfig({ keys: [key1] })).toMatchSnapshot();
+        expect(renderEncryptionConfig({ keys: [{ provider: "aescbc", name: "key1", secretBase64: KEY2 }, key1] })).toMatchSnapshot();
     });
 
-    it("puts the provider first and identity last", () => {
-        const text = renderEncryptionConfig({ keyName: "key1", secretBase64: KEY });
+    it("puts the first key first and identity last", () => {
+        const text = renderEncryptionConfig({ keys: [key1] });
         expect(text.startsWith("# Managed by ha-kubernetes")).toBe(true);
         const c = YAML.parse(text);
         expect(c.apiVersion).toBe("apiserver.config.k8s.io/v1");
         expect(c.kind).toBe("EncryptionConfiguration");
-        expect(c.resources).toEqual([
-            {
-                resources: ["secrets"],
-                providers: [{ aescbc: { keys: [{ name: "key1", secret: KEY }] } }, { identity: {} }],
-            },
-        ]);
-        expect(Buffer.from(c.resources[0].providers[0].aescbc.keys[0].secret, "base64")).toHaveLength(32);
+        expect(c.resources).toEqual([{ resources: ["secrets"], providers: [{ secretbox: { keys: [{ name: "key1", secret: KEY }] } }, { identity: {} }] }]);
+    });
+
+    it("gives consecutive keys of one provider one entry, in order, and reads back what it wrote", () => {
+        const keys: EncryptionKey[] = [{ provider: "secretbox", name: "key2", secretBase64: KEY2 }, key1, { provider: "aescbc", name: "key1", secretBase64: KEY2 }];
+        const c = YAML.parse(renderEncryptionConfig({ keys, resources: ["secrets", "configmaps"] }));
+        expect(c.resources[0].resources).toEqual(["secrets", "configmaps"]);
+        expect(c.resources[0].providers.map((p: object) => Object.keys(p)[0])).toEqual(["secretbox", "aescbc", "identity"]);
+        expect(c.resources[0].providers[0].secretbox.keys.map((k: { name: string }) => k.name)).toEqual(["key2", "key1"]);
+        expect(encryptionKeysOf(c)).toEqual(keys);
     });
 
     it("keeps a key named like a YAML 1.1 boolean a string", () => {
-        const c = YAML.parse(renderEncryptionConfig({ keyName: "on", secretBase64: KEY }), { version: "1.1" });
-        expect(c.resources[0].providers[0].aescbc.keys[0].name).toBe("on");
-    });
-
-    it("takes another provider and resources", () => {
-        for (const provider of ["aesgcm", "secretbox"] as const) {
-            const c = YAML.parse(renderEncryptionConfig({ keyName: "k-2", secretBase64: KEY, provider, resources: ["secrets", "configmaps"] }));
-            expect(c.resources[0].resources).toEqual(["secrets", "configmaps"]);
-            expect(Object.keys(c.resources[0].providers[0])).toEqual([provider]);
-            expect(c.resources[0].providers[1]).toEqual({ identity: {} });
-        }
+        const c = YAML.parse(renderEncryptionConfig({ keys: [{ ...key1, name: "on" }] }), { version: "1.1" });
+        expect(c.resources[0].providers[0].secretbox.keys[0].name).toBe("on");
     });
 
     it("rejects keys that are not 32 bytes of base64", () => {
-        const key16 = Buffer.alloc(16, 7).toString("base64");
-        expect(() => renderEncryptionConfig({ keyName: "key1", secretBase64: key16 })).toThrow(/32 bytes \(got 16\)/);
-        expect(() => renderEncryptionConfig({ keyName: "key1", secretBase64: Buffer.alloc(33, 1).toString("base64") })).toThrow(/32 bytes/);
-        expect(() => renderEncryptionConfig({ keyName: "key1", secretBase64: "not base64 at all!" })).toThrow(/base64/);
-        expect(() => renderEncryptionConfig({ keyName: "key1", secretBase64: KEY.replace(/=$/, "") })).toThrow(/base64/);
-        expect(() => renderEncryptionConfig({ keyName: "key1", secretBase64: "" })).toThrow();
+        const bad = (secretBase64: string) => () => renderEncryptionConfig({ keys: [{ ...key1, secretBase64 }] });
+        expect(bad(Buffer.alloc(16, 7).toString("base64"))).toThrow(/32 bytes \(got 16\)/);
+        expect(bad(Buffer.alloc(33, 1).toString("base64"))).toThrow(/32 bytes/);
+        expect(bad("not base64 at all!")).toThrow(/base64/);
+        expect(bad(KEY.replace(/=$/, ""))).toThrow(/base64/);
+        expect(bad("")).toThrow();
     });
 
-    it("rejects bad names, providers and resources", () => {
-        expect(() => renderEncryptionConfig({ keyName: "Key 1", secretBase64: KEY })).toThrow(/key name/);
-        expect(() => renderEncryptionConfig({ keyName: "key1", secretBase64: KEY, provider: "identity" as never })).toThrow(/provider/);
-        expect(() => renderEncryptionConfig({ keyName: "key1", secretBase64: KEY, resources: [] })).toThrow(/at least one/);
-        expect(() => renderEncryptionConfig({ keyName: "key1", secretBase64: KEY, resources: ["Secrets"] })).toThrow(/resource/);
-        expect(() => renderEncryptionConfig({ keyName: "key1", secretBase64: KEY, resources: ["secrets", "secrets"] })).toThrow(/duplicate/);
+    it("rejects bad names, providers, repeated keys and bad resources", () => {
+        expect(() => renderEncryptionConfig({ keys: [{ ...key1, name: "Key 1" }] })).toThrow(/key name/);
+        expect(() => renderEncryptionConfig({ keys: [{ ...key1, provider: "identity" as never }] })).toThrow(/provider/);
+        expect(() => renderEncryptionConfig({ keys: [] })).toThrow(/at least one key/);
+        expect(() => renderEncryptionConfig({ keys: [key1, { ...key1, secretBase64: KEY2 }] })).toThrow(/duplicate encryption keys/);
+        expect(() => renderEncryptionConfig({ keys: [key1], resources: [] })).toThrow(/at least one resource/);
+        expect(() => renderEncryptionConfig({ keys: [key1], resources: ["Secrets"] })).toThrow(/resource/);
+        expect(() => renderEncryptionConfig({ keys: [key1], resources: ["*.apps"] })).toThrow(/no wildcards/);
+        expect(() => renderEncryptionConfig({ keys: [key1], resources: ["secrets", "secrets"] })).toThrow(/duplicate/);
     });
 });
