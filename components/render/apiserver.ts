@@ -212,7 +212,8 @@ export function apiserverFlags(spec: ApiserverSpec): Array<[string, FlagValue]> 
         ["secure-port", securePort],
         ["allow-privileged", true],
         ["authorization-mode", "Node,RBAC"],
-        ["enable-admission-plugins", "NodeRestriction"],
+        // CIS 1.2.3: no new Service externalIPs (CVE-2020-8554); extraArgs may leave it out
+        ["enable-admission-plugins", "NodeRestriction,DenyServiceExternalIPs"],
         ["admission-control-config-file", K.admissionConfig],
         ["authentication-config", K.authenticationConfig],
         ["client-ca-file", K.ca],

@@ -70,7 +70,8 @@ describe("renderApiserverEnv", () => {
             // CIS 1.2.29: the kubelets' forward-secret AEAD suites, in the spelling kube-bench accepts
             "tls-cipher-suites":
                 "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
-            "enable-admission-plugins": "NodeRestriction",
+            // CIS 1.2.3
+            "enable-admission-plugins": "NodeRestriction,DenyServiceExternalIPs",
             "client-ca-file": "/etc/kubernetes/pki/ca.crt",
             "tls-cert-file": "/etc/kubernetes/pki/apiserver.crt",
             "tls-private-key-file": "/etc/kubernetes/pki/apiserver.key",
