@@ -16,6 +16,9 @@ export const KUBE_BENCH_CONFIG_PATH = PATHS.kubeBenchConfig;
  */
 export const KUBE_BENCH_COMMAND = `kube-bench run --config ${KUBE_BENCH_CONFIG_PATH} --benchmark ${KUBE_BENCH_BENCHMARK}`;
 
+/** kube-bench's targets for each kind of host (a master is a node, with etcd when stacked). */
+export const KUBE_BENCH_TARGETS = { master: "master,etcd,controlplane,node", worker: "node", etcd: "etcd" } as const;
+
 /**
  * The Kubernetes minor from which kube-bench's own mapping picks cis-1.12. kube-bench steps an
  * unknown minor down until it finds one, so later minors map to it too.
@@ -112,6 +115,10 @@ export function renderKubeBenchConfig(): string {
         note([s, "etcd", "defaultconf"], "ETCD_* settings: kube-bench reads them from the process's environment");
         note([s, "etcd", "defaultdatadir"], "ETCD_DATA_DIR (there is no --data-dir on the command line)");
     }
-    doc.commentBefore = ` kube-bench configuration for the ha-kubernetes host layout (README "Security"). Run as root:\n   ${KUBE_BENCH_COMMAND}`;
+    doc.commentBefore = [
+        ` kube-bench configuration for the ha-kubernetes host layout (README "Security"). Run as root:`,
+        `   ${KUBE_BENCH_COMMAND} --targets ${KUBE_BENCH_TARGETS.master}`,
+        ` with --targets ${KUBE_BENCH_TARGETS.worker} on a worker, ${KUBE_BENCH_TARGETS.etcd} on an etcd host.`,
+    ].join("\n");
     return hashHeader() + doc.toString(YAML_OPTIONS);
 }

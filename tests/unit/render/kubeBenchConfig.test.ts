@@ -26,7 +26,8 @@ describe("renderKubeBenchConfig", () => {
         expect(KUBE_BENCH_COMMAND).toBe("kube-bench run --config /etc/ha-kubernetes/kube-bench.yaml --benchmark cis-1.12");
         const text = renderKubeBenchConfig();
         expect(text.startsWith("# Managed by ha-kubernetes")).toBe(true);
-        expect(text).toContain(`#   ${KUBE_BENCH_COMMAND}\n`);
+        expect(text).toContain(`#   ${KUBE_BENCH_COMMAND} --targets master,etcd,controlplane,node\n`);
+        expect(text).toContain("# with --targets node on a worker, etcd on an etcd host.\n");
     });
 
     it("reads back as the object it was made from", () => {
