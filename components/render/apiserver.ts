@@ -2,7 +2,7 @@ import { renderDaemonUnit } from "./controlPlaneUnit";
 import { FlagValue, MANAGED_BY_HA_KUBERNETES, mergeExtraFlags, protectedFlags, renderFlags } from "./flags";
 import { checkPort, isIpAddress, parseCidrList } from "../../lib/address";
 import { PATHS, UNITS } from "./paths";
-import { STRONG_TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES } from "./tlsSuites";
+import { CHACHA20_LONG_NAMES, STRONG_TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES } from "./tlsSuites";
 import { renderEnvFile } from "./systemd";
 
 /** Per-master kube-apiserver settings (Kubernetes 1.35/1.36 flags). */
@@ -90,8 +90,8 @@ const SPEC_FIELD_FLAGS: Readonly<Record<string, keyof ApiserverSpec>> = {
     "feature-gates": "featureGates",
 };
 
-/** TLS cipher suites extraArgs may choose from: the strong TLS 1.2 suites and TLS 1.3's. */
-export const STRONG_TLS_CIPHER_SUITES: readonly string[] = [...TLS13_CIPHER_SUITES, ...STRONG_TLS12_CIPHER_SUITES];
+/** TLS cipher suites extraArgs may choose from: the strong TLS 1.2 suites (in either spelling) and TLS 1.3's. */
+export const STRONG_TLS_CIPHER_SUITES: readonly string[] = [...TLS13_CIPHER_SUITES, ...STRONG_TLS12_CIPHER_SUITES, ...CHACHA20_LONG_NAMES];
 
 type ValueCheck = (v: string) => string | undefined;
 const matching =
@@ -212,13 +212,16 @@ export function apiserverFlags(spec: ApiserverSpec): Array<[string, FlagValue]> 
         ["secure-port", securePort],
         ["allow-privileged", true],
         ["authorization-mode", "Node,RBAC"],
-        ["enable-admission-plugins", "NodeRestriction"],
+        // CIS 1.2.3: no new Service externalIPs (CVE-2020-8554); extraArgs may leave it out
+        ["enable-admission-plugins", "NodeRestriction,DenyServiceExternalIPs"],
         ["admission-control-config-file", K.admissionConfig],
         ["authentication-config", K.authenticationConfig],
         ["client-ca-file", K.ca],
         ["tls-cert-file", K.apiserverCert],
         ["tls-private-key-file", K.apiserverKey],
         ["tls-min-version", "VersionTLS12"],
+        // CIS 1.2.29: forward-secret AEAD suites only, as the kubelets serve (TLS 1.3's are always on)
+        ["tls-cipher-suites", [...STRONG_TLS12_CIPHER_SUITES]],
         ["etcd-servers", spec.etcdServers],
         ["etcd-cafile", K.etcdCa],
         ["etcd-certfile", K.apiserverEtcdClientCert],

@@ -136,6 +136,8 @@ export const PATHS = {
         keepalivedCheckScript: "/etc/keepalived/check_apiserver.sh",
         nginxConfig: "/etc/nginx/nginx.conf",
     },
+    /** kube-bench's `--config` for this layout (components/render/kubeBenchConfig.ts; README "Security"). */
+    kubeBenchConfig: "/etc/ha-kubernetes/kube-bench.yaml",
     /** The file of a systemd unit we own, e.g. `PATHS.unit(UNITS.etcd)`. Throws on a bad name. */
     unit: (name: string): string => {
         if (!/^[A-Za-z0-9][A-Za-z0-9_.@-]*$/.test(name) || name.endsWith(".service")) throw new Error(`bad systemd unit name: ${name}`);

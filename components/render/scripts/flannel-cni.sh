@@ -15,6 +15,8 @@ n=$(( (a << 24) | (b << 16) | (c << 8) | d )); m=$(( (0xffffffff << (32 - len)) 
 net="$(( (n >> 24) & 255 )).$(( (n >> 16) & 255 )).$(( (n >> 8) & 255 )).$(( n & 255 ))/$len"
 conf=@CNI_CONFLIST@
 mkdir -p "$(dirname "$conf")"
+# 0600, as every file ha-kubernetes writes
+umask 077
 cat > "$conf.tmp" <<EOF
 {
   "cniVersion": "1.0.0",

@@ -67,6 +67,11 @@ describe("renderApiserverEnv", () => {
             profiling: "false",
             "allow-privileged": "true",
             "tls-min-version": "VersionTLS12",
+            // CIS 1.2.29: the kubelets' forward-secret AEAD suites, in the spelling kube-bench accepts
+            "tls-cipher-suites":
+                "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
+            // CIS 1.2.3
+            "enable-admission-plugins": "NodeRestriction,DenyServiceExternalIPs",
             "client-ca-file": "/etc/kubernetes/pki/ca.crt",
             "tls-cert-file": "/etc/kubernetes/pki/apiserver.crt",
             "tls-private-key-file": "/etc/kubernetes/pki/apiserver.key",
@@ -158,6 +163,8 @@ describe("renderApiserverEnv", () => {
             "watch-cache-sizes": "pods#1000",
         }))
             expect({ name, problem: apiserverExtraArgProblem(name, value) }).toEqual({ name, problem: undefined });
+        // the ChaCha20 suites by either of their names
+        expect(apiserverExtraArgProblem("tls-cipher-suites", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305")).toBeUndefined();
     });
 
     it("rejects bad specs", () => {

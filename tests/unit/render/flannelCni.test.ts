@@ -26,6 +26,7 @@ describe("flannel CNI configuration from the subnet lease", () => {
         expect(c.plugins[0]).toMatchObject({ type: "bridge", bridge: "cni0", mtu: 1450, ipMasq: false });
         expect(c.plugins[0].ipam.ranges).toEqual([[{ subnet: "10.244.3.0/24" }]]);
         expect(c.plugins[1].type).toBe("portmap");
+        expect(fs.statSync(path.join(dir, "net.d", "10-ha-kubernetes.conflist")).mode & 0o777).toBe(0o600);
     });
     it("computes the network of other prefix lengths", () => {
         expect(run("FLANNEL_SUBNET=10.244.5.129/25\nFLANNEL_MTU=1500\n").plugins[0].ipam.ranges[0][0].subnet).toBe("10.244.5.128/25");
