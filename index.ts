@@ -16,6 +16,8 @@ export = async () => {
     const cluster = new HaKubernetesCluster(args.clusterName, { ...args, runningHosts, sshHostKeys });
     return {
         kubeconfig: cluster.kubeconfig,
+        // system:masters, not revocable: an output only when controlPlane.exportBreakGlassKubeconfig asks for it
+        ...(cluster.breakGlassKubeconfig ? { breakGlassKubeconfig: cluster.breakGlassKubeconfig } : {}),
         apiserverUrl: cluster.apiserverUrl,
         etcdEndpoints: cluster.etcdEndpoints,
         nodeNames: cluster.nodeNames,

@@ -13,7 +13,7 @@ import { Problem, validatedProps } from "./validation";
 import { adopt } from "./outputs";
 
 export interface AddonsArgs {
-    /** Where kubectl runs: a master with the admin kubeconfig. */
+    /** Where kubectl runs: a master with the operator kubeconfig. */
     readonly kubectlHost: ClusterHost;
     /** The control plane's gate: nothing is applied before it. */
     readonly controlPlaneReady: pulumi.Input<boolean>;

@@ -20,8 +20,13 @@ import * as fs from "fs";
 import { adopt } from "./outputs";
 
 export interface ClusterOutputs {
-    /** Admin kubeconfig through the load balancer. Secret. */
+    /**
+     * Admin kubeconfig through the load balancer: user `ha-kubernetes-admin` in
+     * `controlPlane.adminGroup`, cluster-admin while ClusterRoleBinding `ha-kubernetes:cluster-admins` exists. Secret.
+     */
     readonly kubeconfig: pulumi.Output<string>;
+    /** The break-glass (`system:masters`) kubeconfig through the load balancer, only with `controlPlane.exportBreakGlassKubeconfig`. Secret. */
+    readonly breakGlassKubeconfig?: pulumi.Output<string>;
     readonly apiserverUrl: pulumi.Output<string>;
     readonly etcdEndpoints: pulumi.Output<string[]>;
     readonly nodeNames: pulumi.Output<string[]>;
@@ -98,6 +103,7 @@ function createCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource)
     const prefixed = (p: string, o: pulumi.Output<Record<string, string>>) => o.apply((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [`${p}/${k}`, v])));
     return {
         kubeconfig: controlPlane.kubeconfig,
+        ...(controlPlane.breakGlassKubeconfig ? { breakGlassKubeconfig: controlPlane.breakGlassKubeconfig } : {}),
         apiserverUrl: controlPlane.apiserverUrl,
         etcdEndpoints: etcd.endpoints,
         nodeNames: workers.nodeNames,
@@ -118,6 +124,7 @@ function createCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource)
 /** A whole HA cluster from one configuration object: PKI, etcd, load balancer, control plane, workers. */
 export class HaKubernetesCluster extends pulumi.ComponentResource implements ClusterOutputs {
     declare public readonly kubeconfig: pulumi.Output<string>;
+    declare public readonly breakGlassKubeconfig?: pulumi.Output<string>;
     declare public readonly apiserverUrl: pulumi.Output<string>;
     declare public readonly etcdEndpoints: pulumi.Output<string[]>;
     declare public readonly nodeNames: pulumi.Output<string[]>;

@@ -268,6 +268,21 @@ export interface ControlPlaneSettingsArgs {
      * (explicit names, default ["secrets"]).
      */
     readonly encryption?: EncryptionSettings;
+    /**
+     * The group (certificate O) of the exported admin kubeconfig (the `kubeconfig` output, user
+     * `ha-kubernetes-admin`), made cluster-admin by the ClusterRoleBinding
+     * `ha-kubernetes:cluster-admins`: deleting that binding revokes every admin kubeconfig at
+     * once; changing the group re-issues the admin certificate in the new group and re-points
+     * the binding, which revokes those issued for the old one. Not `system:masters` nor any
+     * `system:` group. Default `ha-kubernetes:cluster-admins`.
+     */
+    readonly adminGroup?: string;
+    /**
+     * Offer the break-glass kubeconfig (user `ha-kubernetes-break-glass` in `system:masters`,
+     * which no RBAC change revokes; it lives only in the Pulumi state, on no host) as the secret
+     * output `breakGlassKubeconfig`. Default false.
+     */
+    readonly exportBreakGlassKubeconfig?: boolean;
 }
 /**
  * How a change to running nodes rolls (etcd members and masters always roll one at a time; new

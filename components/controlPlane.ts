@@ -12,13 +12,13 @@ import { renderControllerManagerEnv, renderControllerManagerUnit } from "./rende
 import { renderEncryptionConfig } from "./render/encryptionConfig";
 import { renderKubeconfig } from "./render/kubeconfig";
 import { PATHS } from "./render/paths";
-import { bootstrapRbacObjects } from "./render/rbac";
+import { ADMIN_BINDING, ADMIN_USER, BREAK_GLASS_IDENTITY, bootstrapRbacObjects, CertIdentity, OPERATOR_BINDING, OPERATOR_IDENTITY, renderAdminBindings } from "./render/rbac";
 import { applyObjects } from "./kubernetesObjects";
 import { renderSchedulerConfig, renderSchedulerEnv, renderSchedulerUnit } from "./render/scheduler";
 import { ControlPlanePlan, ControlPlaneSettings, planControlPlane } from "./controlPlanePlan";
 import { hostLookup, InstallInputs, PlannedArgs } from "./planned";
 import { HostComponent, HostComponentKind } from "./hostComponent";
-import { hostListProblems, Problem } from "./validation";
+import { adminCredentialProblems, hostListProblems, Problem } from "./validation";
 import { RolloutOrder } from "./rollout";
 import { EncryptionRotation } from "../providers/encryptionRotation";
 import { SshTarget } from "../providers/ssh";
@@ -41,11 +41,20 @@ export type ControlPlaneArgs = ControlPlaneSettings<ClusterHost> & ControlPlaneI
 export type PlannedControlPlaneArgs = PlannedArgs<ControlPlanePlan> & ControlPlaneInputs;
 
 export interface ControlPlaneOutputs {
-    /** Admin kubeconfig (system:masters) pointing at the load balancer. Secret. */
+    /**
+     * Admin kubeconfig pointing at the load balancer: user `ha-kubernetes-admin` in the admin group,
+     * cluster-admin through ClusterRoleBinding `ha-kubernetes:cluster-admins` (delete it to revoke). Secret.
+     */
     readonly kubeconfig: pulumi.Output<string>;
+    /**
+     * The break-glass kubeconfig (`system:masters`, not revocable through RBAC), pointing at the
+     * load balancer; only with `exportBreakGlassKubeconfig`. Secret. Either way it is in the state
+     * (its key and certificate), never on a host.
+     */
+    readonly breakGlassKubeconfig?: pulumi.Output<string>;
     /** `https://lb:port`. */
     readonly apiserverUrl: pulumi.Output<string>;
-    /** Resolves once every apiserver is ready through the load balancer and bootstrap RBAC is applied. */
+    /** Resolves once every apiserver is ready through the load balancer and the admin bindings and bootstrap RBAC are applied. */
     readonly ready: pulumi.Output<boolean>;
     /** Expiry (RFC 3339) of every control-plane certificate. */
     readonly certificateExpiry: pulumi.Output<Record<string, string>>;
@@ -57,6 +66,7 @@ export function validateControlPlane(args: ControlPlaneArgs): Problem[] {
     const problems = hostListProblems(args.masters, "masters", "master");
     if (!args.endpointHost) problems.push({ propertyPath: "endpointHost", reason: "the load balancer address is required" });
     for (const [k, reason] of encryptionProblems(args.encryption ?? {})) problems.push({ propertyPath: `encryption.${k}`, reason });
+    problems.push(...adminCredentialProblems(args));
     return problems;
 }
 
@@ -69,9 +79,35 @@ export function kubeconfigFor(clusterName: string, server: string, ca: pulumi.In
     );
 }
 
-/** `kubectl` with the admin kubeconfig a master holds. Pure. */
+/** `kubectl` with the kubeconfig a master holds (ha-kubernetes' operator credential, PATHS.kubernetes.adminKubeconfig). Pure. */
 export function adminKubectl(args: string): string {
     return `${PATHS.bin.kubectl} --kubeconfig=${PATHS.kubernetes.adminKubeconfig} --request-timeout=5s ${args}`;
+}
+
+/** The marker ending the bindings' here-document in adminBindingsScript. */
+const MANIFEST_END = "HA_KUBERNETES_ADMIN_BINDINGS";
+
+/**
+ * Shell that applies `manifest` (server-side, field manager ha-kubernetes) with the kubeconfig on
+ * its stdin, retrying until `timeoutSec`. The kubeconfig is read once into a shell variable and
+ * handed to each kubectl on its stdin by the shell's printf builtin: never in a file, an
+ * argument or the environment. The manifest (nothing secret) goes to a temporary file. Pure.
+ */
+export function adminBindingsScript(manifest: string, timeoutSec: number): string {
+    if (manifest.split("\n").includes(MANIFEST_END)) throw new Error(`the manifest holds the line ${MANIFEST_END}`);
+    const apply = `printf '%s\\n' "$kubeconfig" | ${PATHS.bin.kubectl} --kubeconfig=/dev/stdin --request-timeout=10s apply --server-side --force-conflicts --field-manager=ha-kubernetes -f "$f"`;
+    return [
+        "set -u",
+        "umask 077",
+        'kubeconfig="$(cat)"',
+        'f="$(mktemp)"',
+        "trap 'rm -f \"$f\"' EXIT",
+        `cat > "$f" <<'${MANIFEST_END}'`,
+        manifest.replace(/\n$/, ""),
+        MANIFEST_END,
+        waitScript({ what: "the admin ClusterRoleBindings to apply", check: apply, timeoutSec }),
+        `echo ${shellQuote(`ha-kubernetes: ClusterRoleBindings ${ADMIN_BINDING} and ${OPERATOR_BINDING} applied`)} >&2`,
+    ].join("\n");
 }
 
 function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: pulumi.CustomResourceOptions): ControlPlaneOutputs {
@@ -82,8 +118,17 @@ function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: p
     const K = PATHS.kubernetes;
     const host = hostLookup(args.hosts);
     const masters = plan.masters.map((m) => host(m.name));
-    const admin = issueCert(`${name}-admin`, args.clusterCa, { commonName: "ha-kubernetes-admin", organization: "system:masters", usages: ["client"] }, v, opts);
-    const adminKubeconfig = kubeconfigFor(clusterName, lbUrl, args.clusterCa.certPem, "ha-kubernetes-admin", admin);
+    // Three client credentials, all through the load balancer: the exported admin one (the admin
+    // group, revocable), ha-kubernetes' own on the masters (the operator group, bound apart so that
+    // revoking the admins leaves `pulumi up` working) and break-glass (system:masters: in the state only).
+    const client = (key: string, who: CertIdentity) => {
+        const cert = issueCert(`${name}-${key}`, args.clusterCa, { ...who, usages: ["client"] }, v, opts);
+        return { cert, kubeconfig: kubeconfigFor(clusterName, lbUrl, args.clusterCa.certPem, who.commonName, cert) };
+    };
+    const admin = client("admin", { commonName: ADMIN_USER, organization: plan.adminGroup });
+    const operator = client("operator", OPERATOR_IDENTITY);
+    const breakGlass = client("break-glass", BREAK_GLASS_IDENTITY);
+    const expiry: Record<string, pulumi.Output<string>> = { admin: admin.cert.expiresAt, operator: operator.cert.expiresAt, "break-glass": breakGlass.cert.expiresAt };
     const { provider, key: keyName, resources } = plan.encryption;
     const encryptionKey = pulumi.secret(pulumi.output(args.encryptionKeyBase64).apply((secretBase64): EncryptionKey => ({ provider, name: keyName, secretBase64 })));
     const encryption = pulumi.secret(encryptionKey.apply((key) => renderEncryptionConfig({ keys: [key], resources })));
@@ -102,7 +147,6 @@ function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: p
         },
         opts,
     );
-    const expiry: Record<string, pulumi.Output<string>> = { admin: admin.expiresAt };
     const order = new RolloutOrder(args.runningHosts);
     const restarts: command.remote.Command[] = [];
     for (const m of masters) {
@@ -182,7 +226,8 @@ function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: p
                 { key: "scheduler-config", path: K.schedulerConfig, content: renderSchedulerConfig({}) },
                 { key: "scheduler-env", path: K.schedulerEnv, content: renderSchedulerEnv({}) },
                 { key: "scheduler-unit", path: PATHS.unit("kube-scheduler"), content: renderSchedulerUnit() },
-                { key: "admin-kubeconfig", path: K.adminKubeconfig, content: adminKubeconfig, mode: "0600" },
+                // read by no service: ha-kubernetes' own kubectl (gates, drains, objects through the API)
+                { key: "admin-kubeconfig", path: K.adminKubeconfig, content: operator.kubeconfig, mode: "0600", restarts: false },
             ],
             binaries: { names: [...services, "kubectl"], source: args.artifacts },
             restartOn: services.map((b) => args.artifacts.sha256[b] ?? ""),
@@ -222,16 +267,30 @@ function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: p
         },
         pulumi.mergeOptions(opts, { dependsOn: restarts }),
     );
+    // Only system:masters can make the first cluster-admins: the break-glass kubeconfig, on stdin
+    // alone (kubectl reads it from /dev/stdin: never on the host's disk), applies the two bindings.
+    const bindings = new command.remote.Command(
+        `${name}-${first.name}-admin-bindings`,
+        {
+            connection: first.connection,
+            create: adminBindingsScript(renderAdminBindings({ adminGroup: plan.adminGroup }), timeout),
+            stdin: breakGlass.kubeconfig,
+            logging: "stderr",
+        },
+        pulumi.mergeOptions(opts, { dependsOn: [bootstrap], additionalSecretOutputs: ["stdin"] }),
+    );
+    // everything else through the API uses the operator credential, which needs its binding
     const rbac = applyObjects(
         `${name}-rbac`,
         bootstrapRbacObjects({ apiserverKubeletClientUser: APISERVER_KUBELET_CLIENT_USER, flannelUser: plan.flannelUser }),
         { kubectlHost: first, timeoutSec: timeout },
-        pulumi.mergeOptions(opts, { dependsOn: [bootstrap] }),
+        pulumi.mergeOptions(opts, { dependsOn: [bindings] }),
     );
     return {
-        kubeconfig: adminKubeconfig,
+        kubeconfig: admin.kubeconfig,
+        ...(plan.exportBreakGlassKubeconfig ? { breakGlassKubeconfig: breakGlass.kubeconfig } : {}),
         apiserverUrl: pulumi.output(lbUrl),
-        ready: pulumi.all([bootstrap.stdout, pulumi.all(rbac.map((o) => o.present))]).apply(() => true),
+        ready: pulumi.all([bootstrap.stdout, bindings.stdout, pulumi.all(rbac.map((o) => o.present))]).apply(() => true),
         certificateExpiry: pulumi.all(expiry),
     };
 }
@@ -248,6 +307,7 @@ const KIND: HostComponentKind<ControlPlaneArgs, ControlPlanePlan, ControlPlaneIn
 /** kube-apiserver, kube-controller-manager and kube-scheduler as systemd units on every master. */
 export class ControlPlane extends HostComponent<ControlPlaneArgs, ControlPlanePlan, ControlPlaneInputs, ControlPlaneOutputs> implements ControlPlaneOutputs {
     declare public readonly kubeconfig: pulumi.Output<string>;
+    declare public readonly breakGlassKubeconfig?: pulumi.Output<string>;
     declare public readonly apiserverUrl: pulumi.Output<string>;
 
     /** `args`: settings (library users) or the ClusterPlan's slice (components/cluster.ts). */

@@ -1,5 +1,6 @@
 import { Endpoint } from "./loadBalancerPlan";
 import { PodSecuritySpec } from "./render/admissionConfig";
+import { DEFAULT_ADMIN_GROUP } from "./render/rbac";
 import { apiserverSans, DEFAULTS, Member, member, Sans } from "./topology";
 import { EncryptionPlan, EncryptionSettings, planEncryption } from "../lib/encryptionConfig";
 
@@ -41,6 +42,14 @@ export interface ControlPlaneSettings<H extends Member = Member> {
     readonly encryption?: EncryptionSettings;
     /** Seconds a health gate waits. Default 180. */
     readonly healthTimeoutSec?: number;
+    /**
+     * Group (certificate O) of the admin kubeconfig the component outputs, bound to cluster-admin
+     * by ClusterRoleBinding `ha-kubernetes:cluster-admins` (delete it to revoke). Not a `system:`
+     * group. Default `ha-kubernetes:cluster-admins`.
+     */
+    readonly adminGroup?: string;
+    /** Output the break-glass (`system:masters`) kubeconfig as `breakGlassKubeconfig`. Default false: it stays in the state only. */
+    readonly exportBreakGlassKubeconfig?: boolean;
 }
 
 /** The control plane as decided, every default applied. */
@@ -63,6 +72,10 @@ export interface ControlPlanePlan {
     readonly apiserver: ApiserverSettings;
     readonly encryption: EncryptionPlan;
     readonly healthTimeoutSec: number;
+    /** The exported admin kubeconfig's group. */
+    readonly adminGroup: string;
+    /** Whether the break-glass kubeconfig is an output. */
+    readonly exportBreakGlassKubeconfig: boolean;
 }
 
 /** The one derivation of the control plane's decisions. Pure. */
@@ -86,5 +99,7 @@ export function planControlPlane(s: ControlPlaneSettings): ControlPlanePlan {
         apiserver: s.apiserver ?? {},
         encryption: planEncryption(s.encryption),
         healthTimeoutSec: s.healthTimeoutSec ?? 180,
+        adminGroup: s.adminGroup ?? DEFAULT_ADMIN_GROUP,
+        exportBreakGlassKubeconfig: s.exportBreakGlassKubeconfig ?? false,
     };
 }

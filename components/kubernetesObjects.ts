@@ -41,7 +41,7 @@ export function sourceIdentity(o: ObjectSource): ObjectIdentity {
     return isDeferred(o) ? o.identity : identityOf(o);
 }
 
-/** The inputs of a provider acting through the API with kubectl on `host` (a master with the admin kubeconfig). */
+/** The inputs of a provider acting through the API with kubectl on `host` (a master with the kubeconfig at PATHS.kubernetes.adminKubeconfig: ha-kubernetes' operator credential, cluster-admin through ClusterRoleBinding `ha-kubernetes:operators`). */
 export function kubectlHostInputs(host: ClusterHost, timeoutSec: number): KubectlHostInputs & { readonly connection: pulumi.Output<SshTarget> } {
     return {
         host: host.name,
@@ -53,7 +53,7 @@ export function kubectlHostInputs(host: ClusterHost, timeoutSec: number): Kubect
 }
 
 export interface ApplyObjectsOptions {
-    /** Where kubectl runs (a master with the admin kubeconfig). */
+    /** Where kubectl runs (a master with the operator kubeconfig). */
     readonly kubectlHost: ClusterHost;
     /** Seconds to wait for the API before applying. */
     readonly timeoutSec: number;

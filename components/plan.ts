@@ -133,6 +133,8 @@ function resolvePlan(args: ClusterArgs): ClusterPlan {
                 podSecurity: args.controlPlane?.podSecurity,
             },
             encryption: args.controlPlane?.encryption,
+            adminGroup: args.controlPlane?.adminGroup,
+            exportBreakGlassKubeconfig: args.controlPlane?.exportBreakGlassKubeconfig,
         }),
         nodes,
         hostCidr,

@@ -10,6 +10,7 @@ import { DEFAULTS, defaultHostCidr, resolveTopology } from "./topology";
 import { parseHostKey } from "../lib/hostKeys";
 import { podSecurityProblems } from "./render/admissionConfig";
 import { encryptionProblems } from "../lib/encryptionConfig";
+import { adminGroupProblem } from "./render/rbac";
 import { maxUnavailableProblem } from "./rollout";
 
 /** One problem with the input, addressed by its path in the stack configuration. */
@@ -390,6 +391,7 @@ function checkRest(problems: Problem[], args: ClusterArgs, env: ValidationEnv): 
         });
     for (const [k, reason] of podSecurityProblems(cp.podSecurity ?? {})) problems.push({ propertyPath: `controlPlane.podSecurity.${k}`, reason });
     for (const [k, reason] of encryptionProblems(cp.encryption ?? {})) problems.push({ propertyPath: `controlPlane.encryption.${k}`, reason });
+    problems.push(...adminCredentialProblems(cp, "controlPlane."));
     const n = args.nodes ?? {};
     if (n.cgroupDriver !== undefined && n.cgroupDriver !== "systemd" && n.cgroupDriver !== "cgroupfs")
         problems.push({ propertyPath: "nodes.cgroupDriver", reason: `unknown cgroup driver ${JSON.stringify(n.cgroupDriver)}` });
@@ -452,6 +454,19 @@ function checkRollout(problems: Problem[], args: ClusterArgs): void {
     if (mu) problems.push({ propertyPath: "rollout.maxUnavailable", reason: mu });
     if (r.drain !== undefined && typeof r.drain !== "boolean")
         problems.push({ propertyPath: "rollout.drain", reason: `drain must be true or false, not ${JSON.stringify(r.drain)}` });
+}
+
+/** The admin group and the break-glass export flag (`prefix`: where they sit, `controlPlane.` in the stack). Pure. */
+export function adminCredentialProblems(s: { readonly adminGroup?: unknown; readonly exportBreakGlassKubeconfig?: unknown }, prefix = ""): Problem[] {
+    const problems: Problem[] = [];
+    const group = s.adminGroup === undefined ? undefined : adminGroupProblem(s.adminGroup);
+    if (group) problems.push({ propertyPath: `${prefix}adminGroup`, reason: group });
+    if (s.exportBreakGlassKubeconfig !== undefined && typeof s.exportBreakGlassKubeconfig !== "boolean")
+        problems.push({
+            propertyPath: `${prefix}exportBreakGlassKubeconfig`,
+            reason: `exportBreakGlassKubeconfig must be true or false, not ${JSON.stringify(s.exportBreakGlassKubeconfig)}`,
+        });
+    return problems;
 }
 
 /** A component's host list (`property`): at least one, names and addresses unique, addresses IPv4. */

@@ -1,3 +1,4 @@
+import { renderKubeBenchConfig } from "./render/kubeBenchConfig";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
@@ -39,7 +40,7 @@ export interface WorkerPoolInputs extends InstallInputs {
     readonly apiserverUrl: pulumi.Input<string>;
     /** The control plane's health gate. */
     readonly controlPlaneReady: pulumi.Input<boolean>;
-    /** A master with kubectl and the admin kubeconfig: node-Ready gates and drains run there. */
+    /** A master with kubectl and the operator kubeconfig: node-Ready gates and drains run there. */
     readonly kubectlHost: ClusterHost;
 }
 
@@ -192,7 +193,7 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
         );
         expiry[`${node.name}-kubelet`] = kubelet.expiresAt;
         const apiserver = pulumi.output(args.apiserverUrl);
-        const files: Array<FileSpec & { key: string }> = [
+        const files: Array<FileSpec & { key: string; restarts?: boolean }> = [
             { key: "modules-load", path: NODE_EXTRA_PATHS.modulesLoad, content: renderModulesLoadConf() },
             { key: "sysctl", path: N.sysctl, content: renderSysctlConf({ ipForward: true, bridgeNfCall: true }) },
             ...(node.controlPlane ? [] : [{ key: "ca-crt", path: PATHS.kubernetes.ca, content: args.clusterCa.certPem }]),
@@ -242,6 +243,7 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
             },
             { key: "kube-proxy-env", path: N.kubeProxyEnv, content: renderKubeProxyEnv({ hostnameOverride: node.name }) },
             { key: "kube-proxy-unit", path: PATHS.unit("kube-proxy"), content: renderKubeProxyUnit() },
+            { key: "kube-bench-config", path: PATHS.kubeBenchConfig, content: renderKubeBenchConfig(), restarts: false },
             // with podNetwork none the user's CNI writes its own configuration
             ...(mode === "none" ? [] : [{ key: "cni-loopback", path: N.cniLoopback, content: renderLoopbackConf() }]),
         ];

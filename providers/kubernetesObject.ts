@@ -8,7 +8,7 @@ import { reachChanged, sshRun } from "./ssh";
 /**
  * One Kubernetes object ha-kubernetes owns (an add-on's Deployment, a ClusterRoleBinding, an
  * object of a user's manifest), applied through the API with server-side apply under one field
- * manager, by kubectl on a master with the admin kubeconfig (the machine running Pulumi need not
+ * manager, by kubectl on a master with the operator kubeconfig (the machine running Pulumi need not
  * reach the API; SSH to the masters is all it has). `read` asks the API server, with a
  * server-side dry-run of the same apply (`kubectl diff --server-side`), whether applying again
  * would change anything: a deleted object or an edited field ha-kubernetes set shows up in

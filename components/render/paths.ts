@@ -86,6 +86,7 @@ export const PATHS = {
         schedulerEnv: `${K8S}/kube-scheduler.env`,
         controllerManagerKubeconfig: `${K8S}/controller-manager.kubeconfig`,
         schedulerKubeconfig: `${K8S}/scheduler.kubeconfig`,
+        /** ha-kubernetes' own kubeconfig (its operator credential, not the exported admin one): the providers' kubectl on the masters. */
         adminKubeconfig: `${K8S}/admin.kubeconfig`,
         /** KubeSchedulerConfiguration. */
         schedulerConfig: `${K8S}/kube-scheduler.yaml`,

@@ -5,6 +5,8 @@
  * across workers, an unchanged second `pulumi up`, and a destroy that leaves the hosts clean.
  */
 import { Stack } from "@pulumi/pulumi/automation";
+import { execFileSync } from "child_process";
+import { DEFAULT_ADMIN_GROUP, renderAdminBindings } from "../../components/render/rbac";
 import {
     activeSince,
     etcdctl,
@@ -18,8 +20,8 @@ import {
     startApiProbe,
 } from "./cluster";
 import { cisFailures, ETCD_CHECKS, MASTER_CHECKS, NODE_CHECKS } from "./cis";
-import { eventually, Inventory, labDown, ssh, sshOk } from "./lab";
-import { changes, freshLab, labConfig, labStack, previewChanges, pulumiLog, timed, upRecording } from "./stack";
+import { eventually, Inventory, labDown, ROOT, ssh, sshOk } from "./lab";
+import { changes, freshLab, labConfig, labStack, previewChanges, pulumiLog, stackEnv, timed, upRecording } from "./stack";
 
 const LB = "10.213.0.41";
 const MASTERS = ["m1", "m2", "m3"];
@@ -28,6 +30,33 @@ let inv: Inventory;
 let stack: Stack | undefined;
 let kubeconfig: string;
 const report: string[] = [];
+
+/**
+ * Shell that prints the subject (RFC 2253) of every certificate under /etc/kubernetes: PEM files
+ * and the base64 `*-data` of kubeconfigs, each split into its certificates and read by openssl.
+ */
+const CERT_SUBJECTS = [
+    'set -eu; d="$(mktemp -d)"; trap \'rm -rf "$d"\' EXIT; i=0',
+    'certs() { awk -v p="$d/c$1-" \'/-----BEGIN CERTIFICATE-----/{n++; o=p n ".pem"} o{print > o} /-----END CERTIFICATE-----/{close(o); o=""}\'; }',
+    "for f in $(find /etc/kubernetes -type f); do",
+    '  i=$((i+1)); certs "$i" < "$f"',
+    '  for b in $(grep -oE "[a-z-]+-data: [A-Za-z0-9+/=]+" "$f" | cut -d" " -f2); do i=$((i+1)); echo "$b" | base64 -d | certs "$i"; done',
+    "done",
+    'for c in "$d"/*.pem; do openssl x509 -noout -subject -nameopt RFC2253 -in "$c"; done',
+].join("\n");
+
+/** kubectl on m1 with ha-kubernetes' own credential (its operator group). */
+const OPERATOR_KUBECTL = "kubectl --kubeconfig=/etc/kubernetes/admin.kubeconfig --request-timeout=10s";
+
+/** kubectl's error output for `args`, "" when it succeeded. */
+function refusal(kubeconfig: string, args: string[]): string {
+    try {
+        kubectl(kubeconfig, args);
+        return "";
+    } catch (e) {
+        return String((e as { stderr?: string }).stderr ?? e);
+    }
+}
 
 beforeAll(async () => {
     inv = freshLab("e2e-nginx-flannel", { masters: 3, workers: 2, lb: 1 });
@@ -94,6 +123,51 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
             refused = String((e as { stderr?: string }).stderr ?? e);
         }
         expect(refused).toMatch(/violates PodSecurity "baseline:latest": privileged/);
+    });
+
+    it("admin credentials: the exported kubeconfig is a revocable group, no master holds a system:masters certificate, break-glass comes from the state", async () => {
+        const whoami = (k: string) => JSON.parse(kubectl(k, ["auth", "whoami", "-o", "json"])).status.userInfo as { username: string; groups: string[] };
+        const admin = whoami(kubeconfig);
+        expect(admin.username).toBe("ha-kubernetes-admin");
+        expect(admin.groups).toContain(DEFAULT_ADMIN_GROUP);
+        expect(admin.groups).not.toContain("system:masters");
+        expect((await stack!.outputs()).breakGlassKubeconfig).toBeUndefined();
+        // every certificate under /etc/kubernetes on each master: none in system:masters, and not the exported admin one
+        let scanned = 0;
+        for (const m of MASTERS) {
+            const subjects = sshOk(inv, m, CERT_SUBJECTS).trim().split("\n");
+            scanned += subjects.length;
+            // (openssl prints the names in the certificate's order, last first)
+            expect(subjects.filter((x) => x.includes("CN=ha-kubernetes-operator") && x.includes("O=ha-kubernetes:operators"))).toHaveLength(1);
+            expect(subjects.length).toBeGreaterThan(10);
+            expect({ m, masters: subjects.filter((s) => /system:masters|CN=ha-kubernetes-(admin|break-glass)\b/.test(s)) }).toEqual({ m, masters: [] });
+        }
+        // the masters' own credential is cluster-admin through its own binding
+        expect(JSON.parse(sshOk(inv, "m1", `${OPERATOR_KUBECTL} auth whoami -o json`)).status.userInfo.groups).toContain("ha-kubernetes:operators");
+        // revoked: the binding deleted (with the masters' credential), the exported kubeconfig gets 403
+        const t0 = Date.now();
+        sshOk(inv, "m1", `${OPERATOR_KUBECTL} delete clusterrolebinding ${DEFAULT_ADMIN_GROUP}`);
+        await eventually(
+            "the admin kubeconfig refused",
+            () => /\(Forbidden\).*User "ha-kubernetes-admin" cannot list resource "namespaces"/.test(refusal(kubeconfig, ["get", "ns"])),
+            30_000,
+            250,
+        );
+        const revokedMs = Date.now() - t0;
+        expect(sshOk(inv, "m1", `${OPERATOR_KUBECTL} get ns default -o name`).trim()).toBe("namespace/default");
+        // break-glass, assembled from the state as README "Admin credentials" says, is system:masters and still admitted
+        const breakGlass = execFileSync("bash", ["examples/break-glass-kubeconfig.sh", "--stack", stack!.name], {
+            cwd: ROOT,
+            env: { ...process.env, ...stackEnv(stack!.name) },
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        expect(whoami(breakGlass)).toMatchObject({ username: "ha-kubernetes-break-glass", groups: expect.arrayContaining(["system:masters"]) });
+        expect(kubectl(breakGlass, ["get", "ns", "default", "-o", "name"]).trim()).toBe("namespace/default");
+        // restored: the same binding applied again
+        sshOk(inv, "m1", `${OPERATOR_KUBECTL} apply --server-side --force-conflicts --field-manager=ha-kubernetes -f -`, renderAdminBindings({ adminGroup: DEFAULT_ADMIN_GROUP }));
+        await eventually("the admin kubeconfig admitted again", () => refusal(kubeconfig, ["get", "ns", "default", "-o", "name"]) === "", 30_000, 250);
+        report.push(`admin credentials: ${scanned} certificates on the masters, none system:masters; revoked in ${revokedMs} ms`);
     });
 
     it("CIS 1.12 sections 1, 2 and 4: every check of tests/e2e/cis.ts holds on a master (etcd stacked) and on a worker", () => {

@@ -19,6 +19,12 @@ trap stop_bg EXIT
 [ "${HA_K8S_E2E_BUILT:-0}" = 1 ] || bash tests/e2e/build.sh
 # shellcheck source-path=SCRIPTDIR source=../lab/env.sh
 . tests/lab/env.sh
+# jq: the nginx-flannel suite assembles the break-glass kubeconfig from the state as README says
+# (examples/break-glass-kubeconfig.sh)
+LOG_PREFIX=e2e
+# shellcheck source-path=SCRIPTDIR source=../lab/common.sh
+. tests/lab/common.sh
+lab_apt_install jq
 # Hosts go away at the end, even after a crash (HA_K8S_E2E_KEEP=1 keeps them for debugging),
 # and background builds still running stop.
 if [ "${HA_K8S_E2E_KEEP:-0}" != 1 ]; then trap 'stop_bg; bash tests/lab/lab.sh down >/dev/null 2>&1 || true' EXIT; fi

@@ -120,7 +120,7 @@ function stateDir(stackName: string): string {
  *   every resource step (a lab stack's state is several MB, written hundreds of times per `up`).
  *   HA_K8S_E2E_CHECKPOINTS=1 keeps the engine's default (every step), e.g. for interrupted runs.
  */
-function env(stackName: string): Record<string, string> {
+export function stackEnv(stackName: string): Record<string, string> {
     return {
         PULUMI_BACKEND_URL: `file://${stateDir(stackName)}`,
         PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "ha-kubernetes-lab",
@@ -138,7 +138,7 @@ export function setSecretFromFile(stack: Stack, key: string, file: string): void
     execFileSync("pulumi", ["config", "set", "--secret", "--stack", stack.name, key], {
         cwd: ROOT,
         input: fs.readFileSync(file),
-        env: { ...process.env, ...env(stack.name) },
+        env: { ...process.env, ...stackEnv(stack.name) },
         stdio: ["pipe", "ignore", "inherit"],
     });
 }
@@ -146,7 +146,7 @@ export function setSecretFromFile(stack: Stack, key: string, file: string): void
 /** A stack of the repository's own program with its suite's file backend. */
 export async function labStack(name: string, config: ConfigMap): Promise<Stack> {
     fs.mkdirSync(stateDir(name), { recursive: true });
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: ROOT }, { envVars: env(name) });
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: ROOT }, { envVars: stackEnv(name) });
     await stack.setAllConfig(config);
     return stack;
 }

@@ -151,7 +151,7 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
     it("secrets are encrypted at rest in etcd", () => {
         kubectl(kubeconfig, ["create", "secret", "generic", "e2e-secret", "--from-literal=k=plaintext-value"]);
         const raw = etcdctl(inv, "m1", "get /registry/secrets/default/e2e-secret --print-value-only");
-        expect(raw.out).toContain("k8s:enc:aescbc:v1:key1");
+        expect(raw.out).toContain("k8s:enc:secretbox:v1:key1:");
         expect(raw.out).not.toContain("plaintext-value");
     });
 

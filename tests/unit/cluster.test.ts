@@ -5,6 +5,7 @@ import { ENCRYPTION_KEY, installMocks, KEY_MARK, promiseOf, Recorded, recordOpti
 import { ClusterArgs } from "../../components/config";
 import { HaKubernetesCluster } from "../../components/cluster";
 import { SNAPSHOTS_KEPT } from "../../components/etcdCluster";
+import { renderAdminBindings } from "../../components/render/rbac";
 import { allFiles, baseCluster, TEST_CA_MARK, TEST_CA_PEM, TEST_SSH_KEY_MARK, withHosts } from "./fixtures";
 
 const seen = installMocks();
@@ -95,7 +96,8 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         const csr = get(res, "lab-workers-w1-kubelet-csr").inputs;
         expect(csr.subject).toMatchObject({ commonName: "system:node:w1", organization: "system:nodes" });
         expect(csr.ipAddresses).toEqual(["10.213.0.21"]);
-        expect(get(res, "lab-cp-admin-csr").inputs.subject).toMatchObject({ organization: "system:masters" });
+        // the exported admin kubeconfig is in a group RBAC can revoke, not system:masters
+        expect(get(res, "lab-cp-admin-csr").inputs.subject).toEqual({ commonName: "ha-kubernetes-admin", organization: "ha-kubernetes:cluster-admins" });
     });
 
     it("never puts key material or passwords in a command line or environment", () => {
@@ -185,10 +187,13 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
             "lab-workers-w1-node-restart": "lab-workers-w1-node-",
         };
         const routeFiles = ["lab-workers-w1-node-pod-routes-env", "lab-workers-w1-node-pod-routes-script", "lab-workers-w1-node-pod-routes-unit"];
-        // the etcd restore helper is read by no service: writing it restarts nothing
-        const inert = ["lab-etcd-m2-etcd-restore-script"];
+        // the etcd restore helper, ha-kubernetes' own kubeconfig and the kube-bench configuration are read by no service:
+        // writing them restarts nothing
+        const inert = ["lab-etcd-m2-etcd-restore-script", "lab-cp-m2-cp-admin-kubeconfig", "lab-workers-w1-node-kube-bench-config"];
         expect(files(res).map((f) => f.name)).toEqual(expect.arrayContaining(inert));
         expect(await outputResourceNames(get(res, "lab-etcd-m2-etcd-restart").props?.triggers)).not.toContain(inert[0]);
+        expect(await outputResourceNames(get(res, "lab-cp-m2-cp-restart").props?.triggers)).not.toContain(inert[1]);
+        expect(await outputResourceNames(get(res, "lab-workers-w1-node-restart").props?.triggers)).not.toContain(inert[2]);
         for (const [restart, prefix] of Object.entries(restarts)) {
             const hostFiles = files(res)
                 .map((f) => f.name)
@@ -332,7 +337,9 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
             expect(o.inputs).toMatchObject({ host: "m1", fieldManager: "ha-kubernetes", kubectl: "/usr/local/bin/kubectl", kubeconfig: "/etc/kubernetes/admin.kubeconfig" });
             expect(o.inputs.connection.host).toBe("10.213.0.11");
         }
-        expect(dependsOnNames(get(res, "lab-cp-rbac-clusterrolebinding-ha-kubernetes-apiserver-kubelet-client"))).toContain("lab-cp-m1-bootstrap");
+        // after the admin bindings (the operator credential's own among them), which follow the API gate
+        expect(dependsOnNames(get(res, "lab-cp-rbac-clusterrolebinding-ha-kubernetes-apiserver-kubelet-client"))).toEqual(["lab-cp-m1-admin-bindings"]);
+        expect(dependsOnNames(get(res, "lab-cp-m1-admin-bindings"))).toEqual(["lab-cp-m1-bootstrap"]);
         // CoreDNS once every node is Ready (replicas spread over all nodes; on destroy removed before any drain)
         for (const o of objects.filter((x) => x.name.startsWith("lab-addons-coredns-"))) {
             expect(await outputResourceNames(o.props?.connection)).toEqual(
@@ -416,6 +423,119 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         const expiry = await promiseOf(cluster.certificateExpiry);
         expect(Object.keys(expiry)).toEqual(expect.arrayContaining(["ca/cluster", "etcd/m1-server", "control-plane/m1-apiserver", "workers/w1-kubelet"]));
         expect(await promiseOf(cluster.ready)).toBe(true);
+    });
+});
+
+/** The text with every base64 run in it decoded as well (kubeconfigs and Secrets carry PEM as base64). */
+const revealed = (text: string): string => [text, ...(text.match(/[A-Za-z0-9+/]{40,}={0,2}/g) ?? []).map((b) => Buffer.from(b, "base64").toString("latin1"))].join("\n");
+/** The kubeconfig's user, with its certificate and key decoded. */
+const kubeconfigUser = (kubeconfig: string): { name: string; cert: string; key: string; server: string } => {
+    const k = YAML.parse(kubeconfig);
+    const u = k.users[0];
+    const decode = (b: string) => Buffer.from(b, "base64").toString();
+    return { name: u.name, cert: decode(u.user["client-certificate-data"]), key: decode(u.user["client-key-data"]), server: k.clusters[0].cluster.server };
+};
+/** The mock PEM bodies of a client credential `lab-cp-<key>` (tests/unit/mocks.ts). */
+const marks = (key: string) => ({ cert: `CERTlabcp${key.replace(/-/g, "")}cert`, key: `${KEY_MARK}labcp${key.replace(/-/g, "")}key` });
+const BREAK_GLASS = marks("break-glass");
+
+describe("admin credentials: the exported one revocable, the hosts' one ha-kubernetes' own, break-glass in the state only", () => {
+    let res: Map<string, Recorded>;
+    let cluster: HaKubernetesCluster;
+    beforeAll(async () => {
+        ({ cluster, res } = await deploy(baseCluster()));
+    }, 300_000);
+
+    it("exports an admin kubeconfig in the admin group, not system:masters; only break-glass is system:masters", async () => {
+        const admin = kubeconfigUser(await promiseOf(cluster.kubeconfig));
+        expect(admin).toMatchObject({ name: "ha-kubernetes-admin", server: "https://10.213.0.100:8443" });
+        expect(admin.cert).toContain(marks("admin").cert);
+        expect(admin.key).toContain(marks("admin").key);
+        expect(get(res, "lab-cp-admin-csr").inputs.subject).toEqual({ commonName: "ha-kubernetes-admin", organization: "ha-kubernetes:cluster-admins" });
+        expect(get(res, "lab-cp-admin-cert").inputs.allowedUses).toEqual(["digital_signature", "key_encipherment", "client_auth"]);
+        const masters = [...res.values()].filter((r) => r.type === "tls:index/certRequest:CertRequest" && r.inputs.subject?.organization === "system:masters");
+        expect(masters.map((r) => [r.name, r.inputs.subject.commonName])).toEqual([["lab-cp-break-glass-csr", "ha-kubernetes-break-glass"]]);
+        // not an output unless asked for; its expiry is listed with the others
+        expect(cluster.breakGlassKubeconfig).toBeUndefined();
+        expect(Object.keys(await promiseOf(cluster.certificateExpiry))).toEqual(
+            expect.arrayContaining(["control-plane/admin", "control-plane/operator", "control-plane/break-glass"]),
+        );
+    });
+
+    it("gives every master's admin.kubeconfig ha-kubernetes' operator credential, not the exported one", () => {
+        expect(get(res, "lab-cp-operator-csr").inputs.subject).toEqual({ commonName: "ha-kubernetes-operator", organization: "ha-kubernetes:operators" });
+        for (const m of ["m1", "m2", "m3"]) {
+            const f = get(res, `lab-cp-${m}-cp-admin-kubeconfig`);
+            expect(f.inputs).toMatchObject({ path: "/etc/kubernetes/admin.kubeconfig", mode: "0600", host: m });
+            const u = kubeconfigUser(f.inputs.content);
+            expect(u.name).toBe("ha-kubernetes-operator");
+            expect(u.cert).toContain(marks("operator").cert);
+            expect(revealed(f.inputs.content)).not.toContain(marks("admin").cert);
+        }
+        // the providers' kubectl uses that file
+        expect(get(res, "lab-workers-w1-node-ready").inputs.kubeconfig).toBe("/etc/kubernetes/admin.kubeconfig");
+    });
+
+    it("writes the break-glass certificate and key to no host: not in any file, object, command or upload", () => {
+        const reaching = [...res.values()].filter((r) => /(ManagedFile|KubernetesObject)$/.test(r.type) || r.type.startsWith("command:"));
+        expect(reaching.length).toBeGreaterThan(200);
+        for (const r of reaching) {
+            if (r.name === "lab-cp-m1-admin-bindings") continue;
+            const text = revealed(JSON.stringify(r.inputs));
+            expect({ name: r.name, cert: text.includes(BREAK_GLASS.cert), key: text.includes(BREAK_GLASS.key) }).toEqual({ name: r.name, cert: false, key: false });
+        }
+        // the same search finds it where it is meant to be: the binding step's stdin
+        expect(revealed(JSON.stringify(get(res, "lab-cp-m1-admin-bindings").inputs))).toContain(BREAK_GLASS.key);
+        // in the state it is a secret
+        expect(get(res, "lab-cp-break-glass-key").opts?.additionalSecretOutputs).toContain("privateKeyPem");
+    });
+
+    it("binds the admin group and the operator to cluster-admin with the break-glass kubeconfig on stdin alone, after the API gate, before anything else through the API", async () => {
+        const b = get(res, "lab-cp-m1-admin-bindings");
+        expect(b.type).toBe("command:remote:Command");
+        expect(b.inputs.connection.host).toBe("10.213.0.11");
+        const onStdin = kubeconfigUser(b.inputs.stdin);
+        expect(onStdin).toMatchObject({ name: "ha-kubernetes-break-glass" });
+        expect(onStdin.cert).toContain(BREAK_GLASS.cert);
+        expect(onStdin.key).toContain(BREAK_GLASS.key);
+        expect(await (b.props?.stdin as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);
+        expect(b.opts?.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdin"]));
+        // kubectl reads it from /dev/stdin; nothing of it is in the script, the environment or a file
+        const script: string = b.inputs.create;
+        expect(script).toContain("--kubeconfig=/dev/stdin");
+        expect(script).toContain('kubeconfig="$(cat)"');
+        expect(script).not.toMatch(/>\s*"?\$kubeconfig|kubeconfig=\$|export/);
+        for (const leak of [...SECRETS, BREAK_GLASS.cert, "BEGIN"]) expect({ leak, found: revealed(script).includes(leak) }).toEqual({ leak, found: false });
+        expect(b.inputs.environment).toBeUndefined();
+        expect(b.inputs.update).toBeUndefined();
+        // the manifest: the renderer's, applied server-side
+        expect(script).toContain(renderAdminBindings({ adminGroup: "ha-kubernetes:cluster-admins" }).trimEnd());
+        expect(script).toMatch(/apply --server-side --force-conflicts --field-manager=ha-kubernetes -f "\$f"/);
+        // order: the API gate, then the bindings, then the bootstrap RBAC (operator credential), then the nodes
+        expect(dependsOnNames(b)).toEqual(["lab-cp-m1-bootstrap"]);
+        expect(dependsOnNames(get(res, "lab-cp-rbac-clusterrolebinding-ha-kubernetes-apiserver-kubelet-client"))).toEqual(["lab-cp-m1-admin-bindings"]);
+        expect(await outputResourceNames(get(res, "lab-workers-w1-node-restart").props?.triggers)).toContain("lab-cp-m1-admin-bindings");
+        // no other command is given a kubeconfig on stdin
+        const withStdin = commands(res).filter((c) => c.inputs.stdin !== undefined);
+        expect(withStdin.map((c) => c.name)).toEqual(["lab-cp-m1-admin-bindings"]);
+    });
+
+    it("follows controlPlane.adminGroup; outputs the break-glass kubeconfig (secret) only with exportBreakGlassKubeconfig", async () => {
+        const { cluster: asked, res: r } = await deploy(baseCluster({ controlPlane: { adminGroup: "oidc:platform-admins", exportBreakGlassKubeconfig: true } }));
+        expect(get(r, "lab-cp-admin-csr").inputs.subject).toEqual({ commonName: "ha-kubernetes-admin", organization: "oidc:platform-admins" });
+        const docs = YAML.parseAllDocuments(renderAdminBindings({ adminGroup: "oidc:platform-admins" })).map((d) => d.toJSON());
+        expect(docs.map((d) => [d.metadata.name, d.roleRef.name, d.subjects])).toEqual([
+            ["ha-kubernetes:cluster-admins", "cluster-admin", [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "oidc:platform-admins" }]],
+            ["ha-kubernetes:operators", "cluster-admin", [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "ha-kubernetes:operators" }]],
+        ]);
+        expect(get(r, "lab-cp-m1-admin-bindings").inputs.create).toContain(renderAdminBindings({ adminGroup: "oidc:platform-admins" }).trimEnd());
+        expect(asked.breakGlassKubeconfig).toBeDefined();
+        expect(await (asked.breakGlassKubeconfig as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);
+        const bg = kubeconfigUser(await promiseOf(asked.breakGlassKubeconfig!));
+        expect(bg).toMatchObject({ name: "ha-kubernetes-break-glass", server: "https://10.213.0.100:8443" });
+        expect(bg.cert).toContain(BREAK_GLASS.cert);
+        // still on no host
+        for (const f of files(r)) expect({ name: f.name, found: revealed(String(f.inputs.content)).includes(BREAK_GLASS.key) }).toEqual({ name: f.name, found: false });
     });
 });
 

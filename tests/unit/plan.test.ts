@@ -50,6 +50,8 @@ describe("planCluster", () => {
             nodeCidrMaskSize: 24,
             clusterDomain: "cluster.local",
             localUrl: "https://127.0.0.1:6443",
+            adminGroup: "ha-kubernetes:cluster-admins",
+            exportBreakGlassKubeconfig: false,
         });
         expect(p.controlPlane.sans.ipAddresses).toEqual(["10.213.0.100", "10.213.0.11", "10.213.0.12", "10.213.0.13", "10.96.0.1", "127.0.0.1"]);
         expect(p.controlPlane.sans.dnsNames).toContain("kubernetes.default.svc.cluster.local");

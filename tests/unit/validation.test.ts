@@ -194,6 +194,32 @@ describe("validateCluster", () => {
         ).toEqual([]);
     });
 
+    it("checks the admin group (never system:masters nor any system: group) and the break-glass export flag", () => {
+        expect(reasons(baseCluster({ controlPlane: { adminGroup: "oidc:platform-admins", exportBreakGlassKubeconfig: true } }))).toEqual([]);
+        expect(reasons(baseCluster({ controlPlane: { adminGroup: "ha-kubernetes:cluster-admins", exportBreakGlassKubeconfig: false } }))).toEqual([]);
+        expectProblem(baseCluster({ controlPlane: { adminGroup: "system:masters" } }), "controlPlane.adminGroup", /system: group \(system:masters cannot be revoked by RBAC\)/);
+        expectProblem(baseCluster({ controlPlane: { adminGroup: "system:authenticated" } }), "controlPlane.adminGroup", /is a system: group/);
+        expectProblem(baseCluster({ controlPlane: { adminGroup: "" } }), "controlPlane.adminGroup", /non-empty group name/);
+        expectProblem(baseCluster({ controlPlane: { adminGroup: 7 as never } }), "controlPlane.adminGroup", /non-empty group name, not 7/);
+        expectProblem(baseCluster({ controlPlane: { adminGroup: "admins\nsystem:masters" } }), "controlPlane.adminGroup", /only letters, digits/);
+        expectProblem(baseCluster({ controlPlane: { adminGroup: "ha-kubernetes:operators" } }), "controlPlane.adminGroup", /operator group/);
+        expectProblem(baseCluster({ controlPlane: { exportBreakGlassKubeconfig: "yes" as never } }), "controlPlane.exportBreakGlassKubeconfig", /true or false, not "yes"/);
+    });
+
+    it("refuses system:masters as the admin group in the one InputPropertiesError with every other problem", () => {
+        const args = withHosts([m(1), m(2), w(1)], { clusterName: "Bad Name", controlPlane: { adminGroup: "system:masters", exportBreakGlassKubeconfig: 1 as never } });
+        let err: unknown;
+        try {
+            assertValidCluster(args, noFiles);
+        } catch (x) {
+            err = x;
+        }
+        expect(pulumi.InputPropertiesError.isInstance(err)).toBe(true);
+        const paths = (err as pulumi.InputPropertiesError).errors.map((x) => x.propertyPath);
+        expect(paths).toEqual(expect.arrayContaining(["clusterName", "hosts", "controlPlane.adminGroup", "controlPlane.exportBreakGlassKubeconfig"]));
+        expect((err as Error).message).toMatch(/controlPlane\.adminGroup: admin group "system:masters" is a system: group/);
+    });
+
     it("checks the rollout settings", () => {
         expect(reasons(baseCluster({ rollout: { maxUnavailable: 2, drain: false } }))).toEqual([]);
         expect(reasons(baseCluster({ rollout: { maxUnavailable: "25%" } }))).toEqual([]);

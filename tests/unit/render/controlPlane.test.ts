@@ -4,7 +4,7 @@ import { renderAuditPolicy } from "../../../components/render/auditPolicy";
 import { renderControllerManagerEnv, renderControllerManagerUnit } from "../../../components/render/controllerManager";
 import { renderEtcdEnv, renderEtcdUnit } from "../../../components/render/etcd";
 import { renderKubeconfig } from "../../../components/render/kubeconfig";
-import { renderBootstrapRbac } from "../../../components/render/rbac";
+import { renderAdminBindings, renderBootstrapRbac } from "../../../components/render/rbac";
 import { renderSchedulerConfig, renderSchedulerEnv, renderSchedulerUnit } from "../../../components/render/scheduler";
 import { quoteEnvValue, renderEnvFile, renderSystemdUnit } from "../../../components/render/systemd";
 import { renderFlags } from "../../../components/render/flags";
@@ -180,5 +180,21 @@ describe("audit policy and encryption", () => {
                 .map((d) => d.toJSON())
                 .filter(Boolean),
         ).toHaveLength(1);
+    });
+    it("admin bindings: the admin group and ha-kubernetes' operators to cluster-admin, nothing else; never a system: group", () => {
+        const docs = renderAdminBindings({ adminGroup: "ha-kubernetes:cluster-admins" });
+        expect(docs).toMatchSnapshot();
+        const parsed = YAML.parseAllDocuments(docs)
+            .map((d) => d.toJSON())
+            .filter(Boolean);
+        expect(parsed.map((d: { kind: string; metadata: { name: string }; roleRef: { name: string } }) => [d.kind, d.metadata.name, d.roleRef.name])).toEqual([
+            ["ClusterRoleBinding", "ha-kubernetes:cluster-admins", "cluster-admin"],
+            ["ClusterRoleBinding", "ha-kubernetes:operators", "cluster-admin"],
+        ]);
+        expect(parsed[0].subjects).toEqual([{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "ha-kubernetes:cluster-admins" }]);
+        expect(parsed[1].subjects).toEqual([{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "ha-kubernetes:operators" }]);
+        // a group that looks like another YAML type stays a string
+        expect(YAML.parseAllDocuments(renderAdminBindings({ adminGroup: "0755" }))[0].toJSON().subjects[0].name).toBe("0755");
+        for (const bad of ["system:masters", "system:nodes", "", "ha-kubernetes:operators", "a b"]) expect(() => renderAdminBindings({ adminGroup: bad })).toThrow();
     });
 });
