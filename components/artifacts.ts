@@ -151,18 +151,37 @@ export function installBinaries(
     });
 }
 
+/** Where each host base records the packages it installed (one file per base, named after it). */
+export const PACKAGE_RECORD_DIR = "/var/lib/ha-kubernetes/packages";
+
+/** The record of the packages base `name` installed. */
+export function packageRecord(name: string): string {
+    return `${PACKAGE_RECORD_DIR}/${name}`;
+}
+
 /**
  * Shell that makes sure Debian packages are present (apt only when something is missing) and
- * prints the packages it installed, so that destroy removes exactly those. Pure.
+ * records on the host every package the install added, dependencies included (what dpkg lists
+ * after it and did not before), so that destroy removes exactly those and nothing the host had.
+ * The record survives re-runs (it only grows); it also goes to stdout. Pure.
  */
-export function ensurePackagesScript(packages: readonly string[]): string {
+export function ensurePackagesScript(packages: readonly string[], record: string): string {
     const pk = packages.map(shellQuote).join(" ");
+    const r = shellQuote(record);
     return [
         "set -eu",
         "missing=''",
         `for p in ${pk}; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"; done`,
-        `if [ -n "$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null; fi`,
-        `echo $missing`,
+        `mkdir -p ${shellQuote(PACKAGE_RECORD_DIR)}`,
+        `installed() { dpkg-query -W -f='\${db:Status-Abbrev} \${Package}\\n' | awk '$1 == "ii" { print $2 }' | sort -u; }`,
+        `if [ -n "$missing" ]; then`,
+        `    installed > ${r}.before`,
+        `    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null`,
+        `    { cat ${r} 2>/dev/null || true; installed | comm -13 ${r}.before -; } | sort -u > ${r}.new`,
+        `    mv ${r}.new ${r}; rm -f ${r}.before`,
+        `fi`,
+        `touch ${r}`,
+        `tr '\n' ' ' < ${r}`,
     ].join("\n");
 }
 
@@ -175,17 +194,26 @@ export const EMPTY_DIRS_ON_DESTROY = [
     "/etc/ha-kubernetes",
     "/usr/local/lib/ha-kubernetes",
     "/var/lib/ha-kubernetes/artifacts",
+    PACKAGE_RECORD_DIR,
     "/var/lib/ha-kubernetes",
     "/etc/kube-flannel",
 ];
 
-/** Shell for destroy: `cleanup`, then removal of the packages the create step installed. Pure. */
-export function removePackagesScript(cleanup: string): string {
+/**
+ * Shell for destroy: `cleanup`, then removal of the packages the create step installed, as the
+ * host's record lists them (no environment variable needed: stock sshd accepts none). A base
+ * created before records existed falls back to its recorded stdout, when the provider passes it. Pure.
+ */
+export function removePackagesScript(cleanup: string, record: string): string {
+    const r = shellQuote(record);
     return [
+        `pkgs="$(cat ${r} 2>/dev/null || true)"`,
+        `[ -n "$pkgs" ] || pkgs="\${PULUMI_COMMAND_STDOUT:-}"`,
         cleanup,
+        `rm -f ${r}`,
         // directories ha-kubernetes created, if nothing else lives there
         `for d in ${EMPTY_DIRS_ON_DESTROY.join(" ")}; do rmdir --ignore-fail-on-non-empty "$d" 2>/dev/null || true; done`,
-        `if [ -n "\${PULUMI_COMMAND_STDOUT:-}" ]; then DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq $PULUMI_COMMAND_STDOUT >/dev/null 2>&1 || true; fi`,
+        `if [ -n "$pkgs" ]; then DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq $pkgs >/dev/null 2>&1 || true; fi`,
     ]
         .filter(Boolean)
         .join("\n");
@@ -201,8 +229,8 @@ export function hostBase(name: string, host: ClusterHost, packages: readonly str
         name,
         {
             connection: host.connection,
-            create: ensurePackagesScript(packages),
-            delete: removePackagesScript(cleanup),
+            create: ensurePackagesScript(packages, packageRecord(name)),
+            delete: removePackagesScript(cleanup, packageRecord(name)),
             logging: "stderr",
         },
         opts,

@@ -61,7 +61,8 @@ function createCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource)
     const preflight = new HostPreflight(
         `${name}-preflight`,
         {
-            hosts: raw.map((h) => ({ name: h.name, connection: h.connection as pulumi.Input<SshTarget> })),
+            hosts: raw.map((h) => ({ name: h.name, connection: h.connection as pulumi.Input<SshTarget>, requires: plan.preflight.hosts[h.name] })),
+            maxClockSkewMs: plan.preflight.maxClockSkewMs,
         },
         afterPolicy,
     );

@@ -193,6 +193,12 @@ export interface NodeArgs {
     readonly conntrackMaxPerCore?: number;
     /** Extra KubeletConfiguration fields (security settings cannot be overridden). */
     readonly kubeletExtraConfig?: Readonly<Record<string, unknown>>;
+    /**
+     * Kernel modules every node loads at boot (modules-load.d), which the preflight requires loaded
+     * or loadable. Default ["overlay", "br_netfilter"] (containerd's overlayfs; iptables sees
+     * bridged pod traffic).
+     */
+    readonly kernelModules?: readonly string[];
     /** Clamp containers' oom_score_adj (nodes without CAP_SYS_RESOURCE, e.g. in containers). Default false. */
     readonly restrictOomScoreAdj?: boolean;
     /**
@@ -302,6 +308,22 @@ export interface RolloutArgs {
     readonly drain?: boolean;
 }
 
+/**
+ * What the preflight requires of every host before anything is changed (besides SSH, root,
+ * systemd, a supported architecture and OS release, cgroup v2 and the roles' kernel modules and
+ * free ports, which always apply).
+ */
+export interface PreflightArgs {
+    /** Let nodes run with swap on (the kubelet then gets `failSwapOn: false`). Default false. */
+    readonly allowSwap?: boolean;
+    /** Memory floor of every host, in MiB. Default by role: master 1700, etcd 1024, worker 1024, lb 256. */
+    readonly minMemoryMiB?: number;
+    /** Free space under /var/lib of every host, in MiB. Default by role: 2048 (lb 256). */
+    readonly minVarLibFreeMiB?: number;
+    /** Largest clock difference between hosts, in milliseconds. Default 2000. */
+    readonly maxClockSkewMs?: number;
+}
+
 /** The whole cluster, as read from stack configuration. */
 export interface ClusterArgs {
     /** Cluster name (kubeconfig, etcd token). Lower-case DNS label. */
@@ -320,6 +342,7 @@ export interface ClusterArgs {
     readonly controlPlane?: ControlPlaneSettingsArgs;
     readonly addons?: AddonsArgs;
     readonly rollout?: RolloutArgs;
+    readonly preflight?: PreflightArgs;
     /**
      * Not a stack setting: the hosts that ran before this update (the program passes what its last
      * update reported, `installedHostsOfLastUpdate()`). Hosts among them roll (see `rollout`);

@@ -4,6 +4,9 @@ import { rolloutBatchSize } from "./rollout";
 import { clusterDnsIp, DEFAULTS, Member, member } from "./topology";
 
 /** A node's own settings, beside its host. */
+/** Kernel modules a node loads at boot unless `nodes.kernelModules` says otherwise. */
+export const DEFAULT_KERNEL_MODULES: readonly string[] = ["overlay", "br_netfilter"];
+
 export interface NodeSettings {
     readonly labels?: Readonly<Record<string, string>>;
     readonly taints?: readonly TaintArgs[];
@@ -54,6 +57,7 @@ export interface NodePoolSettings<H extends Member = Member> {
     readonly proxyMode?: "iptables" | "ipvs" | "nftables";
     readonly conntrackMaxPerCore?: number;
     readonly kubeletExtraConfig?: Readonly<Record<string, unknown>>;
+    readonly kernelModules?: readonly string[];
     /** Clamp containers' oom_score_adj to containerd's. Default false. */
     readonly restrictOomScoreAdj?: boolean;
     /**
@@ -112,6 +116,8 @@ export interface NodePoolPlan {
     readonly proxyMode: "iptables" | "ipvs" | "nftables";
     readonly conntrackMaxPerCore?: number;
     readonly restrictOomScoreAdj?: boolean;
+    /** Loaded at boot; the preflight requires them. */
+    readonly kernelModules: readonly string[];
     readonly imageArchives: readonly string[];
     /** Debian packages every node gets. */
     readonly packages: readonly string[];
@@ -153,6 +159,7 @@ export function planNodePool(s: NodePoolSettings): NodePoolPlan {
         proxyMode,
         conntrackMaxPerCore: s.conntrackMaxPerCore,
         restrictOomScoreAdj: s.restrictOomScoreAdj,
+        kernelModules: s.kernelModules ?? DEFAULT_KERNEL_MODULES,
         imageArchives: s.imageArchives ?? [],
         packages: [...NODE_PACKAGES, ...PROXY_MODE_PACKAGES[proxyMode]],
         // flanneld leases the subnet of its Node object, which exists once kubelet registered

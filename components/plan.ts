@@ -3,6 +3,7 @@ import { ControlPlanePlan, planControlPlane } from "./controlPlanePlan";
 import { EtcdPlan, planEtcd } from "./etcdPlan";
 import { LoadBalancerPlan, planLoadBalancer } from "./loadBalancerPlan";
 import { NodePoolPlan, planNodePool } from "./nodePoolPlan";
+import { planPreflight, PreflightPlan } from "./preflightPlan";
 import { CONTROL_PLANE_TAINT, DEFAULTS, defaultHostCidr, prefixLength, resolveTopology } from "./topology";
 import { Problem, problemsError, validateCluster, ValidationEnv } from "./validation";
 
@@ -43,6 +44,8 @@ export interface ClusterPlan {
     readonly registry?: RegistryArgs;
     readonly addons: NonNullable<ClusterArgs["addons"]>;
     readonly artifacts: ClusterArgs["artifacts"];
+    /** What each host must offer before anything is changed. */
+    readonly preflight: PreflightPlan;
 }
 
 export interface CertificatesPlan {
@@ -105,14 +108,17 @@ function resolvePlan(args: ClusterArgs): ClusterPlan {
         flannelBackend: net.flannelBackend,
         registry: args.registry,
         ...n,
+        // swap allowed by the preflight: the kubelet must run with it (the node's own settings still win)
+        kubeletExtraConfig: args.preflight?.allowSwap ? { failSwapOn: false, ...(n.kubeletExtraConfig ?? {}) } : n.kubeletExtraConfig,
     });
+    const etcd = planEtcd({ ...args.etcd, members: t.etcdMembers }, args.clusterName);
     return {
         clusterName: args.clusterName,
         versions: args.versions,
         hosts: args.hosts,
         ssh: args.ssh,
         kubectlHost: t.masters[0].name,
-        etcd: planEtcd({ ...args.etcd, members: t.etcdMembers }, args.clusterName),
+        etcd,
         loadBalancer,
         controlPlane: planControlPlane({
             clusterName: args.clusterName,
@@ -149,5 +155,14 @@ function resolvePlan(args: ClusterArgs): ClusterPlan {
         registry: args.registry,
         addons: args.addons ?? {},
         artifacts: args.artifacts,
+        preflight: planPreflight({
+            settings: args.preflight,
+            masters: t.masters.map((m) => m.name),
+            nodes: nodes.nodes,
+            kernelModules: nodes.kernelModules,
+            etcd,
+            loadBalancer,
+            apiserverPort: DEFAULTS.apiserverPort,
+        }),
     };
 }

@@ -3,7 +3,22 @@ import { ClusterArgs, RegistryArgs, SshArgs } from "./config";
 import { Problem, validateCluster, ValidationEnv } from "./validation";
 
 /** Object-valued keys of the stack configuration, as `ClusterArgs` names them. */
-const OBJECT_KEYS = ["hosts", "ssh", "versions", "network", "loadBalancer", "etcd", "artifacts", "registry", "certificates", "nodes", "controlPlane", "addons", "rollout"] as const;
+const OBJECT_KEYS = [
+    "hosts",
+    "ssh",
+    "versions",
+    "network",
+    "loadBalancer",
+    "etcd",
+    "artifacts",
+    "registry",
+    "certificates",
+    "nodes",
+    "controlPlane",
+    "addons",
+    "rollout",
+    "preflight",
+] as const;
 /** Keys kept as secrets (`pulumi config set --secret`). */
 const SECRET_KEYS = ["sshPrivateKey", "registryPassword"] as const;
 const KNOWN_KEYS: readonly string[] = ["clusterName", ...OBJECT_KEYS, ...SECRET_KEYS];

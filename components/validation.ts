@@ -401,6 +401,8 @@ function checkRest(problems: Problem[], args: ClusterArgs, env: ValidationEnv): 
         problems.push({ propertyPath: "nodes.sandboxImage", reason: `bad image reference ${JSON.stringify(n.sandboxImage)}` });
     if (n.imageArchives !== undefined && !Array.isArray(n.imageArchives))
         problems.push({ propertyPath: "nodes.imageArchives", reason: "imageArchives must be a list of file paths" });
+    if (n.kernelModules !== undefined && !(Array.isArray(n.kernelModules) && n.kernelModules.every((m) => typeof m === "string" && /^[A-Za-z0-9_-]+$/.test(m))))
+        problems.push({ propertyPath: "nodes.kernelModules", reason: `kernelModules must be a list of module names, not ${JSON.stringify(n.kernelModules)}` });
     else
         for (const [i, f] of (n.imageArchives ?? []).entries())
             if (typeof f !== "string" || !env.fileExists(f))
@@ -438,7 +440,26 @@ export function validateCluster(args: ClusterArgs, env: ValidationEnv = defaultE
     }
     checkArtifacts(problems, args, env);
     checkRollout(problems, args);
+    checkPreflight(problems, args);
     return problems;
+}
+
+function checkPreflight(problems: Problem[], args: ClusterArgs): void {
+    const p = args.preflight;
+    if (p === undefined) return;
+    if (p === null || typeof p !== "object" || Array.isArray(p)) {
+        problems.push({ propertyPath: "preflight", reason: "preflight must be a mapping (allowSwap, minMemoryMiB, minVarLibFreeMiB, maxClockSkewMs)" });
+        return;
+    }
+    const known = ["allowSwap", "minMemoryMiB", "minVarLibFreeMiB", "maxClockSkewMs"];
+    for (const k of Object.keys(p)) if (!known.includes(k)) problems.push({ propertyPath: `preflight.${k}`, reason: `unknown preflight setting (known: ${known.join(", ")})` });
+    if (p.allowSwap !== undefined && typeof p.allowSwap !== "boolean")
+        problems.push({ propertyPath: "preflight.allowSwap", reason: `allowSwap must be true or false, not ${JSON.stringify(p.allowSwap)}` });
+    for (const k of ["minMemoryMiB", "minVarLibFreeMiB", "maxClockSkewMs"] as const) {
+        const v = p[k];
+        if (v !== undefined && !(typeof v === "number" && Number.isInteger(v) && v >= 0))
+            problems.push({ propertyPath: `preflight.${k}`, reason: `${k} must be a whole number, 0 or more, not ${JSON.stringify(v)}` });
+    }
 }
 
 function checkRollout(problems: Problem[], args: ClusterArgs): void {

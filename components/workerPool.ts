@@ -194,7 +194,7 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
         expiry[`${node.name}-kubelet`] = kubelet.expiresAt;
         const apiserver = pulumi.output(args.apiserverUrl);
         const files: Array<FileSpec & { key: string; restarts?: boolean }> = [
-            { key: "modules-load", path: NODE_EXTRA_PATHS.modulesLoad, content: renderModulesLoadConf() },
+            { key: "modules-load", path: NODE_EXTRA_PATHS.modulesLoad, content: renderModulesLoadConf({ modules: plan.kernelModules }) },
             { key: "sysctl", path: N.sysctl, content: renderSysctlConf({ ipForward: true, bridgeNfCall: true }) },
             ...(node.controlPlane ? [] : [{ key: "ca-crt", path: PATHS.kubernetes.ca, content: args.clusterCa.certPem }]),
             ...nodeCertFiles(kubelet),

@@ -9,8 +9,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Inventory, labDown, ssh } from "./lab";
-import { freshLab, labConfig, labStack, setSecretFromFile } from "./stack";
+import { Inventory, labDown, ssh, sshOk } from "./lab";
+import { freshLab, labConfig, labNodeSettings, labStack, setSecretFromFile } from "./stack";
 
 let inv: Inventory;
 let stack: Stack | undefined;
@@ -87,6 +87,78 @@ describe("bad input changes nothing on any host", () => {
         expect(err).toContain("host preflight failed; nothing was changed on any host");
         expect(err).toMatch(/w9 \(10\.213\.0\.29\): cannot reach root@10\.213\.0\.29:22 over SSH/);
         expect(err).not.toMatch(/\bm1 \(10\.213\.0\.11\)/);
+        expectUntouched(all);
+    });
+
+    it("stops at the preflight when hosts lack what their roles need, every host's problems in one error", async () => {
+        // Hosts as users' hosts go wrong: w1 runs Debian 11, something holds etcd's client port on
+        // m2, m3's clock is an hour ahead, w1 has swap (its /proc/swaps as a host with a swap file
+        // shows it); and floors no host meets (config). The lab restores each afterwards.
+        const faults: [string, string, string][] = [
+            [
+                "w1",
+                `cp -P /etc/os-release /etc/os-release.hak-saved && sed 's/^VERSION_ID=.*/VERSION_ID="11"/' /usr/lib/os-release > /etc/os-release.hak && mv -f /etc/os-release.hak /etc/os-release`,
+                "mv -f /etc/os-release.hak-saved /etc/os-release",
+            ],
+            ["m2", "systemd-run --quiet --unit=hak-squatter socat TCP-LISTEN:2379,fork,reuseaddr /dev/null", "systemctl stop hak-squatter"],
+            [
+                "m3",
+                `printf '#!/bin/sh\\nexec /usr/bin/date -d "@$(( $(/usr/bin/date +%%s) + 3600 ))" "$@"\\n' > /usr/local/bin/date && chmod 755 /usr/local/bin/date`,
+                "rm -f /usr/local/bin/date",
+            ],
+            [
+                "w1",
+                `printf 'Filename Type Size Used Priority\\n/swapfile file 1048572 0 -2\\n' > /run/hak-swaps && mount --bind /run/hak-swaps /proc/swaps`,
+                "umount /proc/swaps; rm -f /run/hak-swaps",
+            ],
+        ];
+        // the lab's own node settings, but the kubelet's default failSwapOn (true): swap is refused
+        const nodes = { ...labNodeSettings(), kubeletExtraConfig: { failCgroupV1: false } };
+        const cfg = labConfig(inv, {
+            lbMode: "haproxy-keepalived",
+            vip: "10.213.0.100",
+            extra: { nodes, preflight: { minMemoryMiB: 100_000_000, minVarLibFreeMiB: 100_000_000_000 } },
+        });
+        await stack!.setAllConfig(cfg);
+        const undo: [string, string][] = [];
+        const w1Before = sshOk(inv, "w1", "wc -l < /proc/swaps; . /etc/os-release; echo $VERSION_ID");
+        try {
+            for (const [h, make, restore] of faults) {
+                sshOk(inv, h, make);
+                undo.unshift([h, restore]);
+            }
+            expect(sshOk(inv, "m3", "date +%s").trim()).not.toBe(String(Math.floor(Date.now() / 1000)));
+            const err = await upError(stack!);
+            expect(err).toContain("host preflight failed; nothing was changed on any host");
+            const line = (h: string) => (new RegExp(`^\\s*${h} \\(10\\.213\\.0\\.\\d+\\): (.*)$`, "m").exec(err) ?? [])[1] ?? "";
+            expect(line("w1")).toContain("debian 11 is not a supported release (debian 12, debian 13)");
+            expect(line("w1")).toMatch(/swap is on \(\d+ area\(s\) in \/proc\/swaps\)/);
+            expect(line("m2")).toContain("port 2379 (etcd client) is in use by socat");
+            expect(line("m3")).toMatch(/clock ahead of m\d's by at least 3\d\d\d\.\d s/);
+            for (const h of all) {
+                expect(line(h)).toMatch(/MiB of memory, below the floor of 100000000 MiB/);
+                expect(line(h)).toMatch(/MiB free under \/var\/lib, below the floor of 100000000000 MiB/);
+            }
+            expect(line("m1")).not.toMatch(/release|swap|port|clock/);
+        } finally {
+            for (const [h, restore] of undo) ssh(inv, h, restore);
+        }
+        expectUntouched(all);
+        expect(sshOk(inv, "w1", "wc -l < /proc/swaps; . /etc/os-release; echo $VERSION_ID")).toBe(w1Before);
+    });
+
+    it("stops at the preflight on a stale SSH_AUTH_SOCK, naming it", async () => {
+        await stack!.setAllConfig(labConfig(inv, { lbMode: "haproxy-keepalived", vip: "10.213.0.100" }));
+        const had = process.env.SSH_AUTH_SOCK;
+        process.env.SSH_AUTH_SOCK = path.join(tmp, "agent-gone.sock");
+        try {
+            const err = await upError(stack!);
+            expect(err).toContain("host preflight failed; nothing was changed on any host");
+            expect(err).toMatch(/SSH_AUTH_SOCK=\S*agent-gone\.sock: no SSH agent answers there/);
+        } finally {
+            if (had === undefined) delete process.env.SSH_AUTH_SOCK;
+            else process.env.SSH_AUTH_SOCK = had;
+        }
         expectUntouched(all);
     });
 

@@ -247,6 +247,11 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
             "w1@10.213.0.21",
             "w2@10.213.0.22",
         ]);
+        // each host's requirements from its roles, as the plan decided them
+        const requires = Object.fromEntries(pre.inputs.hosts.map((h: { name: string; requires: { ports: { port: number }[]; minMemoryMiB: number } }) => [h.name, h.requires]));
+        expect(requires.m1.ports.map((p: { port: number }) => p.port)).toEqual([2379, 2380, 6443, 8443, 10250, 10256, 10257, 10259]);
+        expect(requires.w2).toMatchObject({ kubelet: true, minMemoryMiB: 1024, supportedOs: ["debian 12", "debian 13"] });
+        expect(pre.inputs.maxClockSkewMs).toBe(2000);
         const remote = [...res.values()].filter((r) => /^command:remote:|(ManagedFile|ManagedService|NodeMembership)$/.test(r.type));
         expect(remote.length).toBeGreaterThan(100);
         for (const r of remote) {

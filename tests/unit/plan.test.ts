@@ -169,3 +169,67 @@ describe("planCluster", () => {
         );
     });
 });
+
+describe("planPreflight: what each host must offer, from its roles", () => {
+    const ports = (p: ClusterPlan, h: string) => p.preflight.hosts[h].ports.map((x) => `${x.port} ${x.owners.join("/")}`);
+
+    it("stacked masters: etcd, control plane, haproxy and kubelet ports with their own services as owners; workers the kubelet's", () => {
+        const p = plan();
+        expect(ports(p, "m1")).toEqual([
+            "2379 etcd",
+            "2380 etcd",
+            "6443 kube-apiserver",
+            "8443 haproxy",
+            "10250 kubelet",
+            "10256 kube-proxy",
+            "10257 kube-controller-manager",
+            "10259 kube-scheduler",
+        ]);
+        expect(ports(p, "w1")).toEqual(["10250 kubelet", "10256 kube-proxy"]);
+        expect(p.preflight.hosts.m1).toMatchObject({
+            supportedOs: ["debian 12", "debian 13"],
+            kubelet: true,
+            allowSwap: false,
+            minMemoryMiB: 1700,
+            minVarLibFreeMiB: 2048,
+            modules: ["overlay", "br_netfilter"],
+        });
+        expect(p.preflight.hosts.w1).toMatchObject({ kubelet: true, minMemoryMiB: 1024 });
+        expect(p.preflight.maxClockSkewMs).toBe(2000);
+        expect(Object.keys(p.preflight.hosts).sort()).toEqual(["m1", "m2", "m3", "w1", "w2"]);
+    });
+
+    it("dedicated etcd and an nginx host: their own ports, no kubelet needs, their own floors", () => {
+        const p = plan(
+            withHosts([m(1), m(2), m(3), e(1), e(2), e(3), w(1), host("lb1", 41, "lb")], { etcd: { topology: "dedicated", clientPort: 12379 }, loadBalancer: { mode: "nginx" } }),
+        );
+        expect(ports(p, "e1")).toEqual(["2380 etcd", "12379 etcd"]);
+        expect(p.preflight.hosts.e1).toMatchObject({ kubelet: false, requireCgroupV2: false, modules: [], minMemoryMiB: 1024 });
+        expect(ports(p, "lb1")).toEqual(["6443 nginx"]);
+        expect(p.preflight.hosts.lb1).toMatchObject({ kubelet: false, minMemoryMiB: 256, minVarLibFreeMiB: 256 });
+        expect(ports(p, "m1")).not.toContain("2379 etcd");
+    });
+
+    it("settings apply to every host; allowSwap also lets the kubelet run with swap", () => {
+        const p = plan(baseCluster({ preflight: { allowSwap: true, minMemoryMiB: 512, minVarLibFreeMiB: 100, maxClockSkewMs: 500 } }));
+        for (const h of Object.values(p.preflight.hosts)) expect(h).toMatchObject({ allowSwap: true, minMemoryMiB: 512, minVarLibFreeMiB: 100 });
+        expect(p.preflight.maxClockSkewMs).toBe(500);
+        expect(p.nodes.nodes.every((n) => n.kubeletExtraConfig.failSwapOn === false)).toBe(true);
+        expect(plan().nodes.nodes.every((n) => n.kubeletExtraConfig.failSwapOn === undefined)).toBe(true);
+        expect(plan().preflight.hosts.w1).toMatchObject({ allowSwap: false, requireCgroupV2: true });
+    });
+
+    it("follows the kubelet's own settings: failSwapOn false allows swap, failCgroupV1 false allows cgroup v1, per node", () => {
+        const hosts = baseCluster().hosts.map((h) => (h.name === "w2" ? { ...h, kubeletExtraConfig: { failSwapOn: false, failCgroupV1: false } } : h));
+        const p = plan(withHosts(hosts));
+        expect(p.preflight.hosts.w2).toMatchObject({ allowSwap: true, requireCgroupV2: false });
+        expect(p.preflight.hosts.w1).toMatchObject({ allowSwap: false, requireCgroupV2: true });
+        const pool = plan(baseCluster({ nodes: { kubeletExtraConfig: { failCgroupV1: false } } }));
+        expect(Object.values(pool.preflight.hosts).every((h) => !h.requireCgroupV2)).toBe(true);
+    });
+
+    it("refuses malformed preflight settings, every one named", () => {
+        const problems = validateCluster(baseCluster({ preflight: { allowSwap: "yes", minMemoryMiB: -1, maxClockSkewMs: 1.5, swap: true } as never }), noFiles);
+        expect(problems.map((x) => x.propertyPath).sort()).toEqual(["preflight.allowSwap", "preflight.maxClockSkewMs", "preflight.minMemoryMiB", "preflight.swap"]);
+    });
+});

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import fc from "fast-check";
-import { ensurePackagesScript, installBinaryScript, parseSha256Sums } from "../../components/artifacts";
+import { ensurePackagesScript, installBinaryScript, PACKAGE_RECORD_DIR, packageRecord, parseSha256Sums, removePackagesScript } from "../../components/artifacts";
 import { deleteFileScript, restartAndWaitScript, shellQuote, waitScript, writeFileScript } from "../../components/remote";
 
 function sh(script: string, stdin = ""): { code: number; out: string; err: string } {
@@ -110,9 +110,48 @@ describe("artifacts", () => {
         expect(s).toContain("'http://mirror/v1 x/kubelet'");
     });
     it("package script installs only what is missing", () => {
-        const s = ensurePackagesScript(["haproxy", "keepalived"]);
+        const s = ensurePackagesScript(["haproxy", "keepalived"], packageRecord("lab-lb-m1-lb-base"));
         expect(s).toMatch(/dpkg-query/);
         expect(s).toMatch(/apt-get install/);
         expect(s).toContain("'haproxy' 'keepalived'");
+        expect(s).toContain("'/var/lib/ha-kubernetes/packages/lab-lb-m1-lb-base'");
+    });
+
+    it("records on the host every package the install added, and destroy removes exactly those, with no environment variable", () => {
+        // a host with fake dpkg and apt: it has curl; installing haproxy pulls in liblua
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hak-pkg-"));
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        const db = path.join(dir, "dpkg");
+        fs.writeFileSync(db, "curl\n");
+        const log = path.join(dir, "apt.log");
+        const script = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+        script(
+            "dpkg-query",
+            `case "$2" in *Status-Abbrev*) while read -r p; do printf 'ii  %s\\n' "$p"; done < ${db} ;; *) grep -qx "$3" ${db} && printf 'install ok installed' || exit 1 ;; esac`,
+        );
+        script(
+            "apt-get",
+            `echo "$*" >> ${log}; case "$*" in *install*) for p in "$@"; do case "$p" in -*|install) ;; *) echo "$p" >> ${db}; [ "$p" = haproxy ] && echo liblua5.4-0 >> ${db};; esac; done ;; esac; exit 0`,
+        );
+        script("rmdir", "exit 0"); // destroy's rmdir of ha-kubernetes' directories must not touch this machine
+        const record = path.join(dir, "packages", "lab-lb-m1-lb-base");
+        const run = (s: string) => sh(`PATH=${bin}:$PATH; unset PULUMI_COMMAND_STDOUT; ${s.split(PACKAGE_RECORD_DIR).join(path.join(dir, "packages"))}`);
+        try {
+            const created = run(ensurePackagesScript(["curl", "haproxy", "keepalived"], packageRecord("lab-lb-m1-lb-base")));
+            expect(created.code).toBe(0);
+            expect(fs.readFileSync(record, "utf8").trim().split("\n")).toEqual(["haproxy", "keepalived", "liblua5.4-0"]);
+            expect(created.out.trim()).toBe("haproxy keepalived liblua5.4-0");
+            // a second run installs nothing and keeps the record
+            fs.writeFileSync(log, "");
+            expect(run(ensurePackagesScript(["curl", "haproxy", "keepalived"], packageRecord("lab-lb-m1-lb-base"))).out.trim()).toBe("haproxy keepalived liblua5.4-0");
+            expect(fs.readFileSync(log, "utf8")).toBe("");
+            const removed = run(removePackagesScript("true", packageRecord("lab-lb-m1-lb-base")));
+            expect(removed.code).toBe(0);
+            expect(fs.readFileSync(log, "utf8").trim()).toBe("remove -y -qq haproxy keepalived liblua5.4-0");
+            expect(fs.existsSync(record)).toBe(false);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
