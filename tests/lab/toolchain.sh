@@ -21,7 +21,8 @@
 #   - providers: the upstream provider modules are not served. tls and random are built from the
 #     upstream Terraform providers with pulumi-terraform-bridge (wrapper + shim in
 #     tests/lab/toolchain/<name>/); command is the lab's own implementation in
-#     tests/lab/toolchain/command/ (local.Command, remote.Command, remote.CopyToRemote).
+#     tests/lab/toolchain/command/ (local.Command, remote.Command, remote.CopyToRemote), built
+#     only after its conformance tests (go test: @pulumi/command's behaviour) pass.
 #     Each reports the version the npm SDK expects (stamped with -ldflags -X).
 set -euo pipefail
 
@@ -223,6 +224,11 @@ build_command() {
     (cd "$w" && go get "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VER" "github.com/pkg/sftp@$SFTP_VERSION" \
         >/dev/null 2>&1 && go mod tidy >/dev/null 2>&1) \
         || die "resolving the command provider's modules failed"
+    # Its conformance tests (tests/lab/toolchain/command/*_test.go: an in-process sshd on 127.0.0.1)
+    # gate the build.
+    (cd "$w" && nice -n 10 go test -p 2 -count=1 . >"$w/go-test.log" 2>&1) \
+        || { tail -40 "$w/go-test.log" >&2; die "the command provider's conformance tests failed (log: $w/go-test.log)"; }
+    log "  $name conformance tests: $(tail -1 "$w/go-test.log")"
     mkdir -p "$out"
     (cd "$w" && "${GOBUILD[@]}" -ldflags "-s -w -X main.Version=$v" -o "$out/$name" .)
     echo "$dig" > "$TC/$name-$v/.digest"

@@ -144,6 +144,67 @@ func dial(ctx context.Context, conn resource.PropertyMap) (*ssh.Client, error) {
 	if user == "" {
 		user = "root"
 	}
+	addr := net.JoinHostPort(host, fmt.Sprint(port))
+	cfg, closeAgent, err := clientConfig(conn, user, addr)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAgent()
+	limit := int(num(conn, "dialErrorLimit", 10))
+	var lastErr error
+	delay := firstRetryDelay
+	// as upstream: dialErrorLimit failed dials are retried, so limit+1 attempts (-1: no limit)
+	for attempt := 1; limit < 0 || attempt <= limit+1; attempt++ {
+		c, err := dialOnce(via, addr, cfg)
+		if err == nil {
+			return c, nil
+		}
+		var mismatch *hostKeyMismatch
+		if errors.As(err, &mismatch) {
+			return nil, err // the key will not change by retrying; nothing was sent
+		}
+		lastErr = err
+		if limit >= 0 && attempt > limit {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(time.Duration(float64(delay)*retryBackoff), maxRetryDelay)
+	}
+	return nil, fmt.Errorf("dial %s@%s failed after %d attempts: %w", user, addr, limit+1, lastErr)
+}
+
+// The retry schedule of upstream (the Pulumi SDK's retry.Until defaults).
+const (
+	firstRetryDelay = 100 * time.Millisecond
+	retryBackoff    = 1.5
+	maxRetryDelay   = 5 * time.Second
+)
+
+func dialOnce(via *ssh.Client, addr string, cfg *ssh.ClientConfig) (*ssh.Client, error) {
+	if via == nil {
+		return ssh.Dial("tcp", addr, cfg)
+	}
+	nc, err := via.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	sc, chans, reqs, err := ssh.NewClientConn(nc, addr, cfg)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return ssh.NewClient(sc, chans, reqs), nil
+}
+
+// clientConfig builds the SSH client configuration of a connection: privateKey, then password,
+// then the agent. As upstream, the agent (agentSocketPath, else SSH_AUTH_SOCK) is used whenever
+// one is named, also next to a private key, and a socket that cannot be dialled is an error at
+// once. The returned function closes the agent connection.
+func clientConfig(conn resource.PropertyMap, user, addr string) (*ssh.ClientConfig, func(), error) {
 	var auths []ssh.AuthMethod
 	if k := str(conn, "privateKey"); k != "" {
 		var signer ssh.Signer
@@ -154,7 +215,7 @@ func dial(ctx context.Context, conn resource.PropertyMap) (*ssh.Client, error) {
 			signer, err = ssh.ParsePrivateKey([]byte(k))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("connection.privateKey: %w", err)
+			return nil, nil, fmt.Errorf("connection.privateKey: %w", err)
 		}
 		auths = append(auths, ssh.PublicKeys(signer))
 	}
@@ -168,18 +229,19 @@ func dial(ctx context.Context, conn resource.PropertyMap) (*ssh.Client, error) {
 				return a, nil
 			}))
 	}
+	closeAgent := func() {}
 	sock := str(conn, "agentSocketPath")
-	if sock == "" && len(auths) == 0 {
+	if sock == "" {
 		sock = os.Getenv("SSH_AUTH_SOCK")
 	}
 	if sock != "" {
-		if c, err := net.Dial("unix", sock); err == nil {
-			auths = append(auths, ssh.PublicKeysCallback(agent.NewClient(c).Signers))
+		c, err := net.Dial("unix", sock)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ssh agent %s: %w", sock, err)
 		}
+		closeAgent = func() { c.Close() }
+		auths = append(auths, ssh.PublicKeysCallback(agent.NewClient(c).Signers))
 	}
-	timeout := time.Duration(num(conn, "perDialTimeout", 15)) * time.Second
-	limit := int(num(conn, "dialErrorLimit", 10))
-	addr := net.JoinHostPort(host, fmt.Sprint(port))
 	// as upstream: hostKey (authorized_keys form) is the one key the server may present; without
 	// it any key is accepted
 	hostKeyCallback := ssh.InsecureIgnoreHostKey()
@@ -187,7 +249,8 @@ func dial(ctx context.Context, conn resource.PropertyMap) (*ssh.Client, error) {
 	if hk := str(conn, "hostKey"); hk != "" {
 		want, _, _, _, err := ssh.ParseAuthorizedKey([]byte(hk))
 		if err != nil {
-			return nil, fmt.Errorf("connection.hostKey: %w", err)
+			closeAgent()
+			return nil, nil, fmt.Errorf("connection.hostKey: %w", err)
 		}
 		hostKeyCallback = func(_ string, _ net.Addr, got ssh.PublicKey) error {
 			if bytes.Equal(got.Marshal(), want.Marshal()) {
@@ -200,47 +263,13 @@ func dial(ctx context.Context, conn resource.PropertyMap) (*ssh.Client, error) {
 			hostKeyAlgorithms = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
 		}
 	}
-	cfg := &ssh.ClientConfig{
+	return &ssh.ClientConfig{
 		User:              user,
 		Auth:              auths,
 		HostKeyCallback:   hostKeyCallback,
 		HostKeyAlgorithms: hostKeyAlgorithms,
-		Timeout:           timeout,
-	}
-	var lastErr error
-	for attempt := 1; limit < 0 || attempt <= max(limit, 1); attempt++ {
-		var c *ssh.Client
-		var err error
-		if via != nil {
-			var nc net.Conn
-			nc, err = via.Dial("tcp", addr)
-			if err == nil {
-				var sc ssh.Conn
-				var chans <-chan ssh.NewChannel
-				var reqs <-chan *ssh.Request
-				sc, chans, reqs, err = ssh.NewClientConn(nc, addr, cfg)
-				if err == nil {
-					c = ssh.NewClient(sc, chans, reqs)
-				}
-			}
-		} else {
-			c, err = ssh.Dial("tcp", addr, cfg)
-		}
-		if err == nil {
-			return c, nil
-		}
-		var mismatch *hostKeyMismatch
-		if errors.As(err, &mismatch) {
-			return nil, err // the key will not change by retrying; nothing was sent
-		}
-		lastErr = err
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Duration(min(attempt, 5)) * time.Second):
-		}
-	}
-	return nil, fmt.Errorf("dial %s@%s failed after %d attempts: %w", user, addr, max(limit, 1), lastErr)
+		Timeout:           time.Duration(num(conn, "perDialTimeout", 15)) * time.Second,
+	}, closeAgent, nil
 }
 
 func connectionOf(inputs resource.PropertyMap) (resource.PropertyMap, error) {
@@ -252,7 +281,10 @@ func connectionOf(inputs resource.PropertyMap) (resource.PropertyMap, error) {
 }
 
 // runRemote runs script through the remote user's login shell over SSH.
-func runRemote(ctx context.Context, inputs resource.PropertyMap, env map[string]string, script string, out *streams) error {
+// env must be accepted by the server; a refusal of optional (the previous outputs) is a warning.
+func runRemote(ctx context.Context, inputs resource.PropertyMap, env, optional map[string]string,
+	script string, out *streams, warn func(string),
+) error {
 	conn, err := connectionOf(inputs)
 	if err != nil {
 		return err
@@ -270,10 +302,13 @@ func runRemote(ctx context.Context, inputs resource.PropertyMap, env map[string]
 	for _, kv := range sortedEnv(env) {
 		k, v, _ := strings.Cut(kv, "=")
 		if err := session.Setenv(k, v); err != nil {
-			if strings.HasPrefix(k, "PULUMI_COMMAND_") {
-				continue // optional, the server may not accept it
-			}
 			return fmt.Errorf("could not set environment variable %q (the SSH server must AcceptEnv it): %w", k, err)
+		}
+	}
+	for _, kv := range sortedEnv(optional) {
+		k, v, _ := strings.Cut(kv, "=")
+		if err := session.Setenv(k, v); err != nil {
+			warn(fmt.Sprintf("Unable to set '%s': the SSH server does not accept it (AcceptEnv); the command runs without it", k))
 		}
 	}
 	if stdin := str(inputs, "stdin"); stdin != "" {
@@ -294,14 +329,29 @@ func runRemote(ctx context.Context, inputs resource.PropertyMap, env map[string]
 	return nil
 }
 
-// copyToRemote uploads an asset (file or text) or a directory archive over SFTP.
+// copyToRemote uploads a file or text asset, or a path archive (a file or a directory), over
+// SFTP as upstream does: missing parent directories are created, files are created with the
+// server's default mode (no chmod), and an existing directory at remotePath receives the source
+// under its base name (a directory source ending in "/" is copied into it).
 func (s *server) copyToRemote(ctx context.Context, _ resource.URN, inputs resource.PropertyMap) error {
 	conn, err := connectionOf(inputs)
 	if err != nil {
 		return err
 	}
 	dst := str(inputs, "remotePath")
-	src := inputs["source"]
+	var text *string
+	var src string
+	switch v := inputs["source"]; {
+	case v.IsAsset() && v.AssetValue().IsText():
+		t := v.AssetValue().Text
+		text = &t
+	case v.IsAsset() && v.AssetValue().IsPath():
+		src = v.AssetValue().Path
+	case v.IsArchive() && v.ArchiveValue().IsPath():
+		src = v.ArchiveValue().Path
+	default:
+		return errors.New("CopyToRemote: source must be a file asset, a text asset or a path archive")
+	}
 	client, err := dial(ctx, conn)
 	if err != nil {
 		return err
@@ -312,87 +362,103 @@ func (s *server) copyToRemote(ctx context.Context, _ resource.URN, inputs resour
 		return fmt.Errorf("sftp: %w", err)
 	}
 	defer sc.Close()
-	switch {
-	case src.IsAsset():
-		a := src.AssetValue()
-		target := dst
-		name := "asset"
-		if a.Path != "" {
-			name = filepath.Base(a.Path)
-		}
-		if fi, err := sc.Stat(dst); err == nil && fi.IsDir() {
-			target = path.Join(dst, name)
-		}
-		var r io.Reader
-		var mode os.FileMode = 0o644
+	if text != nil {
+		return copyText(sc, *text, dst)
+	}
+	return copyPath(sc, src, dst)
+}
+
+// remoteStat is nil, nil when path does not exist.
+func remoteStat(sc *sftp.Client, p string) (os.FileInfo, error) {
+	fi, err := sc.Stat(p)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("stat %s: %w", p, err)
+	}
+	return fi, nil
+}
+
+func copyText(sc *sftp.Client, text, dst string) error {
+	fi, err := remoteStat(sc, dst)
+	if err != nil {
+		return err
+	}
+	if fi != nil && fi.IsDir() {
+		return fmt.Errorf("remote path %s is a directory; a text asset needs a file path", dst)
+	}
+	if err := sc.MkdirAll(path.Dir(dst)); err != nil {
+		return fmt.Errorf("create parent directories of %s: %w", dst, err)
+	}
+	return upload(sc, strings.NewReader(text), dst)
+}
+
+func copyPath(sc *sftp.Client, src, dst string) error {
+	info, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	fi, err := remoteStat(sc, dst)
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
 		switch {
-		case a.IsText():
-			r = strings.NewReader(a.Text)
-		case a.IsPath():
-			f, err := os.Open(a.Path)
-			if err != nil {
-				return err
+		case fi != nil && fi.IsDir():
+			dst = path.Join(dst, filepath.Base(src))
+		case fi == nil:
+			if err := sc.MkdirAll(path.Dir(dst)); err != nil {
+				return fmt.Errorf("create parent directories of %s: %w", dst, err)
 			}
-			defer f.Close()
-			if fi, err := f.Stat(); err == nil {
-				mode = fi.Mode().Perm()
-			}
-			r = f
-		default:
-			return errors.New("CopyToRemote: only file and string assets are supported in this lab build")
 		}
-		return upload(sc, r, target, mode)
-	case src.IsArchive():
-		a := src.ArchiveValue()
-		if !a.IsPath() {
-			return errors.New("CopyToRemote: only path archives are supported in this lab build")
+		return uploadFile(sc, src, dst)
+	}
+	if fi == nil {
+		if err := sc.MkdirAll(dst); err != nil {
+			return fmt.Errorf("create %s: %w", dst, err)
 		}
-		root := a.Path
-		fi, err := os.Stat(root)
+	}
+	if !strings.HasSuffix(src, "/") {
+		dst = path.Join(dst, filepath.Base(src))
+	}
+	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !fi.IsDir() {
-			return errors.New("CopyToRemote: archive source must be a directory in this lab build")
+		rel, _ := filepath.Rel(src, p)
+		rp := path.Join(dst, filepath.ToSlash(rel))
+		if !d.IsDir() {
+			return uploadFile(sc, p, rp)
 		}
-		target := dst
-		if rfi, err := sc.Stat(dst); err == nil && rfi.IsDir() {
-			target = path.Join(dst, filepath.Base(root))
+		fi, err := remoteStat(sc, rp)
+		switch {
+		case err != nil:
+			return err
+		case fi == nil:
+			return sc.Mkdir(rp)
+		case !fi.IsDir():
+			return fmt.Errorf("remote path %s exists but is not a directory", rp)
 		}
-		return filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, p)
-			rp := path.Join(target, filepath.ToSlash(rel))
-			if info.IsDir() {
-				if err := sc.MkdirAll(rp); err != nil {
-					return err
-				}
-				return sc.Chmod(rp, info.Mode().Perm())
-			}
-			f, err := os.Open(p)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			return upload(sc, f, rp, info.Mode().Perm())
-		})
-	}
-	return errors.New("CopyToRemote: source must be an asset or an archive")
+		return nil
+	})
 }
 
-func upload(sc *sftp.Client, r io.Reader, target string, mode os.FileMode) error {
-	f, err := sc.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+func uploadFile(sc *sftp.Client, src, dst string) error {
+	f, err := os.Open(src)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", target, err)
+		return err
 	}
-	if _, err := io.Copy(f, r); err != nil {
+	defer f.Close()
+	return upload(sc, f, dst)
+}
+
+// upload writes r to target, created (or truncated) with the server's default mode.
+func upload(sc *sftp.Client, r io.Reader, target string) error {
+	f, err := sc.Create(target)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", target, err)
+	}
+	if _, err := f.ReadFrom(r); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", target, err)
 	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return sc.Chmod(target, mode)
+	return f.Close()
 }

@@ -6,7 +6,7 @@
 //
 //	command:local:Command        create/update/delete, dir, environment, interpreter, stdin
 //	command:remote:Command       the same over SSH (connection, proxy jump)
-//	command:remote:CopyToRemote  a file/string asset or a directory archive, over SFTP
+//	command:remote:CopyToRemote  a file or text asset or a path archive, over SFTP
 //
 // It speaks the Pulumi resource provider gRPC protocol directly. Property names
 // match the @pulumi/command SDK so the npm package drives it unchanged. The
@@ -45,7 +45,13 @@ var outputOnly = map[resource.PropertyKey]bool{"stdout": true, "stderr": true}
 
 type server struct {
 	pulumirpc.UnimplementedResourceProviderServer
-	host *provider.HostClient
+	host engineLog
+}
+
+// engineLog is the part of the engine's host client the provider uses (a fake in tests).
+type engineLog interface {
+	Log(ctx context.Context, sev diag.Severity, urn resource.URN, msg string) error
+	LogStatus(ctx context.Context, sev diag.Severity, urn resource.URN, msg string) error
 }
 
 func main() {
@@ -202,24 +208,48 @@ func (s *server) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc
 	if len(detailed) == 0 {
 		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
 	}
-	var diffs []string
+	var diffs, replaces []string
 	seen := map[string]bool{}
-	for p := range detailed {
+	for p, d := range detailed {
 		top := p
 		if i := strings.IndexAny(top, "[."); i > 0 {
 			top = top[:i]
 		}
+		if replaceOnChanges[resource.PropertyKey(top)] {
+			d.Kind = asReplace(d.Kind)
+		}
 		if !seen[top] {
 			seen[top] = true
 			diffs = append(diffs, top)
+			if replaceOnChanges[resource.PropertyKey(top)] {
+				replaces = append(replaces, top)
+			}
 		}
 	}
 	return &pulumirpc.DiffResponse{
 		Changes:         pulumirpc.DiffResponse_DIFF_SOME,
 		Diffs:           diffs,
+		Replaces:        replaces,
 		DetailedDiff:    detailed,
 		HasDetailedDiff: true,
 	}, nil
+}
+
+// replaceOnChanges: inputs whose change (of the whole value or of any element, including one
+// added, removed or unknown at preview) replaces the resource, as upstream's schema says
+// (provider:"replaceOnChanges"; its SDKs pass replaceOnChanges ["triggers[*]"]).
+var replaceOnChanges = map[resource.PropertyKey]bool{"triggers": true}
+
+func asReplace(k pulumirpc.PropertyDiff_Kind) pulumirpc.PropertyDiff_Kind {
+	switch k {
+	case pulumirpc.PropertyDiff_ADD:
+		return pulumirpc.PropertyDiff_ADD_REPLACE
+	case pulumirpc.PropertyDiff_DELETE:
+		return pulumirpc.PropertyDiff_DELETE_REPLACE
+	case pulumirpc.PropertyDiff_UPDATE:
+		return pulumirpc.PropertyDiff_UPDATE_REPLACE
+	}
+	return k
 }
 
 func (s *server) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
@@ -297,7 +327,7 @@ func (s *server) apply(ctx context.Context, urn resource.URN, inputs, olds resou
 	state := inputs.Copy()
 	t := urn.Type().String()
 	if t == tokCopyToRemote {
-		if preview {
+		if preview || (olds != nil && !copyChanged(olds, inputs)) {
 			return state, nil
 		}
 		return state, s.copyToRemote(ctx, urn, inputs)
@@ -332,6 +362,22 @@ func (s *server) apply(ctx context.Context, urn resource.URN, inputs, olds resou
 	return state, nil
 }
 
+// copyChanged: an update of a CopyToRemote copies again only when the source's hash or the
+// remote path changed (as upstream; a connection or trigger change alone copies nothing).
+func copyChanged(olds, news resource.PropertyMap) bool {
+	return sourceHash(olds) != sourceHash(news) || str(olds, "remotePath") != str(news, "remotePath")
+}
+
+func sourceHash(m resource.PropertyMap) string {
+	switch v := m["source"]; {
+	case v.IsAsset():
+		return v.AssetValue().Hash
+	case v.IsArchive():
+		return v.ArchiveValue().Hash
+	}
+	return ""
+}
+
 func copyOutputs(dst, src resource.PropertyMap) {
 	for k := range outputOnly {
 		if v, ok := src[k]; ok {
@@ -354,14 +400,7 @@ func (s *server) run(ctx context.Context, urn resource.URN, inputs, olds resourc
 			}
 		}
 	}
-	addPrev := true
-	if v, ok := inputs["addPreviousOutputInEnv"]; ok && v.IsBool() {
-		addPrev = v.BoolValue()
-	}
-	if addPrev && olds != nil {
-		env["PULUMI_COMMAND_STDOUT"] = str(olds, "stdout")
-		env["PULUMI_COMMAND_STDERR"] = str(olds, "stderr")
-	}
+	prevEnv := previousOutputEnv(inputs, olds)
 	logging := str(inputs, "logging")
 	if logging == "" {
 		logging = "stdoutAndStderr"
@@ -371,13 +410,21 @@ func (s *server) run(ctx context.Context, urn resource.URN, inputs, olds resourc
 			_ = s.host.LogStatus(ctx, diag.Info, urn, line)
 		}
 	}
+	warnf := func(msg string) {
+		if s.host != nil {
+			_ = s.host.Log(ctx, diag.Warning, urn, msg)
+		}
+	}
 	out := newStreams(logging, logf)
 	var err error
 	switch urn.Type().String() {
 	case tokLocalCommand:
+		for k, v := range prevEnv {
+			env[k] = v
+		}
 		err = runLocal(ctx, inputs, env, script, out)
 	case tokRemoteCommand:
-		err = runRemote(ctx, inputs, env, script, out)
+		err = runRemote(ctx, inputs, env, prevEnv, script, out, warnf)
 	default:
 		err = errors.New("unsupported resource type " + urn.Type().String())
 	}
@@ -391,6 +438,22 @@ func (s *server) run(ctx context.Context, urn resource.URN, inputs, olds resourc
 		return res, fmt.Errorf("%s", msg)
 	}
 	return res, nil
+}
+
+// previousOutputEnv: PULUMI_COMMAND_STDOUT and PULUMI_COMMAND_STDERR from the previous state,
+// each only when non-empty (as upstream), unless addPreviousOutputInEnv is false.
+func previousOutputEnv(inputs, olds resource.PropertyMap) map[string]string {
+	env := map[string]string{}
+	if v, ok := inputs["addPreviousOutputInEnv"]; (ok && v.IsBool() && !v.BoolValue()) || olds == nil {
+		return env
+	}
+	if v := str(olds, "stdout"); v != "" {
+		env["PULUMI_COMMAND_STDOUT"] = v
+	}
+	if v := str(olds, "stderr"); v != "" {
+		env["PULUMI_COMMAND_STDERR"] = v
+	}
+	return env
 }
 
 func lastLines(s string, n int) string {
