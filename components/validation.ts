@@ -444,15 +444,23 @@ export function validateCluster(args: ClusterArgs, env: ValidationEnv = defaultE
     return problems;
 }
 
+/**
+ * A settings group `key` that must be a mapping of the `known` settings: pushes what is wrong
+ * with its shape and its unknown keys; true when its settings can be checked one by one.
+ */
+function knownMapping(problems: Problem[], key: string, value: unknown, known: readonly string[]): boolean {
+    if (value === undefined) return false;
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        problems.push({ propertyPath: key, reason: `${key} must be a mapping (${known.join(", ")})` });
+        return false;
+    }
+    for (const k of Object.keys(value)) if (!known.includes(k)) problems.push({ propertyPath: `${key}.${k}`, reason: `unknown ${key} setting (known: ${known.join(", ")})` });
+    return true;
+}
+
 function checkPreflight(problems: Problem[], args: ClusterArgs): void {
     const p = args.preflight;
-    if (p === undefined) return;
-    if (p === null || typeof p !== "object" || Array.isArray(p)) {
-        problems.push({ propertyPath: "preflight", reason: "preflight must be a mapping (allowSwap, minMemoryMiB, minVarLibFreeMiB, maxClockSkewMs)" });
-        return;
-    }
-    const known = ["allowSwap", "minMemoryMiB", "minVarLibFreeMiB", "maxClockSkewMs"];
-    for (const k of Object.keys(p)) if (!known.includes(k)) problems.push({ propertyPath: `preflight.${k}`, reason: `unknown preflight setting (known: ${known.join(", ")})` });
+    if (!knownMapping(problems, "preflight", p, ["allowSwap", "minMemoryMiB", "minVarLibFreeMiB", "maxClockSkewMs"]) || !p) return;
     if (p.allowSwap !== undefined && typeof p.allowSwap !== "boolean")
         problems.push({ propertyPath: "preflight.allowSwap", reason: `allowSwap must be true or false, not ${JSON.stringify(p.allowSwap)}` });
     for (const k of ["minMemoryMiB", "minVarLibFreeMiB", "maxClockSkewMs"] as const) {
@@ -464,13 +472,7 @@ function checkPreflight(problems: Problem[], args: ClusterArgs): void {
 
 function checkRollout(problems: Problem[], args: ClusterArgs): void {
     const r = args.rollout;
-    if (r === undefined) return;
-    if (r === null || typeof r !== "object" || Array.isArray(r)) {
-        problems.push({ propertyPath: "rollout", reason: "rollout must be a mapping (maxUnavailable, drain)" });
-        return;
-    }
-    const known = ["maxUnavailable", "drain"];
-    for (const k of Object.keys(r)) if (!known.includes(k)) problems.push({ propertyPath: `rollout.${k}`, reason: `unknown rollout setting (known: ${known.join(", ")})` });
+    if (!knownMapping(problems, "rollout", r, ["maxUnavailable", "drain"]) || !r) return;
     const mu = r.maxUnavailable === undefined ? undefined : maxUnavailableProblem(r.maxUnavailable);
     if (mu) problems.push({ propertyPath: "rollout.maxUnavailable", reason: mu });
     if (r.drain !== undefined && typeof r.drain !== "boolean")

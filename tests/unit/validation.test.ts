@@ -17,6 +17,18 @@ const m = (n: number) => ({ name: `m${n}`, address: `10.213.0.${10 + n}`, roles:
 const w = (n: number) => ({ name: `w${n}`, address: `10.213.0.${20 + n}`, roles: ["worker" as const] });
 const e = (n: number) => ({ name: `e${n}`, address: `10.213.0.${30 + n}`, roles: ["etcd" as const] });
 
+/** What assertValidCluster throws for `args` (asserted to be the one InputPropertiesError). */
+function validationError(args: Parameters<typeof assertValidCluster>[0]): pulumi.InputPropertiesError {
+    let err: unknown;
+    try {
+        assertValidCluster(args, noFiles);
+    } catch (x) {
+        err = x;
+    }
+    expect(pulumi.InputPropertiesError.isInstance(err)).toBe(true);
+    return err as pulumi.InputPropertiesError;
+}
+
 describe("validateCluster", () => {
     it("accepts the reference cluster", () => {
         expect(reasons(baseCluster())).toEqual([]);
@@ -208,13 +220,7 @@ describe("validateCluster", () => {
 
     it("refuses system:masters as the admin group in the one InputPropertiesError with every other problem", () => {
         const args = withHosts([m(1), m(2), w(1)], { clusterName: "Bad Name", controlPlane: { adminGroup: "system:masters", exportBreakGlassKubeconfig: 1 as never } });
-        let err: unknown;
-        try {
-            assertValidCluster(args, noFiles);
-        } catch (x) {
-            err = x;
-        }
-        expect(pulumi.InputPropertiesError.isInstance(err)).toBe(true);
+        const err = validationError(args);
         const paths = (err as pulumi.InputPropertiesError).errors.map((x) => x.propertyPath);
         expect(paths).toEqual(expect.arrayContaining(["clusterName", "hosts", "controlPlane.adminGroup", "controlPlane.exportBreakGlassKubeconfig"]));
         expect((err as Error).message).toMatch(/controlPlane\.adminGroup: admin group "system:masters" is a system: group/);
@@ -251,13 +257,7 @@ describe("validateCluster", () => {
 
     it("throws one InputPropertiesError naming every problem", () => {
         const args = withHosts([m(1), m(2), w(1)], { clusterName: "Bad Name" });
-        let err: unknown;
-        try {
-            assertValidCluster(args, noFiles);
-        } catch (x) {
-            err = x;
-        }
-        expect(pulumi.InputPropertiesError.isInstance(err)).toBe(true);
+        const err = validationError(args);
         const e = err as pulumi.InputPropertiesError;
         expect(e.errors.map((x) => x.propertyPath)).toEqual(expect.arrayContaining(["clusterName", "hosts"]));
         expect(e.message).toMatch(/nothing was changed on any host/);
