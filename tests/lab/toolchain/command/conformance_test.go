@@ -418,16 +418,17 @@ func writeFile(t *testing.T, p, content string, mode os.FileMode) {
 
 func fileAsset(t *testing.T, p string) resource.PropertyValue {
 	t.Helper()
-	a, err := resource.NewPathAsset(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resource.NewAssetProperty(a)
+	return assetProperty(t, func() (*resource.Asset, error) { return resource.NewPathAsset(p) })
 }
 
 func textAsset(t *testing.T, text string) resource.PropertyValue {
 	t.Helper()
-	a, err := resource.NewTextAsset(text)
+	return assetProperty(t, func() (*resource.Asset, error) { return resource.NewTextAsset(text) })
+}
+
+func assetProperty(t *testing.T, newAsset func() (*resource.Asset, error)) resource.PropertyValue {
+	t.Helper()
+	a, err := newAsset()
 	if err != nil {
 		t.Fatal(err)
 	}
