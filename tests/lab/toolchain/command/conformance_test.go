@@ -161,14 +161,7 @@ func mustMarshal(t *testing.T, m resource.PropertyMap) *structpb.Struct {
 func create(t *testing.T, s *server, typ string, in resource.PropertyMap) (resource.PropertyMap, error) {
 	t.Helper()
 	resp, err := s.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urnOf(typ), Properties: mustMarshal(t, in)})
-	if err != nil {
-		return nil, err
-	}
-	out, err := unmarshal(resp.GetProperties())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out, nil
+	return outputs(t, resp, err)
 }
 
 func update(t *testing.T, s *server, typ string, olds, news resource.PropertyMap) (resource.PropertyMap, error) {
@@ -176,6 +169,12 @@ func update(t *testing.T, s *server, typ string, olds, news resource.PropertyMap
 	resp, err := s.Update(context.Background(), &pulumirpc.UpdateRequest{
 		Urn: urnOf(typ), Olds: mustMarshal(t, olds), News: mustMarshal(t, news),
 	})
+	return outputs(t, resp, err)
+}
+
+// outputs: the properties a Create or Update answered, or its error.
+func outputs(t *testing.T, resp interface{ GetProperties() *structpb.Struct }, err error) (resource.PropertyMap, error) {
+	t.Helper()
 	if err != nil {
 		return nil, err
 	}
