@@ -1,4 +1,4 @@
-import { ConfigMap, LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { ConfigMap, EngineEvent, LocalWorkspace, PreviewResult, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -185,17 +185,32 @@ export async function previewChanges(stack: Stack): Promise<Record<string, numbe
 }
 
 /** `pulumi up`, collecting which resources it changed, by name and operation. */
-export async function upRecording(stack: Stack): Promise<{ result: UpResult; changed: Record<string, string> }> {
+export async function upRecording(stack: Stack): Promise<{ result: UpResult; changed: Record<string, string>; replaced: string[] }> {
     const changed: Record<string, string> = {};
+    const replaced = new Set<string>();
     const result = await stack.up({
         onOutput: pulumiLog(stack),
         onEvent: (e) => {
             const m = e.resOutputsEvent?.metadata;
             // resources only: a provider registered for new resources (pulumi:providers:*) is no change on a host
             if (m && m.op !== "same" && m.op !== "read" && !m.type.startsWith("pulumi:providers:")) changed[m.urn.split("::").pop()!] = m.op;
+            recordReplacement(e, replaced);
         },
     });
-    return { result, changed };
+    return { result, changed, replaced: [...replaced].sort() };
+}
+
+/** The steps of an engine event that replace a resource (by name) go into `replaced`. */
+function recordReplacement(e: EngineEvent, replaced: Set<string>): void {
+    const m = e.resourcePreEvent?.metadata;
+    if (m && ["replace", "create-replacement"].includes(m.op) && !m.type.startsWith("pulumi:providers:")) replaced.add(m.urn.split("::").pop()!);
+}
+
+/** `pulumi preview --diff`, and the resources it reports as replaced (by name, sorted). */
+export async function previewRecording(stack: Stack): Promise<{ result: PreviewResult; replaced: string[] }> {
+    const replaced = new Set<string>();
+    const result = await stack.preview({ diff: true, onOutput: pulumiLog(stack), onEvent: (e) => recordReplacement(e, replaced) });
+    return { result, replaced: [...replaced].sort() };
 }
 
 /** Seconds `fn` took, and its result. */
