@@ -21,7 +21,8 @@ import {
 } from "./cluster";
 import { cisFailures, ETCD_CHECKS, MASTER_CHECKS, NODE_CHECKS } from "./cis";
 import { eventually, Inventory, labDown, ROOT, ssh, sshOk } from "./lab";
-import { changes, freshLab, labConfig, labStack, previewChanges, pulumiLog, stackEnv, timed, upRecording } from "./stack";
+import { ArtifactServer, startArtifactServer } from "./artifactServer";
+import { bundleDir, changes, freshLab, labConfig, labStack, previewChanges, pulumiLog, stackEnv, timed, upRecording } from "./stack";
 
 const LB = "10.213.0.41";
 const MASTERS = ["m1", "m2", "m3"];
@@ -29,6 +30,10 @@ const WORKERS = ["w1", "w2"];
 let inv: Inventory;
 let stack: Stack | undefined;
 let kubeconfig: string;
+let mirror: ArtifactServer | undefined;
+let firstError = "";
+let w1AfterFirst: string[] = [];
+const W1 = "10.213.0.21";
 const report: string[] = [];
 
 /**
@@ -60,20 +65,51 @@ function refusal(kubeconfig: string, args: string[]): string {
 
 beforeAll(async () => {
     inv = freshLab("e2e-nginx-flannel", { masters: 3, workers: 2, lb: 1 });
-    stack = await labStack("e2e-nginx-flannel", labConfig(inv, { lbMode: "nginx", podNetwork: "flannel", flannelBackend: "vxlan" }));
+    // binaries downloaded by the hosts, as most users' are: from the lab's mirror on the bridge,
+    // which first serves w1 a tampered kubelet
+    mirror = await startArtifactServer(inv, bundleDir());
+    mirror.tamper({ file: "kubelet", address: W1 });
+    stack = await labStack("e2e-nginx-flannel", labConfig(inv, { lbMode: "nginx", podNetwork: "flannel", flannelBackend: "vxlan", artifacts: mirror.artifacts }));
+    const first = await timed(() =>
+        stack!.up({ onOutput: pulumiLog(stack!) }).then(
+            () => "",
+            (e: Error) => e.message,
+        ),
+    );
+    firstError = first.result;
+    w1AfterFirst = sshOk(inv, "w1", "ls /usr/local/bin; ls /usr/local/bin/.kubelet* 2>/dev/null || true").trim().split(/\s+/);
+    report.push(`nginx-flannel: pulumi up with a tampered kubelet for w1 ${first.seconds}s (failed, as it must)`);
+    mirror.tamper(undefined);
     const up = await timed(() => stack!.up({ onOutput: pulumiLog(stack!) }));
-    report.push(`nginx-flannel: pulumi up ${up.seconds}s (engine CPU ${up.cpu}s)`);
+    report.push(`the next pulumi up ${up.seconds}s (engine CPU ${up.cpu}s)`);
     kubeconfig = (await stack.outputs()).kubeconfig.value as string;
 });
 
 afterAll(async () => {
     process.stdout.write(`\n[e2e] ${report.join("; ")}\n`);
+    await mirror?.close();
     if (process.env.HA_K8S_E2E_KEEP === "1") return;
     if (stack) await stack.destroy({ onOutput: pulumiLog(stack) }).catch((e) => process.stdout.write(`destroy failed: ${e}\n`));
     labDown();
 });
 
 describe("nginx load balancer on its own host, flannel pod network", () => {
+    it("hosts download their binaries and check each: a tampered kubelet is refused on w1, naming it, and nothing is installed from it; every other host installs; the next run completes w1", () => {
+        expect(firstError).toContain("ha-kubernetes: checksum mismatch for kubelet on w1");
+        expect(firstError).not.toMatch(/checksum mismatch for \S+ on (?!w1)/);
+        // the first run went on everywhere else: every other node has its kubelet from the mirror
+        const fetched = (addr: string) => mirror!.served.filter((s) => s.startsWith(`${addr} `)).map((s) => s.split(" ")[1]);
+        for (const h of inv.hosts.filter((x) => x.name !== "lb1"))
+            expect({ host: h.name, kubelet: fetched(h.address).includes("kubelet") }).toEqual({ host: h.name, kubelet: true });
+        expect(fetched(W1).filter((f) => f === "kubelet").length).toBe(2); // the tampered copy, then the good one
+        expect(fetched(LB)).toEqual([]); // nginx comes from the host's packages
+        // after the first run, w1 had its other binaries but no kubelet, not even a partial one
+        expect(w1AfterFirst).toEqual(expect.arrayContaining(["kube-proxy", "kubectl", "flanneld"]));
+        expect(w1AfterFirst.filter((f) => f.includes("kubelet"))).toEqual([]);
+        // w1's kubelet now is the bundle's, byte for byte
+        expect(sshOk(inv, "w1", "sha256sum /usr/local/bin/kubelet").split(" ")[0]).toBe(mirror!.artifacts.sha256.kubelet);
+    });
+
     it("the API answers through nginx for admins and nodes; etcd is healthy", async () => {
         expect(kubeconfig).toContain(`server: https://${LB}:6443`);
         expect(kubectl(kubeconfig, ["get", "--raw", "/readyz"]).trim()).toBe("ok");
