@@ -224,7 +224,7 @@ describe("stacked etcd + haproxy/keepalived VIP", () => {
         await stack.setConfig("ha-kubernetes:controlPlane", { value: JSON.stringify({ apiserverExtraArgs: { "event-ttl": "2h" } }) });
         const rolled = await timed(() => upRecording(stack));
         const seen = probe.stop();
-        report.push(`control-plane flag rolled ${rolled.seconds}s (API probe: ${seen.ok} answered, ${seen.failed} failed)`);
+        report.push(`control-plane flag rolled ${rolled.seconds}s (API probe: ${seen.ok} answered, ${seen.retried} of them on a retry, ${seen.failed} failed)`);
         expect({ failed: seen.failed, errors: seen.errors }).toEqual({ failed: 0, errors: [] });
         expect(seen.ok).toBeGreaterThan(20);
         expect(
