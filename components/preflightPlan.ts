@@ -1,4 +1,4 @@
-import { HostRequirements, PortNeed } from "../lib/preflightChecks";
+import { HostRequirements, PortNeed, PREFLIGHT_MODULES } from "../lib/preflightChecks";
 import { PreflightArgs } from "./config";
 import { EtcdPlan } from "./etcdPlan";
 import { LoadBalancerPlan } from "./loadBalancerPlan";
@@ -70,7 +70,8 @@ export function planPreflight(p: PreflightInputs): PreflightPlan {
         hosts[host] = {
             supportedOs: [...SUPPORTED_OS],
             ports: mergePorts(ports.get(host) ?? []),
-            modules: kubelet ? [...p.kernelModules] : [],
+            // the modules the preflight knows how to find (overlay, br_netfilter) among those the nodes load
+            modules: kubelet ? p.kernelModules.filter((m) => (PREFLIGHT_MODULES as readonly string[]).includes(m)) : [],
             kubelet,
             // the kubelet's own settings decide: it runs with swap when told not to fail on it,
             // and on cgroup v1 only when told not to fail on that

@@ -31,7 +31,9 @@ export interface HostRequirements {
  * Shell run on each host: only reads, prints `key=value` lines. The clock comes first (nearest to
  * the moment the command started); then architecture, kernel, uid, init, OS release, active swap
  * areas, the cgroup filesystem, memory, free space under /var/lib, the kernel modules of
- * PREFLIGHT_MODULES that are loaded or loadable, and every listening TCP socket with its process.
+ * PREFLIGHT_MODULES that are loaded, loadable or whose function the kernel offers (overlay in
+ * /proc/filesystems, br_netfilter's bridge-nf-call-iptables), and every listening TCP socket with
+ * its process.
  * POSIX sh; static.
  */
 export const PREFLIGHT_MODULES = ["overlay", "br_netfilter"] as const;
@@ -47,7 +49,13 @@ export const PREFLIGHT_SCRIPT = [
     `echo "cgroupFs=$(stat -fc %T /sys/fs/cgroup 2>/dev/null)"`,
     `echo "memKiB=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"`,
     `echo "varLibFreeKiB=$(df -Pk /var/lib 2>/dev/null | awk 'NR == 2 { print $4 }')"`,
-    `for m in ${PREFLIGHT_MODULES.join(" ")}; do if test -d "/sys/module/$m" || modprobe -n -q "$m" 2>/dev/null; then echo "module=$m"; fi; done`,
+    // a module counts when loaded, loadable, or when what it provides is there (a container sees
+    // neither the host's /sys/module entries nor its /lib/modules)
+    `for m in ${PREFLIGHT_MODULES.join(" ")}; do`,
+    `    if test -d "/sys/module/$m" || modprobe -n -q "$m" 2>/dev/null; then echo "module=$m"`,
+    `    elif [ "$m" = overlay ] && grep -qw overlay /proc/filesystems 2>/dev/null; then echo "module=$m"`,
+    `    elif [ "$m" = br_netfilter ] && test -e /proc/sys/net/bridge/bridge-nf-call-iptables; then echo "module=$m"; fi`,
+    `done`,
     `if command -v ss >/dev/null 2>&1; then ss -Hltnp | awk '{ print "listen=" $4 " " $6 }'; else echo listen=unknown; fi`,
 ].join("\n");
 

@@ -92,9 +92,6 @@ export function labNodeSettings(): Record<string, unknown> {
         sandboxImage: "ha-kubernetes.local/pause:3.10",
         restrictOomScoreAdj: true,
         kubeletExtraConfig: { failCgroupV1: false, failSwapOn: false },
-        // the lab machine's kernel (which every host shares) has no br_netfilter, built in or as a
-        // module: nodes load overlay only, and the preflight requires only that
-        kernelModules: ["overlay"],
     };
 }
 
