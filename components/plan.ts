@@ -112,6 +112,28 @@ function resolvePlan(args: ClusterArgs): ClusterPlan {
         kubeletExtraConfig: args.preflight?.allowSwap ? { failSwapOn: false, ...(n.kubeletExtraConfig ?? {}) } : n.kubeletExtraConfig,
     });
     const etcd = planEtcd({ ...args.etcd, members: t.etcdMembers }, args.clusterName);
+    const controlPlane = planControlPlane({
+        clusterName: args.clusterName,
+        masters: t.masters,
+        endpointHost: loadBalancer.endpoint.host,
+        endpointPort: loadBalancer.endpoint.port,
+        serviceCidr: net.serviceCidr,
+        podCidr: net.podCidr,
+        clusterDomain: net.clusterDomain,
+        // flannel and the CNIs users bring (podNetwork none) take node.spec.podCIDR; bridge blocks are Pulumi's
+        allocateNodeCidrs: podNetwork !== "bridge",
+        nodeCidrMaskSize: net.nodeCidrMaskSize,
+        flannelUser: nodes.podNetwork.mode === "flannel" ? nodes.podNetwork.user : undefined,
+        apiserver: {
+            extraArgs: args.controlPlane?.apiserverExtraArgs,
+            auditLogMaxAgeDays: args.controlPlane?.auditLogMaxAgeDays,
+            serviceNodePortRange: args.controlPlane?.serviceNodePortRange,
+            podSecurity: args.controlPlane?.podSecurity,
+        },
+        encryption: args.controlPlane?.encryption,
+        adminGroup: args.controlPlane?.adminGroup,
+        exportBreakGlassKubeconfig: args.controlPlane?.exportBreakGlassKubeconfig,
+    });
     return {
         clusterName: args.clusterName,
         versions: args.versions,
@@ -120,28 +142,7 @@ function resolvePlan(args: ClusterArgs): ClusterPlan {
         kubectlHost: t.masters[0].name,
         etcd,
         loadBalancer,
-        controlPlane: planControlPlane({
-            clusterName: args.clusterName,
-            masters: t.masters,
-            endpointHost: loadBalancer.endpoint.host,
-            endpointPort: loadBalancer.endpoint.port,
-            serviceCidr: net.serviceCidr,
-            podCidr: net.podCidr,
-            clusterDomain: net.clusterDomain,
-            // flannel and the CNIs users bring (podNetwork none) take node.spec.podCIDR; bridge blocks are Pulumi's
-            allocateNodeCidrs: podNetwork !== "bridge",
-            nodeCidrMaskSize: net.nodeCidrMaskSize,
-            flannelUser: nodes.podNetwork.mode === "flannel" ? nodes.podNetwork.user : undefined,
-            apiserver: {
-                extraArgs: args.controlPlane?.apiserverExtraArgs,
-                auditLogMaxAgeDays: args.controlPlane?.auditLogMaxAgeDays,
-                serviceNodePortRange: args.controlPlane?.serviceNodePortRange,
-                podSecurity: args.controlPlane?.podSecurity,
-            },
-            encryption: args.controlPlane?.encryption,
-            adminGroup: args.controlPlane?.adminGroup,
-            exportBreakGlassKubeconfig: args.controlPlane?.exportBreakGlassKubeconfig,
-        }),
+        controlPlane,
         nodes,
         hostCidr,
         certificates: {
@@ -162,7 +163,7 @@ function resolvePlan(args: ClusterArgs): ClusterPlan {
             kernelModules: nodes.kernelModules,
             etcd,
             loadBalancer,
-            apiserverPort: DEFAULTS.apiserverPort,
+            apiserverPort: controlPlane.securePort,
         }),
     };
 }
