@@ -1,3 +1,4 @@
+import { HostsEntry } from "./render/hostsEntries";
 import * as pulumi from "@pulumi/pulumi";
 import { EncryptionSettings } from "../lib/encryptionConfig";
 import type { PodSecuritySpec } from "./render/admissionConfig";
@@ -207,6 +208,13 @@ export interface NodeArgs {
      * anything else air-gapped nodes must not pull. Relative to the program's directory. Default none.
      */
     readonly imageArchives?: readonly string[];
+    /**
+     * Names every node resolves without DNS: `{address, names}` lines ha-kubernetes keeps in a
+     * block of its own in each node's /etc/hosts (the rest of the file stays the host's), written
+     * before anything is installed and drift-detected; e.g. a private registry known by name only.
+     * Default none (the file is not touched).
+     */
+    readonly extraHosts?: readonly HostsEntry[];
 }
 
 /** Cluster DNS (CoreDNS), applied through the API. */

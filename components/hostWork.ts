@@ -2,12 +2,13 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ArtifactSource, hostBase, installBinaries } from "./artifacts";
 import { ManagedFile } from "../providers/managedFile";
-import { ClusterHost, FileSpec, remoteFiles, remoteService, revision } from "./remote";
+import { ClusterHost, etcHostsBlock, FileSpec, remoteFiles, remoteService, revision } from "./remote";
 
 /**
  * One host's work as data, and the one place that turns it into resources. Every component's
  * per-host chain is the same, in this order:
- *   packages (`<prefix>-<role>-base`, removed on destroy after `cleanup`)
+ *   ha-kubernetes' lines in /etc/hosts (`<prefix>-<role>-etc-hosts`, only when there are any)
+ *   → packages (`<prefix>-<role>-base`, removed on destroy after `cleanup`)
  *   → files (`<prefix>-<role>-<key>`, drift-detected) and binaries (`<prefix>-bin-<name>`)
  *   → services (`<prefix>-<unit>-unit`: enabled, drift-detected)
  *   → the restart (`<prefix>-<role>-restart`), run on create and whenever a file that restarts
@@ -33,6 +34,8 @@ export interface HostWork {
     readonly restartOn?: readonly string[];
     /** systemd units that run from these files. */
     readonly services?: readonly string[];
+    /** ha-kubernetes' block in the host's /etc/hosts (renderHostsEntries), before anything else; none: not touched. */
+    readonly etcHosts?: string;
 }
 
 /** What `installHost` made: the restart comes after `installed`, triggered by `digest`. */
@@ -51,7 +54,8 @@ export interface HostInstall {
 
 /** Packages, files, binaries and services of one host (everything before its restart). */
 export function installHost(w: HostWork, opts: pulumi.CustomResourceOptions): HostInstall {
-    const base = hostBase(`${w.prefix}-${w.role}-base`, w.host, w.packages, w.cleanup, opts);
+    const hosts = w.etcHosts === undefined ? undefined : etcHostsBlock(`${w.prefix}-${w.role}-etc-hosts`, w.host, w.etcHosts, opts);
+    const base = hostBase(`${w.prefix}-${w.role}-base`, w.host, w.packages, w.cleanup, hosts ? pulumi.mergeOptions(opts, { dependsOn: [hosts] }) : opts);
     const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
     const files = remoteFiles(`${w.prefix}-${w.role}`, w.host, w.files, onBase);
     const binaries = w.binaries ? installBinaries(w.prefix, w.binaries.via ?? w.host, w.binaries.names, w.binaries.source, onBase) : [];

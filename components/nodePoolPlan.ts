@@ -1,3 +1,4 @@
+import { HostsEntry } from "./render/hostsEntries";
 import { PodNetworkMode, RegistryArgs, TaintArgs } from "./config";
 import { FLANNEL_CNI_UNIT } from "./render/flannelCni";
 import { rolloutBatchSize } from "./rollout";
@@ -66,6 +67,8 @@ export interface NodePoolSettings<H extends Member = Member> {
      * air-gapped nodes (pause, CoreDNS, your own). Default none.
      */
     readonly imageArchives?: readonly string[];
+    /** Lines kept in every node's /etc/hosts (ha-kubernetes' block). Default none. */
+    readonly extraHosts?: readonly HostsEntry[];
     /** Seconds a health gate waits. Default 240. */
     readonly healthTimeoutSec?: number;
 }
@@ -119,6 +122,8 @@ export interface NodePoolPlan {
     /** Loaded at boot; the preflight requires them. */
     readonly kernelModules: readonly string[];
     readonly imageArchives: readonly string[];
+    /** ha-kubernetes' lines in every node's /etc/hosts; none: the file is not touched. */
+    readonly extraHosts: readonly HostsEntry[];
     /** Debian packages every node gets. */
     readonly packages: readonly string[];
     /** Units (re)started in this order on every node's restart (containerd first). */
@@ -161,6 +166,7 @@ export function planNodePool(s: NodePoolSettings): NodePoolPlan {
         restrictOomScoreAdj: s.restrictOomScoreAdj,
         kernelModules: s.kernelModules ?? DEFAULT_KERNEL_MODULES,
         imageArchives: s.imageArchives ?? [],
+        extraHosts: s.extraHosts ?? [],
         packages: [...NODE_PACKAGES, ...PROXY_MODE_PACKAGES[proxyMode]],
         // flanneld leases the subnet of its Node object, which exists once kubelet registered
         restartOrder: ["containerd", "kubelet", "kube-proxy", ...(mode === "flannel" ? ["flanneld", FLANNEL_CNI_UNIT] : [])],

@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
+import { ManagedBlock } from "../providers/managedBlock";
 import { ManagedFile } from "../providers/managedFile";
 import { ManagedService } from "../providers/managedService";
 import { SshTarget } from "../providers/ssh";
@@ -53,6 +54,14 @@ export function remoteFile(name: string, host: ClusterHost, file: FileSpec, opts
         },
         { ...opts, secretContent: mode === "0600" },
     );
+}
+
+/** The host's /etc/hosts, as ManagedBlock takes it. */
+export const ETC_HOSTS = "/etc/hosts";
+
+/** ha-kubernetes' lines in a host's /etc/hosts (`content`: renderHostsEntries), drift-detected; the rest of the file stays the host's. */
+export function etcHostsBlock(name: string, host: ClusterHost, content: string, opts: pulumi.CustomResourceOptions): ManagedBlock {
+    return new ManagedBlock(name, { host: host.name, connection: pulumi.output(host.connection) as pulumi.Output<SshTarget>, path: ETC_HOSTS, content }, opts);
 }
 
 /**

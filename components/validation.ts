@@ -4,7 +4,7 @@ import { addonSettingProblems, addonSettings } from "./addonSettings";
 import { isImageReference } from "./render/references";
 import { FileOrText, fileOrTextProblems } from "./fileInputs";
 import { manifestProblems } from "./manifests";
-import { cidrContains, cidrsOverlap, isIpv4, parseCidr, subnetCount } from "../lib/address";
+import { cidrContains, cidrsOverlap, isIpAddress, isIpv4, parseCidr, subnetCount } from "../lib/address";
 import { ClusterArgs, HostArgs, LB_MODES, ROLES, SshArgs } from "./config";
 import { DEFAULTS, defaultHostCidr, resolveTopology } from "./topology";
 import { parseHostKey } from "../lib/hostKeys";
@@ -12,6 +12,7 @@ import { podSecurityProblems } from "./render/admissionConfig";
 import { encryptionProblems } from "../lib/encryptionConfig";
 import { adminGroupProblem } from "./render/rbac";
 import { maxUnavailableProblem } from "./rollout";
+import { isHostName } from "./render/hostsEntries";
 
 /** One problem with the input, addressed by its path in the stack configuration. */
 export interface Problem {
@@ -399,6 +400,7 @@ function checkRest(problems: Problem[], args: ClusterArgs, env: ValidationEnv): 
         problems.push({ propertyPath: "nodes.proxyMode", reason: `unknown kube-proxy mode ${JSON.stringify(n.proxyMode)}` });
     if (n.sandboxImage !== undefined && !isImageReference(n.sandboxImage))
         problems.push({ propertyPath: "nodes.sandboxImage", reason: `bad image reference ${JSON.stringify(n.sandboxImage)}` });
+    problems.push(...extraHostsProblems(n.extraHosts, "nodes.extraHosts"));
     if (n.imageArchives !== undefined && !Array.isArray(n.imageArchives))
         problems.push({ propertyPath: "nodes.imageArchives", reason: "imageArchives must be a list of file paths" });
     if (n.kernelModules !== undefined && !(Array.isArray(n.kernelModules) && n.kernelModules.every((m) => typeof m === "string" && /^[A-Za-z0-9_-]+$/.test(m))))
@@ -493,6 +495,20 @@ export function adminCredentialProblems(s: { readonly adminGroup?: unknown; read
 }
 
 /** A component's host list (`property`): at least one, names and addresses unique, addresses IPv4. */
+/** Problems of `nodes.extraHosts` (or a WorkerPool's `extraHosts`): each an IP address and host names. */
+export function extraHostsProblems(entries: unknown, property: string): Problem[] {
+    if (entries === undefined) return [];
+    if (!Array.isArray(entries)) return [{ propertyPath: property, reason: "extraHosts must be a list of {address, names}" }];
+    const problems: Problem[] = [];
+    entries.forEach((e: { address?: unknown; names?: unknown }, i) => {
+        if (typeof e?.address !== "string" || !isIpAddress(e.address))
+            problems.push({ propertyPath: `${property}[${i}].address`, reason: `${JSON.stringify(e?.address)} is not an IP address` });
+        if (!Array.isArray(e?.names) || e.names.length === 0 || !e.names.every((n) => typeof n === "string" && isHostName(n)))
+            problems.push({ propertyPath: `${property}[${i}].names`, reason: `names must be a non-empty list of host names (RFC 1123), not ${JSON.stringify(e?.names)}` });
+    });
+    return problems;
+}
+
 export function hostListProblems(hosts: readonly { readonly name: string; readonly address: string }[], property: string, noun: string): Problem[] {
     const problems: Problem[] = [];
     if (hosts.length === 0) problems.push({ propertyPath: property, reason: `at least one ${noun} is required` });

@@ -26,7 +26,8 @@ import { CONTROL_PLANE_ROLE, podRoutesFor } from "./topology";
 import { NodePoolPlan, NodePoolSettings, NodeSettings, planNodePool, POD_ROUTES_UNIT } from "./nodePoolPlan";
 import { hostLookup, InstallInputs, PlannedArgs } from "./planned";
 import { HostComponent, HostComponentKind } from "./hostComponent";
-import { hostListProblems, Problem } from "./validation";
+import { renderHostsEntries } from "./render/hostsEntries";
+import { extraHostsProblems, hostListProblems, Problem } from "./validation";
 import { maxUnavailableProblem, RolloutOrder } from "./rollout";
 import { NodeDrain } from "../providers/nodeDrain";
 
@@ -102,6 +103,7 @@ export function validateWorkerPool(args: WorkerPoolArgs): Problem[] {
     const problems = hostListProblems(args.nodes, "nodes", "node");
     const mu = args.maxUnavailable === undefined ? undefined : maxUnavailableProblem(args.maxUnavailable);
     if (mu) problems.push({ propertyPath: "maxUnavailable", reason: mu });
+    problems.push(...extraHostsProblems(args.extraHosts, "extraHosts"));
     return problems;
 }
 
@@ -290,6 +292,7 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
             binaries: { names: binaries, source: args.artifacts, via: { ...node, connection: pulumi.all([node.connection, args.controlPlaneReady]).apply(([c]) => c) } },
             restartOn: [...binaries.map((b) => args.artifacts.sha256[b] ?? ""), ...archives.map((a) => a.sha256)],
             services: plan.units,
+            etcHosts: plan.extraHosts.length ? renderHostsEntries(plan.extraHosts) : undefined,
         };
         const install = installHost(work, opts);
         const images = archives.map((a) => uploadFile(prefix, a.key, node, a.local, a.staged, a.sha256, install.onBase));

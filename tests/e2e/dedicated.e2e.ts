@@ -40,6 +40,8 @@ const configFor = (etcdHosts: string[]) =>
             externalAddress: "10.213.0.41",
             etcdTopology: "dedicated",
             registry: { server: registry.server, caPem: registry.caPem },
+            // the registry has no DNS name: the nodes resolve it through ha-kubernetes' lines in /etc/hosts
+            extraHosts: [{ address: registry.address, names: [registry.name!] }],
             // the pause and CoreDNS images only: testapp comes from the registry
             imageArchives: labImageArchives(["pause", "coredns"]),
         },
@@ -50,7 +52,7 @@ beforeAll(async () => {
     // The user's own load balancer, outside the product.
     sshOk(inv, "lb1", "cat > /etc/haproxy/haproxy.cfg && systemctl restart haproxy", USER_LB);
     // A private registry with its own CA on the same host; the workers get its CA from the product.
-    registry = startLabRegistry(inv, "lb1", "10.213.0.41");
+    registry = startLabRegistry(inv, "lb1", "10.213.0.41", "registry.lab.internal");
     stack = await labStack("e2e-dedicated", configFor(["e1", "e2", "e3"]));
     const up = await timed(() => stack.up({ onOutput: pulumiLog(stack) }));
     process.stdout.write(`\n[e2e] dedicated: pulumi up ${up.seconds}s (engine CPU ${up.cpu}s)\n`);
@@ -63,6 +65,10 @@ afterAll(async () => {
         // etcd data is kept by default, the service and its files are gone
         expect(ssh(inv, "e1", "test -d /var/lib/etcd/member").code).toBe(0);
         expect(ssh(inv, "e1", "test -e /etc/systemd/system/etcd.service").code).not.toBe(0);
+        // ha-kubernetes' lines left w1's /etc/hosts; the admin's stayed
+        const hosts = sshOk(inv, "w1", "cat /etc/hosts");
+        expect(hosts).not.toContain("ha-kubernetes");
+        expect(hosts).toContain("added-by-the-admin");
         await stack.workspace.removeStack("e2e-dedicated");
     }
     labDown();
@@ -82,7 +88,14 @@ describe("dedicated etcd hosts with an external load balancer", () => {
         await nodesReady(kubeconfig, ["w1"]);
     });
 
-    it("the worker pulls the test image from the private registry, trusting its CA", async () => {
+    it("the worker pulls the test image from the private registry by its name (ha-kubernetes' lines in /etc/hosts), trusting its CA", async () => {
+        expect(registry.server).toBe("registry.lab.internal:5000");
+        // the host's own lines kept, ha-kubernetes' block after them; the name resolves on w1 only through it
+        const hosts = sshOk(inv, "w1", "cat /etc/hosts");
+        expect(hosts).toMatch(/^127\.0\.0\.1\s+localhost/m);
+        expect(hosts).toMatch(/# BEGIN ha-kubernetes\n# Managed by ha-kubernetes[^\n]*\n10\.213\.0\.41\tregistry\.lab\.internal\n# END ha-kubernetes\n/);
+        expect(sshOk(inv, "w1", "getent hosts registry.lab.internal").trim()).toMatch(/^10\.213\.0\.41\s+registry\.lab\.internal$/);
+        expect(ssh(inv, "lb1", "getent hosts registry.lab.internal").code).not.toBe(0); // not a node: not touched
         expect(ssh(inv, "w1", `ctr -n k8s.io images ls -q | grep -F '${registry.server}/'`).out.trim()).toBe("");
         kubectl(
             kubeconfig,
@@ -94,6 +107,19 @@ describe("dedicated etcd hosts with an external load balancer", () => {
         expect(ssh(inv, "w1", `ctr -n k8s.io images ls -q | grep -F '${registry.testImage}'`).out.trim()).toBe(registry.testImage);
         // without the product's CA file containerd would refuse the registry's certificate
         expect(ssh(inv, "w1", `grep -l -F '${registry.server}' -r /etc/containerd/certs.d`).code).toBe(0);
+    });
+
+    it("an edited /etc/hosts block is drift: refresh finds it, the next up rewrites exactly it and keeps the host's own lines", async () => {
+        sshOk(inv, "w1", "sed -i 's/^10\\.213\\.0\\.41\\t/10.213.0.99\\t/' /etc/hosts && printf '10.213.0.77\\tadded-by-the-admin\\n' >> /etc/hosts");
+        expect(sshOk(inv, "w1", "getent hosts registry.lab.internal")).toContain("10.213.0.99");
+        await stack.refresh();
+        const { changed } = await upRecording(stack);
+        const repaired = Object.fromEntries(Object.entries(changed).filter(([n]) => !/-(drain|health|ready|bootstrap|snapshot-copy)$/.test(n)));
+        expect(repaired).toEqual({ "lab-workers-w1-node-etc-hosts": "update" }); // nothing restarts for it
+        const hosts = sshOk(inv, "w1", "cat /etc/hosts");
+        expect(hosts).toContain("10.213.0.77\tadded-by-the-admin\n");
+        expect(hosts.match(/# BEGIN ha-kubernetes/g)).toHaveLength(1);
+        expect(sshOk(inv, "w1", "getent hosts registry.lab.internal").trim()).toMatch(/^10\.213\.0\.41\s/);
     });
 
     it("cluster DNS answers in the pod; every apiserver reaches it, and its Service", async () => {

@@ -11,8 +11,11 @@ import { scpTo } from "./cluster";
 import { CACHE, Inventory, sshOk } from "./lab";
 
 export interface LabRegistry {
-    /** `host:port`, as in image references. */
+    /** `name:port` (known by name only: no DNS has it) or `address:port`, as in image references. */
     readonly server: string;
+    /** The name, which nodes resolve through nodes.extraHosts (when it has one), and its address. */
+    readonly name?: string;
+    readonly address: string;
     readonly caPem: string;
     /** The testapp image's reference in the registry. */
     readonly testImage: string;
@@ -50,14 +53,17 @@ function openssl(args: string[], cwd: string): void {
     execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
 }
 
-/** Sets the registry up on `host` (address `address`) and pushes the testapp image into it. */
-export function startLabRegistry(inv: Inventory, host: string, address: string): LabRegistry {
+/**
+ * Sets the registry up on `host` (address `address`), known as `name` when given (its certificate
+ * names both), and pushes the testapp image into it by address (`host` does not resolve `name`).
+ */
+export function startLabRegistry(inv: Inventory, host: string, address: string, name?: string): LabRegistry {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hak-reg-"));
     try {
         // its own CA, and a server certificate for the registry's address
         openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=ha-kubernetes e2e registry CA", "-keyout", "ca.key", "-out", "ca.crt"], dir);
-        openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${address}`, "-keyout", "server.key", "-out", "server.csr"], dir);
-        fs.writeFileSync(path.join(dir, "ext.cnf"), `subjectAltName=IP:${address}\nextendedKeyUsage=serverAuth\n`);
+        openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${name ?? address}`, "-keyout", "server.key", "-out", "server.csr"], dir);
+        fs.writeFileSync(path.join(dir, "ext.cnf"), `subjectAltName=${name ? `DNS:${name},` : ""}IP:${address}\nextendedKeyUsage=serverAuth\n`);
         openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt"], dir);
         // Debian's package, downloaded here (hosts have no network beyond the bridge)
         const download = () => execFileSync("apt-get", ["download", "docker-registry"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
@@ -77,17 +83,18 @@ export function startLabRegistry(inv: Inventory, host: string, address: string):
             "chown docker-registry /etc/docker/registry/server.key && chmod 0600 /etc/docker/registry/server.key && cat > /etc/docker/registry/config.yml && systemctl restart docker-registry",
             CONFIG,
         );
-        const server = `${address}:5000`;
-        sshOk(inv, host, `for i in $(seq 1 50); do curl -sf --cacert /etc/docker/registry/ca.crt https://${server}/v2/ >/dev/null && exit 0; sleep 0.2; done; exit 1`);
+        const byAddress = `${address}:5000`;
+        sshOk(inv, host, `for i in $(seq 1 50); do curl -sf --cacert /etc/docker/registry/ca.crt https://${byAddress}/v2/ >/dev/null && exit 0; sleep 0.2; done; exit 1`);
         scpTo(inv, host, path.join(CACHE, "artifacts", "images", "testapp.tar"), "/tmp/testapp.tar");
         const tags = sshOk(
             inv,
             host,
-            `rm -rf /tmp/img && mkdir /tmp/img && tar -xf /tmp/testapp.tar -C /tmp/img && server=${server} dir=/tmp/img repo=e2e/testapp tag=1.0 sh -s`,
+            `rm -rf /tmp/img && mkdir /tmp/img && tar -xf /tmp/testapp.tar -C /tmp/img && server=${byAddress} dir=/tmp/img repo=e2e/testapp tag=1.0 sh -s`,
             PUSH,
         );
         if (!tags.includes('"1.0"')) throw new Error(`push to the lab registry did not land: ${tags}`);
-        return { server, caPem: fs.readFileSync(path.join(dir, "ca.crt"), "utf8"), testImage: `${server}/e2e/testapp:1.0` };
+        const server = name ? `${name}:5000` : byAddress;
+        return { server, name, address, caPem: fs.readFileSync(path.join(dir, "ca.crt"), "utf8"), testImage: `${server}/e2e/testapp:1.0` };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

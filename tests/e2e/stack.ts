@@ -35,6 +35,8 @@ export interface TopologyOptions {
     readonly imageArchives?: string[];
     /** Deploy metrics-server (addons.metricsServer) from the lab's image. Default false. */
     readonly metricsServer?: boolean;
+    /** nodes.extraHosts: names the nodes resolve through ha-kubernetes' block in /etc/hosts. Default none. */
+    readonly extraHosts?: ReadonlyArray<{ address: string; names: string[] }>;
 }
 
 /**
@@ -71,6 +73,7 @@ export function labConfig(inv: Inventory, t: TopologyOptions): ConfigMap {
         "ha-kubernetes:nodes": json({
             ...labNodeSettings(),
             imageArchives: t.imageArchives ?? labImageArchives(["pause", "coredns", "testapp", ...(t.metricsServer ? ["metrics-server"] : [])]),
+            ...(t.extraHosts ? { extraHosts: t.extraHosts } : {}),
         }),
         // the lab hosts have no DNS of their own: cluster names only
         "ha-kubernetes:addons": json({ imageRepository: LAB_IMAGE_REPOSITORY, coredns: { upstreams: [] }, ...(t.metricsServer ? { metricsServer: true } : {}) }),

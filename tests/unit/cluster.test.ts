@@ -237,6 +237,10 @@ describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () =>
         expect(dependsOnNames(get(res, "lab-workers-w1-node-restart"))).toContain("lab-workers-w1-kubelet-unit");
     });
 
+    it("leaves every host's /etc/hosts alone without nodes.extraHosts", () => {
+        expect([...res.values()].filter((r) => r.type.endsWith(":ManagedBlock"))).toEqual([]);
+    });
+
     it("reaches no host before the preflight checked every host", async () => {
         const pre = get(res, "lab-preflight");
         expect(pre.type).toBe("pulumi-nodejs:dynamic/ha-kubernetes:HostPreflight");
@@ -818,6 +822,18 @@ describe("other topologies", () => {
             const imported = script.indexOf(`ctr -n k8s.io images import '${up.inputs.remotePath}'`);
             expect(imported).toBeGreaterThan(script.indexOf("systemctl restart 'containerd'"));
             expect(imported).toBeLessThan(script.indexOf("systemctl restart 'kubelet'"));
+        }
+    });
+
+    it("nodes.extraHosts: every node's /etc/hosts gets ha-kubernetes' block before anything is installed", async () => {
+        const extraHosts = [{ address: "10.213.0.41", names: ["registry.lab.test", "mirror.lab.test"] }];
+        const { res } = await deploy(baseCluster({ nodes: { extraHosts } }));
+        const blocks = [...res.values()].filter((r) => r.type.endsWith(":ManagedBlock"));
+        expect(blocks.map((b) => b.name).sort()).toEqual(["m1", "m2", "m3", "w1", "w2"].map((n) => `lab-workers-${n}-node-etc-hosts`));
+        for (const b of blocks) {
+            expect(b.inputs.path).toBe("/etc/hosts");
+            expect(b.inputs.content).toMatch(/^# Managed by ha-kubernetes.*\n10\.213\.0\.41\tregistry\.lab\.test mirror\.lab\.test\n$/);
+            expect(dependsOnNames(get(res, b.name.replace(/-etc-hosts$/, "-base")))).toContain(b.name);
         }
     });
 

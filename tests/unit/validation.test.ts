@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterArgs } from "../../components/config";
 import { assertValidCluster, Problem, validateCluster, ValidationEnv } from "../../components/validation";
 import { allFiles, baseCluster, noFiles, withHosts } from "./fixtures";
+import { validateWorkerPool } from "../../components/workerPool";
 
 function reasons(args: ClusterArgs, env: ValidationEnv = noFiles): string[] {
     return validateCluster(args, env).map((p: Problem) => `${p.propertyPath}: ${p.reason}`);
@@ -155,6 +156,24 @@ describe("validateCluster", () => {
     it("refuses registry credentials over plain http", () => {
         expectProblem(baseCluster({ registry: { server: "r:5000", endpoint: "http://r:5000", username: "u", password: "p" } }), "registry.endpoint", /clear text/);
         expect(reasons(baseCluster({ registry: { server: "r:5000", endpoint: "http://r:5000" } }))).toEqual([]);
+    });
+
+    it("checks nodes.extraHosts (an IP address and host names each), for the cluster and for a WorkerPool alike", () => {
+        const ok = [{ address: "10.213.0.41", names: ["registry.lab.internal"] }];
+        expect(reasons(baseCluster({ nodes: { extraHosts: ok } }))).toEqual([]);
+        const bad = [
+            { address: "10.213.0.300", names: ["registry.lab.internal"] },
+            { address: "10.213.0.41", names: ["$(id)"] },
+            { address: "10.213.0.42", names: [] },
+        ];
+        expect(reasons(baseCluster({ nodes: { extraHosts: bad } }))).toEqual([
+            'nodes.extraHosts[0].address: "10.213.0.300" is not an IP address',
+            'nodes.extraHosts[1].names: names must be a non-empty list of host names (RFC 1123), not ["$(id)"]',
+            "nodes.extraHosts[2].names: names must be a non-empty list of host names (RFC 1123), not []",
+        ]);
+        expectProblem(baseCluster({ nodes: { extraHosts: "10.0.0.1 r" as never } }), "nodes.extraHosts", /must be a list/);
+        const pool = validateWorkerPool({ nodes: [{ name: "w1", address: "10.213.0.21", connection: { host: "10.213.0.21" } }], extraHosts: bad } as never);
+        expect(pool.map((p) => p.propertyPath)).toEqual(["extraHosts[0].address", "extraHosts[1].names", "extraHosts[2].names"]);
     });
 
     it("needs checksums for downloads and files for local sources", () => {
