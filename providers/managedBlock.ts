@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { recorded, Resolved } from "./dynamic";
 import { blockDeleteScript, blockReadScript, blockWriteScript } from "../lib/managedBlock";
-import { OnHost, OnHostInputs, reachChanged, sshRun } from "./ssh";
+import { OnPath, OnPathInputs, reachChanged, sshRun } from "./ssh";
 
 /**
  * A block of lines ha-kubernetes owns inside a file the host owns (its /etc/hosts): the lines
@@ -11,24 +11,14 @@ import { OnHost, OnHostInputs, reachChanged, sshRun } from "./ssh";
  * `pulumi up` repairs; delete removes the block and leaves the rest of the file.
  */
 
-/** What the program passes. */
-export interface ManagedBlockInputs extends OnHostInputs {
-    /** Absolute path of the host's file. */
-    readonly path: pulumi.Input<string>;
-    /** The block's lines, each ending with a newline; no marker line. Travels over SSH stdin. */
-    readonly content: pulumi.Input<string>;
-}
+/** What the program passes: the host's file, and the block's lines (each ending with a newline; no marker line). */
+export type ManagedBlockInputs = OnPathInputs;
 
 /** The same, resolved, as the provider receives it. */
 export type ManagedBlockArgs = Resolved<ManagedBlockInputs>;
 
-/** What the provider records. */
-export interface ManagedBlockState extends OnHost {
-    readonly path: string;
-    /** sha256 of the block found on the host ("" when there is none). */
-    readonly sha256: string;
-    readonly exists: boolean;
-}
+/** What the provider records: the sha256 of the block found on the host ("" when there is none). */
+export type ManagedBlockState = OnPath;
 
 /** sha256 hex of the block's text. Pure. */
 export function blockSha256(content: string): string {

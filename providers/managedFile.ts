@@ -3,7 +3,7 @@ import { recorded, Resolved } from "./dynamic";
 import { createHash } from "crypto";
 import { deleteFileScript, shellQuote, writeFileScript } from "../lib/shell";
 
-import { OnHost, OnHostInputs, reachChanged, sshRun } from "./ssh";
+import { OnPath, OnPathInputs, reachChanged, sshRun } from "./ssh";
 
 /**
  * A file ha-kubernetes owns on a host. Unlike a write-only command, `read` looks at the host:
@@ -11,12 +11,8 @@ import { OnHost, OnHostInputs, reachChanged, sshRun } from "./ssh";
  * shows up as drift and the next `pulumi up` rewrites exactly that file.
  */
 
-/** What the program passes. */
-export interface ManagedFileInputs extends OnHostInputs {
-    /** Absolute path on the host. */
-    readonly path: pulumi.Input<string>;
-    /** The whole content. Travels over SSH stdin only. */
-    readonly content: pulumi.Input<string>;
+/** What the program passes: the path and the file's whole content. */
+export interface ManagedFileInputs extends OnPathInputs {
     /** Octal mode, e.g. "0644" or "0600". */
     readonly mode: pulumi.Input<string>;
 }
@@ -25,13 +21,9 @@ export interface ManagedFileInputs extends OnHostInputs {
 export type ManagedFileArgs = Resolved<ManagedFileInputs>;
 
 /** What the provider records (never the content). */
-export interface ManagedFileState extends OnHost {
-    readonly path: string;
+export interface ManagedFileState extends OnPath {
     /** Mode found on the host ("" when absent). */
     readonly mode: string;
-    /** sha256 of the content found on the host ("" when absent). */
-    readonly sha256: string;
-    readonly exists: boolean;
     /** How many times ha-kubernetes wrote the file; services restart when it changes. */
     readonly writes: number;
 }

@@ -45,6 +45,21 @@ export interface OnHost {
     readonly connection: SshTarget;
 }
 
+/** A path on a host and the text ha-kubernetes keeps there (the text travels over SSH stdin only). */
+export interface OnPathInputs extends OnHostInputs {
+    /** Absolute path on the host. */
+    readonly path: import("@pulumi/pulumi").Input<string>;
+    readonly content: import("@pulumi/pulumi").Input<string>;
+}
+
+/** What a provider records of such a path: never the text, its sha256 as found on the host. */
+export interface OnPath extends OnHost {
+    readonly path: string;
+    /** sha256 of what was found on the host ("" when absent). */
+    readonly sha256: string;
+    readonly exists: boolean;
+}
+
 export interface ExecResult {
     readonly code: number;
     readonly stdout: string;
