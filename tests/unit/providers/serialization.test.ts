@@ -7,6 +7,7 @@ import { etcdLeaveProvider } from "../../../providers/etcdLeave";
 import { etcdSnapshotCopyProvider } from "../../../providers/etcdSnapshotCopy";
 import { hostPreflightProvider } from "../../../providers/hostPreflight";
 import { kubernetesObjectProvider } from "../../../providers/kubernetesObject";
+import { managedBlockProvider } from "../../../providers/managedBlock";
 import { managedFileProvider } from "../../../providers/managedFile";
 import { managedServiceProvider } from "../../../providers/managedService";
 import { nodeDrainProvider } from "../../../providers/nodeDrain";
@@ -35,6 +36,7 @@ describe("dynamic providers, serialized", () => {
         ["EtcdSnapshotCopy", etcdSnapshotCopyProvider],
         ["HostPreflight", hostPreflightProvider],
         ["KubernetesObject", kubernetesObjectProvider],
+        ["ManagedBlock", managedBlockProvider],
         ["ManagedFile", managedFileProvider],
         ["ManagedService", managedServiceProvider],
         ["NodeDrain", nodeDrainProvider],
@@ -62,6 +64,10 @@ describe("dynamic providers, serialized", () => {
                 { host: "w1", connection: { host: "10.0.0.1" }, unit: "kubelet" },
             ),
         ).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+        const b = await asTheHostLoadsIt(managedBlockProvider);
+        const block = { host: "w1", connection: { host: "10.0.0.1" }, path: "/etc/hosts", content: "10.0.0.9\tr\n" };
+        expect(await b.diff!("x", { ...block, sha256: "", exists: false }, block)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+        expect((await b.check!(block, { ...block, content: "no newline" })).failures).toHaveLength(1);
         const n = await asTheHostLoadsIt(nodeMembershipProvider);
         const args = { host: "m1", connection: { host: "10.0.0.11" }, node: "w1", kubectl: "/k", kubeconfig: "/c", timeoutSec: 5, revision: "a" };
         expect(await n.diff!("x", { ...args, ready: true }, { ...args, revision: "b" })).toMatchObject({ changes: true, replaces: [] });
