@@ -29,6 +29,8 @@ export interface LabShape {
     readonly workers?: number;
     readonly etcd?: number;
     readonly lb?: number;
+    /** The hosts' Debian release (tests/lab/lab.sh --release). Default bookworm (Debian 12). */
+    readonly release?: "bookworm" | "trixie";
 }
 
 function sh(cmd: string, args: string[], timeoutMs = 600_000): string {

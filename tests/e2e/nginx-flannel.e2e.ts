@@ -1,6 +1,7 @@
 /**
- * Topologies 2 and 4 in one stack: the source document's nginx stream proxy on its own host in
- * front of 3 masters (stacked etcd), and flannel (vxlan) pod networking on 2 workers. Asserts the
+ * Topologies 2 and 4 in one stack, on Debian 13 (trixie) hosts: the source document's nginx
+ * stream proxy on its own host in front of 3 masters (stacked etcd), and flannel (vxlan) pod
+ * networking on 2 workers. Asserts the
  * API through nginx, flannel's per-node subnets and vxlan devices, pod-to-pod and Service traffic
  * across workers, an unchanged second `pulumi up`, and a destroy that leaves the hosts clean.
  */
@@ -64,7 +65,8 @@ function refusal(kubeconfig: string, args: string[]): string {
 }
 
 beforeAll(async () => {
-    inv = freshLab("e2e-nginx-flannel", { masters: 3, workers: 2, lb: 1 });
+    // Debian 13 hosts (the other suites run on Debian 12)
+    inv = freshLab("e2e-nginx-flannel", { masters: 3, workers: 2, lb: 1, release: "trixie" });
     // binaries downloaded by the hosts, as most users' are: from the lab's mirror on the bridge,
     // which first serves w1 a tampered kubelet
     mirror = await startArtifactServer(inv, bundleDir());
@@ -111,6 +113,13 @@ describe("nginx load balancer on its own host, flannel pod network", () => {
         expect(w1AfterFirst.filter((f) => f.includes("kubelet"))).toEqual([]);
         // w1's kubelet now is the bundle's, byte for byte
         expect(sshOk(inv, "w1", "sha256sum /usr/local/bin/kubelet").split(" ")[0]).toBe(mirror!.artifacts.sha256.kubelet);
+    });
+
+    it("runs on Debian 13 (trixie) hosts: every node reports it", () => {
+        for (const h of inv.hosts)
+            expect({ host: h.name, release: sshOk(inv, h.name, ". /etc/os-release && echo $VERSION_ID $VERSION_CODENAME").trim() }).toEqual({ host: h.name, release: "13 trixie" });
+        const images = kubectl(kubeconfig, ["get", "nodes", "-o", 'jsonpath={range .items[*]}{.status.nodeInfo.osImage}{"\\n"}{end}']).trim().split("\n");
+        expect(images).toEqual([...MASTERS, ...WORKERS].map(() => "Debian GNU/Linux 13 (trixie)"));
     });
 
     it("the API answers through nginx for admins and nodes; etcd is healthy", async () => {

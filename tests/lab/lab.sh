@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Lab hosts for ha-kubernetes: systemd-nspawn machines (real systemd + sshd) booted from a cached
-# debootstrap'd Debian bookworm root filesystem, on a bridge the lab creates. All traffic stays
+# debootstrap'd Debian root filesystem (bookworm, or trixie), on a bridge the lab creates. All traffic stays
 # on that bridge; the host's IP forwarding is never touched and hosts get no DNS.
 #
-#   lab.sh up [--masters N] [--workers N] [--etcd N] [--lb N]   boot exactly this shape (idempotent;
+#   lab.sh up [--masters N] [--workers N] [--etcd N] [--lb N] [--release bookworm|trixie]
+#                                                               boot exactly this shape (idempotent;
 #                                                               stopped hosts are booted again with
-#                                                               their disks, extra hosts removed)
-#   lab.sh prepare                                              install packages, build the rootfs
+#                                                               their disks, extra hosts and hosts of
+#                                                               another release removed)
+#   lab.sh prepare                                              install packages, build the rootfs of
+#                                                               each release
 #   lab.sh down                                                 stop and remove everything
 #   lab.sh status                                               hosts, pids, ssh reachability
 #   lab.sh stop NAME | start NAME                               power a single host off / on again
@@ -28,7 +31,15 @@ KEY="$LAB/ssh/id_ed25519"
 # files installed into every host (tests/lab/hosts/)
 LAB_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PACKAGES="systemd,systemd-sysv,dbus,openssh-server,iproute2,iputils-ping,udev,procps,kmod,ca-certificates,curl,less,etcd-client,haproxy,keepalived,nginx,libnginx-mod-stream,containerd,runc,containernetworking-plugins,conntrack,iptables,ethtool,socat,util-linux,mount"
-ROOTFS="$LAB/rootfs-$(echo "$PACKAGES" | sha256sum | cut -c1-12)"
+# Debian releases the lab boots (the product supports Debian 12 and 13); the first is the default
+RELEASES="bookworm trixie"
+# rootfs_of RELEASE: its cached root filesystem (bookworm's keeps the name it always had)
+rootfs_of() {
+    local key; key="$(echo "$PACKAGES" | sha256sum | cut -c1-12)"
+    if [ "$1" = bookworm ]; then echo "$LAB/rootfs-$key"; else echo "$LAB/rootfs-$1-$key"; fi
+}
+# debs_of RELEASE: debootstrap's download cache for it (one each, so that both build at once)
+debs_of() { if [ "$1" = bookworm ]; then echo "$LAB/debs"; else echo "$LAB/debs-$1"; fi; }
 
 [ "$(id -u)" = 0 ] || die "run as root"
 
@@ -43,15 +54,16 @@ apt_mirror() {
     echo "$m"
 }
 
+# build_rootfs RELEASE
 build_rootfs() {
-    if [ -f "$ROOTFS/.complete" ]; then log "rootfs cached ($ROOTFS)"; return; fi
+    local release="$1" rootfs; rootfs="$(rootfs_of "$1")"
+    if [ -f "$rootfs/.complete" ]; then log "rootfs cached ($rootfs)"; return; fi
     local t0; t0=$(date +%s)
-    rm -rf "$ROOTFS.tmp"; mkdir -p "$LAB/debs"
-    log "debootstrap bookworm (minbase) into $ROOTFS"
-    debootstrap --variant=minbase --cache-dir="$LAB/debs" --include="$PACKAGES" bookworm "$ROOTFS.tmp" "$(apt_mirror)" >"$LAB/debootstrap.log" 2>&1 \
-        || { tail -n 30 "$LAB/debootstrap.log" >&2; die "debootstrap failed"; }
-    local r="$ROOTFS.tmp"
-    mkdir -p "$LAB/ssh"; [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N "" -C ha-kubernetes-lab -f "$KEY"
+    rm -rf "$rootfs.tmp"; mkdir -p "$(debs_of "$release")"
+    log "debootstrap $release (minbase) into $rootfs"
+    debootstrap --variant=minbase --cache-dir="$(debs_of "$release")" --include="$PACKAGES" "$release" "$rootfs.tmp" "$(apt_mirror)" >"$LAB/debootstrap-$release.log" 2>&1 \
+        || { tail -n 30 "$LAB/debootstrap-$release.log" >&2; die "debootstrap $release failed"; }
+    local r="$rootfs.tmp"
     install -d -m 700 "$r/root/.ssh"; install -m 600 "$KEY.pub" "$r/root/.ssh/authorized_keys"
     printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' > "$r/etc/hosts"
     : > "$r/etc/resolv.conf"
@@ -76,8 +88,20 @@ UNIT
     chroot "$r" systemctl enable lab-ssh-hostkeys.service >/dev/null 2>&1
     rm -rf "$r/var/cache/apt/archives"/*.deb
     touch "$r/.complete"
-    mv "$r" "$ROOTFS"
-    log "rootfs built in $(( $(date +%s) - t0 ))s ($(du -sh "$ROOTFS" | cut -f1))"
+    mv "$r" "$rootfs"
+    log "rootfs $release built in $(( $(date +%s) - t0 ))s ($(du -sh "$rootfs" | cut -f1))"
+}
+
+# The lab's SSH key (in every rootfs): made before the builds, which run side by side.
+ensure_key() { mkdir -p "$LAB/ssh"; [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N "" -C ha-kubernetes-lab -f "$KEY"; }
+
+# build_rootfses RELEASE...: each release's rootfs, side by side; fails when any fails.
+build_rootfses() {
+    local r pids=() rc=0
+    ensure_key
+    for r in "$@"; do build_rootfs "$r" & pids+=("$!"); done
+    for r in "${pids[@]}"; do wait "$r" || rc=1; done
+    [ "$rc" = 0 ] || die "a rootfs build failed"
 }
 
 # The kubelet insists on these kernel settings and /proc/sys/{vm,kernel} is read-only in the
@@ -122,10 +146,11 @@ role_of() { case "$1" in m*) echo master ;; w*) echo worker ;; e*) echo etcd ;; 
 
 pid_of() { local f="$RUN/$1.pid"; [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"; }
 
+# make_host NAME RELEASE
 make_host() {
     local n="$1" d="$HOSTS_DIR/$1"
     [ -d "$d" ] && return
-    cp -a --reflink=auto "$ROOTFS" "$d.tmp"
+    cp -a --reflink=auto "$(rootfs_of "$2")" "$d.tmp"
     echo "$n" > "$d.tmp/etc/hostname"
     printf '127.0.1.1 %s\n' "$n" >> "$d.tmp/etc/hosts"
     printf '[Match]\nName=host0\n\n[Network]\nAddress=%s/%s\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n' "$(addr_of "$n")" "$PREFIX" > "$d.tmp/etc/systemd/network/10-host0.network"
@@ -147,6 +172,7 @@ make_host() {
     mkdir -p "$d.tmp/etc/systemd/system/multi-user.target.wants"
     ln -sf /etc/systemd/system/lab-cgroups.service "$d.tmp/etc/systemd/system/multi-user.target.wants/lab-cgroups.service"
     mv "$d.tmp" "$d"
+    echo "$2" > "$HOSTS_DIR/$n.release"
     # a new disk: stacks deployed to an earlier host of this name describe nothing here
     head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$HOSTS_DIR/$n.generation"
 }
@@ -186,12 +212,16 @@ boot_host() {
     mkdir -p "$RUN" "$LOGS"
     # Privileges a Kubernetes node needs inside the container (containerd, runc, kube-proxy).
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    # systemd 256 and later (trixie's) boot on this cgroup-v1 machine only when told to, on their
+    # command line (in a container, PID 1's arguments); bookworm's systemd needs nothing
+    local init=()
+    [ "$(cat "$HOSTS_DIR/$n.release" 2>/dev/null || echo bookworm)" = bookworm ] || init=(systemd.unified_cgroup_hierarchy=0 SYSTEMD_CGROUP_ENABLE_LEGACY_FORCE=1)
     # the subshell enters the host's cgroups, then becomes nspawn (same pid: setsid does not fork here)
     (
         enter_host_cgroup "$n"
         SYSTEMD_NSPAWN_LOCK=0 exec setsid systemd-nspawn -b -D "$HOSTS_DIR/$n" -M "$n" --register=no --keep-unit \
             --resolv-conf=off --timezone=off --link-journal=no --network-bridge="$BR" \
-            --capability=all --system-call-filter='@keyring @memlock bpf'
+            --capability=all --system-call-filter='@keyring @memlock bpf' "${init[@]}"
     ) </dev/null >"$LOGS/$n.log" 2>&1 &
     echo $! > "$RUN/$n.pid"
 }
@@ -233,14 +263,14 @@ stop_host() {
 
 remove_host() {
     stop_host "$1" 10
-    rm -rf "${HOSTS_DIR:?}/$1" "${HOSTS_DIR:?}/$1.tmp" "${HOSTS_DIR:?}/$1.generation"
+    rm -rf "${HOSTS_DIR:?}/$1" "${HOSTS_DIR:?}/$1.tmp" "${HOSTS_DIR:?}/$1.generation" "${HOSTS_DIR:?}/$1.release"
 }
 
 known_hosts() {
     local e
     for e in "$HOSTS_DIR"/* "$RUN"/*.pid; do
         [ -e "$e" ] || continue
-        case "$e" in "$RUN"/*) basename "$e" .pid ;; *.tmp|*.generation) ;; *) basename "$e" ;; esac
+        case "$e" in "$RUN"/*) basename "$e" .pid ;; *.tmp|*.generation|*.release) ;; *) basename "$e" ;; esac
     done
 }
 
@@ -270,34 +300,37 @@ warn_disk() {
 }
 
 cmd_up() {
-    local masters=3 workers=2 etcd=0 lb=0
+    local masters=3 workers=2 etcd=0 lb=0 release="${RELEASES%% *}"
     warn_disk
     while [ $# -gt 0 ]; do
         case "$1" in
             --masters) masters="$2"; shift 2 ;; --workers) workers="$2"; shift 2 ;;
             --etcd) etcd="$2"; shift 2 ;; --lb) lb="$2"; shift 2 ;;
+            --release) release="$2"; shift 2 ;;
             *) die "unknown option $1" ;;
         esac
     done
+    case " $RELEASES " in *" $release "*) ;; *) die "unknown release $release (known: $RELEASES)" ;; esac
     local want=() i n t0
     for i in $(seq 1 "$masters"); do want+=("m$i"); done
     for i in $(seq 1 "$workers"); do want+=("w$i"); done
     for i in $(seq 1 "$etcd"); do want+=("e$i"); done
     for i in $(seq 1 "$lb"); do want+=("lb$i"); done
     ensure_packages
-    build_rootfs
+    build_rootfses "$release"
     for n in $(known_hosts | sort -u); do
-        printf '%s\n' "${want[@]}" | grep -x "$n" >/dev/null || { log "removing $n (not in this shape)"; remove_host "$n"; }
+        printf '%s\n' "${want[@]}" | grep -x "$n" >/dev/null || { log "removing $n (not in this shape)"; remove_host "$n"; continue; }
+        [ "$(cat "$HOSTS_DIR/$n.release" 2>/dev/null)" = "$release" ] || { log "removing $n (not $release)"; remove_host "$n"; }
     done
     ensure_bridge
     set_sysctls
     t0=$(date +%s%N)
     mkdir -p "$HOSTS_DIR"
-    for n in "${want[@]}"; do make_host "$n"; done
+    for n in "${want[@]}"; do make_host "$n" "$release"; done
     for n in "${want[@]}"; do boot_host "$n"; done
     wait_ssh "${want[@]}"
     write_inventory "${want[@]}"
-    log "${#want[@]} hosts ssh-ready in $(( ($(date +%s%N) - t0) / 1000000 ))ms: ${want[*]}"
+    log "${#want[@]} $release hosts ssh-ready in $(( ($(date +%s%N) - t0) / 1000000 ))ms: ${want[*]}"
 }
 
 cmd_down() {
@@ -331,7 +364,7 @@ case "${1:-}" in
     up) shift; cmd_up "$@" ;;
     down) cmd_down ;;
     status) cmd_status ;;
-    prepare) ensure_packages; build_rootfs ;;
+    prepare) ensure_packages; read -ra rels <<< "$RELEASES"; build_rootfses "${rels[@]}" ;;
     # (a master's kube-apiserver alone takes ~15 s to drain its connections)
     stop) t0=$(date +%s%N); stop_host "${2:?name}" 30; log "$2 stopped in $(( ($(date +%s%N) - t0) / 1000000 ))ms (disk kept)" ;;
     start) ensure_bridge; boot_host "${2:?name}"; wait_ssh "$2"; log "$2 started" ;;
