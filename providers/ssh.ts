@@ -224,20 +224,16 @@ async function catAsRoot(conn: Conn, remotePath: string, part: string, become: B
     return new Promise<void>((resolve, reject) =>
         conn.exec(asRoot(`cat -- ${shellQuote(remotePath)}`, become), (err, stream) => {
             if (err) return reject(err);
-            const out = fs.createWriteStream(part, { mode: 0o600 });
+            const out = fs.createWriteStream(part, { mode: 0o600 }).on("error", reject);
             let stderr = "";
-            let code: number | null = null;
-            let pending = 2;
-            const done = () => {
-                if (--pending > 0) return;
-                if (code === 0) resolve();
-                else reject(new Error(`cat exited ${code}: ${stderr.trim()}`));
-            };
             stream.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-            stream.on("exit", (c: number | null) => (code = c));
-            stream.on("close", done);
-            out.on("error", reject).on("finish", done);
-            stream.pipe(out);
+            stream.on("data", (d: Buffer) => {
+                if (out.write(d)) return;
+                stream.pause?.();
+                out.once("drain", () => stream.resume?.());
+            });
+            stream.on("close", (code: number | null) => out.end(() => (code === 0 ? resolve() : reject(new Error(`cat exited ${code}: ${stderr.trim()}`)))));
+            stream.end();
         }),
     );
 }
