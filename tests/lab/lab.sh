@@ -180,10 +180,55 @@ remove_cgroup_trees() {
 # one it ran in (lab-NAME).
 remove_host_cgroups() { remove_cgroup_trees /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/*/"lab-$1"; }
 
+# Login users besides root, for stacks that log in as a user with passwordless sudo
+# (ssh.become: sudo): SUDO_USER_NAME has the lab key and `ALL=(ALL) NOPASSWD: ALL` in
+# /etc/sudoers.d; PLAIN_USER_NAME has the key and no sudo (the preflight must name it). Written
+# into each host's own disk before it boots, not into the cached rootfs (whose recipe a change
+# would rebuild): sudo is not among its packages, so its .deb comes from this machine's apt (the
+# same Debian release), once, into the lab's package cache.
+SUDO_USER_NAME="deploy"
+PLAIN_USER_NAME="nosudo"
+sudo_deb() {
+    local d="$LAB/debs/sudo" debs
+    mkdir -p "$d"
+    debs=("$d"/sudo_*.deb)
+    if [ ! -e "${debs[0]}" ]; then
+        (
+            flock -w 900 9 || die "another apt run holds /run/ha-kubernetes-apt.lock"
+            cd "$d" && { apt-get download sudo >/dev/null 2>&1 || { apt-get update -qq && apt-get download sudo >/dev/null 2>&1; }; }
+        ) 9>/run/ha-kubernetes-apt.lock || die "cannot download the sudo package with this machine's apt"
+        debs=("$d"/sudo_*.deb)
+    fi
+    echo "${debs[${#debs[@]}-1]}"
+}
+add_login_users() {
+    local r="$1" u
+    [ -f "$r/etc/sudoers.d/$SUDO_USER_NAME" ] && return 0
+    if [ ! -x "$r/usr/bin/sudo" ]; then
+        cp "$(sudo_deb)" "$r/tmp/lab-sudo.deb"
+        # no service starts inside the chroot (policy-rc.d: 101, action forbidden)
+        printf '#!/bin/sh\nexit 101\n' > "$r/usr/sbin/policy-rc.d"; chmod 755 "$r/usr/sbin/policy-rc.d"
+        DEBIAN_FRONTEND=noninteractive chroot "$r" dpkg -i /tmp/lab-sudo.deb >"$LOGS/sudo-install.log" 2>&1 \
+            || { tail -n 20 "$LOGS/sudo-install.log" >&2; die "installing sudo into $r failed"; }
+        rm -f "$r/tmp/lab-sudo.deb" "$r/usr/sbin/policy-rc.d"
+    fi
+    for u in "$SUDO_USER_NAME" "$PLAIN_USER_NAME"; do
+        chroot "$r" id -u "$u" >/dev/null 2>&1 || chroot "$r" useradd --create-home --shell /bin/sh --password '*' "$u"
+        install -d -m 700 "$r/home/$u/.ssh"
+        install -m 600 "$KEY.pub" "$r/home/$u/.ssh/authorized_keys"
+        chroot "$r" chown -R "$u:$u" "/home/$u/.ssh"
+    done
+    printf '%s ALL=(ALL) NOPASSWD: ALL\n' "$SUDO_USER_NAME" > "$r/etc/sudoers.d/.$SUDO_USER_NAME.tmp"
+    chmod 0440 "$r/etc/sudoers.d/.$SUDO_USER_NAME.tmp"
+    chroot "$r" visudo -cq -f "/etc/sudoers.d/.$SUDO_USER_NAME.tmp" || die "the sudoers file for $SUDO_USER_NAME does not parse"
+    mv "$r/etc/sudoers.d/.$SUDO_USER_NAME.tmp" "$r/etc/sudoers.d/$SUDO_USER_NAME"
+}
+
 boot_host() {
     local n="$1"
     [ -n "$(pid_of "$n")" ] && return
     mkdir -p "$RUN" "$LOGS"
+    add_login_users "$HOSTS_DIR/$n"
     # Privileges a Kubernetes node needs inside the container (containerd, runc, kube-proxy).
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     # the subshell enters the host's cgroups, then becomes nspawn (same pid: setsid does not fork here)
@@ -248,8 +293,8 @@ write_inventory() {
     local first=1 n
     {
         # generation: changes whenever any of these hosts got a new disk
-        printf '{\n  "bridge": "%s",\n  "gateway": "%s",\n  "subnet": "%s.0/%s",\n  "sshUser": "root",\n  "sshPrivateKeyPath": "%s",\n  "generation": "%s",\n  "hosts": [' \
-            "$BR" "$GW" "$NET" "$PREFIX" "$KEY" "$(for n in "$@"; do echo "$n $(cat "$HOSTS_DIR/$n.generation" 2>/dev/null)"; done | sha256sum | cut -c1-16)"
+        printf '{\n  "bridge": "%s",\n  "gateway": "%s",\n  "subnet": "%s.0/%s",\n  "sshUser": "root",\n  "sudoUser": "%s",\n  "plainUser": "%s",\n  "sshPrivateKeyPath": "%s",\n  "generation": "%s",\n  "hosts": [' \
+            "$BR" "$GW" "$NET" "$PREFIX" "$SUDO_USER_NAME" "$PLAIN_USER_NAME" "$KEY" "$(for n in "$@"; do echo "$n $(cat "$HOSTS_DIR/$n.generation" 2>/dev/null)"; done | sha256sum | cut -c1-16)"
         for n in "$@"; do
             [ $first = 1 ] || printf ','
             first=0
