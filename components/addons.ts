@@ -6,7 +6,7 @@ import { addonSettingProblems, CoreDnsSettings, MetricsServerSettings, resolveAd
 import { applyObjects, DeferredObject } from "./kubernetesObjects";
 import { duplicateObjectProblems, isKubeObject } from "./manifests";
 import { CertificateAuthority, issueCert, Validity } from "./pki";
-import { ClusterHost, shellQuote, waitScript } from "./remote";
+import { ClusterHost, remoteCommand, shellQuote, waitScript } from "./remote";
 import { COREDNS, renderCoreDnsObjects } from "./render/coredns";
 import { METRICS_SERVER, metricsServerDnsNames, renderMetricsServerApiService, renderMetricsServerObjects, renderMetricsServerSecret } from "./render/metricsServer";
 import { Problem, validatedProps } from "./validation";
@@ -100,7 +100,7 @@ function gateCommand(
     dependsOn: pulumi.Resource[],
     opts: pulumi.CustomResourceOptions,
 ): command.remote.Command {
-    return new command.remote.Command(name, { connection: host.connection, create: script, triggers: [trigger], logging: "stderr" }, pulumi.mergeOptions(opts, { dependsOn }));
+    return remoteCommand(name, host, { create: script, triggers: [trigger], logging: "stderr" }, pulumi.mergeOptions(opts, { dependsOn }));
 }
 
 function createAddons(name: string, args: AddonsArgs, opts: pulumi.CustomResourceOptions): AddonsOutputs {

@@ -1,10 +1,10 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { ArtifactsArgs } from "./config";
-import { ClusterHost, shellQuote } from "./remote";
+import { ClusterHost, remoteCommand, shellQuote } from "./remote";
+import { UPLOAD_DIR, uploadFile } from "./upload";
 
 /** Where binaries come from, resolved: every needed binary has a checksum. */
 /** Where hosts get the binaries: fetched by each host (`download`) or uploaded by Pulumi (`local`); sha256 per binary name. */
@@ -69,53 +69,6 @@ export function installBinaryScript(input: { name: string; sha256: string; host:
 }
 
 /**
- * Uploads a local file to `remotePath` on `host` (its directory made first): `${prefix}-stage-${key}`
- * makes the directory, `${prefix}-upload-${key}` copies the file; both run again when `sha256` changes.
- */
-export function uploadFile(
-    prefix: string,
-    key: string,
-    host: ClusterHost,
-    localPath: string,
-    remotePath: string,
-    sha256: string,
-    opts: pulumi.CustomResourceOptions,
-): command.remote.CopyToRemote {
-    const mkdir = new command.remote.Command(
-        `${prefix}-stage-${key}`,
-        {
-            connection: host.connection,
-            create: `mkdir -p ${shellQuote(path.posix.dirname(remotePath))}`,
-            triggers: [sha256],
-        },
-        opts,
-    );
-    return new command.remote.CopyToRemote(
-        `${prefix}-upload-${key}`,
-        {
-            connection: host.connection,
-            source: new pulumi.asset.FileAsset(localPath),
-            remotePath,
-            triggers: [sha256],
-        },
-        pulumi.mergeOptions(opts, { dependsOn: [mkdir] }),
-    );
-}
-
-/** sha256 hex of a local file, read in chunks. */
-export function fileSha256(file: string): string {
-    const h = createHash("sha256");
-    const fd = fs.openSync(file, "r");
-    try {
-        const buf = Buffer.alloc(1 << 20);
-        for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
-    } finally {
-        fs.closeSync(fd);
-    }
-    return h.digest("hex");
-}
-
-/**
  * Installs `binaries` on `host`, one Command each (`${prefix}-bin-${name}`); for a local source the
  * file is first uploaded with CopyToRemote (`${prefix}-upload-${name}`). Returns the install commands.
  */
@@ -138,10 +91,10 @@ export function installBinaries(
         } else {
             script = installBinaryScript({ name, sha256: sha, host: host.name, url: `${source.baseUrl}/${name}` });
         }
-        return new command.remote.Command(
+        return remoteCommand(
             `${prefix}-bin-${name}`,
+            host,
             {
-                connection: host.connection,
                 create: script,
                 delete: `rm -f -- ${shellQuote(`${BIN_DIR}/${name}`)} ${source.kind === "local" ? `${shellQuote(STAGING_DIR)}/${shellQuote(name)}-*` : ""}`.trim(),
                 logging: "stderr",
@@ -225,12 +178,14 @@ export function removePackagesScript(cleanup: string, record: string): string {
  * the packages it installed.
  */
 export function hostBase(name: string, host: ClusterHost, packages: readonly string[], cleanup: string, opts: pulumi.CustomResourceOptions): command.remote.Command {
-    return new command.remote.Command(
+    // a login user's uploads directory goes too (files leave it as they move into place)
+    const onDestroy = host.become ? [cleanup, `rm -rf -- ${shellQuote(UPLOAD_DIR)}`].filter(Boolean).join("\n") : cleanup;
+    return remoteCommand(
         name,
+        host,
         {
-            connection: host.connection,
             create: ensurePackagesScript(packages, packageRecord(name)),
-            delete: removePackagesScript(cleanup, packageRecord(name)),
+            delete: removePackagesScript(onDestroy, packageRecord(name)),
             logging: "stderr",
         },
         opts,

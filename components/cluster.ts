@@ -7,9 +7,8 @@ import { clusterHosts } from "./connection";
 import { ControlPlane } from "./controlPlane";
 import { EtcdCluster } from "./etcdCluster";
 import { LoadBalancer } from "./loadBalancer";
-import { Connection } from "./remote";
+import { Connection, sshTarget } from "./remote";
 import { HostPreflight } from "../providers/hostPreflight";
-import { SshTarget } from "../providers/ssh";
 import { UpgradePolicy } from "../providers/upgradePolicy";
 import { ValidationEnv } from "./validation";
 import { WorkerPool } from "./workerPool";
@@ -61,7 +60,7 @@ function createCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource)
     const preflight = new HostPreflight(
         `${name}-preflight`,
         {
-            hosts: raw.map((h) => ({ name: h.name, connection: h.connection as pulumi.Input<SshTarget>, requires: plan.preflight.hosts[h.name] })),
+            hosts: raw.map((h) => ({ name: h.name, connection: sshTarget(h), requires: plan.preflight.hosts[h.name] })),
             maxClockSkewMs: plan.preflight.maxClockSkewMs,
         },
         afterPolicy,

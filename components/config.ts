@@ -1,6 +1,7 @@
 import { HostsEntry } from "./render/hostsEntries";
 import * as pulumi from "@pulumi/pulumi";
 import { EncryptionSettings } from "../lib/encryptionConfig";
+import type { Become } from "../lib/shell";
 import type { PodSecuritySpec } from "./render/admissionConfig";
 
 /** What a host does in the cluster. A host may have several roles. */
@@ -18,6 +19,12 @@ export type ArtifactSourceKind = "download" | "local";
 export interface SshArgs {
     /** Login user. Default `root`. */
     readonly user?: string;
+    /**
+     * How a login user other than root runs every command and file write as root: `sudo`
+     * (passwordless: the user needs `NOPASSWD` in sudoers; the preflight checks `sudo -n true`).
+     * Default: none — the login user must be root.
+     */
+    readonly become?: Become;
     /** SSH port. Default 22. */
     readonly port?: number;
     /** PEM/OpenSSH private key (keep it in secret config). One of `privateKey`/`privateKeyPath` is required. */
@@ -58,7 +65,7 @@ export interface HostArgs {
     /** IPv4 address on the host network; every component listens on / advertises it. */
     readonly address: string;
     readonly roles: readonly Role[];
-    /** Per-host SSH overrides (user, port, key, bastion). */
+    /** Per-host SSH overrides (user, become, port, key, bastion). */
     readonly ssh?: SshArgs;
     /**
      * The host's SSH host key (`<type> <base64>`, as in its /etc/ssh/ssh_host_ed25519_key.pub):

@@ -64,5 +64,8 @@ export function connectionFor(
 
 /** Hosts as components take them. */
 export function clusterHosts(hosts: readonly HostArgs[], defaults: SshArgs, readFile?: (p: string) => string, hostKeys?: Readonly<Record<string, string>>): ClusterHost[] {
-    return hosts.map((h) => ({ name: h.name, address: h.address, connection: connectionFor(h, defaults, readFile, hostKeys) }));
+    return hosts.map((h) => {
+        const become = h.ssh?.become ?? defaults.become;
+        return { name: h.name, address: h.address, connection: connectionFor(h, defaults, readFile, hostKeys), ...(become ? { become } : {}) };
+    });
 }

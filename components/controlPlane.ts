@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterTrust } from "./clusterPki";
 import { HostWork, installHost, restartHost } from "./hostWork";
 import { IssuedCert, issueCert } from "./pki";
-import { ClusterHost, restartAndWaitScript, shellQuote, waitScript } from "./remote";
+import { ClusterHost, remoteCommand, restartAndWaitScript, shellQuote, sshTarget, waitScript } from "./remote";
 import { renderApiserverEnv, renderApiserverUnit } from "./render/apiserver";
 import { renderAuditPolicy } from "./render/auditPolicy";
 import { renderAdmissionConfig } from "./render/admissionConfig";
@@ -21,7 +21,6 @@ import { HostComponent, HostComponentKind } from "./hostComponent";
 import { adminCredentialProblems, hostListProblems, Problem } from "./validation";
 import { RolloutOrder } from "./rollout";
 import { EncryptionRotation } from "../providers/encryptionRotation";
-import { SshTarget } from "../providers/ssh";
 import { EncryptionKey, encryptionProblems } from "../lib/encryptionConfig";
 
 /** The runtime inputs every form of the arguments takes (running masters restart one at a time): the cluster's PKI (ClusterTrust: the CAs, the service-account key pair, the encryption key) and: */
@@ -136,7 +135,7 @@ function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: p
     const rotation = new EncryptionRotation(
         `${name}-encryption-rotation`,
         {
-            masters: pulumi.secret(pulumi.all(masters.map((m) => pulumi.output(m.connection).apply((connection) => ({ host: m.name, connection: connection as SshTarget }))))),
+            masters: pulumi.secret(pulumi.all(masters.map((m) => pulumi.output(sshTarget(m)).apply((connection) => ({ host: m.name, connection }))))),
             path: K.encryptionConfig,
             key: encryptionKey,
             resources: [...resources],
@@ -254,10 +253,10 @@ function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: p
     }
     const first = masters[0];
     // The control plane's gate: every apiserver restarted and ready, the API answering through the load balancer.
-    const bootstrap = new command.remote.Command(
+    const bootstrap = remoteCommand(
         `${name}-${first.name}-bootstrap`,
+        first,
         {
-            connection: first.connection,
             create: [
                 "set -u",
                 waitScript({ what: `kube-apiserver /readyz through the load balancer ${lbUrl}`, check: adminKubectl("get --raw=/readyz"), timeoutSec: timeout }),
@@ -269,10 +268,10 @@ function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: p
     );
     // Only system:masters can make the first cluster-admins: the break-glass kubeconfig, on stdin
     // alone (kubectl reads it from /dev/stdin: never on the host's disk), applies the two bindings.
-    const bindings = new command.remote.Command(
+    const bindings = remoteCommand(
         `${name}-${first.name}-admin-bindings`,
+        first,
         {
-            connection: first.connection,
             create: adminBindingsScript(renderAdminBindings({ adminGroup: plan.adminGroup }), timeout),
             stdin: breakGlass.kubeconfig,
             logging: "stderr",

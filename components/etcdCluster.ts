@@ -3,14 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { HostWork, installHost, restartHost } from "./hostWork";
 import { CertificateAuthority, issueCert } from "./pki";
-import { ClusterHost, restartAndWaitScript, shellQuote, waitScript } from "./remote";
+import { ClusterHost, reachOf, remoteCommand, restartAndWaitScript, shellQuote, sshTarget, waitScript } from "./remote";
 import { renderEtcdEnv, renderEtcdSysusers, renderEtcdUnit } from "./render/etcd";
 import { renderEtcdRestoreScript } from "./render/etcdRestore";
 import { EtcdJoin } from "../providers/etcdJoin";
 import { EtcdLeave } from "../providers/etcdLeave";
 import { EtcdSnapshotCopy } from "../providers/etcdSnapshotCopy";
 import { PATHS } from "./render/paths";
-import { SshTarget } from "../providers/ssh";
 import { EtcdPlan, EtcdSettings, planEtcd } from "./etcdPlan";
 import { hostLookup, InstallInputs, PlannedArgs } from "./planned";
 import { HostComponent, HostComponentKind } from "./hostComponent";
@@ -57,7 +56,7 @@ function createEtcdCluster(name: string, args: PlannedEtcdClusterArgs, opts: pul
     const plan = args.plan;
     const { clientPort, healthTimeoutSec: timeout } = plan;
     const host = hostLookup(args.hosts);
-    const members = plan.members.map((m) => ({ ...m, connection: host(m.name).connection }));
+    const members = plan.members.map((m) => ({ ...m, ...reachOf(host(m.name)) }));
     const healthcheck = issueCert(`${name}-healthcheck-client`, args.ca, { commonName: "ha-kubernetes-etcd-healthcheck", usages: ["client"] }, args.validity, opts);
     const expiry: Record<string, pulumi.Output<string>> = {};
     const etcdctl = etcdctlCommand(clientPort, "").trimEnd();
@@ -77,12 +76,12 @@ function createEtcdCluster(name: string, args: PlannedEtcdClusterArgs, opts: pul
             `${prefix}-etcd-join`,
             {
                 host: member.name,
-                connection: member.connection as pulumi.Input<SshTarget>,
+                connection: sshTarget(member),
                 member: refs[i],
                 members: refs,
                 etcdctl,
                 dataDir: PATHS.etcd.dataDir,
-                seeds: members.filter((o) => o.name !== member.name).map((o) => ({ host: o.name, connection: o.connection as pulumi.Input<SshTarget> })),
+                seeds: members.filter((o) => o.name !== member.name).map((o) => ({ host: o.name, connection: sshTarget(o) })),
             },
             pulumi.mergeOptions(opts, { dependsOn: previousJoin ? [previousJoin] : [] }),
         );
@@ -152,7 +151,7 @@ function createEtcdCluster(name: string, args: PlannedEtcdClusterArgs, opts: pul
                 `${prefix}-etcd-snapshot-copy`,
                 {
                     host: member.name,
-                    connection: member.connection as pulumi.Input<SshTarget>,
+                    connection: sshTarget(member),
                     member: member.name,
                     remoteDirectory: PATHS.etcd.snapshotDir,
                     localDirectory: path.resolve(plan.snapshotCopyDirectory),
@@ -164,10 +163,10 @@ function createEtcdCluster(name: string, args: PlannedEtcdClusterArgs, opts: pul
         }
     }
     const first = members[0];
-    const gate = new command.remote.Command(
+    const gate = remoteCommand(
         `${name}-${first.name}-etcd-health`,
+        first,
         {
-            connection: first.connection,
             create: [
                 "set -u",
                 waitScript({
@@ -188,7 +187,7 @@ function createEtcdCluster(name: string, args: PlannedEtcdClusterArgs, opts: pul
         {
             members: refs,
             etcdctl,
-            seeds: members.map((o) => ({ host: o.name, connection: o.connection as pulumi.Input<SshTarget> })),
+            seeds: members.map((o) => ({ host: o.name, connection: sshTarget(o) })),
         },
         pulumi.mergeOptions(opts, { dependsOn: [gate] }),
     );

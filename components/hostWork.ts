@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ArtifactSource, hostBase, installBinaries } from "./artifacts";
 import { ManagedFile } from "../providers/managedFile";
-import { ClusterHost, etcHostsBlock, FileSpec, remoteFiles, remoteService, revision } from "./remote";
+import { ClusterHost, etcHostsBlock, FileSpec, remoteCommand, remoteFiles, remoteService, revision } from "./remote";
 
 /**
  * One host's work as data, and the one place that turns it into resources. Every component's
@@ -78,10 +78,10 @@ export interface RestartSpec {
 
 /** The restart of one host, after its install and `restart.after`. */
 export function restartHost(w: HostWork, install: HostInstall, restart: RestartSpec, opts: pulumi.CustomResourceOptions): command.remote.Command {
-    return new command.remote.Command(
+    return remoteCommand(
         `${w.prefix}-${w.role}-restart`,
+        w.host,
         {
-            connection: w.host.connection,
             create: restart.script,
             triggers: [install.digest, ...(restart.triggers ?? [])],
             logging: "stderr",

@@ -3,7 +3,7 @@ import { identityOfObject, KubernetesObject, ObjectIdentity } from "../providers
 import { KubectlHostInputs } from "../providers/kubectlHost";
 import { SshTarget } from "../providers/ssh";
 import { PATHS } from "./render/paths";
-import { ClusterHost } from "./remote";
+import { ClusterHost, sshTarget } from "./remote";
 
 /** The server-side apply field manager of every object ha-kubernetes applies. */
 export const FIELD_MANAGER = "ha-kubernetes";
@@ -45,7 +45,7 @@ export function sourceIdentity(o: ObjectSource): ObjectIdentity {
 export function kubectlHostInputs(host: ClusterHost, timeoutSec: number): KubectlHostInputs & { readonly connection: pulumi.Output<SshTarget> } {
     return {
         host: host.name,
-        connection: pulumi.output(host.connection) as pulumi.Output<SshTarget>,
+        connection: pulumi.output(sshTarget(host)),
         kubectl: PATHS.bin.kubectl,
         kubeconfig: PATHS.kubernetes.adminKubeconfig,
         timeoutSec,

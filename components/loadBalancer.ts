@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { HostWork, installHost, restartHost } from "./hostWork";
 import { isIpv4 } from "../lib/address";
-import { ClusterHost, restartAndWaitScript, shellQuote, waitScript } from "./remote";
+import { ClusterHost, remoteCommand, restartAndWaitScript, shellQuote, waitScript } from "./remote";
 import { renderHaproxyConfig } from "./render/haproxy";
 import { renderKeepalivedCheckScript, renderKeepalivedConfig } from "./render/keepalived";
 import { renderNginxConfig } from "./render/nginx";
@@ -122,10 +122,10 @@ function haproxyKeepalived(name: string, plan: HaproxyKeepalivedPlan, args: Plan
         gates.push(restart);
     }
     const first = host(plan.backends[0].name);
-    const gate = new command.remote.Command(
+    const gate = remoteCommand(
         `${name}-${first.name}-lb-health`,
+        first,
         {
-            connection: first.connection,
             create: waitScript({ what: `the VIP ${vip}:${port} to accept connections`, check: tcpCheck(vip, port), timeoutSec: timeout }),
             triggers: gates.map((g) => g.id),
             logging: "stderr",

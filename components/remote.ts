@@ -5,7 +5,7 @@ import { ManagedBlock } from "../providers/managedBlock";
 import { ManagedFile } from "../providers/managedFile";
 import { ManagedService } from "../providers/managedService";
 import { SshTarget } from "../providers/ssh";
-import { BACKUP_SUFFIX, deleteFileScript, shellQuote, waitScript, writeFileScript } from "../lib/shell";
+import { asRoot, BACKUP_SUFFIX, Become, deleteFileScript, shellQuote, waitScript, writeFileScript } from "../lib/shell";
 
 export { BACKUP_SUFFIX, deleteFileScript, shellQuote, waitScript, writeFileScript };
 
@@ -20,6 +20,33 @@ export interface ClusterHost {
     readonly address: string;
     /** SSH connection (privateKey should be a secret). */
     readonly connection: pulumi.Input<Connection>;
+    /** How the login user runs scripts as root (`sudo`). Default: none, the login user is root. */
+    readonly become?: Become;
+}
+
+/** How a host is reached and how its scripts become root: what a host derived from `host` must carry. */
+export function reachOf(host: ClusterHost): Pick<ClusterHost, "connection" | "become"> {
+    return host.become ? { connection: host.connection, become: host.become } : { connection: host.connection };
+}
+
+/** The host's connection as the dynamic providers take it: with `become` when the host has one (else the connection as given). */
+export function sshTarget(host: ClusterHost): pulumi.Input<SshTarget> {
+    const become = host.become;
+    return become ? pulumi.output(host.connection).apply((c): SshTarget => ({ ...(c as SshTarget), become })) : (host.connection as pulumi.Input<SshTarget>);
+}
+
+/** A @pulumi/command remote Command's arguments without the connection (the host gives it). */
+export type RootCommandArgs = Omit<command.remote.CommandArgs, "connection">;
+
+/**
+ * A remote Command on `host` whose scripts (create, update, delete) run as root: as they are
+ * when the login user is root, else through `become` (stdin still reaches them).
+ */
+export function remoteCommand(name: string, host: ClusterHost, args: RootCommandArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
+    const become = host.become;
+    const root = (s: pulumi.Input<string>) => pulumi.output(s).apply((v) => asRoot(v, become));
+    const scripts = become ? Object.fromEntries((["create", "update", "delete"] as const).flatMap((k) => (args[k] === undefined ? [] : [[k, root(args[k])]]))) : {};
+    return new command.remote.Command(name, { ...args, ...scripts, connection: host.connection }, opts);
 }
 
 export function sha256(s: string): string {
@@ -47,7 +74,7 @@ export function remoteFile(name: string, host: ClusterHost, file: FileSpec, opts
         name,
         {
             host: host.name,
-            connection: pulumi.output(host.connection) as pulumi.Output<SshTarget>,
+            connection: pulumi.output(sshTarget(host)),
             path: file.path,
             content: file.content,
             mode,
@@ -61,7 +88,7 @@ export const ETC_HOSTS = "/etc/hosts";
 
 /** ha-kubernetes' lines in a host's /etc/hosts (`content`: renderHostsEntries), drift-detected; the rest of the file stays the host's. */
 export function etcHostsBlock(name: string, host: ClusterHost, content: string, opts: pulumi.CustomResourceOptions): ManagedBlock {
-    return new ManagedBlock(name, { host: host.name, connection: pulumi.output(host.connection) as pulumi.Output<SshTarget>, path: ETC_HOSTS, content }, opts);
+    return new ManagedBlock(name, { host: host.name, connection: pulumi.output(sshTarget(host)), path: ETC_HOSTS, content }, opts);
 }
 
 /**
@@ -87,7 +114,7 @@ export function remoteService(name: string, host: ClusterHost, unit: string, opt
         name,
         {
             host: host.name,
-            connection: pulumi.output(host.connection) as pulumi.Output<SshTarget>,
+            connection: pulumi.output(sshTarget(host)),
             unit,
         },
         opts,

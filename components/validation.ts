@@ -8,6 +8,7 @@ import { cidrContains, cidrsOverlap, isIpAddress, isIpv4, parseCidr, subnetCount
 import { ClusterArgs, HostArgs, LB_MODES, ROLES, SshArgs } from "./config";
 import { DEFAULTS, defaultHostCidr, resolveTopology } from "./topology";
 import { parseHostKey } from "../lib/hostKeys";
+import { BECOME_METHODS } from "../lib/shell";
 import { podSecurityProblems } from "./render/admissionConfig";
 import { encryptionProblems } from "../lib/encryptionConfig";
 import { adminGroupProblem } from "./render/rbac";
@@ -68,8 +69,16 @@ function hasKey(ssh: SshArgs | undefined): boolean {
     return !!ssh && (ssh.privateKey !== undefined || ssh.privateKeyPath !== undefined);
 }
 
+/** Why `become` is not a way to become root, if it is not (undefined: log in as root). */
+export function becomeProblem(become: unknown): string | undefined {
+    if (become === undefined || BECOME_METHODS.includes(become as never)) return undefined;
+    return `unknown become ${JSON.stringify(become)} (known: ${BECOME_METHODS.join(", ")}; leave it out to log in as root)`;
+}
+
 function checkSsh(problems: Problem[], path: string, ssh: SshArgs | undefined, env: ValidationEnv): void {
     if (!ssh) return;
+    const become = becomeProblem(ssh.become);
+    if (become) problems.push({ propertyPath: `${path}.become`, reason: become });
     if (ssh.port !== undefined && !validPort(ssh.port)) problems.push({ propertyPath: `${path}.port`, reason: `SSH port ${ssh.port} is not in 1..65535` });
     if (ssh.user !== undefined && !/^[a-z_][a-z0-9_-]*$/.test(ssh.user))
         problems.push({ propertyPath: `${path}.user`, reason: `SSH user ${JSON.stringify(ssh.user)} is not a valid user name` });
@@ -494,7 +503,6 @@ export function adminCredentialProblems(s: { readonly adminGroup?: unknown; read
     return problems;
 }
 
-/** A component's host list (`property`): at least one, names and addresses unique, addresses IPv4. */
 /** Problems of `nodes.extraHosts` (or a WorkerPool's `extraHosts`): each an IP address and host names. */
 export function extraHostsProblems(entries: unknown, property: string): Problem[] {
     if (entries === undefined) return [];
@@ -509,7 +517,8 @@ export function extraHostsProblems(entries: unknown, property: string): Problem[
     return problems;
 }
 
-export function hostListProblems(hosts: readonly { readonly name: string; readonly address: string }[], property: string, noun: string): Problem[] {
+/** A component's host list (`property`): at least one, names and addresses unique, addresses IPv4, a known `become`. */
+export function hostListProblems(hosts: readonly { readonly name: string; readonly address: string; readonly become?: unknown }[], property: string, noun: string): Problem[] {
     const problems: Problem[] = [];
     if (hosts.length === 0) problems.push({ propertyPath: property, reason: `at least one ${noun} is required` });
     const names = new Set<string>();
@@ -518,6 +527,8 @@ export function hostListProblems(hosts: readonly { readonly name: string; readon
         if (names.has(h.name)) problems.push({ propertyPath: `${property}[${i}].name`, reason: `duplicate ${noun} ${h.name}` });
         if (addresses.has(h.address)) problems.push({ propertyPath: `${property}[${i}].address`, reason: `duplicate address ${h.address}` });
         if (!isIpv4(h.address)) problems.push({ propertyPath: `${property}[${i}].address`, reason: `${noun} ${h.name} address ${JSON.stringify(h.address)} is not IPv4` });
+        const become = becomeProblem(h.become);
+        if (become) problems.push({ propertyPath: `${property}[${i}].become`, reason: become });
         names.add(h.name);
         addresses.add(h.address);
     });

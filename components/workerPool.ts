@@ -1,15 +1,14 @@
 import { renderKubeBenchConfig } from "./render/kubeBenchConfig";
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { fileSha256, uploadFile } from "./artifacts";
+import { fileSha256, uploadFile } from "./upload";
 import { HostWork, installHost, restartHost } from "./hostWork";
 import { RegistryArgs } from "./config";
 import { fileOrTextValue } from "./fileInputs";
 import { kubeconfigFor } from "./controlPlane";
 import { kubectlHostInputs } from "./kubernetesObjects";
 import { CertificateAuthority, IssuedCert, issueCert } from "./pki";
-import { ClusterHost, revision, FileSpec, restartAndWaitScript, shellQuote } from "./remote";
+import { ClusterHost, reachOf, remoteCommand, revision, FileSpec, restartAndWaitScript, shellQuote } from "./remote";
 import { renderBridgeConflist, renderLoopbackConf } from "./render/cni";
 import { FLANNEL_CNI_SCRIPT, FLANNEL_CNI_UNIT, renderFlannelCniScript, renderFlannelCniUnit } from "./render/flannelCni";
 import { renderContainerdConfig } from "./render/containerd";
@@ -135,7 +134,7 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
     const { podCidr, clusterName, healthTimeoutSec: timeout } = plan;
     const mode = plan.podNetwork.mode;
     const host = hostLookup(args.hosts);
-    const nodes = plan.nodes.map((n) => ({ ...n, connection: host(n.name).connection }));
+    const nodes = plan.nodes.map((n) => ({ ...n, ...reachOf(host(n.name)) }));
     // bridge mode: blocks kept in state, so nodes coming and going never move another's
     const podCidrs: pulumi.Output<Record<string, string>> =
         mode === "bridge"
@@ -300,10 +299,10 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
         const routes =
             mode === "bridge"
                 ? [
-                      new command.remote.Command(
+                      remoteCommand(
                           `${prefix}-routes-restart`,
+                          node,
                           {
-                              connection: node.connection,
                               create: restartAndWaitScript({
                                   unit: POD_ROUTES_UNIT,
                                   host: node.name,

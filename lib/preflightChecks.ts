@@ -1,5 +1,6 @@
 // What a host must offer before ha-kubernetes touches it, and the pure judgement of what the host
-// reported. No imports, so the preflight provider can capture it.
+// reported. Imports only the shell helpers (no imports of their own), so the preflight provider can capture it.
+import { asRoot, Become } from "./shell";
 
 /** A TCP port a role listens on, and the processes (as `ss` names them) that may hold it already: ours, on a re-run. */
 export interface PortNeed {
@@ -59,12 +60,31 @@ export const PREFLIGHT_SCRIPT = [
     `if command -v ss >/dev/null 2>&1; then ss -Hltnp | awk '{ print "listen=" $4 " " $6 }'; else echo listen=unknown; fi`,
 ].join("\n");
 
+/**
+ * PREFLIGHT_SCRIPT as a host runs it: as is when the login user is root; with `become`, as root
+ * through it when passwordless sudo works, else only who the user is and `sudo=refused` (or
+ * `sudo=missing`). Runs as the login user; static.
+ */
+export function preflightScript(become: Become | undefined): string {
+    if (!become) return PREFLIGHT_SCRIPT;
+    return [
+        `echo "user=$(id -un)"`,
+        "if ! command -v sudo >/dev/null 2>&1; then echo sudo=missing",
+        `elif sudo -n true 2>/dev/null; then exec ${asRoot(PREFLIGHT_SCRIPT, become)}`,
+        "else echo sudo=refused; fi",
+    ].join("\n");
+}
+
 /** What a host reported, parsed. */
 export interface HostReport {
     readonly clockNs?: bigint;
     readonly arch: string;
     readonly kernel: string;
     readonly uid: string;
+    /** The login user, when the host said (with `become`). */
+    readonly user: string;
+    /** With `become: sudo`: `refused` (sudo -n true failed), `missing` (no sudo), else "". */
+    readonly sudo: string;
     readonly init: string;
     readonly os: string;
     readonly swapAreas: number;
@@ -104,6 +124,8 @@ export function parseReport(out: string): HostReport {
         arch: one.get("arch") ?? "",
         kernel: one.get("kernel") ?? "",
         uid: one.get("uid") ?? "",
+        user: one.get("user") ?? "",
+        sudo: one.get("sudo") ?? "",
         init: one.get("init") ?? "",
         os: one.get("os") ?? "",
         swapAreas: num("swapAreas"),
@@ -119,9 +141,15 @@ const mib = (kib: number) => Math.floor(kib / 1024);
 
 /** Every problem of one host's report against its requirements (none when `req` is undefined but the basics). Pure. */
 export function reportProblems(r: HostReport, req: HostRequirements | undefined): string[] {
+    // nothing else was checked: the report is only who the user is
+    if (r.sudo === "refused") return [`user ${r.user || "?"} cannot run sudo without a password (sudo -n true failed): give it NOPASSWD in /etc/sudoers.d`];
+    if (r.sudo === "missing") return [`user ${r.user || "?"} cannot run sudo: sudo is not installed (ssh.become: sudo needs it)`];
     const problems: string[] = [];
     if (!["x86_64", "aarch64"].includes(r.arch)) problems.push(`unsupported architecture ${JSON.stringify(r.arch)}`);
-    if (r.uid !== "0") problems.push(`logged in as uid ${r.uid || "?"}, not root`);
+    if (r.uid !== "0")
+        problems.push(
+            `logged in as ${r.user ? `user ${r.user} (uid ${r.uid || "?"})` : `uid ${r.uid || "?"}`}, not root: log in as root, or set ssh.become: sudo for a user with passwordless sudo`,
+        );
     if (r.init !== "systemd") problems.push("systemd is not running");
     if (!req) return problems;
     if (!req.supportedOs.includes(r.os)) problems.push(`${r.os || "an unknown OS"} is not a supported release (${req.supportedOs.join(", ")})`);

@@ -6,6 +6,21 @@ export function shellQuote(s: string): string {
     return `'${String(s).replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * How a login user other than root runs ha-kubernetes' scripts as root: `sudo`, passwordless
+ * (`sudo -n`: a password prompt never waits, it fails).
+ */
+export type Become = "sudo";
+export const BECOME_METHODS: readonly Become[] = ["sudo"];
+
+/**
+ * `script` as root on a host: unchanged without `become` (the login user is root); with `sudo`,
+ * `sudo -n -- sh -c <script>`, which passes stdin on to the script (secrets travel there).
+ */
+export function asRoot(script: string, become: Become | undefined): string {
+    return become === "sudo" ? `sudo -n -- sh -c ${shellQuote(script)}` : script;
+}
+
 /** Suffix of the copy of a file that existed before ha-kubernetes first wrote it. */
 export const BACKUP_SUFFIX = ".ha-kubernetes-orig";
 

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { recorded } from "./dynamic";
-import { ClockReading, clockProblems, HostRequirements, parseReport, PREFLIGHT_SCRIPT, reportProblems } from "../lib/preflightChecks";
+import { ClockReading, clockProblems, HostRequirements, parseReport, PREFLIGHT_SCRIPT, preflightScript, reportProblems } from "../lib/preflightChecks";
 import { sshExec, SshTarget } from "./ssh";
 
 /**
  * Before anything touches a host: every host of the cluster answers over SSH with the given key,
- * as root, runs systemd on a supported architecture and OS release, and offers what its roles
+ * as root (or as a user with passwordless sudo, `become: sudo`), runs systemd on a supported architecture and OS release, and offers what its roles
  * need (lib/preflightChecks.ts: swap off, cgroup v2, kernel modules, free ports, a memory floor,
  * free disk under /var/lib); the hosts' clocks are in step. All hosts are checked side by side
  * and every problem is reported at once, naming host and reason; every remote resource waits on
@@ -58,14 +58,20 @@ export { PREFLIGHT_SCRIPT };
 
 /** Judges one host's PREFLIGHT_SCRIPT output; returns its facts or its problems, joined. Pure. */
 export function judgeHost(host: PreflightHost, out: string): HostFacts | string {
-    const r = parseReport(out);
+    const reported = parseReport(out);
+    const r = { ...reported, user: reported.user || (host.connection.user ?? "root") };
     const problems = reportProblems(r, host.requires);
     return problems.length ? problems.join("; ") : { name: host.name, address: host.connection.host, arch: r.arch, kernel: r.kernel, os: r.os };
 }
 
 /** Host names, where they answer, the host keys they must present and what they must offer: the only inputs whose change re-runs the check. Pure. */
 export function hostList(hosts: readonly PreflightHost[], maxClockSkewMs?: number): string {
-    const list = hosts.map((h) => `${h.name}=${h.connection.user ?? "root"}@${h.connection.host}:${h.connection.port ?? 22}#${h.connection.hostKey ?? ""}`).join(",");
+    const list = hosts
+        .map(
+            (h) =>
+                `${h.name}=${h.connection.user ?? "root"}${h.connection.become ? `+${h.connection.become}` : ""}@${h.connection.host}:${h.connection.port ?? 22}#${h.connection.hostKey ?? ""}`,
+        )
+        .join(",");
     const needs = hosts.some((h) => h.requires) || maxClockSkewMs !== undefined ? JSON.stringify([hosts.map((h) => h.requires ?? null), maxClockSkewMs ?? null]) : "";
     return needs ? `${list}|${needs}` : list;
 }
@@ -98,9 +104,10 @@ async function checkAll(hosts: readonly PreflightHost[], maxClockSkewMs = DEFAUL
         hosts.map(async (h): Promise<HostFacts | string> => {
             try {
                 const sentNs = now() + epochOffset;
+                // as the login user: the script itself tries sudo, so that a refusal is a finding
                 const r = await sshExec(
-                    { ...h.connection, dialErrorLimit: Math.min(h.connection.dialErrorLimit ?? PREFLIGHT_ATTEMPTS, PREFLIGHT_ATTEMPTS) },
-                    PREFLIGHT_SCRIPT,
+                    { ...h.connection, become: undefined, dialErrorLimit: Math.min(h.connection.dialErrorLimit ?? PREFLIGHT_ATTEMPTS, PREFLIGHT_ATTEMPTS) },
+                    preflightScript(h.connection.become),
                     undefined,
                     60_000,
                 );

@@ -2,7 +2,7 @@
  * Running a shell script on a host over SSH (the `ssh2` library), for dynamic providers.
  * Everything here is plain data in, plain data out, so providers can capture it.
  */
-import { shellQuote } from "../lib/shell";
+import { asRoot, Become, shellQuote } from "../lib/shell";
 import { hostKeyAlgorithms, hostKeyLine, hostKeyMismatch, parseHostKey, sshEndpoint } from "../lib/hostKeys";
 
 /** Where and how to connect; the same shape as @pulumi/command's connection. */
@@ -18,16 +18,28 @@ export interface SshTarget {
     readonly dialErrorLimit?: number;
     /** Seconds per attempt. Default 10. */
     readonly perDialTimeout?: number;
+    /** How the login user runs the scripts as root (`sudo`); without it they run as the login user (root). */
+    readonly become?: Become;
 }
 
 /**
- * True when `news` reaches its host otherwise than `olds` did (address, port, user, the host key
- * it requires, the bastion): the recorded connection must then be updated, or a later delete or
+ * True when `news` reaches its host otherwise than `olds` did (address, port, user, how it
+ * becomes root, the host key it requires, the bastion): the recorded connection must then be updated, or a later delete or
  * refresh would use the old one. Pure.
  */
 export function reachChanged(olds: Partial<SshTarget> | undefined, news: SshTarget): boolean {
     const reach = (t: Partial<SshTarget> | undefined) =>
-        JSON.stringify([t?.host, t?.port ?? 22, t?.user ?? "root", t?.hostKey ?? "", t?.proxy?.host ?? "", t?.proxy?.port ?? 22, t?.proxy?.user ?? "", t?.proxy?.hostKey ?? ""]);
+        JSON.stringify([
+            t?.host,
+            t?.port ?? 22,
+            t?.user ?? "root",
+            t?.become ?? "",
+            t?.hostKey ?? "",
+            t?.proxy?.host ?? "",
+            t?.proxy?.port ?? 22,
+            t?.proxy?.user ?? "",
+            t?.proxy?.hostKey ?? "",
+        ]);
     return reach(olds) !== reach(news);
 }
 
@@ -167,13 +179,13 @@ export async function sshHostKey(target: SshTarget, preferred?: string): Promise
     return hostKeyLine(key);
 }
 
-/** Runs `script` with `sh -c` on the target, feeding `stdin`; resolves with its exit code and output. */
+/** Runs `script` with `sh -c` on the target as root (through its `become`, if any), feeding `stdin`; resolves with its exit code and output. */
 export async function sshExec(target: SshTarget, script: string, stdin?: string, timeoutMs = 300_000): Promise<ExecResult> {
     const { conn, jump } = await sshConnect(target);
     try {
         return await new Promise<ExecResult>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`command on ${target.host} timed out after ${timeoutMs / 1000}s`)), timeoutMs);
-            conn.exec(`sh -c ${shellQuote(script)}`, (err, stream) => {
+            conn.exec(`sh -c ${shellQuote(asRoot(script, target.become))}`, (err, stream) => {
                 if (err) {
                     clearTimeout(timer);
                     reject(err);
@@ -207,37 +219,62 @@ export async function sshRun(target: SshTarget, what: string, script: string, st
     return r.stdout;
 }
 
+/** Copies `remotePath` into the local file `part` (mode 0600) over SFTP, as the login user. */
+function sftpGet(conn: Conn, remotePath: string, part: string): Promise<void> {
+    return new Promise<void>((resolve, reject) =>
+        conn.sftp((err, sftp) => {
+            if (err) return reject(err);
+            sftp.fastGet(remotePath, part, { mode: 0o600 } as never, (e) => {
+                sftp.end();
+                if (e) reject(e);
+                else resolve();
+            });
+        }),
+    );
+}
+
+/** Copies `remotePath` into the local file `part` (mode 0600) as root: `cat` through `become`, its stdout streamed. */
+async function catAsRoot(conn: Conn, remotePath: string, part: string, become: Become): Promise<void> {
+    const fs = await import("fs");
+    return new Promise<void>((resolve, reject) =>
+        conn.exec(asRoot(`cat -- ${shellQuote(remotePath)}`, become), (err, stream) => {
+            if (err) return reject(err);
+            const out = fs.createWriteStream(part, { mode: 0o600 }).on("error", reject);
+            let stderr = "";
+            stream.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+            stream.on("data", (d: Buffer) => {
+                if (out.write(d)) return;
+                stream.pause?.();
+                out.once("drain", () => stream.resume?.());
+            });
+            stream.on("close", (code: number | null) => out.end(() => (code === 0 ? resolve() : reject(new Error(`cat exited ${code}: ${stderr.trim()}`)))));
+            stream.end();
+        }),
+    );
+}
+
 /**
- * Copies a remote file to `localPath` over SFTP (binary-safe, any size): into `localPath.part`
- * with mode 0600, renamed when complete.
+ * Copies a remote file to `localPath` (binary-safe, any size): over SFTP as the login user, or,
+ * when the target becomes root (a root-owned file a sudo user cannot read), through `cat` as root;
+ * into `localPath.part` with mode 0600, renamed when complete.
  */
 export async function sshDownload(target: SshTarget, remotePath: string, localPath: string, timeoutMs = 1_800_000): Promise<void> {
     const fs = await import("fs");
     const { conn, jump } = await sshConnect(target);
     const part = `${localPath}.part`;
+    let timer: NodeJS.Timeout | undefined;
     try {
-        await new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`copying ${remotePath} from ${target.host} timed out after ${timeoutMs / 1000}s`)), timeoutMs);
-            conn.sftp((err, sftp) => {
-                if (err) {
-                    clearTimeout(timer);
-                    reject(err);
-                    return;
-                }
-                sftp.fastGet(remotePath, part, { mode: 0o600 } as never, (e) => {
-                    clearTimeout(timer);
-                    sftp.end();
-                    if (e) reject(e);
-                    else resolve();
-                });
-            });
+        const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`copying ${remotePath} from ${target.host} timed out after ${timeoutMs / 1000}s`)), timeoutMs);
         });
+        await Promise.race([target.become ? catAsRoot(conn, remotePath, part, target.become) : sftpGet(conn, remotePath, part), timeout]);
         fs.chmodSync(part, 0o600);
         fs.renameSync(part, localPath);
     } catch (e) {
         fs.rmSync(part, { force: true });
         throw new Error(`copying ${remotePath} from ${target.host} to ${localPath} failed: ${(e as Error).message}`, { cause: e });
     } finally {
+        clearTimeout(timer);
         conn.end();
         jump?.end();
     }

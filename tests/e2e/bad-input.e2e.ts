@@ -1,8 +1,9 @@
 /**
  * Bad input changes nothing on any host: an even etcd count is refused before any resource (printed
  * as the list of problems and nothing else), an
- * unreachable host and a wrong SSH key stop the run at the host preflight, with a message naming
- * the host and the reason, before any remote command ran anywhere.
+ * unreachable host, a login user without passwordless sudo (ssh.become: sudo) and a wrong SSH key
+ * stop the run at the host preflight, with a message naming the host and the reason, before any
+ * remote command ran anywhere.
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "child_process";
@@ -159,6 +160,18 @@ describe("bad input changes nothing on any host", () => {
             if (had === undefined) delete process.env.SSH_AUTH_SOCK;
             else process.env.SSH_AUTH_SOCK = had;
         }
+        expectUntouched(all);
+    });
+
+    it("stops at the preflight when the login user cannot run sudo without a password, naming host and user", async () => {
+        // the lab's user with the key and no sudoers entry, as the product's login user (ssh.become: sudo)
+        await stack!.setAllConfig(labConfig(inv, { lbMode: "haproxy-keepalived", vip: "10.213.0.100", login: { user: inv.plainUser, become: "sudo" } }));
+        const err = await upError(stack!);
+        expect(err).toContain("host preflight failed; nothing was changed on any host");
+        for (const h of inv.hosts)
+            expect(err).toMatch(
+                new RegExp(`${h.name} \\(${h.address.replace(/\./g, "\\.")}\\): user ${inv.plainUser} cannot run sudo without a password \\(sudo -n true failed\\)`),
+            );
         expectUntouched(all);
     });
 

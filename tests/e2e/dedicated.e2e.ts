@@ -2,7 +2,8 @@
  * Topology 3: dedicated etcd hosts (3) and 3 masters behind an external load balancer (the
  * user's own: here a haproxy the test sets up on lb1 itself), 1 worker, and topology 5: a
  * private registry with its own CA on the lab bridge (Debian's docker-registry, also on lb1)
- * that the worker pulls the test image from.
+ * that the worker pulls the test image from. The product logs in as `deploy`, a user with
+ * passwordless sudo (ssh.become: sudo); the test's own checks log in as root.
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import { LabRegistry, startLabRegistry } from "./registry";
@@ -44,6 +45,7 @@ const configFor = (etcdHosts: string[]) =>
             extraHosts: [{ address: registry.address, names: [registry.name!] }],
             // the pause and CoreDNS images only: testapp comes from the registry
             imageArchives: labImageArchives(["pause", "coredns"]),
+            login: { user: inv.sudoUser, become: "sudo" },
         },
     );
 
@@ -74,7 +76,55 @@ afterAll(async () => {
     labDown();
 });
 
+/** The hosts the stack installs (lb1 is the user's). */
+const stackHosts = () => inv.hosts.filter((h) => h.name !== "lb1" && h.name !== "e4").map((h) => h.name);
+
 describe("dedicated etcd hosts with an external load balancer", () => {
+    it("logged in as the sudo user, not root, and ran its scripts as root through sudo", () => {
+        const user = inv.sudoUser;
+        for (const h of stackHosts()) {
+            // sshd's and sudo's own records on the host: the product's sessions and its sudo commands
+            const sessions = sshOk(inv, h, `journalctl -q --no-pager -t sshd | grep -c 'Accepted publickey for ${user} ' || true`).trim();
+            const sudos = sshOk(inv, h, `journalctl -q --no-pager -t sudo | grep -cE '${user} : .*USER=root ; COMMAND=[^ ]*/sh -c' || true`).trim();
+            expect({ host: h, sessions: Number(sessions) > 0, sudos: Number(sudos) > 0 }).toEqual({ host: h, sessions: true, sudos: true });
+        }
+        // the harness logs in as root; the stack as the sudo user
+        expect(inv.sshUser).toBe("root");
+        expect(user).not.toBe("root");
+    });
+
+    it("wrote its files root-owned 0600 as usual; uploads moved into place as root, the user's upload directory left empty", () => {
+        const user = inv.sudoUser;
+        const stat = (h: string, files: string[]) =>
+            sshOk(inv, h, `stat -c '%n %U:%G %a' ${files.join(" ")}`)
+                .trim()
+                .split("\n");
+        expect(
+            stat("m1", [
+                "/etc/kubernetes/pki/apiserver.key",
+                "/etc/kubernetes/kube-apiserver.env",
+                "/etc/kubernetes/admin.kubeconfig",
+                "/etc/systemd/system/kube-apiserver.service",
+            ]),
+        ).toEqual([
+            "/etc/kubernetes/pki/apiserver.key root:root 600",
+            "/etc/kubernetes/kube-apiserver.env root:root 600",
+            "/etc/kubernetes/admin.kubeconfig root:root 600",
+            "/etc/systemd/system/kube-apiserver.service root:root 600",
+        ]);
+        expect(stat("e1", ["/etc/etcd/etcd.env", "/usr/local/bin/etcd"])).toEqual(["/etc/etcd/etcd.env root:root 600", "/usr/local/bin/etcd root:root 755"]);
+        // binaries and image archives came from this machine (artifacts.source local): staged by root, 0600
+        const staged = sshOk(inv, "w1", "stat -c '%U:%G %a' /var/lib/ha-kubernetes/artifacts/kubelet-* /var/lib/ha-kubernetes/images/*.tar").trim().split("\n");
+        expect(staged.length).toBeGreaterThanOrEqual(3);
+        expect([...new Set(staged)]).toEqual(["root:root 600"]);
+        expect(sshOk(inv, "w1", `stat -c '%U %a' /var/lib/ha-kubernetes/uploads; ls -A /var/lib/ha-kubernetes/uploads`).trim()).toBe(`${user} 700`);
+        // nothing else of the product's belongs to the login user (every host got uploads)
+        for (const h of stackHosts()) {
+            const owned = sshOk(inv, h, `find /etc/kubernetes /etc/etcd /etc/systemd/system /usr/local/bin /var/lib/ha-kubernetes -user ${user} 2>/dev/null || true`).trim();
+            expect({ host: h, owned }).toEqual({ host: h, owned: "/var/lib/ha-kubernetes/uploads" });
+        }
+    });
+
     it("runs etcd only on the etcd hosts, healthy over TLS", () => {
         expectEtcdHealthy(inv, "e1", 3);
         expect(ssh(inv, "m1", "systemctl is-active etcd").out.trim()).not.toBe("active");

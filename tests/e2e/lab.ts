@@ -19,7 +19,12 @@ export interface Inventory {
     readonly bridge: string;
     readonly gateway: string;
     readonly subnet: string;
+    /** The harness's own login (root). */
     readonly sshUser: string;
+    /** A login user with the same key and passwordless sudo, for stacks with ssh.become: sudo. */
+    readonly sudoUser: string;
+    /** A login user with the same key and no sudo. */
+    readonly plainUser: string;
     readonly sshPrivateKeyPath: string;
     readonly hosts: LabHost[];
 }

@@ -37,6 +37,8 @@ export interface TopologyOptions {
     readonly metricsServer?: boolean;
     /** nodes.extraHosts: names the nodes resolve through ha-kubernetes' block in /etc/hosts. Default none. */
     readonly extraHosts?: ReadonlyArray<{ address: string; names: string[] }>;
+    /** How the product logs in (ssh.user, ssh.become). Default: the harness's user, root. */
+    readonly login?: { readonly user: string; readonly become?: "sudo" };
 }
 
 /**
@@ -64,7 +66,7 @@ export function labConfig(inv: Inventory, t: TopologyOptions): ConfigMap {
     const cfg: ConfigMap = {
         "ha-kubernetes:clusterName": { value: "lab" },
         "ha-kubernetes:hosts": json(hosts),
-        "ha-kubernetes:ssh": json({ user: inv.sshUser, privateKeyPath: inv.sshPrivateKeyPath }),
+        "ha-kubernetes:ssh": json({ user: t.login?.user ?? inv.sshUser, ...(t.login?.become ? { become: t.login.become } : {}), privateKeyPath: inv.sshPrivateKeyPath }),
         "ha-kubernetes:versions": json(labVersions()),
         "ha-kubernetes:network": json({ hostCidr: inv.subnet, podNetwork: t.podNetwork ?? "bridge", flannelBackend: t.flannelBackend }),
         "ha-kubernetes:loadBalancer": json({ mode: t.lbMode, vip: t.vip, address: t.externalAddress, interface: "host0", maxConnections: 4000 }),

@@ -30,7 +30,7 @@ LOGS="$LAB/logs"
 KEY="$LAB/ssh/id_ed25519"
 # files installed into every host (tests/lab/hosts/)
 LAB_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PACKAGES="systemd,systemd-sysv,dbus,openssh-server,iproute2,iputils-ping,udev,procps,kmod,ca-certificates,curl,less,etcd-client,haproxy,keepalived,nginx,libnginx-mod-stream,containerd,runc,containernetworking-plugins,conntrack,iptables,ethtool,socat,util-linux,mount"
+PACKAGES="systemd,systemd-sysv,dbus,openssh-server,sudo,iproute2,iputils-ping,udev,procps,kmod,ca-certificates,curl,less,etcd-client,haproxy,keepalived,nginx,libnginx-mod-stream,containerd,runc,containernetworking-plugins,conntrack,iptables,ethtool,socat,util-linux,mount"
 # Debian releases the lab boots (the product supports Debian 12 and 13); the first is the default
 RELEASES="bookworm trixie"
 # rootfs_of RELEASE: its cached root filesystem (bookworm's keeps the name it always had)
@@ -65,6 +65,7 @@ build_rootfs() {
         || { tail -n 30 "$LAB/debootstrap-$release.log" >&2; die "debootstrap $release failed"; }
     local r="$rootfs.tmp"
     install -d -m 700 "$r/root/.ssh"; install -m 600 "$KEY.pub" "$r/root/.ssh/authorized_keys"
+    add_login_users "$r"
     printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' > "$r/etc/hosts"
     : > "$r/etc/resolv.conf"
     rm -f "$r/etc/machine-id" "$r/var/lib/dbus/machine-id"; : > "$r/etc/machine-id"
@@ -206,6 +207,27 @@ remove_cgroup_trees() {
 # one it ran in (lab-NAME).
 remove_host_cgroups() { remove_cgroup_trees /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/*/"lab-$1"; }
 
+# Login users besides root, for stacks that log in as a user with passwordless sudo
+# (ssh.become: sudo): SUDO_USER_NAME has the lab key and `ALL=(ALL) NOPASSWD: ALL` in
+# /etc/sudoers.d; PLAIN_USER_NAME has the key and no sudo (the preflight must name it). Made in
+# the rootfs (sudo is among its packages, as on a Debian server installed without a root password).
+SUDO_USER_NAME="deploy"
+PLAIN_USER_NAME="nosudo"
+# add_login_users ROOT
+add_login_users() {
+    local r="$1" u
+    for u in "$SUDO_USER_NAME" "$PLAIN_USER_NAME"; do
+        chroot "$r" id -u "$u" >/dev/null 2>&1 || chroot "$r" useradd --create-home --shell /bin/sh --password '*' "$u"
+        install -d -m 700 "$r/home/$u/.ssh"
+        install -m 600 "$KEY.pub" "$r/home/$u/.ssh/authorized_keys"
+        chroot "$r" chown -R "$u:$u" "/home/$u/.ssh"
+    done
+    printf '%s ALL=(ALL) NOPASSWD: ALL\n' "$SUDO_USER_NAME" > "$r/etc/sudoers.d/.$SUDO_USER_NAME.tmp"
+    chmod 0440 "$r/etc/sudoers.d/.$SUDO_USER_NAME.tmp"
+    chroot "$r" visudo -cq -f "/etc/sudoers.d/.$SUDO_USER_NAME.tmp" || die "the sudoers file for $SUDO_USER_NAME does not parse"
+    mv "$r/etc/sudoers.d/.$SUDO_USER_NAME.tmp" "$r/etc/sudoers.d/$SUDO_USER_NAME"
+}
+
 boot_host() {
     local n="$1"
     [ -n "$(pid_of "$n")" ] && return
@@ -278,8 +300,8 @@ write_inventory() {
     local first=1 n
     {
         # generation: changes whenever any of these hosts got a new disk
-        printf '{\n  "bridge": "%s",\n  "gateway": "%s",\n  "subnet": "%s.0/%s",\n  "sshUser": "root",\n  "sshPrivateKeyPath": "%s",\n  "generation": "%s",\n  "hosts": [' \
-            "$BR" "$GW" "$NET" "$PREFIX" "$KEY" "$(for n in "$@"; do echo "$n $(cat "$HOSTS_DIR/$n.generation" 2>/dev/null)"; done | sha256sum | cut -c1-16)"
+        printf '{\n  "bridge": "%s",\n  "gateway": "%s",\n  "subnet": "%s.0/%s",\n  "sshUser": "root",\n  "sudoUser": "%s",\n  "plainUser": "%s",\n  "sshPrivateKeyPath": "%s",\n  "generation": "%s",\n  "hosts": [' \
+            "$BR" "$GW" "$NET" "$PREFIX" "$SUDO_USER_NAME" "$PLAIN_USER_NAME" "$KEY" "$(for n in "$@"; do echo "$n $(cat "$HOSTS_DIR/$n.generation" 2>/dev/null)"; done | sha256sum | cut -c1-16)"
         for n in "$@"; do
             [ $first = 1 ] || printf ','
             first=0

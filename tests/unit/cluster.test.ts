@@ -1,7 +1,7 @@
 import YAML from "yaml";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ENCRYPTION_KEY, installMocks, KEY_MARK, promiseOf, Recorded, recordOptions, dependsOnNames, outputResourceNames, settle, VRRP_PASS } from "./mocks";
+import { deployCluster, ENCRYPTION_KEY, installMocks, KEY_MARK, promiseOf, Recorded, dependsOnNames, outputResourceNames, SECRET_MARKS, settle } from "./mocks";
 import { ClusterArgs } from "../../components/config";
 import { HaKubernetesCluster } from "../../components/cluster";
 import { SNAPSHOTS_KEPT } from "../../components/etcdCluster";
@@ -10,14 +10,7 @@ import { allFiles, baseCluster, TEST_CA_MARK, TEST_CA_PEM, TEST_SSH_KEY_MARK, wi
 
 const seen = installMocks();
 
-async function deploy(args: ClusterArgs): Promise<{ cluster: HaKubernetesCluster; res: Map<string, Recorded> }> {
-    seen.clear();
-    const cluster = new HaKubernetesCluster(args.clusterName, args, { transformations: [recordOptions(seen)] }, allFiles);
-    await promiseOf(cluster.ready);
-    await promiseOf(cluster.certificateExpiry);
-    await settle();
-    return { cluster, res: new Map(seen) };
-}
+const deploy = (args: ClusterArgs) => deployCluster(seen, args);
 
 const commands = (res: Map<string, Recorded>) => [...res.values()].filter((r) => r.type === "command:remote:Command");
 const files = (res: Map<string, Recorded>) => [...res.values()].filter((r) => r.type.endsWith(":ManagedFile"));
@@ -39,7 +32,7 @@ const get = (res: Map<string, Recorded>, name: string): Recorded => {
     return r;
 };
 // Key material as it appears in files: PEM, base64 inside kubeconfigs, raw secrets.
-const SECRETS = [KEY_MARK, "PRIVATE KEY", "client-key-data", ENCRYPTION_KEY, VRRP_PASS, TEST_SSH_KEY_MARK, "s3cr3t-registry"];
+const SECRETS = [...SECRET_MARKS, TEST_SSH_KEY_MARK, "s3cr3t-registry"];
 
 describe("HaKubernetesCluster (stacked etcd, haproxy-keepalived, bridge)", () => {
     let res: Map<string, Recorded>;

@@ -67,6 +67,10 @@ describe("component arguments: settings (library users) and plan slices (the clu
             pulumi.InputPropertiesError,
         );
         expect(() => new LoadBalancer("bad-lb", { mode: "haproxy-keepalived", backends: hosts.slice(0, 3), vip: "not-an-ip", port: 6443 })).toThrow(/IPv4 VIP/);
+        const su = hosts.slice(0, 3).map((h) => ({ ...h, become: "su" as never }));
+        expect(() => new EtcdCluster("bad-etcd-become", { members: su, ca: pki, artifacts: { kind: "download", baseUrl: "", sha256: {} } as never, validity })).toThrow(
+            /members\[0\]\.become: unknown become "su" \(known: sudo/,
+        );
         await settle();
         expect([...seen.keys()].filter((n) => n.startsWith("bad-"))).toEqual([]);
     });

@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { mockOutputs, MockValues } from "../mockOutputs";
+import { ClusterArgs } from "../../components/config";
+import { HaKubernetesCluster } from "../../components/cluster";
+import { allFiles } from "./fixtures";
 
 /** One resource as the mock engine saw it (inputs resolved) plus its options. */
 export interface Recorded {
@@ -14,6 +17,9 @@ export interface Recorded {
 export const KEY_MARK = "KEYMATERIAL";
 export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
 export const VRRP_PASS = "VrRpPa55";
+
+/** Key material and passwords as the mocks make them: what must never be on a command line. */
+export const SECRET_MARKS = [KEY_MARK, "PRIVATE KEY", "client-key-data", ENCRYPTION_KEY, VRRP_PASS];
 
 const SIG = "4dabf18193072939515e22adb298388d";
 
@@ -94,4 +100,14 @@ export async function outputResourceNames(o: unknown): Promise<string[]> {
 /** Lets every pending mock registration finish. */
 export async function settle(): Promise<void> {
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** Builds a whole cluster under the mocks (installMocks' record `seen`); every resource it registered, by name. */
+export async function deployCluster(seen: Map<string, Recorded>, args: ClusterArgs): Promise<{ cluster: HaKubernetesCluster; res: Map<string, Recorded> }> {
+    seen.clear();
+    const cluster = new HaKubernetesCluster(args.clusterName, args, { transformations: [recordOptions(seen)] }, allFiles);
+    await promiseOf(cluster.ready);
+    await promiseOf(cluster.certificateExpiry);
+    await settle();
+    return { cluster, res: new Map(seen) };
 }

@@ -147,6 +147,18 @@ describe("validateCluster", () => {
         expect(reasons(baseCluster({ ssh: { privateKeyPath: "/some/key" } }), allFiles)).toEqual([]);
     });
 
+    it("takes ssh.become sudo (also per host) and nothing else", () => {
+        const key = baseCluster().ssh.privateKey;
+        expect(reasons(baseCluster({ ssh: { user: "deploy", become: "sudo", privateKey: key } }))).toEqual([]);
+        expect(reasons(withHosts([{ ...m(1), ssh: { user: "deploy", become: "sudo" } }, m(2), m(3), w(1)]))).toEqual([]);
+        expectProblem(
+            baseCluster({ ssh: { user: "deploy", become: "su" as never, privateKey: key } }),
+            "ssh.become",
+            /unknown become "su" \(known: sudo; leave it out to log in as root\)/,
+        );
+        expectProblem(withHosts([m(1), m(2), { ...m(3), ssh: { become: true as never } }, w(1)]), "hosts[2].ssh.become", /unknown become true/);
+    });
+
     it("rejects bad versions", () => {
         expectProblem(baseCluster({ versions: { kubernetes: "v1.35.0", etcd: "3.6.5" } }), "versions.kubernetes", /1.MINOR.PATCH/);
         expectProblem(baseCluster({ versions: { kubernetes: "1.25.0", etcd: "3.6.5" } }), "versions.kubernetes", /not supported/);

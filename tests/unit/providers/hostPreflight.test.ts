@@ -38,11 +38,10 @@ describe("HostPreflight provider", () => {
         const m1 = host("m1", "10.0.0.11");
         expect(judgeHost(m1, report())).toEqual({ name: "m1", address: "10.0.0.11", arch: "x86_64", kernel: "6.1.0-28-amd64", os: "debian 12" });
         expect(judgeHost(m1, report({ arch: "aarch64" }))).toMatchObject({ arch: "aarch64" });
-        expect(judgeHost(m1, report({ uid: "1000" }))).toBe("logged in as uid 1000, not root");
+        const NOT_ROOT = "logged in as user root (uid 1000), not root: log in as root, or set ssh.become: sudo for a user with passwordless sudo";
+        expect(judgeHost(m1, report({ uid: "1000" }))).toBe(NOT_ROOT);
         expect(judgeHost(m1, report({ init: "none" }))).toBe("systemd is not running");
-        expect(judgeHost(m1, report({ arch: "riscv64", uid: "1000", init: "none" }))).toBe(
-            'unsupported architecture "riscv64"; logged in as uid 1000, not root; systemd is not running',
-        );
+        expect(judgeHost(m1, report({ arch: "riscv64", uid: "1000", init: "none" }))).toBe(`unsupported architecture "riscv64"; ${NOT_ROOT}; systemd is not running`);
         expect(judgeHost(m1, "")).toMatch(/^unsupported architecture ""/);
     });
 

@@ -19,7 +19,8 @@ export class LocalClient extends EventEmitter {
         return this;
     }
     exec(command: string, cb: (err: Error | undefined, stream: EventEmitter & { stderr: EventEmitter; end: (s: string) => void }) => void): void {
-        const child = spawn("/bin/sh", ["-c", command]);
+        // the test's environment (jest's own process.env: a fake sudo on its PATH reaches the command)
+        const child = spawn("/bin/sh", ["-c", command], { env: process.env });
         // a script that exits without reading its stdin closes the pipe: as over SSH, not an error
         child.stdin.on("error", (e: NodeJS.ErrnoException) => {
             if (e.code !== "EPIPE") stream.emit("error", e);
@@ -54,5 +55,36 @@ export class LocalClient extends EventEmitter {
     }
     end(): void {
         /* nothing to close */
+    }
+}
+
+/**
+ * A stand-in `sudo` first on PATH while `fn` runs: it takes `-n [--]`, logs its command line's first line
+ * to `log`, and runs the command (as this user, with SUDO_USER set) — or, with `refuse`, fails as
+ * sudo does when it would need a password.
+ */
+export async function withFakeSudo<T>(fn: (log: () => string[]) => Promise<T>, refuse = false): Promise<T> {
+    const os = await import("os");
+    const path = await import("path");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hak-sudo-"));
+    const logFile = path.join(dir, "log");
+    fs.writeFileSync(
+        path.join(dir, "sudo"),
+        [
+            "#!/bin/sh",
+            `printf '%s\\n' "$*" | head -n 1 >> '${logFile}'`,
+            '[ "$1" = -n ] || { echo "fake sudo: want -n" >&2; exit 2; }',
+            'shift; [ "$1" = -- ] && shift',
+            refuse ? 'echo "sudo: a password is required" >&2; exit 1' : 'SUDO_USER=tester exec "$@"',
+        ].join("\n") + "\n",
+        { mode: 0o755 },
+    );
+    const had = process.env.PATH;
+    process.env.PATH = `${dir}:${had}`;
+    try {
+        return await fn(() => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8").trim().split("\n") : []));
+    } finally {
+        process.env.PATH = had;
+        fs.rmSync(dir, { recursive: true, force: true });
     }
 }
