@@ -9,12 +9,12 @@ import { baseCluster, TEST_SSH_KEY, TEST_SSH_KEY_MARK } from "./fixtures";
 
 const seen = installMocks();
 
-/** Local binaries, an image archive and snapshot copies: every kind of remote resource. */
+/** Local binaries, an image archive, /etc/hosts lines and snapshot copies: every kind of remote resource. */
 const cluster = (ssh: SshArgs) =>
     baseCluster({
         ssh,
         artifacts: { source: "local", directory: "/bundle", sha256: baseCluster().artifacts!.sha256 },
-        nodes: { imageArchives: [path.join(__dirname, "fixtures", "images", "tiny.tar")] },
+        nodes: { imageArchives: [path.join(__dirname, "fixtures", "images", "tiny.tar")], extraHosts: [{ address: "10.213.0.41", names: ["registry.lab.internal"] }] },
         etcd: { snapshotCopyDirectory: "/tmp/hak-snapshots" },
     });
 
@@ -70,13 +70,24 @@ describe("ssh.become: sudo — a login user other than root", () => {
         expect(asRoot("x", "sudo")).toBe(`${SUDO}'x'`);
     });
 
-    it("every dynamic provider reaches its host with become: sudo (files, services, objects, gates, drains, etcd membership, rotation, preflight, snapshots)", () => {
+    it("every dynamic provider reaches its host with become: sudo (files, /etc/hosts lines, services, objects, gates, drains, etcd membership, rotation, preflight, snapshots)", () => {
         const dynamic = [...sudo.values()].filter((r) => !r.type.startsWith("command:"));
         const found = dynamic.flatMap((r) => connections(r.inputs).map((c) => ({ type: r.type.split(":").pop(), become: c.become, user: c.user })));
         expect(found.length).toBeGreaterThan(150);
         expect(found.filter((c) => c.become !== "sudo" || c.user !== "deploy")).toEqual([]);
         const types = new Set(found.map((c) => c.type));
-        for (const t of ["ManagedFile", "ManagedService", "KubernetesObject", "HostPreflight", "EncryptionRotation", "EtcdJoin", "EtcdLeave", "NodeMembership", "EtcdSnapshotCopy"])
+        for (const t of [
+            "ManagedFile",
+            "ManagedBlock",
+            "ManagedService",
+            "KubernetesObject",
+            "HostPreflight",
+            "EncryptionRotation",
+            "EtcdJoin",
+            "EtcdLeave",
+            "NodeMembership",
+            "EtcdSnapshotCopy",
+        ])
             expect(types).toContain(t);
         // and nothing of it without become
         expect(JSON.stringify([...root.values()].map((r) => r.inputs))).not.toContain('"become"');
