@@ -240,7 +240,7 @@ function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: p
             {
                 script: [
                     `# gates passed: etcd and load balancer ready`,
-                    restartAndWaitScript({ unit: "kube-apiserver", host: m.name, check: `curl -sfk --max-time 3 ${localUrl}/readyz`, timeoutSec: timeout }),
+                    restartAndWaitScript({ unit: "kube-apiserver", host: m.name, check: `curl -sfk --max-time 3 ${shellQuote(`${localUrl}/readyz`)}`, timeoutSec: timeout }),
                     restartAndWaitScript({ unit: "kube-controller-manager", host: m.name, check: "curl -sfk --max-time 3 https://127.0.0.1:10257/healthz", timeoutSec: timeout }),
                     restartAndWaitScript({ unit: "kube-scheduler", host: m.name, check: "curl -sfk --max-time 3 https://127.0.0.1:10259/healthz", timeoutSec: timeout }),
                 ].join("\n"),

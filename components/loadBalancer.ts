@@ -50,9 +50,9 @@ export function validateLoadBalancer(args: LoadBalancerArgs): Problem[] {
     return problems;
 }
 
-/** TCP connect check with bash's /dev/tcp (no extra tools needed). Pure. */
+/** TCP connect check with bash's /dev/tcp (no extra tools needed); host and port reach bash as arguments, never as its script. Pure. */
 export function tcpCheck(host: string, port: number): string {
-    return `timeout 3 bash -c ${shellQuote(`</dev/tcp/${host}/${port}`)}`;
+    return `timeout 3 bash -c '</dev/tcp/"$1"/"$2"' tcp-check ${shellQuote(host)} ${shellQuote(String(port))}`;
 }
 
 function haproxyKeepalived(name: string, plan: HaproxyKeepalivedPlan, args: PlannedArgs<LoadBalancerPlan>, opts: pulumi.CustomResourceOptions): pulumi.Output<boolean> {

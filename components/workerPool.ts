@@ -304,7 +304,7 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
                               create: restartAndWaitScript({
                                   unit: POD_ROUTES_UNIT,
                                   host: node.name,
-                                  check: `systemctl is-active --quiet ${POD_ROUTES_UNIT}`,
+                                  check: `systemctl is-active --quiet ${shellQuote(POD_ROUTES_UNIT)}`,
                                   timeoutSec: timeout,
                               }),
                               triggers: [revision(install.files.filter((_, i) => isRoute(i)))],
@@ -334,7 +334,7 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
                     `sysctl -q -p ${shellQuote(N.sysctl)} >/dev/null 2>&1 || echo ${shellQuote(`ha-kubernetes: some sysctls could not be set on ${node.name}`)} >&2`,
                     "systemctl enable containerd >/dev/null 2>&1",
                     ...plan.restartOrder.flatMap((u) => [
-                        restartAndWaitScript({ unit: u, host: node.name, check: `systemctl is-active --quiet ${u}`, timeoutSec: timeout }),
+                        restartAndWaitScript({ unit: u, host: node.name, check: `systemctl is-active --quiet ${shellQuote(u)}`, timeoutSec: timeout }),
                         // images are in containerd before the kubelet starts pods
                         ...(u === "containerd" && archives.length
                             ? [
