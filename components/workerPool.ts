@@ -151,7 +151,7 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
     type Auth = Array<{ host: string; username: string; password: string }> | undefined;
     const registry = plan.registry;
     const registryAuth: pulumi.Output<Auth> = registry?.username
-        ? pulumi.output(registry.password!).apply((password): Auth => [{ host: registry.server, username: registry.username!, password }])
+        ? pulumi.secret(registry.password!).apply((password): Auth => [{ host: registry.server, username: registry.username!, password }])
         : pulumi.output<Auth>(undefined);
     const containerdConfig = pulumi.secret(
         registryAuth.apply((auth) =>
