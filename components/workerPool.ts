@@ -15,6 +15,7 @@ import { FLANNEL_CNI_SCRIPT, FLANNEL_CNI_UNIT, renderFlannelCniScript, renderFla
 import { renderContainerdConfig } from "./render/containerd";
 import { renderFlanneldEnv, renderFlanneldUnit, renderFlannelNetConf } from "./render/flannel";
 import { renderKubeletConfig, renderKubeletEnv, renderKubeletUnit } from "./render/kubelet";
+import { isKubeconfigName } from "./render/kubeconfig";
 import { renderKubeProxyConfig, renderKubeProxyEnv, renderKubeProxyUnit } from "./render/kubeProxy";
 import { NODE_EXTRA_PATHS, PATHS } from "./render/paths";
 import { renderPodRoutesEnv, renderPodRoutesScript, renderPodRoutesUnit } from "./render/podRoutes";
@@ -26,7 +27,7 @@ import { CONTROL_PLANE_ROLE, podRoutesFor } from "./topology";
 import { NodePoolPlan, NodePoolSettings, NodeSettings, planNodePool, POD_ROUTES_UNIT } from "./nodePoolPlan";
 import { hostLookup, InstallInputs, PlannedArgs } from "./planned";
 import { HostComponent, HostComponentKind } from "./hostComponent";
-import { hostListProblems, Problem } from "./validation";
+import { clusterNameProblems, hostListProblems, Problem, registryProblems } from "./validation";
 import { maxUnavailableProblem, RolloutOrder } from "./rollout";
 import { NodeDrain } from "../providers/nodeDrain";
 
@@ -99,9 +100,12 @@ export function nodeCleanupScript(): string {
 }
 
 export function validateWorkerPool(args: WorkerPoolArgs): Problem[] {
-    const problems = hostListProblems(args.nodes, "nodes", "node");
+    const problems = [...clusterNameProblems(args.clusterName), ...hostListProblems(args.nodes, "nodes", "node")];
     const mu = args.maxUnavailable === undefined ? undefined : maxUnavailableProblem(args.maxUnavailable);
     if (mu) problems.push({ propertyPath: "maxUnavailable", reason: mu });
+    if (args.registry) problems.push(...registryProblems(args.registry));
+    if (args.flannelUser !== undefined && !isKubeconfigName(args.flannelUser))
+        problems.push({ propertyPath: "flannelUser", reason: `flannelUser ${JSON.stringify(args.flannelUser)} must be a user name without white space` });
     return problems;
 }
 
