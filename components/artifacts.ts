@@ -60,7 +60,7 @@ export function installBinaryScript(input: { name: string; sha256: string; host:
     return [
         "set -eu",
         `want=${q(input.sha256)}`,
-        `if [ -x ${q(dest)} ] && echo "$want  ${dest}" | sha256sum -c --status; then exit 0; fi`,
+        `if [ -x ${q(dest)} ] && printf '%s  %s\\n' "$want" ${q(dest)} | sha256sum -c --status; then exit 0; fi`,
         fetch,
         `echo "$want  $tmp" | sha256sum -c --status || { echo ${q(`ha-kubernetes: checksum mismatch for ${input.name} on ${input.host}`)} >&2; exit 1; }`,
         `install -m 0755 "$tmp" ${q(dest + ".new")}`,

@@ -4,7 +4,7 @@ import { ClusterTrust } from "./clusterPki";
 import { HostWork, installHost, restartHost } from "./hostWork";
 import { IssuedCert, issueCert } from "./pki";
 import { ClusterHost, remoteCommand, restartAndWaitScript, shellQuote, sshTarget, waitScript } from "./remote";
-import { renderApiserverEnv, renderApiserverUnit } from "./render/apiserver";
+import { apiserverExtraArgProblem, renderApiserverEnv, renderApiserverUnit } from "./render/apiserver";
 import { renderAuditPolicy } from "./render/auditPolicy";
 import { renderAdmissionConfig } from "./render/admissionConfig";
 import { renderAuthenticationConfig } from "./render/authenticationConfig";
@@ -18,7 +18,7 @@ import { renderSchedulerConfig, renderSchedulerEnv, renderSchedulerUnit } from "
 import { ControlPlanePlan, ControlPlaneSettings, planControlPlane } from "./controlPlanePlan";
 import { hostLookup, InstallInputs, PlannedArgs } from "./planned";
 import { HostComponent, HostComponentKind } from "./hostComponent";
-import { adminCredentialProblems, hostListProblems, Problem } from "./validation";
+import { adminCredentialProblems, clusterNameProblems, hostListProblems, isHostAddress, Problem } from "./validation";
 import { RolloutOrder } from "./rollout";
 import { EncryptionRotation } from "../providers/encryptionRotation";
 import { EncryptionKey, encryptionProblems } from "../lib/encryptionConfig";
@@ -63,8 +63,14 @@ export const APISERVER_KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client";
 
 export function validateControlPlane(args: ControlPlaneArgs): Problem[] {
     const problems = hostListProblems(args.masters, "masters", "master");
-    if (!args.endpointHost) problems.push({ propertyPath: "endpointHost", reason: "the load balancer address is required" });
+    problems.push(...clusterNameProblems(args.clusterName));
+    if (!isHostAddress(args.endpointHost))
+        problems.push({ propertyPath: "endpointHost", reason: `the load balancer address ${JSON.stringify(args.endpointHost)} must be an IPv4 address or a DNS name` });
     for (const [k, reason] of encryptionProblems(args.encryption ?? {})) problems.push({ propertyPath: `encryption.${k}`, reason });
+    for (const [k, v] of Object.entries(args.apiserver?.extraArgs ?? {})) {
+        const problem = apiserverExtraArgProblem(k, v);
+        if (problem) problems.push({ propertyPath: `apiserver.extraArgs.${k}`, reason: problem });
+    }
     problems.push(...adminCredentialProblems(args));
     return problems;
 }
@@ -239,7 +245,7 @@ function createControlPlane(name: string, args: PlannedControlPlaneArgs, opts: p
             {
                 script: [
                     `# gates passed: etcd and load balancer ready`,
-                    restartAndWaitScript({ unit: "kube-apiserver", host: m.name, check: `curl -sfk --max-time 3 ${localUrl}/readyz`, timeoutSec: timeout }),
+                    restartAndWaitScript({ unit: "kube-apiserver", host: m.name, check: `curl -sfk --max-time 3 ${shellQuote(`${localUrl}/readyz`)}`, timeoutSec: timeout }),
                     restartAndWaitScript({ unit: "kube-controller-manager", host: m.name, check: "curl -sfk --max-time 3 https://127.0.0.1:10257/healthz", timeoutSec: timeout }),
                     restartAndWaitScript({ unit: "kube-scheduler", host: m.name, check: "curl -sfk --max-time 3 https://127.0.0.1:10259/healthz", timeoutSec: timeout }),
                 ].join("\n"),

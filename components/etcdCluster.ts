@@ -4,7 +4,7 @@ import * as path from "path";
 import { HostWork, installHost, restartHost } from "./hostWork";
 import { CertificateAuthority, issueCert } from "./pki";
 import { ClusterHost, reachOf, remoteCommand, restartAndWaitScript, shellQuote, sshTarget, waitScript } from "./remote";
-import { renderEtcdEnv, renderEtcdSysusers, renderEtcdUnit } from "./render/etcd";
+import { ETCD_NAME, renderEtcdEnv, renderEtcdSysusers, renderEtcdUnit } from "./render/etcd";
 import { renderEtcdRestoreScript } from "./render/etcdRestore";
 import { EtcdJoin } from "../providers/etcdJoin";
 import { EtcdLeave } from "../providers/etcdLeave";
@@ -13,7 +13,7 @@ import { PATHS } from "./render/paths";
 import { EtcdPlan, EtcdSettings, planEtcd } from "./etcdPlan";
 import { hostLookup, InstallInputs, PlannedArgs } from "./planned";
 import { HostComponent, HostComponentKind } from "./hostComponent";
-import { hostListProblems, Problem } from "./validation";
+import { hostListProblems, Problem, validPort } from "./validation";
 import { RolloutOrder } from "./rollout";
 
 /** The runtime inputs every form of the arguments takes (running etcd members restart one at a time). */
@@ -221,10 +221,20 @@ function clusterHealthyCheck(clientPort: number): string {
     return etcdctlCommand(clientPort, "endpoint health --cluster");
 }
 
+/** The settings' problems: the members, the ports (they reach the members' shells in etcdctl's URL), the token. */
+export function validateEtcd(a: EtcdClusterArgs): Problem[] {
+    const problems = validateEtcdMembers(a.members, !!a.allowSingleMember);
+    if (a.clusterToken !== undefined && !ETCD_NAME.test(a.clusterToken))
+        problems.push({ propertyPath: "clusterToken", reason: `the cluster token ${JSON.stringify(a.clusterToken)} must be letters, digits and ._- (a letter or digit first)` });
+    for (const k of ["clientPort", "peerPort"] as const)
+        if (a[k] !== undefined && !validPort(a[k])) problems.push({ propertyPath: k, reason: `${k} ${JSON.stringify(a[k])} is not in 1..65535` });
+    return problems;
+}
+
 /** The component: how settings become a plan, and what it creates. */
 const KIND: HostComponentKind<EtcdClusterArgs, EtcdPlan, EtcdClusterInputs, EtcdClusterOutputs> = {
     kind: "EtcdCluster",
-    validate: (a) => validateEtcdMembers(a.members, !!a.allowSingleMember),
+    validate: validateEtcd,
     plan: planEtcd,
     hosts: (a) => a.members,
     create: createEtcdCluster,

@@ -10,7 +10,7 @@ import { renderNginxConfig } from "./render/nginx";
 import { PATHS } from "./render/paths";
 import { HaproxyKeepalivedPlan, LoadBalancerPlan, LoadBalancerSettings, NginxPlan, planLoadBalancer } from "./loadBalancerPlan";
 import { hostLookup, PlannedArgs, plannedFrom, Planner } from "./planned";
-import { Problem } from "./validation";
+import { hostListProblems, hostProblems, IFACE, isHostAddress, Problem } from "./validation";
 import { RolloutOrder } from "./rollout";
 import { adopt } from "./outputs";
 
@@ -33,26 +33,32 @@ export interface LoadBalancerOutputs {
 }
 
 export function validateLoadBalancer(args: LoadBalancerArgs): Problem[] {
-    const problems: Problem[] = [];
-    if (args.backends.length === 0) problems.push({ propertyPath: "backends", reason: "at least one apiserver backend is required" });
+    const problems = hostListProblems(args.backends, "backends", "apiserver backend");
     if (args.mode === "haproxy-keepalived") {
         if (!args.vip || !isIpv4(args.vip)) problems.push({ propertyPath: "vip", reason: `haproxy-keepalived needs an IPv4 VIP, got ${JSON.stringify(args.vip)}` });
+        if (args.interface !== undefined && !IFACE.test(args.interface))
+            problems.push({ propertyPath: "interface", reason: `bad interface name ${JSON.stringify(args.interface)}` });
         const planned = planLoadBalancer(args);
         if (planned.port === planned.backendPort)
             problems.push({ propertyPath: "port", reason: "haproxy shares the masters with kube-apiserver: its port must differ from the apiserver's" });
     } else if (args.mode === "nginx") {
         if (!args.lbHost) problems.push({ propertyPath: "lbHost", reason: "mode nginx needs lbHost" });
+        else problems.push(...hostProblems(args.lbHost, "lbHost", "lb host"));
     } else if (args.mode === "external") {
-        if (!args.externalAddress) problems.push({ propertyPath: "externalAddress", reason: "mode external needs externalAddress" });
+        if (!isHostAddress(args.externalAddress))
+            problems.push({
+                propertyPath: "externalAddress",
+                reason: `mode external needs externalAddress, an IPv4 address or a DNS name (got ${JSON.stringify(args.externalAddress)})`,
+            });
     } else {
         problems.push({ propertyPath: "mode", reason: `unknown mode ${JSON.stringify((args as { mode: unknown }).mode)}` });
     }
     return problems;
 }
 
-/** TCP connect check with bash's /dev/tcp (no extra tools needed). Pure. */
+/** TCP connect check with bash's /dev/tcp (no extra tools needed); host and port reach bash as arguments, never as its script. Pure. */
 export function tcpCheck(host: string, port: number): string {
-    return `timeout 3 bash -c ${shellQuote(`</dev/tcp/${host}/${port}`)}`;
+    return `timeout 3 bash -c '</dev/tcp/"$1"/"$2"' tcp-check ${shellQuote(host)} ${shellQuote(String(port))}`;
 }
 
 function haproxyKeepalived(name: string, plan: HaproxyKeepalivedPlan, args: PlannedArgs<LoadBalancerPlan>, opts: pulumi.CustomResourceOptions): pulumi.Output<boolean> {

@@ -131,7 +131,7 @@ export function restartAndWaitScript(input: { unit: string; host: string; check:
         "set -u",
         input.preRestart ?? "",
         `systemctl daemon-reload`,
-        `systemctl restart ${input.noBlock ? "--no-block " : ""}${u} || { journalctl -u ${u} -n 30 --no-pager >&2; echo "ha-kubernetes: ${input.unit} failed to start on ${input.host}" >&2; exit 1; }`,
+        `systemctl restart ${input.noBlock ? "--no-block " : ""}${u} || { journalctl -u ${u} -n 30 --no-pager >&2; echo ${shellQuote(`ha-kubernetes: ${input.unit} failed to start on ${input.host}`)} >&2; exit 1; }`,
         waitScript({ what: `${input.unit} on ${input.host}`, check: input.check, timeoutSec: input.timeoutSec, unit: input.unit }),
     ]
         .filter((l) => l !== "")

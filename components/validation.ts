@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { apiserverExtraArgProblem } from "./render/apiserver";
 import { addonSettingProblems, addonSettings } from "./addonSettings";
-import { isImageReference } from "./render/references";
+import { isDnsName, isImageReference } from "./render/references";
 import { FileOrText, fileOrTextProblems } from "./fileInputs";
 import { manifestProblems } from "./manifests";
 import { cidrContains, cidrsOverlap, isIpAddress, isIpv4, parseCidr, subnetCount } from "../lib/address";
-import { ClusterArgs, HostArgs, LB_MODES, ROLES, SshArgs } from "./config";
+import { ClusterArgs, HostArgs, LB_MODES, RegistryArgs, ROLES, SshArgs } from "./config";
 import { DEFAULTS, defaultHostCidr, resolveTopology } from "./topology";
 import { parseHostKey } from "../lib/hostKeys";
 import { BECOME_METHODS } from "../lib/shell";
@@ -34,7 +34,8 @@ const defaultEnv: ValidationEnv = {
 };
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const IFACE = /^[A-Za-z0-9_.@-]{1,15}$/;
+/** A network interface name (keepalived's VIP interface). */
+export const IFACE = /^[A-Za-z0-9_.@-]{1,15}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const HOST_PORT = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
@@ -46,7 +47,7 @@ export const REQUIRED_BINARIES = {
     flannel: ["flanneld"],
 } as const;
 
-function validPort(p: unknown): boolean {
+export function validPort(p: unknown): boolean {
     return Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
 }
 
@@ -316,7 +317,7 @@ function checkLoadBalancer(problems: Problem[], args: ClusterArgs): void {
                 });
         if (lb.vip !== undefined) problems.push({ propertyPath: "loadBalancer.vip", reason: "mode nginx has no VIP: clients use the lb host's address" });
     } else {
-        if (!lb.address || !(isIpv4(lb.address) || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(lb.address)))
+        if (!isHostAddress(lb.address))
             problems.push({ propertyPath: "loadBalancer.address", reason: "mode external needs loadBalancer.address (IP or DNS name of your load balancer)" });
         if (lbHosts.length) problems.push({ propertyPath: "hosts", reason: `hosts ${lbHosts.map((h) => h.name).join(", ")} have role lb, but the load balancer is external` });
     }
@@ -356,18 +357,8 @@ export function neededBinaries(args: ClusterArgs): string[] {
 }
 
 function checkRest(problems: Problem[], args: ClusterArgs, env: ValidationEnv): void {
-    if (typeof args.clusterName !== "string" || !DNS_LABEL.test(args.clusterName))
-        problems.push({ propertyPath: "clusterName", reason: `cluster name ${JSON.stringify(args.clusterName)} must be a lower-case DNS label` });
-    const r = args.registry;
-    if (r) {
-        if (!HOST_PORT.test(r.server ?? "")) problems.push({ propertyPath: "registry.server", reason: `registry server ${JSON.stringify(r.server)} must be host[:port]` });
-        if (r.endpoint !== undefined && !/^https?:\/\/[^\s'"]+$/.test(r.endpoint))
-            problems.push({ propertyPath: "registry.endpoint", reason: `registry endpoint ${JSON.stringify(r.endpoint)} must be an http(s) URL` });
-        pushFileOrText(problems, { kind: "certificate", textPath: "registry.caPem", filePath: "registry.caPemPath", text: r.caPem, file: r.caPemPath }, env);
-        if (r.username !== undefined && /^http:/.test(r.endpoint ?? ""))
-            problems.push({ propertyPath: "registry.endpoint", reason: "registry credentials over plain http would travel in clear text: use an https endpoint" });
-        if ((r.username === undefined) !== (r.password === undefined)) problems.push({ propertyPath: "registry", reason: "registry username and password go together" });
-    }
+    problems.push(...clusterNameProblems(args.clusterName));
+    if (args.registry) problems.push(...registryProblems(args.registry, env));
     const c = args.certificates ?? {};
     const validity = c.validityHours ?? DEFAULTS.validityHours;
     const early = c.earlyRenewalHours ?? DEFAULTS.earlyRenewalHours;
@@ -517,7 +508,41 @@ export function extraHostsProblems(entries: unknown, property: string): Problem[
     return problems;
 }
 
-/** A component's host list (`property`): at least one, names and addresses unique, addresses IPv4, a known `become`. */
+/** The cluster name (kubeconfigs, the controller-manager), for the stack and the components alike. Pure. */
+export function clusterNameProblems(name: unknown): Problem[] {
+    return typeof name === "string" && DNS_LABEL.test(name) ? [] : [{ propertyPath: "clusterName", reason: `cluster name ${JSON.stringify(name)} must be a lower-case DNS label` }];
+}
+
+/** An address clients reach the apiservers at (the load balancer's): IPv4 or a DNS name. Pure. */
+export function isHostAddress(s: unknown): s is string {
+    return typeof s === "string" && (isIpv4(s) || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(s));
+}
+
+/** A private registry's settings, `registry.*` for the stack and for a WorkerPool alike: credentials only over https. Pure but for `env`. */
+export function registryProblems(r: RegistryArgs, env: ValidationEnv = defaultEnv): Problem[] {
+    const problems: Problem[] = [];
+    if (!HOST_PORT.test(r.server ?? "")) problems.push({ propertyPath: "registry.server", reason: `registry server ${JSON.stringify(r.server)} must be host[:port]` });
+    if (r.endpoint !== undefined && !/^https?:\/\/[^\s'"]+$/.test(r.endpoint))
+        problems.push({ propertyPath: "registry.endpoint", reason: `registry endpoint ${JSON.stringify(r.endpoint)} must be an http(s) URL` });
+    pushFileOrText(problems, { kind: "certificate", textPath: "registry.caPem", filePath: "registry.caPemPath", text: r.caPem, file: r.caPemPath }, env);
+    if (r.username !== undefined && /^http:/.test(r.endpoint ?? ""))
+        problems.push({ propertyPath: "registry.endpoint", reason: "registry credentials over plain http would travel in clear text: use an https endpoint" });
+    if ((r.username === undefined) !== (r.password === undefined)) problems.push({ propertyPath: "registry", reason: "registry username and password go together" });
+    return problems;
+}
+
+/**
+ * One host of a component (`path`): its name a lower-case DNS name (it names resources, the Node
+ * and the etcd member, and reaches the hosts' shells), its address IPv4.
+ */
+export function hostProblems(h: { readonly name: string; readonly address: string }, path: string, noun: string): Problem[] {
+    const problems: Problem[] = [];
+    if (!isDnsName(h.name)) problems.push({ propertyPath: `${path}.name`, reason: `${noun} name ${JSON.stringify(h.name)} must be a lower-case DNS name ([a-z0-9.-])` });
+    if (!isIpv4(h.address)) problems.push({ propertyPath: `${path}.address`, reason: `${noun} ${JSON.stringify(h.name)} address ${JSON.stringify(h.address)} is not IPv4` });
+    return problems;
+}
+
+/** A component's host list (`property`): at least one, each a valid host (hostProblems), names and addresses unique, a known `become`. */
 export function hostListProblems(hosts: readonly { readonly name: string; readonly address: string; readonly become?: unknown }[], property: string, noun: string): Problem[] {
     const problems: Problem[] = [];
     if (hosts.length === 0) problems.push({ propertyPath: property, reason: `at least one ${noun} is required` });
@@ -526,7 +551,7 @@ export function hostListProblems(hosts: readonly { readonly name: string; readon
     hosts.forEach((h, i) => {
         if (names.has(h.name)) problems.push({ propertyPath: `${property}[${i}].name`, reason: `duplicate ${noun} ${h.name}` });
         if (addresses.has(h.address)) problems.push({ propertyPath: `${property}[${i}].address`, reason: `duplicate address ${h.address}` });
-        if (!isIpv4(h.address)) problems.push({ propertyPath: `${property}[${i}].address`, reason: `${noun} ${h.name} address ${JSON.stringify(h.address)} is not IPv4` });
+        problems.push(...hostProblems(h, `${property}[${i}]`, noun));
         const become = becomeProblem(h.become);
         if (become) problems.push({ propertyPath: `${property}[${i}].become`, reason: become });
         names.add(h.name);

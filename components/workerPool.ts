@@ -14,6 +14,7 @@ import { FLANNEL_CNI_SCRIPT, FLANNEL_CNI_UNIT, renderFlannelCniScript, renderFla
 import { renderContainerdConfig } from "./render/containerd";
 import { renderFlanneldEnv, renderFlanneldUnit, renderFlannelNetConf } from "./render/flannel";
 import { renderKubeletConfig, renderKubeletEnv, renderKubeletUnit } from "./render/kubelet";
+import { isKubeconfigName } from "./render/kubeconfig";
 import { renderKubeProxyConfig, renderKubeProxyEnv, renderKubeProxyUnit } from "./render/kubeProxy";
 import { NODE_EXTRA_PATHS, PATHS } from "./render/paths";
 import { renderPodRoutesEnv, renderPodRoutesScript, renderPodRoutesUnit } from "./render/podRoutes";
@@ -26,7 +27,7 @@ import { NodePoolPlan, NodePoolSettings, NodeSettings, planNodePool, POD_ROUTES_
 import { hostLookup, InstallInputs, PlannedArgs } from "./planned";
 import { HostComponent, HostComponentKind } from "./hostComponent";
 import { renderHostsEntries } from "./render/hostsEntries";
-import { extraHostsProblems, hostListProblems, Problem } from "./validation";
+import { clusterNameProblems, extraHostsProblems, hostListProblems, Problem, registryProblems } from "./validation";
 import { maxUnavailableProblem, RolloutOrder } from "./rollout";
 import { NodeDrain } from "../providers/nodeDrain";
 
@@ -99,10 +100,13 @@ export function nodeCleanupScript(): string {
 }
 
 export function validateWorkerPool(args: WorkerPoolArgs): Problem[] {
-    const problems = hostListProblems(args.nodes, "nodes", "node");
+    const problems = [...clusterNameProblems(args.clusterName), ...hostListProblems(args.nodes, "nodes", "node")];
     const mu = args.maxUnavailable === undefined ? undefined : maxUnavailableProblem(args.maxUnavailable);
     if (mu) problems.push({ propertyPath: "maxUnavailable", reason: mu });
     problems.push(...extraHostsProblems(args.extraHosts, "extraHosts"));
+    if (args.registry) problems.push(...registryProblems(args.registry));
+    if (args.flannelUser !== undefined && !isKubeconfigName(args.flannelUser))
+        problems.push({ propertyPath: "flannelUser", reason: `flannelUser ${JSON.stringify(args.flannelUser)} must be a user name without white space` });
     return problems;
 }
 
@@ -152,7 +156,7 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
     type Auth = Array<{ host: string; username: string; password: string }> | undefined;
     const registry = plan.registry;
     const registryAuth: pulumi.Output<Auth> = registry?.username
-        ? pulumi.output(registry.password!).apply((password): Auth => [{ host: registry.server, username: registry.username!, password }])
+        ? pulumi.secret(registry.password!).apply((password): Auth => [{ host: registry.server, username: registry.username!, password }])
         : pulumi.output<Auth>(undefined);
     const containerdConfig = pulumi.secret(
         registryAuth.apply((auth) =>
@@ -306,7 +310,7 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
                               create: restartAndWaitScript({
                                   unit: POD_ROUTES_UNIT,
                                   host: node.name,
-                                  check: `systemctl is-active --quiet ${POD_ROUTES_UNIT}`,
+                                  check: `systemctl is-active --quiet ${shellQuote(POD_ROUTES_UNIT)}`,
                                   timeoutSec: timeout,
                               }),
                               triggers: [revision(install.files.filter((_, i) => isRoute(i)))],
@@ -336,7 +340,7 @@ function createWorkerPool(name: string, args: PlannedWorkerPoolArgs, opts: pulum
                     `sysctl -q -p ${shellQuote(N.sysctl)} >/dev/null 2>&1 || echo ${shellQuote(`ha-kubernetes: some sysctls could not be set on ${node.name}`)} >&2`,
                     "systemctl enable containerd >/dev/null 2>&1",
                     ...plan.restartOrder.flatMap((u) => [
-                        restartAndWaitScript({ unit: u, host: node.name, check: `systemctl is-active --quiet ${u}`, timeoutSec: timeout }),
+                        restartAndWaitScript({ unit: u, host: node.name, check: `systemctl is-active --quiet ${shellQuote(u)}`, timeoutSec: timeout }),
                         // images are in containerd before the kubelet starts pods
                         ...(u === "containerd" && archives.length
                             ? [

@@ -62,7 +62,8 @@ export function etcdClientUrl(ip: string, port: number = ETCD_PORTS.client): str
     return `https://${urlHost(ip)}:${checkPort(port, "etcd client port")}`;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** An etcd member name or initial cluster token. */
+export const ETCD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * The static etcd unit (identical on every member): every setting comes from the ETCD_*
@@ -156,8 +157,8 @@ export function renderEtcdEnv(spec: EtcdMemberSpec): string {
     const peer = checkPort(spec.peerPort ?? ETCD_PORTS.peer, "etcd peer port");
     const metrics = checkPort(spec.metricsPort ?? ETCD_PORTS.metrics, "etcd metrics port");
     if (new Set([client, peer, metrics]).size !== 3) throw new Error(`etcd client, peer and metrics ports must differ: ${client}, ${peer}, ${metrics}`);
-    if (!NAME.test(spec.name)) throw new Error(`bad etcd member name: ${JSON.stringify(spec.name)}`);
-    if (!NAME.test(spec.initialClusterToken)) throw new Error(`bad etcd initial cluster token: ${JSON.stringify(spec.initialClusterToken)}`);
+    if (!ETCD_NAME.test(spec.name)) throw new Error(`bad etcd member name: ${JSON.stringify(spec.name)}`);
+    if (!ETCD_NAME.test(spec.initialClusterToken)) throw new Error(`bad etcd initial cluster token: ${JSON.stringify(spec.initialClusterToken)}`);
     if (spec.initialClusterState !== "new" && spec.initialClusterState !== "existing") throw new Error(`bad etcd initial cluster state: ${spec.initialClusterState}`);
     const peerUrl = etcdPeerUrl(spec.ip, peer);
 
@@ -167,7 +168,7 @@ export function renderEtcdEnv(spec: EtcdMemberSpec): string {
     const urls = spec.initialCluster.map((m) => m.peerUrl);
     if (new Set(urls).size !== urls.length) throw new Error(`etcd initial cluster has duplicate peer URLs: ${urls.join(",")}`);
     for (const m of spec.initialCluster) {
-        if (!NAME.test(m.name)) throw new Error(`bad etcd member name in initial cluster: ${JSON.stringify(m.name)}`);
+        if (!ETCD_NAME.test(m.name)) throw new Error(`bad etcd member name in initial cluster: ${JSON.stringify(m.name)}`);
         let u: URL;
         try {
             u = new URL(m.peerUrl);

@@ -34,6 +34,11 @@ function checkPem(pem: string, what: string, key: boolean): void {
     }
 }
 
+/** A kubeconfig's cluster, user or context name: non-empty, no white space. Pure. */
+export function isKubeconfigName(v: unknown): v is string {
+    return typeof v === "string" && v !== "" && !/\s/.test(v);
+}
+
 /**
  * A kubeconfig (apiVersion v1, kind Config) with the CA, client certificate and key embedded
  * base64 (`*-data` fields), one cluster, user and context, which is current. Pure.
@@ -53,7 +58,7 @@ export function renderKubeconfig(spec: KubeconfigSpec): string {
         ["user name", spec.userName],
         ["context name", spec.contextName ?? "x"],
     ] as const) {
-        if (!v || /[\s]/.test(v)) throw new Error(`kubeconfig ${what} must be non-empty without whitespace: ${JSON.stringify(v)}`);
+        if (!isKubeconfigName(v)) throw new Error(`kubeconfig ${what} must be non-empty without whitespace: ${JSON.stringify(v)}`);
     }
     if (spec.namespace !== undefined && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(spec.namespace))
         throw new Error(`bad kubeconfig namespace: ${JSON.stringify(spec.namespace)}`);

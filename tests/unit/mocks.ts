@@ -9,6 +9,8 @@ export interface Recorded {
     readonly type: string;
     readonly name: string;
     inputs: Record<string, any>;
+    /** The resolved inputs with every secret value replaced by SECRET_MARK (what would be in the state in plain text). */
+    plain?: Record<string, any>;
     /** Unresolved props as the program passed them (Outputs intact). */
     props?: Record<string, any>;
     opts?: pulumi.CustomResourceOptions;
@@ -35,14 +37,27 @@ const UNIT_VALUES: MockValues = {
     password: VRRP_PASS,
 };
 
-/** Strips the engine's secret wrappers, recording nothing about secretness. */
-export function unwrapSecrets(v: any): any {
-    if (Array.isArray(v)) return v.map(unwrapSecrets);
+/** What `plainInputs` puts where a secret value was. */
+export const SECRET_MARK = "[secret]";
+
+/** `v` with each of the engine's secret wrappers replaced by `secret(its value)`. */
+function mapSecrets(v: any, secret: (value: any) => any): any {
+    if (Array.isArray(v)) return v.map((x) => mapSecrets(x, secret));
     if (v && typeof v === "object") {
-        if (v[SIG] === "1b47061264138c4ac30d75fd1eb44270") return unwrapSecrets(v.value);
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+        if (v[SIG] === "1b47061264138c4ac30d75fd1eb44270") return secret(v.value);
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapSecrets(x, secret)]));
     }
     return v;
+}
+
+/** Strips the engine's secret wrappers, recording nothing about secretness. */
+export function unwrapSecrets(v: any): any {
+    return mapSecrets(v, unwrapSecrets);
+}
+
+/** The values that are not secret, each secret one replaced by SECRET_MARK. */
+export function plainInputs(v: any): any {
+    return mapSecrets(v, () => SECRET_MARK);
 }
 
 /** Installs mocks (dryRun false) that fill in tls/random/command outputs; returns the record. */
@@ -53,7 +68,14 @@ export function installMocks(): Map<string, Recorded> {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const state: Record<string, any> = { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs, UNIT_VALUES) };
                 const prev = seen.get(args.name);
-                seen.set(args.name, { type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs), props: prev?.props, opts: prev?.opts });
+                seen.set(args.name, {
+                    type: args.type,
+                    name: args.name,
+                    inputs: unwrapSecrets(args.inputs),
+                    plain: plainInputs(args.inputs),
+                    props: prev?.props,
+                    opts: prev?.opts,
+                });
                 return { id: `${args.name}-id`, state };
             },
             call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
