@@ -184,7 +184,7 @@ describe("validateCluster", () => {
             "nodes.extraHosts[2].names: names must be a non-empty list of host names (RFC 1123), not []",
         ]);
         expectProblem(baseCluster({ nodes: { extraHosts: "10.0.0.1 r" as never } }), "nodes.extraHosts", /must be a list/);
-        const pool = validateWorkerPool({ nodes: [{ name: "w1", address: "10.213.0.21", connection: { host: "10.213.0.21" } }], extraHosts: bad } as never);
+        const pool = validateWorkerPool({ clusterName: "lab", nodes: [{ name: "w1", address: "10.213.0.21", connection: { host: "10.213.0.21" } }], extraHosts: bad } as never);
         expect(pool.map((p) => p.propertyPath)).toEqual(["extraHosts[0].address", "extraHosts[1].names", "extraHosts[2].names"]);
     });
 
