@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
+import { contentSha256 } from "./managedFile";
 import { recorded, Resolved } from "./dynamic";
 import { blockDeleteScript, blockReadScript, blockWriteScript } from "../lib/managedBlock";
 import { OnPath, OnPathInputs, reachChanged, sshRun } from "./ssh";
@@ -20,10 +20,8 @@ export type ManagedBlockArgs = Resolved<ManagedBlockInputs>;
 /** What the provider records: the sha256 of the block found on the host ("" when there is none). */
 export type ManagedBlockState = OnPath;
 
-/** sha256 hex of the block's text. Pure. */
-export function blockSha256(content: string): string {
-    return createHash("sha256").update(content, "utf8").digest("hex");
-}
+/** sha256 hex of the block's text (as of a managed file's). Pure. */
+export const blockSha256 = contentSha256;
 
 /** Parses blockReadScript's output. Pure. */
 export function parseBlockRead(out: string): { exists: boolean; sha256: string } {
