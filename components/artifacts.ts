@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { ArtifactsArgs } from "./config";
+import { PackageSource } from "./packageSource";
+import { renderAptSource } from "./render/aptSource";
 import { ClusterHost, remoteCommand, shellQuote } from "./remote";
 import { UPLOAD_DIR, uploadFile } from "./upload";
 
@@ -107,29 +109,66 @@ export function installBinaries(
 /** Where each host base records the packages it installed (one file per base, named after it). */
 export const PACKAGE_RECORD_DIR = "/var/lib/ha-kubernetes/packages";
 
+/** The lock a host's package installs and removals take (one at a time per host; outside the directories destroy removes). */
+export const PACKAGE_LOCK = "/run/lock/ha-kubernetes-packages.lock";
+
 /** The record of the packages base `name` installed. */
 export function packageRecord(name: string): string {
     return `${PACKAGE_RECORD_DIR}/${name}`;
+}
+
+/** Where a base keeps the apt source (`<record>.list`) and key (`<record>.asc`) of its package mirror. */
+function mirrorFiles(record: string): { list: string; key: string } {
+    return { list: `${record}.list`, key: `${record}.asc` };
+}
+
+/**
+ * Shell that makes apt read only the package mirror `source` (its sources.list and key written
+ * next to the base's record), setting `$apt` to the options that say so. The host's own apt
+ * sources are neither read nor changed. Pure.
+ */
+function mirrorSourceScript(source: PackageSource, record: string): string[] {
+    const f = mirrorFiles(record);
+    const list = renderAptSource({ url: source.url, suite: source.suite, components: source.components, keyring: source.signedBy ? f.key : undefined });
+    return [
+        ...(source.signedBy ? [`printf '%s' ${shellQuote(source.signedBy)} > ${shellQuote(f.key)}`] : []),
+        ...(source.suite === undefined
+            ? [
+                  // the host's own release (mixed releases share one setting)
+                  `suite="$(. /etc/os-release && echo "\${VERSION_CODENAME:-}")"`,
+                  `case "$suite" in '' | *[!a-z0-9]*) echo "cannot tell this host's Debian codename from /etc/os-release: set packages.suite" >&2; exit 1 ;; esac`,
+                  `printf '%s' ${shellQuote(list)} | sed "s/\\$suite/$suite/" > ${shellQuote(f.list)}`,
+              ]
+            : [`printf '%s' ${shellQuote(list)} > ${shellQuote(f.list)}`]),
+        `apt="-o Dir::Etc::SourceList=${f.list} -o Dir::Etc::SourceParts=- -o APT::Get::List-Cleanup=0"`,
+    ];
 }
 
 /**
  * Shell that makes sure Debian packages are present (apt only when something is missing) and
  * records on the host every package the install added, dependencies included (what dpkg lists
  * after it and did not before), so that destroy removes exactly those and nothing the host had.
- * The record survives re-runs (it only grows); it also goes to stdout. Pure.
+ * Packages come from the host's own apt sources, or only from the package mirror `source`.
+ * The bases of a host (etcd, control plane, load balancer, node) install one at a time under one
+ * lock, so that each records only its own. The record survives re-runs (it only grows); it also
+ * goes to stdout. Pure.
  */
-export function ensurePackagesScript(packages: readonly string[], record: string): string {
+export function ensurePackagesScript(packages: readonly string[], record: string, source?: PackageSource): string {
     const pk = packages.map(shellQuote).join(" ");
     const r = shellQuote(record);
     return [
         "set -eu",
+        `mkdir -p ${shellQuote(PACKAGE_RECORD_DIR)}`,
+        `exec 9>${shellQuote(PACKAGE_LOCK)}`,
+        `flock -w 900 9 || { echo "another ha-kubernetes package install on this host holds ${PACKAGE_LOCK}" >&2; exit 1; }`,
         "missing=''",
         `for p in ${pk}; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"; done`,
-        `mkdir -p ${shellQuote(PACKAGE_RECORD_DIR)}`,
         `installed() { dpkg-query -W -f='\${db:Status-Abbrev} \${Package}\\n' | awk '$1 == "ii" { print $2 }' | sort -u; }`,
         `if [ -n "$missing" ]; then`,
+        ...(source ? mirrorSourceScript(source, record) : ["apt=''"]).map((l) => `    ${l}`),
         `    installed > ${r}.before`,
-        `    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null`,
+        `    # shellcheck disable=SC2086 # $apt: options, one word each`,
+        `    apt-get $apt update -qq && DEBIAN_FRONTEND=noninteractive apt-get $apt install -y -qq --no-install-recommends $missing >/dev/null`,
         `    { cat ${r} 2>/dev/null || true; installed | comm -13 ${r}.before -; } | sort -u > ${r}.new`,
         `    mv ${r}.new ${r}; rm -f ${r}.before`,
         `fi`,
@@ -153,20 +192,22 @@ export const EMPTY_DIRS_ON_DESTROY = [
 ];
 
 /**
- * Shell for destroy: `cleanup`, then removal of the packages the create step installed, as the
- * host's record lists them (no environment variable needed: stock sshd accepts none). A base
+ * Shell for destroy (under the install lock): `cleanup`, then removal of the packages the create
+ * step installed, as the host's record lists them (no environment variable needed: stock sshd accepts none). A base
  * created before records existed falls back to its recorded stdout, when the provider passes it. Pure.
  */
 export function removePackagesScript(cleanup: string, record: string): string {
     const r = shellQuote(record);
     return [
+        `exec 9>${shellQuote(PACKAGE_LOCK)}`,
+        `flock -w 900 9 || true`,
         `pkgs="$(cat ${r} 2>/dev/null || true)"`,
         `[ -n "$pkgs" ] || pkgs="\${PULUMI_COMMAND_STDOUT:-}"`,
         cleanup,
-        `rm -f ${r}`,
+        `if [ -n "$pkgs" ]; then DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq $pkgs >/dev/null 2>&1 || true; fi`,
+        `rm -f ${r} ${shellQuote(mirrorFiles(record).list)} ${shellQuote(mirrorFiles(record).key)}`,
         // directories ha-kubernetes created, if nothing else lives there
         `for d in ${EMPTY_DIRS_ON_DESTROY.join(" ")}; do rmdir --ignore-fail-on-non-empty "$d" 2>/dev/null || true; done`,
-        `if [ -n "$pkgs" ]; then DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq $pkgs >/dev/null 2>&1 || true; fi`,
     ]
         .filter(Boolean)
         .join("\n");
@@ -184,7 +225,7 @@ export function hostBase(name: string, host: ClusterHost, packages: readonly str
         name,
         host,
         {
-            create: ensurePackagesScript(packages, packageRecord(name)),
+            create: ensurePackagesScript(packages, packageRecord(name), host.packages),
             delete: removePackagesScript(onDestroy, packageRecord(name)),
             logging: "stderr",
         },

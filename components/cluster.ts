@@ -7,6 +7,7 @@ import { clusterHosts } from "./connection";
 import { ControlPlane } from "./controlPlane";
 import { EtcdCluster } from "./etcdCluster";
 import { LoadBalancer } from "./loadBalancer";
+import { packageSourceOf } from "./packageSource";
 import { Connection, sshTarget } from "./remote";
 import { HostPreflight } from "../providers/hostPreflight";
 import { UpgradePolicy } from "../providers/upgradePolicy";
@@ -44,7 +45,7 @@ function afterPreflight(preflight: HostPreflight, connection: pulumi.Input<Conne
 /** The executor: turns a plan into the cluster's components, in dependency order. */
 function createCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource): ClusterOutputs {
     const opts = { parent };
-    const raw = clusterHosts(plan.hosts, plan.ssh, undefined, plan.sshHostKeys);
+    const raw = clusterHosts(plan.hosts, plan.ssh, undefined, plan.sshHostKeys, packageSourceOf(plan.packages));
     // Version steps and CA replacement are checked against the last deployment before anything else.
     const policy = new UpgradePolicy(
         `${name}-upgrade-policy`,

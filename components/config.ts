@@ -150,6 +150,32 @@ export interface EtcdArgs {
     readonly snapshotCopyDirectory?: string;
 }
 
+/**
+ * Where hosts get the Debian packages ha-kubernetes installs (containerd, haproxy, …):
+ * - `host` (default): the host's own apt sources, as its administrator set them;
+ * - `mirror`: only this archive (a Debian mirror, a local or air-gapped copy); the host's own
+ *   sources are not read and not changed.
+ */
+export type PackagesArgs = { readonly source?: "host" } | PackageMirrorArgs;
+
+export interface PackageMirrorArgs {
+    readonly source: "mirror";
+    /** `http://` or `https://` URL of the archive root (the directory holding `dists/`). */
+    readonly url: string;
+    /** Suite. Default: each host's own release codename (`bookworm`, `trixie`). */
+    readonly suite?: string;
+    /** Archive components. Default `[main]`. */
+    readonly components?: readonly string[];
+    /**
+     * Armored OpenPGP public key (`-----BEGIN PGP PUBLIC KEY BLOCK-----`) the archive's InRelease
+     * is signed with. Default: the keys the host's apt trusts (Debian's archive keyring), as for a
+     * plain Debian mirror. Unsigned archives are refused.
+     */
+    readonly signedBy?: string;
+    /** File holding `signedBy` on the machine that runs Pulumi (`~` expanded); read at program start. */
+    readonly signedByPath?: string;
+}
+
 export interface ArtifactsArgs {
     /** `download` (hosts fetch from `baseUrl`) or `local` (Pulumi uploads files from `directory`). Default `download`. */
     readonly source?: ArtifactSourceKind;
@@ -358,6 +384,8 @@ export interface ClusterArgs {
     readonly addons?: AddonsArgs;
     readonly rollout?: RolloutArgs;
     readonly preflight?: PreflightArgs;
+    /** Where hosts get Debian packages. Default: their own apt sources. */
+    readonly packages?: PackagesArgs;
     /**
      * Not a stack setting: the hosts that ran before this update (the program passes what its last
      * update reported, `installedHostsOfLastUpdate()`). Hosts among them roll (see `rollout`);

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import { HostArgs, SshArgs } from "./config";
 import { fileOrTextValue } from "./fileInputs";
+import { PackageSource } from "./packageSource";
 import { ClusterHost, Connection } from "./remote";
 import { DEFAULTS } from "./topology";
 import { sshEndpoint } from "../lib/hostKeys";
@@ -63,9 +64,15 @@ export function connectionFor(
 }
 
 /** Hosts as components take them. */
-export function clusterHosts(hosts: readonly HostArgs[], defaults: SshArgs, readFile?: (p: string) => string, hostKeys?: Readonly<Record<string, string>>): ClusterHost[] {
+export function clusterHosts(
+    hosts: readonly HostArgs[],
+    defaults: SshArgs,
+    readFile?: (p: string) => string,
+    hostKeys?: Readonly<Record<string, string>>,
+    packages?: PackageSource,
+): ClusterHost[] {
     return hosts.map((h) => {
         const become = h.ssh?.become ?? defaults.become;
-        return { name: h.name, address: h.address, connection: connectionFor(h, defaults, readFile, hostKeys), ...(become ? { become } : {}) };
+        return { name: h.name, address: h.address, connection: connectionFor(h, defaults, readFile, hostKeys), ...(become ? { become } : {}), ...(packages ? { packages } : {}) };
     });
 }

@@ -10,12 +10,25 @@ export function expandHome(path: string, home: string = os.homedir()): string {
 }
 
 /** What a file-or-text input must hold. */
-export type PemKind = "certificate" | "sshPrivateKey";
+export type PemKind = "certificate" | "sshPrivateKey" | "pgpPublicKey";
 
 const KIND_NAME: Record<PemKind, string> = {
     certificate: "a PEM certificate (-----BEGIN CERTIFICATE-----)",
     sshPrivateKey: "an unencrypted SSH private key (OpenSSH, PKCS#1 RSA or SEC1 EC PEM)",
+    pgpPublicKey: "an armored OpenPGP public key (-----BEGIN PGP PUBLIC KEY BLOCK-----)",
 };
+
+/** One armored public key block: headers, then base64 lines and the `=` checksum line. */
+function pgpPublicKeyReason(text: string): string | undefined {
+    const m = /^-----BEGIN PGP PUBLIC KEY BLOCK-----\r?\n([\s\S]*?)\r?\n-----END PGP PUBLIC KEY BLOCK-----$/.exec(text);
+    if (!m) return "no single PUBLIC KEY BLOCK";
+    const lines = m[1].split(/\r?\n/);
+    const blank = lines.findIndex((l) => l.trim() === "");
+    const body = blank < 0 ? lines : lines.slice(blank + 1);
+    if (blank >= 0 && !lines.slice(0, blank).every((l) => /^[A-Za-z-]+: [ -~]*$/.test(l))) return "a bad armor header";
+    if (!body.length || !body.every((l) => /^=?[A-Za-z0-9+/]+={0,2}$/.test(l))) return "the key is not base64";
+    return undefined;
+}
 
 function certificateReason(text: string): string | undefined {
     const { X509Certificate } = require("crypto") as typeof import("crypto");
@@ -49,10 +62,10 @@ function sshKeyReason(text: string): string | undefined {
 export function pemReason(kind: PemKind, text: unknown, fileKey = "the matching …Path key"): string | undefined {
     if (typeof text !== "string") return `must be ${KIND_NAME[kind]} as text, got ${text === null ? "null" : typeof text}`;
     const t = text.trim();
-    if (!t.includes("\n") && !t.startsWith("-----") && /^[^\s]+$/.test(t) && (/^~|\//.test(t) || /\.(pem|crt|cert|key)$/.test(t) || /^id_\w+$/.test(t))) {
+    if (!t.includes("\n") && !t.startsWith("-----") && /^[^\s]+$/.test(t) && (/^~|\//.test(t) || /\.(pem|crt|cert|key|asc|gpg)$/.test(t) || /^id_\w+$/.test(t))) {
         return `is not ${KIND_NAME[kind]}: it looks like a file path (a file goes in ${fileKey})`;
     }
-    const reason = kind === "certificate" ? certificateReason(t) : sshKeyReason(t);
+    const reason = kind === "certificate" ? certificateReason(t) : kind === "pgpPublicKey" ? pgpPublicKeyReason(t) : sshKeyReason(t);
     return reason === undefined ? undefined : `is not ${KIND_NAME[kind]}: ${reason}`;
 }
 

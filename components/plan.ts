@@ -46,6 +46,8 @@ export interface ClusterPlan {
     readonly artifacts: ClusterArgs["artifacts"];
     /** What each host must offer before anything is changed. */
     readonly preflight: PreflightPlan;
+    /** Where hosts get Debian packages (the executor reads `signedByPath`). Default: their own sources. */
+    readonly packages: NonNullable<ClusterArgs["packages"]>;
 }
 
 export interface CertificatesPlan {
@@ -156,6 +158,7 @@ function resolvePlan(args: ClusterArgs): ClusterPlan {
         registry: args.registry,
         addons: args.addons ?? {},
         artifacts: args.artifacts,
+        packages: args.packages ?? { source: "host" },
         preflight: planPreflight({
             settings: args.preflight,
             masters: t.masters.map((m) => m.name),

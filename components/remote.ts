@@ -5,6 +5,7 @@ import { ManagedBlock } from "../providers/managedBlock";
 import { ManagedFile } from "../providers/managedFile";
 import { ManagedService } from "../providers/managedService";
 import { SshTarget } from "../providers/ssh";
+import { PackageSource } from "./packageSource";
 import { asRoot, BACKUP_SUFFIX, Become, deleteFileScript, shellQuote, waitScript, writeFileScript } from "../lib/shell";
 
 export { BACKUP_SUFFIX, deleteFileScript, shellQuote, waitScript, writeFileScript };
@@ -22,6 +23,8 @@ export interface ClusterHost {
     readonly connection: pulumi.Input<Connection>;
     /** How the login user runs scripts as root (`sudo`). Default: none, the login user is root. */
     readonly become?: Become;
+    /** Where the host's apt gets the packages ha-kubernetes installs. Default: the host's own sources. */
+    readonly packages?: PackageSource;
 }
 
 /** How a host is reached and how its scripts become root: what a host derived from `host` must carry. */

@@ -18,6 +18,7 @@ const OBJECT_KEYS = [
     "addons",
     "rollout",
     "preflight",
+    "packages",
 ] as const;
 /** Keys kept as secrets (`pulumi config set --secret`). */
 const SECRET_KEYS = ["sshPrivateKey", "registryPassword"] as const;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { APT_TOKEN, isMirrorUrl } from "./render/aptSource";
 import { apiserverExtraArgProblem } from "./render/apiserver";
 import { addonSettingProblems, addonSettings } from "./addonSettings";
 import { isDnsName, isImageReference } from "./render/references";
@@ -443,7 +444,30 @@ export function validateCluster(args: ClusterArgs, env: ValidationEnv = defaultE
     checkArtifacts(problems, args, env);
     checkRollout(problems, args);
     checkPreflight(problems, args);
+    checkPackages(problems, args, env);
     return problems;
+}
+
+/** `packages`: the host's own sources, or a signed (or Debian-keyring-trusted) mirror. */
+function checkPackages(problems: Problem[], args: ClusterArgs, env: ValidationEnv): void {
+    const p = args.packages as Record<string, unknown> | undefined;
+    if (!knownMapping(problems, "packages", p, ["source", "url", "suite", "components", "signedBy", "signedByPath"]) || !p) return;
+    if (p.source === undefined || p.source === "host") {
+        for (const k of ["url", "suite", "components", "signedBy", "signedByPath"])
+            if (p[k] !== undefined) problems.push({ propertyPath: `packages.${k}`, reason: `${k} is a setting of source: mirror (the host's own apt sources take none)` });
+        return;
+    }
+    if (p.source !== "mirror") {
+        problems.push({ propertyPath: "packages.source", reason: `unknown package source ${JSON.stringify(p.source)} (known: host, mirror)` });
+        return;
+    }
+    if (!isMirrorUrl(p.url))
+        problems.push({ propertyPath: "packages.url", reason: `url must be the archive's http:// or https:// URL (the directory holding dists/), not ${JSON.stringify(p.url)}` });
+    if (p.suite !== undefined && !(typeof p.suite === "string" && APT_TOKEN.test(p.suite)))
+        problems.push({ propertyPath: "packages.suite", reason: `suite must be a suite name such as bookworm, not ${JSON.stringify(p.suite)}` });
+    if (p.components !== undefined && !(Array.isArray(p.components) && p.components.length > 0 && p.components.every((c) => typeof c === "string" && APT_TOKEN.test(c))))
+        problems.push({ propertyPath: "packages.components", reason: `components must be a non-empty list of archive components such as [main], not ${JSON.stringify(p.components)}` });
+    pushFileOrText(problems, { kind: "pgpPublicKey", textPath: "packages.signedBy", filePath: "packages.signedByPath", text: p.signedBy as string | undefined, file: p.signedByPath as string | undefined }, env);
 }
 
 /**

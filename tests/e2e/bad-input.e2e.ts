@@ -101,7 +101,8 @@ describe("bad input changes nothing on any host", () => {
                 `cp -P /etc/os-release /etc/os-release.hak-saved && sed 's/^VERSION_ID=.*/VERSION_ID="11"/' /usr/lib/os-release > /etc/os-release.hak && mv -f /etc/os-release.hak /etc/os-release`,
                 "mv -f /etc/os-release.hak-saved /etc/os-release",
             ],
-            ["m2", "systemd-run --quiet --unit=hak-squatter socat TCP-LISTEN:2379,fork,reuseaddr /dev/null", "systemctl stop hak-squatter"],
+            // (a minimal host has no socat or nc: systemd itself listens, as socket activation does)
+            ["m2", "systemd-run --quiet --unit=hak-squatter --socket-property=ListenStream=2379 /bin/true", "systemctl stop hak-squatter.socket"],
             [
                 "m3",
                 `printf '#!/bin/sh\\nexec /usr/bin/date -d "@$(( $(/usr/bin/date +%%s) + 3600 ))" "$@"\\n' > /usr/local/bin/date && chmod 755 /usr/local/bin/date`,
@@ -134,7 +135,7 @@ describe("bad input changes nothing on any host", () => {
             const line = (h: string) => (new RegExp(`^\\s*${h} \\(10\\.213\\.0\\.\\d+\\): (.*)$`, "m").exec(err) ?? [])[1] ?? "";
             expect(line("w1")).toContain("debian 11 is not a supported release (debian 12, debian 13)");
             expect(line("w1")).toMatch(/swap is on \(\d+ area\(s\) in \/proc\/swaps\)/);
-            expect(line("m2")).toContain("port 2379 (etcd client) is in use by socat");
+            expect(line("m2")).toContain("port 2379 (etcd client) is in use by systemd");
             expect(line("m3")).toMatch(/clock ahead of m\d's by at least 3\d\d\d\.\d s/);
             for (const h of all) {
                 expect(line(h)).toMatch(/MiB of memory, below the floor of 100000000 MiB/);

@@ -8,13 +8,17 @@
 import { Stack } from "@pulumi/pulumi/automation";
 import { LabRegistry, startLabRegistry } from "./registry";
 import { activeSince, etcdctl, expectApiserversReachPods, expectClusterDns, expectEtcdHealthy, kubectl, nodesReady, podManifest, podsRunning, startEtcdWriter } from "./cluster";
-import { copyBetween, eventually, Inventory, labDown, ssh, sshOk } from "./lab";
+import { copyBetween, eventually, installedPackages, Inventory, labAptInstall, labDown, mirrorRequests, ssh, sshOk } from "./lab";
 import { changes, freshLab, labConfig, labImageArchives, labStack, previewChanges, pulumiLog, timed, upRecording } from "./stack";
 
 let inv: Inventory;
 let stack: Stack;
 let kubeconfig: string;
 let registry: LabRegistry;
+/** Each host's Debian packages before the first `up` (the minimal server the lab boots). */
+let packagesBefore: Record<string, string[]>;
+/** The hosts ha-kubernetes installs on at some point (lb1 is the user's; e4 joins later, e3 leaves). */
+const productHosts = () => inv.hosts.filter((h) => h.name !== "lb1").map((h) => h.name);
 
 const USER_LB = `global
     maxconn 1000
@@ -51,10 +55,12 @@ const configFor = (etcdHosts: string[]) =>
 
 beforeAll(async () => {
     inv = freshLab("e2e-dedicated", { masters: 3, workers: 1, etcd: 4, lb: 1 });
-    // The user's own load balancer, outside the product.
+    // The user's own load balancer, outside the product (installed by its admin, as any package).
+    labAptInstall(inv, "lb1", ["haproxy"]);
     sshOk(inv, "lb1", "cat > /etc/haproxy/haproxy.cfg && systemctl restart haproxy", USER_LB);
     // A private registry with its own CA on the same host; the workers get its CA from the product.
     registry = startLabRegistry(inv, "lb1", "10.213.0.41", "registry.lab.internal");
+    packagesBefore = Object.fromEntries(productHosts().map((h) => [h, installedPackages(inv, h)]));
     stack = await labStack("e2e-dedicated", configFor(["e1", "e2", "e3"]));
     const up = await timed(() => stack.up({ onOutput: pulumiLog(stack) }));
     process.stdout.write(`\n[e2e] dedicated: pulumi up ${up.seconds}s (engine CPU ${up.cpu}s)\n`);
@@ -71,6 +77,8 @@ afterAll(async () => {
         const hosts = sshOk(inv, "w1", "cat /etc/hosts");
         expect(hosts).not.toContain("ha-kubernetes");
         expect(hosts).toContain("added-by-the-admin");
+        // every package ha-kubernetes installed is gone, and nothing the host had before
+        for (const h of productHosts()) expect({ host: h, packages: installedPackages(inv, h) }).toEqual({ host: h, packages: packagesBefore[h] });
         await stack.workspace.removeStack("e2e-dedicated");
     }
     labDown();
@@ -91,6 +99,29 @@ describe("dedicated etcd hosts with an external load balancer", () => {
         // the harness logs in as root; the stack as the sudo user
         expect(inv.sshUser).toBe("root");
         expect(user).not.toBe("root");
+    });
+
+    it("installed what each role needs from the package mirror (packages.source: mirror) onto minimal hosts, and recorded exactly that", () => {
+        const requests = mirrorRequests();
+        const wants: Record<string, string[]> = { m1: ["curl"], w1: ["containerd", "runc", "conntrack", "iptables", "containernetworking-plugins"] };
+        for (const h of stackHosts()) {
+            const address = inv.hosts.find((x) => x.name === h)!.address;
+            const now = installedPackages(inv, h);
+            const added = now.filter((p) => !packagesBefore[h].includes(p));
+            // the hosts' records (what destroy removes) list exactly what the installs added
+            const recorded = sshOk(inv, h, "find /var/lib/ha-kubernetes/packages -type f ! -name '*.list' ! -name '*.asc' -exec cat {} + | sort -u").split("\n").filter(Boolean);
+            expect({ host: h, recorded }).toEqual({ host: h, recorded: added });
+            for (const p of wants[h] ?? []) expect({ host: h, p, installed: now.includes(p) }).toEqual({ host: h, p, installed: true });
+            // from the mirror: its signed index, then every added package's file
+            if (added.length) {
+                expect(requests).toContain(`${address} 200 /debian/dists/bookworm/InRelease`);
+                for (const p of added) expect({ host: h, p, fetched: requests.some((r) => r.startsWith(`${address} 200 /debian/pool/bookworm/${p}_`)) }).toEqual({ host: h, p, fetched: true });
+            }
+            // the host's own apt sources were not changed (the product's source is its own file)
+            expect(ssh(inv, h, "ls /etc/apt/sources.list.d/ | grep -v '^lab-' || true").out.trim()).toBe("");
+        }
+        // w1 lacked containerd: the node's install really ran
+        expect(packagesBefore.w1).not.toContain("containerd");
     });
 
     it("wrote its files root-owned 0600 as usual; uploads moved into place as root, the user's upload directory left empty", () => {

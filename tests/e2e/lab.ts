@@ -26,6 +26,10 @@ export interface Inventory {
     /** A login user with the same key and no sudo. */
     readonly plainUser: string;
     readonly sshPrivateKeyPath: string;
+    /** The lab's Debian package mirror on the bridge (`http://<gateway>:3142/debian`): the hosts' only package source. */
+    readonly packageMirror: string;
+    /** The armored public key its InRelease is signed with. */
+    readonly packageMirrorKey: string;
     readonly hosts: LabHost[];
 }
 
@@ -107,6 +111,40 @@ export function copyBetween(inv: Inventory, from: string, to: string, file: stri
         timeout: 120_000,
     });
     if (r.status !== 0) throw new Error(`copying ${file} from ${from} to ${to} failed: ${r.stderr}`);
+}
+
+/**
+ * Installs Debian packages on a lab host as its administrator would, from the lab's mirror (the
+ * host's own sources are unreachable): for what runs beside the product, such as a user's own
+ * load balancer or registry. The mirror's key goes in /etc/apt/keyrings, its source in sources.list.d.
+ */
+export function labAptInstall(inv: Inventory, host: string, packages: string[]): void {
+    const list = "/etc/apt/sources.list.d/lab-mirror.list";
+    const apt = `apt-get -o Dir::Etc::SourceList=${list} -o Dir::Etc::SourceParts=- -o APT::Get::List-Cleanup=0`;
+    sshOk(
+        inv,
+        host,
+        [
+            "set -e",
+            "install -d /etc/apt/keyrings && cat > /etc/apt/keyrings/lab-mirror.asc",
+            `. /etc/os-release && echo "deb [signed-by=/etc/apt/keyrings/lab-mirror.asc] ${inv.packageMirror} $VERSION_CODENAME main" > ${list}`,
+            `${apt} update -qq && DEBIAN_FRONTEND=noninteractive ${apt} install -y -qq --no-install-recommends ${packages.join(" ")} >/dev/null`,
+        ].join("\n"),
+        fs.readFileSync(inv.packageMirrorKey, "utf8"),
+    );
+}
+
+/** `<client address> <status> <path>` of each request the lab's package mirror answered since this lab came up. */
+export function mirrorRequests(): string[] {
+    const log = path.join(CACHE, "lab", "logs", "mirror.log");
+    return fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter(Boolean) : [];
+}
+
+/** The Debian packages installed on a lab host (dpkg's `ii` entries), sorted. */
+export function installedPackages(inv: Inventory, host: string): string[] {
+    return sshOk(inv, host, `dpkg-query -W -f='\${db:Status-Abbrev} \${Package}\\n' | awk '$1 == "ii" { print $2 }' | sort -u`)
+        .split("\n")
+        .filter(Boolean);
 }
 
 /** Like `ssh` but throws with the output when the command fails. */

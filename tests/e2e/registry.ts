@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { scpTo } from "./cluster";
-import { CACHE, Inventory, sshOk } from "./lab";
+import { CACHE, Inventory, labAptInstall, sshOk } from "./lab";
 
 export interface LabRegistry {
     /** `name:port` (known by name only: no DNS has it) or `address:port`, as in image references. */
@@ -65,17 +65,8 @@ export function startLabRegistry(inv: Inventory, host: string, address: string, 
         openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${name ?? address}`, "-keyout", "server.key", "-out", "server.csr"], dir);
         fs.writeFileSync(path.join(dir, "ext.cnf"), `subjectAltName=${name ? `DNS:${name},` : ""}IP:${address}\nextendedKeyUsage=serverAuth\n`);
         openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt"], dir);
-        // Debian's package, downloaded here (hosts have no network beyond the bridge)
-        const download = () => execFileSync("apt-get", ["download", "docker-registry"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-        try {
-            download();
-        } catch {
-            execFileSync("apt-get", ["update", "-qq"], { stdio: ["ignore", "ignore", "pipe"] });
-            download();
-        }
-        const deb = fs.readdirSync(dir).find((f) => f.startsWith("docker-registry_") && f.endsWith(".deb"))!;
-        scpTo(inv, host, path.join(dir, deb), "/tmp/docker-registry.deb");
-        sshOk(inv, host, "DEBIAN_FRONTEND=noninteractive dpkg -i /tmp/docker-registry.deb >/dev/null && rm -f /tmp/docker-registry.deb");
+        // Debian's package, from the lab's mirror (hosts have no network beyond the bridge)
+        labAptInstall(inv, host, ["docker-registry", "curl"]);
         for (const f of ["ca.crt", "server.crt", "server.key"]) scpTo(inv, host, path.join(dir, f), `/etc/docker/registry/${f}`);
         sshOk(
             inv,

@@ -72,6 +72,8 @@ export function labConfig(inv: Inventory, t: TopologyOptions): ConfigMap {
         "ha-kubernetes:loadBalancer": json({ mode: t.lbMode, vip: t.vip, address: t.externalAddress, interface: "host0", maxConnections: 4000 }),
         "ha-kubernetes:etcd": json({ topology: t.etcdTopology ?? "stacked" }),
         "ha-kubernetes:artifacts": json(t.artifacts ?? { source: "local", directory: bundleDir() }),
+        // the hosts are minimal Debian servers: what the product installs comes from the lab's mirror
+        "ha-kubernetes:packages": json({ source: "mirror", url: inv.packageMirror, signedByPath: inv.packageMirrorKey }),
         "ha-kubernetes:nodes": json({
             ...labNodeSettings(),
             imageArchives: t.imageArchives ?? labImageArchives(["pause", "coredns", "testapp", ...(t.metricsServer ? ["metrics-server"] : [])]),

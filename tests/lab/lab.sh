@@ -30,7 +30,17 @@ LOGS="$LAB/logs"
 KEY="$LAB/ssh/id_ed25519"
 # files installed into every host (tests/lab/hosts/)
 LAB_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PACKAGES="systemd,systemd-sysv,dbus,openssh-server,sudo,iproute2,iputils-ping,udev,procps,kmod,ca-certificates,curl,less,etcd-client,haproxy,keepalived,nginx,libnginx-mod-stream,containerd,runc,containernetworking-plugins,conntrack,iptables,ethtool,socat,util-linux,mount"
+# What a minimal Debian server has (systemd, sshd, sudo, the base tools): the hosts' root filesystem.
+# Everything the product needs it installs itself, from the lab's package mirror (below).
+PACKAGES="systemd,systemd-sysv,dbus,openssh-server,sudo,iproute2,iputils-ping,udev,procps,kmod,ca-certificates,less,util-linux,mount"
+# What the lab's Debian package mirror serves besides (with every dependency): the packages the
+# product installs on a host (components' hostBase lists; kube-proxy's ipvs and nftables modes too),
+# and what the e2e runs beside the product on a host as its admin would (docker-registry).
+# The mirror is built from debootstrap's downloads and served on the bridge (the gateway, port 3142),
+# signed with a key of the lab's own: hosts never reach outside.
+MIRROR_PACKAGES="haproxy,keepalived,nginx,libnginx-mod-stream,containerd,runc,containernetworking-plugins,conntrack,iptables,curl,ipset,ipvsadm,nftables,docker-registry"
+MIRROR_PORT=3142
+MIRROR="$LAB/mirror"
 # Debian releases the lab boots (the product supports Debian 12 and 13); the first is the default
 RELEASES="bookworm trixie"
 # rootfs_of RELEASE: its cached root filesystem (bookworm's keeps the name it always had)
@@ -43,7 +53,7 @@ debs_of() { if [ "$1" = bookworm ]; then echo "$LAB/debs"; else echo "$LAB/debs-
 
 [ "$(id -u)" = 0 ] || die "run as root"
 
-ensure_packages() { lab_apt_install debootstrap systemd-container iproute2 openssh-client; }
+ensure_packages() { lab_apt_install debootstrap systemd-container iproute2 openssh-client apt-utils gnupg; }
 
 # The Debian mirror this machine's apt already uses (never a hard-coded host).
 apt_mirror() {
@@ -69,8 +79,6 @@ build_rootfs() {
     printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' > "$r/etc/hosts"
     : > "$r/etc/resolv.conf"
     rm -f "$r/etc/machine-id" "$r/var/lib/dbus/machine-id"; : > "$r/etc/machine-id"
-    # Debian enables these on install: the product starts what it manages deliberately.
-    for u in etcd haproxy keepalived nginx containerd; do chroot "$r" systemctl disable "$u" >/dev/null 2>&1 || true; done
     chroot "$r" systemctl enable systemd-networkd ssh >/dev/null 2>&1
     chroot "$r" systemctl mask systemd-resolved systemd-timesyncd apt-daily.timer apt-daily-upgrade.timer >/dev/null 2>&1 || true
     mkdir -p "$r/etc/systemd/network"
@@ -93,14 +101,82 @@ UNIT
     log "rootfs $release built in $(( $(date +%s) - t0 ))s ($(du -sh "$rootfs" | cut -f1))"
 }
 
+# The mirror's signing key (a key of the lab's own, made once): the hosts check the mirror's
+# InRelease against its public half, which the stacks give as packages.signedBy.
+MIRROR_GNUPG="$LAB/mirror-gnupg"
+MIRROR_KEY="$MIRROR/lab-mirror.asc"
+ensure_mirror_key() {
+    [ -s "$MIRROR_KEY" ] && return 0
+    rm -rf "$MIRROR_GNUPG"; install -d -m 700 "$MIRROR_GNUPG"; mkdir -p "$MIRROR"
+    gpg --homedir "$MIRROR_GNUPG" --batch --quiet --passphrase '' --pinentry-mode loopback \
+        --quick-gen-key "ha-kubernetes lab mirror" ed25519 sign never 2>/dev/null
+    gpg --homedir "$MIRROR_GNUPG" --batch --armor --export > "$MIRROR_KEY.tmp"
+    mv "$MIRROR_KEY.tmp" "$MIRROR_KEY"
+}
+
+# mirror_of RELEASE: its dists directory; mirror_stamp: what the mirrors are built from (the package lists)
+mirror_of() { echo "$MIRROR/debian/dists/$1"; }
+mirror_stamp() { echo "$PACKAGES $MIRROR_PACKAGES" | sha256sum | cut -c1-12; }
+
+# build_mirror RELEASE: the lab's Debian mirror of RELEASE under $MIRROR/debian (dists/RELEASE,
+# pool/RELEASE), holding the minimal system and MIRROR_PACKAGES with all their dependencies, as
+# debootstrap resolves them (downloaded once into debs_of RELEASE), signed with the lab's key.
+build_mirror() {
+    local release="$1" dist; dist="$(mirror_of "$1")"
+    if [ "$(cat "$dist/.complete" 2>/dev/null)" = "$(mirror_stamp)" ]; then log "mirror $release cached"; return; fi
+    local t0 tmp; t0=$(date +%s); tmp="$LAB/mirror-dl-$release"
+    rm -rf "$tmp" "$MIRROR/debian/pool/$release" "$dist"; mkdir -p "$(debs_of "$release")"
+    debootstrap --download-only --variant=minbase --cache-dir="$(debs_of "$release")" --include="$PACKAGES,$MIRROR_PACKAGES" \
+        "$release" "$tmp" "$(apt_mirror)" >"$LAB/mirror-$release.log" 2>&1 \
+        || { tail -n 30 "$LAB/mirror-$release.log" >&2; die "downloading the packages of $release failed"; }
+    mkdir -p "$MIRROR/debian/pool/$release" "$dist/main/binary-amd64"
+    mv "$tmp"/var/cache/apt/archives/*.deb "$MIRROR/debian/pool/$release/"
+    rm -rf "$tmp"
+    (
+        cd "$MIRROR/debian"
+        apt-ftparchive packages "pool/$release" > "dists/$release/main/binary-amd64/Packages"
+        gzip -9kf "dists/$release/main/binary-amd64/Packages"
+        apt-ftparchive -o APT::FTPArchive::Release::Origin=ha-kubernetes-lab -o APT::FTPArchive::Release::Suite="$release" \
+            -o APT::FTPArchive::Release::Codename="$release" -o APT::FTPArchive::Release::Architectures=amd64 \
+            -o APT::FTPArchive::Release::Components=main release "dists/$release" > "dists/$release/Release.tmp"
+        mv "dists/$release/Release.tmp" "dists/$release/Release"
+        gpg --homedir "$MIRROR_GNUPG" --batch --yes --quiet --clearsign -o "dists/$release/InRelease" "dists/$release/Release"
+    )
+    mirror_stamp > "$dist/.complete"
+    log "mirror $release built in $(( $(date +%s) - t0 ))s ($(find "$MIRROR/debian/pool/$release" -name '*.deb' | wc -l) packages)"
+}
+
+# The mirror's web server: a static server on the gateway's address only (tests/lab/packageMirror.js),
+# its requests logged to $LOGS/mirror.log (the e2e checks the hosts' installs came from it).
+start_mirror() {
+    local pid
+    pid="$(cat "$RUN/mirror.pid" 2>/dev/null || true)"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
+    mkdir -p "$RUN" "$LOGS"
+    : > "$LOGS/mirror.log"   # one lab's requests (a lab brought up again starts it again)
+    setsid node "$LAB_SRC/packageMirror.js" "$GW" "$MIRROR_PORT" "$MIRROR" "$LOGS/mirror.log" </dev/null >>"$LOGS/mirror-server.log" 2>&1 &
+    echo $! > "$RUN/mirror.pid"
+    local i
+    for i in $(seq 1 50); do
+        (exec 3<>"/dev/tcp/$GW/$MIRROR_PORT") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    die "the package mirror did not start (see $LOGS/mirror-server.log)"
+}
+stop_mirror() {
+    local pid; pid="$(cat "$RUN/mirror.pid" 2>/dev/null || true)"
+    [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
+    rm -f "$RUN/mirror.pid"
+}
+
 # The lab's SSH key (in every rootfs): made before the builds, which run side by side.
 ensure_key() { mkdir -p "$LAB/ssh"; [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N "" -C ha-kubernetes-lab -f "$KEY"; }
 
 # build_rootfses RELEASE...: each release's rootfs, side by side; fails when any fails.
 build_rootfses() {
     local r pids=() rc=0
-    ensure_key
-    for r in "$@"; do build_rootfs "$r" & pids+=("$!"); done
+    ensure_key; ensure_mirror_key
+    for r in "$@"; do { build_rootfs "$r" && build_mirror "$r"; } & pids+=("$!"); done
     for r in "${pids[@]}"; do wait "$r" || rc=1; done
     [ "$rc" = 0 ] || die "a rootfs build failed"
 }
@@ -300,8 +376,8 @@ write_inventory() {
     local first=1 n
     {
         # generation: changes whenever any of these hosts got a new disk
-        printf '{\n  "bridge": "%s",\n  "gateway": "%s",\n  "subnet": "%s.0/%s",\n  "sshUser": "root",\n  "sudoUser": "%s",\n  "plainUser": "%s",\n  "sshPrivateKeyPath": "%s",\n  "generation": "%s",\n  "hosts": [' \
-            "$BR" "$GW" "$NET" "$PREFIX" "$SUDO_USER_NAME" "$PLAIN_USER_NAME" "$KEY" "$(for n in "$@"; do echo "$n $(cat "$HOSTS_DIR/$n.generation" 2>/dev/null)"; done | sha256sum | cut -c1-16)"
+        printf '{\n  "bridge": "%s",\n  "gateway": "%s",\n  "subnet": "%s.0/%s",\n  "sshUser": "root",\n  "sudoUser": "%s",\n  "plainUser": "%s",\n  "sshPrivateKeyPath": "%s",\n  "packageMirror": "http://%s:%s/debian",\n  "packageMirrorKey": "%s",\n  "generation": "%s",\n  "hosts": [' \
+            "$BR" "$GW" "$NET" "$PREFIX" "$SUDO_USER_NAME" "$PLAIN_USER_NAME" "$KEY" "$GW" "$MIRROR_PORT" "$MIRROR_KEY" "$(for n in "$@"; do echo "$n $(cat "$HOSTS_DIR/$n.generation" 2>/dev/null)"; done | sha256sum | cut -c1-16)"
         for n in "$@"; do
             [ $first = 1 ] || printf ','
             first=0
@@ -345,6 +421,7 @@ cmd_up() {
         [ "$(cat "$HOSTS_DIR/$n.release" 2>/dev/null)" = "$release" ] || { log "removing $n (not $release)"; remove_host "$n"; }
     done
     ensure_bridge
+    start_mirror
     set_sysctls
     t0=$(date +%s%N)
     mkdir -p "$HOSTS_DIR"
@@ -362,6 +439,7 @@ cmd_down() {
     # shellcheck disable=SC2046 # the child pids, one word each
     for pid in $(pgrep -f "systemd-nspawn .*-D $HOSTS_DIR/" || true); do kill -KILL $(pgrep -P "$pid" -x systemd || true) "$pid" 2>/dev/null || true; done
     for v in $(ip -o link show master "$BR" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do ip link delete "$v" 2>/dev/null || true; done
+    stop_mirror
     ip link delete "$BR" >/dev/null 2>&1 || true
     remove_cgroup_trees /sys/fs/cgroup/*/lab-*
     restore_sysctls

@@ -112,9 +112,42 @@ describe("artifacts", () => {
     it("package script installs only what is missing", () => {
         const s = ensurePackagesScript(["haproxy", "keepalived"], packageRecord("lab-lb-m1-lb-base"));
         expect(s).toMatch(/dpkg-query/);
-        expect(s).toMatch(/apt-get install/);
+        expect(s).toMatch(/apt-get \$apt install/);
         expect(s).toContain("'haproxy' 'keepalived'");
         expect(s).toContain("'/var/lib/ha-kubernetes/packages/lab-lb-m1-lb-base'");
+    });
+
+    it("with a package mirror, apt reads only the mirror's source (signed-by its key; the host's codename when no suite) and destroy removes both files", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hak-mirror-"));
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        const log = path.join(dir, "apt.log");
+        const script = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+        script("dpkg-query", `case "$2" in *Status-Abbrev*) echo 'ii  curl' ;; *) exit 1 ;; esac`);
+        script("apt-get", `echo "$*" >> ${log}; exit 0`);
+        script("rmdir", "exit 0");
+        const packages = path.join(dir, "packages");
+        const record = packageRecord("lab-node-w1-node-base");
+        const run = (s: string) => sh(`PATH=${bin}:$PATH; ${s.split(PACKAGE_RECORD_DIR).join(packages)}`);
+        const key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEaxcc\n=ukAB\n-----END PGP PUBLIC KEY BLOCK-----\n";
+        const codename = /^VERSION_CODENAME=(.*)$/m.exec(fs.readFileSync("/etc/os-release", "utf8"))![1];
+        try {
+            const r = run(ensurePackagesScript(["containerd"], record, { url: "http://10.213.0.1:3142/debian", components: ["main"], signedBy: key }));
+            expect(r).toMatchObject({ code: 0 });
+            const list = path.join(packages, "lab-node-w1-node-base.list");
+            expect(fs.readFileSync(list, "utf8").split("\n")[1]).toBe(`deb [signed-by=${packages}/lab-node-w1-node-base.asc] http://10.213.0.1:3142/debian ${codename} main`);
+            expect(fs.readFileSync(path.join(packages, "lab-node-w1-node-base.asc"), "utf8")).toBe(key);
+            const calls = fs.readFileSync(log, "utf8").trim().split("\n");
+            const only = `-o Dir::Etc::SourceList=${list} -o Dir::Etc::SourceParts=- -o APT::Get::List-Cleanup=0`;
+            expect(calls).toEqual([`${only} update -qq`, `${only} install -y -qq --no-install-recommends containerd`]);
+            // a suite given is used as it is, with no key: the keys the host's apt trusts
+            run(ensurePackagesScript(["containerd"], record, { url: "http://m/debian", suite: "trixie", components: ["main", "contrib"] }));
+            expect(fs.readFileSync(list, "utf8").split("\n")[1]).toBe("deb http://m/debian trixie main contrib");
+            expect(run(removePackagesScript("true", record)).code).toBe(0);
+            expect(fs.readdirSync(packages)).toEqual([]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("records on the host every package the install added, and destroy removes exactly those, with no environment variable", () => {

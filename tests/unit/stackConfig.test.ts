@@ -75,7 +75,7 @@ describe("the program's reading of its stack configuration", () => {
         expect(message(config)).toBe(
             [
                 "the stack configuration has 9 problems; nothing was changed on any host:",
-                "  ha-kubernetes:loadbalancer: unknown key (known: clusterName, hosts, ssh, versions, network, loadBalancer, etcd, artifacts, registry, certificates, nodes, controlPlane, addons, rollout, preflight, sshPrivateKey, registryPassword)",
+                "  ha-kubernetes:loadbalancer: unknown key (known: clusterName, hosts, ssh, versions, network, loadBalancer, etcd, artifacts, registry, certificates, nodes, controlPlane, addons, rollout, preflight, packages, sshPrivateKey, registryPassword)",
                 "  ha-kubernetes:sshPrivateKey: must be a secret: pulumi config set --secret sshPrivateKey < file",
                 "  ha-kubernetes:registry.caPem: is not a PEM certificate (-----BEGIN CERTIFICATE-----): it looks like a file path (a file goes in registry.caPemPath)",
                 "  ha-kubernetes:hosts[2].address: duplicate address 192.168.10.11 (also host master1)",

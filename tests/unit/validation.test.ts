@@ -188,6 +188,26 @@ describe("validateCluster", () => {
         expect(pool.map((p) => p.propertyPath)).toEqual(["extraHosts[0].address", "extraHosts[1].names", "extraHosts[2].names"]);
     });
 
+    it("checks packages: the host's own sources, or a mirror with an http(s) URL, apt names and an armored key (text or file)", () => {
+        const key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEaxcc3BYJKwYBBAHaRw8BAQdAiGUYbQI6WWYnoS0eIzkI7EXVwTPpTS/o7y+Y\n=ukAB\n-----END PGP PUBLIC KEY BLOCK-----\n";
+        expect(reasons(baseCluster({ packages: { source: "host" } }))).toEqual([]);
+        expect(reasons(baseCluster({ packages: { source: "mirror", url: "http://10.213.0.1:3142/debian" } }))).toEqual([]);
+        expect(reasons(baseCluster({ packages: { source: "mirror", url: "https://m.example/debian/", suite: "trixie", components: ["main", "contrib"], signedBy: key } }))).toEqual([]);
+        expect(reasons(baseCluster({ packages: { source: "mirror", url: "http://m/debian", signedByPath: "/etc/mirror.asc" } }), { fileExists: () => true, readFile: () => key })).toEqual([]);
+        expectProblem(baseCluster({ packages: { source: "apt" } as never }), "packages.source", /unknown package source "apt" \(known: host, mirror\)/);
+        expectProblem(baseCluster({ packages: { url: "http://m/debian" } as never }), "packages.url", /a setting of source: mirror/);
+        for (const url of [undefined, "ftp://m/debian", "http://m/debian; rm -rf /", "http://m/$(id)", "http://m/a b", "file:///srv/debian"])
+            expectProblem(baseCluster({ packages: { source: "mirror", url } as never }), "packages.url", /http:\/\/ or https:\/\/ URL/);
+        expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", suite: "bookworm main" } }), "packages.suite", /suite name/);
+        expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", components: [] } }), "packages.components", /non-empty list/);
+        expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", components: ["main;id"] } }), "packages.components", /non-empty list/);
+        expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", signedBy: "/etc/mirror.asc" } }), "packages.signedBy", /looks like a file path/);
+        expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", signedBy: key.replace("PUBLIC", "PRIVATE") } }), "packages.signedBy", /no single PUBLIC KEY BLOCK/);
+        expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", signedBy: key.replace("mDMEaxcc", "mDME'$(id)") } }), "packages.signedBy", /not base64/);
+        expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", signedByPath: "/nonexistent.asc" } }), "packages.signedByPath", /does not exist/);
+        expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", keyring: "x" } as never }), "packages.keyring", /unknown packages setting/);
+    });
+
     it("needs checksums for downloads and files for local sources", () => {
         expectProblem(baseCluster({ artifacts: { source: "download", baseUrl: "http://x/" } }), "artifacts.sha256.kubelet", /needs the sha256 of kubelet/);
         expect(reasons(baseCluster({ artifacts: { source: "local", directory: "/nope" } })).filter((r) => r.startsWith("artifacts"))).toEqual([
