@@ -27,9 +27,9 @@ export interface ClusterHost {
     readonly packages?: PackageSource;
 }
 
-/** How a host is reached and how its scripts become root: what a host derived from `host` must carry. */
-export function reachOf(host: ClusterHost): Pick<ClusterHost, "connection" | "become"> {
-    return host.become ? { connection: host.connection, become: host.become } : { connection: host.connection };
+/** How a host is reached, how its scripts become root and where it gets packages: what a host derived from `host` must carry. */
+export function reachOf(host: ClusterHost): Pick<ClusterHost, "connection" | "become" | "packages"> {
+    return { connection: host.connection, ...(host.become ? { become: host.become } : {}), ...(host.packages ? { packages: host.packages } : {}) };
 }
 
 /** The host's connection as the dynamic providers take it: with `become` when the host has one (else the connection as given). */

@@ -448,6 +448,18 @@ export function validateCluster(args: ClusterArgs, env: ValidationEnv = defaultE
     return problems;
 }
 
+/** Problems of a package mirror's URL, suite and components (stack `packages`, or a host's `packages` given by a library caller). */
+export function mirrorProblems(p: { readonly url?: unknown; readonly suite?: unknown; readonly components?: unknown }, property: string): Problem[] {
+    const problems: Problem[] = [];
+    if (!isMirrorUrl(p.url))
+        problems.push({ propertyPath: `${property}.url`, reason: `url must be the archive's http:// or https:// URL (the directory holding dists/), not ${JSON.stringify(p.url)}` });
+    if (p.suite !== undefined && !(typeof p.suite === "string" && APT_TOKEN.test(p.suite)))
+        problems.push({ propertyPath: `${property}.suite`, reason: `suite must be a suite name such as bookworm, not ${JSON.stringify(p.suite)}` });
+    if (p.components !== undefined && !(Array.isArray(p.components) && p.components.length > 0 && p.components.every((c) => typeof c === "string" && APT_TOKEN.test(c))))
+        problems.push({ propertyPath: `${property}.components`, reason: `components must be a non-empty list of archive components such as [main], not ${JSON.stringify(p.components)}` });
+    return problems;
+}
+
 /** `packages`: the host's own sources, or a signed (or Debian-keyring-trusted) mirror. */
 function checkPackages(problems: Problem[], args: ClusterArgs, env: ValidationEnv): void {
     const p = args.packages as Record<string, unknown> | undefined;
@@ -461,12 +473,7 @@ function checkPackages(problems: Problem[], args: ClusterArgs, env: ValidationEn
         problems.push({ propertyPath: "packages.source", reason: `unknown package source ${JSON.stringify(p.source)} (known: host, mirror)` });
         return;
     }
-    if (!isMirrorUrl(p.url))
-        problems.push({ propertyPath: "packages.url", reason: `url must be the archive's http:// or https:// URL (the directory holding dists/), not ${JSON.stringify(p.url)}` });
-    if (p.suite !== undefined && !(typeof p.suite === "string" && APT_TOKEN.test(p.suite)))
-        problems.push({ propertyPath: "packages.suite", reason: `suite must be a suite name such as bookworm, not ${JSON.stringify(p.suite)}` });
-    if (p.components !== undefined && !(Array.isArray(p.components) && p.components.length > 0 && p.components.every((c) => typeof c === "string" && APT_TOKEN.test(c))))
-        problems.push({ propertyPath: "packages.components", reason: `components must be a non-empty list of archive components such as [main], not ${JSON.stringify(p.components)}` });
+    problems.push(...mirrorProblems(p, "packages"));
     pushFileOrText(problems, { kind: "pgpPublicKey", textPath: "packages.signedBy", filePath: "packages.signedByPath", text: p.signedBy as string | undefined, file: p.signedByPath as string | undefined }, env);
 }
 
@@ -567,7 +574,11 @@ export function hostProblems(h: { readonly name: string; readonly address: strin
 }
 
 /** A component's host list (`property`): at least one, each a valid host (hostProblems), names and addresses unique, a known `become`. */
-export function hostListProblems(hosts: readonly { readonly name: string; readonly address: string; readonly become?: unknown }[], property: string, noun: string): Problem[] {
+export function hostListProblems(
+    hosts: readonly { readonly name: string; readonly address: string; readonly become?: unknown; readonly packages?: { readonly url?: unknown; readonly signedBy?: unknown } }[],
+    property: string,
+    noun: string,
+): Problem[] {
     const problems: Problem[] = [];
     if (hosts.length === 0) problems.push({ propertyPath: property, reason: `at least one ${noun} is required` });
     const names = new Set<string>();
@@ -578,6 +589,11 @@ export function hostListProblems(hosts: readonly { readonly name: string; readon
         problems.push(...hostProblems(h, `${property}[${i}]`, noun));
         const become = becomeProblem(h.become);
         if (become) problems.push({ propertyPath: `${property}[${i}].become`, reason: become });
+        if (h.packages !== undefined) {
+            problems.push(...mirrorProblems(h.packages, `${property}[${i}].packages`));
+            for (const [at, reason] of fileOrTextProblems({ kind: "pgpPublicKey", textPath: `${property}[${i}].packages.signedBy`, filePath: "-", text: h.packages.signedBy as string | undefined, file: undefined }))
+                problems.push({ propertyPath: at, reason });
+        }
         names.add(h.name);
         addresses.add(h.address);
     });
