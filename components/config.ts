@@ -1,3 +1,4 @@
+import { EtcdScheduledSnapshotsArgs } from "./etcdPlan";
 import { HostsEntry } from "./render/hostsEntries";
 import * as pulumi from "@pulumi/pulumi";
 import { EncryptionSettings } from "../lib/encryptionConfig";
@@ -148,6 +149,11 @@ export interface EtcdArgs {
      * program's directory. Default: none (snapshots stay on the hosts).
      */
     readonly snapshotCopyDirectory?: string;
+    /**
+     * Scheduled snapshots: a systemd timer on each member saves one every `intervalMinutes` into
+     * /var/lib/etcd-snapshots/scheduled, keeping the newest `keep`. Default: on, 360 min, 12 kept.
+     */
+    readonly scheduledSnapshots?: EtcdScheduledSnapshotsArgs;
 }
 
 /**

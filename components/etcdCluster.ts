@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { HostWork, installHost, restartHost } from "./hostWork";
 import { CertificateAuthority, issueCert } from "./pki";
-import { ClusterHost, reachOf, remoteCommand, restartAndWaitScript, shellQuote, sshTarget, waitScript } from "./remote";
+import { ClusterHost, reachOf, remoteCommand, restartAndWaitScript, revision, shellQuote, sshTarget, waitScript } from "./remote";
 import { ETCD_NAME, renderEtcdEnv, renderEtcdSysusers, renderEtcdUnit } from "./render/etcd";
 import { renderEtcdRestoreScript } from "./render/etcdRestore";
 import { EtcdJoin } from "../providers/etcdJoin";
@@ -13,7 +13,8 @@ import { PATHS } from "./render/paths";
 import { EtcdPlan, EtcdSettings, planEtcd } from "./etcdPlan";
 import { hostLookup, InstallInputs, PlannedArgs } from "./planned";
 import { HostComponent, HostComponentKind } from "./hostComponent";
-import { hostListProblems, Problem, validPort } from "./validation";
+import { hostListProblems, Problem, scheduledSnapshotsProblems, validPort } from "./validation";
+import { ETCD_SNAPSHOT_UNITS, renderEtcdSnapshotScript, renderEtcdSnapshotService, renderEtcdSnapshotTimer } from "./render/etcdSnapshot";
 import { RolloutOrder } from "./rollout";
 
 /** The runtime inputs every form of the arguments takes (running etcd members restart one at a time). */
@@ -99,6 +100,7 @@ function createEtcdCluster(name: string, args: PlannedEtcdClusterArgs, opts: pul
         );
         const unit = renderEtcdUnit();
         const p = PATHS.etcd;
+        const schedule = plan.scheduledSnapshots;
         const keepData = plan.keepDataOnDestroy;
         const work: HostWork = {
             host: member,
@@ -120,10 +122,18 @@ function createEtcdCluster(name: string, args: PlannedEtcdClusterArgs, opts: pul
                 { key: "unit", path: PATHS.unit("etcd"), content: unit },
                 // the restore helper (README, "etcd snapshots"); not read by etcd, so no restart when it changes
                 { key: "restore-script", path: PATHS.bin.etcdRestore, content: renderEtcdRestoreScript(), mode: "0755", restarts: false },
+                // scheduled snapshots: not read by etcd, so no restart of etcd when they change
+                ...(schedule
+                    ? [
+                          { key: "snapshot-script", path: PATHS.bin.etcdSnapshot, content: renderEtcdSnapshotScript(schedule.keep, etcdctl), mode: "0755", restarts: false },
+                          { key: "snapshot-service", path: PATHS.unit("etcd-snapshot"), content: renderEtcdSnapshotService(), restarts: false },
+                          { key: "snapshot-timer", path: PATHS.etcd.snapshotTimer, content: renderEtcdSnapshotTimer(schedule), restarts: false },
+                      ]
+                    : []),
             ],
             binaries: { names: ["etcd", "etcdctl", "etcdutl"], source: args.artifacts },
             restartOn: [args.artifacts.sha256["etcd"] ?? ""],
-            services: ["etcd"],
+            services: ["etcd", ...(schedule ? [ETCD_SNAPSHOT_UNITS.timer] : [])],
         };
         const localHealthy = etcdctlCommand(clientPort, "endpoint health");
         // First start: every member starts without blocking (a new member waits for its peers).
@@ -142,8 +152,23 @@ function createEtcdCluster(name: string, args: PlannedEtcdClusterArgs, opts: pul
             "  systemctl restart --no-block etcd",
             "fi",
         ].join("\n");
-        const restart = restartHost(work, installHost(work, opts), { script: roll, after: order.after(member.name) }, opts);
+        const install = installHost(work, opts);
+        const restart = restartHost(work, install, { script: roll, after: order.after(member.name) }, opts);
         restarts.push(restart);
+        // the timer (re)starts once etcd runs, and again whenever its files change
+        if (schedule) {
+            const scheduleFiles = install.files.filter((_, i) => work.files[i].key.startsWith("snapshot-"));
+            remoteCommand(
+                `${prefix}-etcd-snapshot-schedule`,
+                member,
+                {
+                    create: `set -eu\nsystemctl daemon-reload\nsystemctl enable --quiet ${ETCD_SNAPSHOT_UNITS.timer}\nsystemctl restart ${ETCD_SNAPSHOT_UNITS.timer}`,
+                    triggers: [revision(scheduleFiles, [])],
+                    logging: "stderr",
+                },
+                pulumi.mergeOptions(opts, { dependsOn: [restart, ...install.services] }),
+            );
+        }
         order.passed(member.name, restart);
         // a copy of the snapshot this restart took, off the host (when configured)
         if (plan.snapshotCopyDirectory) {
@@ -228,6 +253,7 @@ export function validateEtcd(a: EtcdClusterArgs): Problem[] {
         problems.push({ propertyPath: "clusterToken", reason: `the cluster token ${JSON.stringify(a.clusterToken)} must be letters, digits and ._- (a letter or digit first)` });
     for (const k of ["clientPort", "peerPort"] as const)
         if (a[k] !== undefined && !validPort(a[k])) problems.push({ propertyPath: k, reason: `${k} ${JSON.stringify(a[k])} is not in 1..65535` });
+    problems.push(...scheduledSnapshotsProblems(a.scheduledSnapshots, "scheduledSnapshots"));
     return problems;
 }
 

@@ -1,3 +1,4 @@
+import { EtcdSnapshotScheduleSpec } from "./render/etcdSnapshot";
 import { DEFAULTS, EtcdPeer, etcdMemberSans, etcdPeers, etcdQuorum, Member, member, Sans } from "./topology";
 
 /** What an etcd cluster is configured with; `H` is the host type (a ClusterHost for the component). */
@@ -21,7 +22,22 @@ export interface EtcdSettings<H extends Member = Member> {
      * into (`<dir>/<member>/`). Default: none (snapshots stay on the hosts).
      */
     readonly snapshotCopyDirectory?: string;
+    /** Scheduled snapshots on every member (a systemd timer). Default: on, every 360 min, newest 12 kept. */
+    readonly scheduledSnapshots?: EtcdScheduledSnapshotsArgs;
 }
+
+/** Scheduled etcd snapshots (etcd-snapshot.timer on each member), besides those taken before restarts. */
+export interface EtcdScheduledSnapshotsArgs {
+    /** Default true. */
+    readonly enabled?: boolean;
+    /** Minutes between snapshots. Default 360 (6 hours). */
+    readonly intervalMinutes?: number;
+    /** Snapshots kept on each member. Default 12. */
+    readonly keep?: number;
+}
+
+/** Defaults of the scheduled snapshots. */
+export const SCHEDULED_SNAPSHOT_DEFAULTS = { intervalMinutes: 360, keep: 12 } as const;
 
 /** A member as decided: its URLs and the SANs of its server and peer certificates. */
 export interface EtcdMemberPlan extends EtcdPeer {
@@ -38,6 +54,8 @@ export interface EtcdPlan {
     readonly allowSingleMember: boolean;
     readonly healthTimeoutSec: number;
     readonly snapshotCopyDirectory?: string;
+    /** The scheduled snapshots' timer; undefined: off. */
+    readonly scheduledSnapshots?: EtcdSnapshotScheduleSpec;
     /** Members that must stay healthy. */
     readonly quorum: number;
 }
@@ -56,6 +74,13 @@ export function planEtcd(s: EtcdSettings, token: string): EtcdPlan {
         allowSingleMember: s.allowSingleMember ?? false,
         healthTimeoutSec: s.healthTimeoutSec ?? 180,
         snapshotCopyDirectory: s.snapshotCopyDirectory,
+        scheduledSnapshots:
+            s.scheduledSnapshots?.enabled === false
+                ? undefined
+                : {
+                      intervalMinutes: s.scheduledSnapshots?.intervalMinutes ?? SCHEDULED_SNAPSHOT_DEFAULTS.intervalMinutes,
+                      keep: s.scheduledSnapshots?.keep ?? SCHEDULED_SNAPSHOT_DEFAULTS.keep,
+                  },
         quorum: etcdQuorum(members.length),
     };
 }

@@ -193,6 +193,7 @@ function checkTopology(problems: Problem[], args: ClusterArgs): void {
         ["peerPort", args.etcd?.peerPort],
     ] as const)
         if (v !== undefined && !validPort(v)) problems.push({ propertyPath: `etcd.${key}`, reason: `port ${v} is not in 1..65535` });
+    problems.push(...scheduledSnapshotsProblems(args.etcd?.scheduledSnapshots, "etcd.scheduledSnapshots"));
     const copyDir = args.etcd?.snapshotCopyDirectory;
     if (copyDir !== undefined && (typeof copyDir !== "string" || copyDir.trim() === "" || /[\0\n]/.test(copyDir)))
         problems.push({ propertyPath: "etcd.snapshotCopyDirectory", reason: `${JSON.stringify(copyDir)} is not a directory path` });
@@ -448,15 +449,43 @@ export function validateCluster(args: ClusterArgs, env: ValidationEnv = defaultE
     return problems;
 }
 
+/** Problems of the scheduled etcd snapshots' settings (the stack's `etcd.scheduledSnapshots`, an EtcdCluster's `scheduledSnapshots`). */
+export function scheduledSnapshotsProblems(v: unknown, property: string): Problem[] {
+    if (v === undefined) return [];
+    if (v === null || typeof v !== "object" || Array.isArray(v))
+        return [{ propertyPath: property, reason: "scheduledSnapshots must be a mapping (enabled, intervalMinutes, keep)" }];
+    const problems: Problem[] = [];
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o))
+        if (!["enabled", "intervalMinutes", "keep"].includes(k))
+            problems.push({ propertyPath: `${property}.${k}`, reason: `unknown setting (known: enabled, intervalMinutes, keep)` });
+    if (o.enabled !== undefined && typeof o.enabled !== "boolean")
+        problems.push({ propertyPath: `${property}.enabled`, reason: `enabled must be true or false, not ${JSON.stringify(o.enabled)}` });
+    if (o.intervalMinutes !== undefined && !(Number.isInteger(o.intervalMinutes) && (o.intervalMinutes as number) >= 5 && (o.intervalMinutes as number) <= 44640))
+        problems.push({
+            propertyPath: `${property}.intervalMinutes`,
+            reason: `intervalMinutes must be a whole number from 5 to 44640 (31 days), not ${JSON.stringify(o.intervalMinutes)}`,
+        });
+    if (o.keep !== undefined && !(Number.isInteger(o.keep) && (o.keep as number) >= 1 && (o.keep as number) <= 1000))
+        problems.push({ propertyPath: `${property}.keep`, reason: `keep must be a whole number from 1 to 1000, not ${JSON.stringify(o.keep)}` });
+    return problems;
+}
+
 /** Problems of a package mirror's URL, suite and components (stack `packages`, or a host's `packages` given by a library caller). */
 export function mirrorProblems(p: { readonly url?: unknown; readonly suite?: unknown; readonly components?: unknown }, property: string): Problem[] {
     const problems: Problem[] = [];
     if (!isMirrorUrl(p.url))
-        problems.push({ propertyPath: `${property}.url`, reason: `url must be the archive's http:// or https:// URL (the directory holding dists/), not ${JSON.stringify(p.url)}` });
+        problems.push({
+            propertyPath: `${property}.url`,
+            reason: `url must be the archive's http:// or https:// URL (the directory holding dists/), not ${JSON.stringify(p.url)}`,
+        });
     if (p.suite !== undefined && !(typeof p.suite === "string" && APT_TOKEN.test(p.suite)))
         problems.push({ propertyPath: `${property}.suite`, reason: `suite must be a suite name such as bookworm, not ${JSON.stringify(p.suite)}` });
     if (p.components !== undefined && !(Array.isArray(p.components) && p.components.length > 0 && p.components.every((c) => typeof c === "string" && APT_TOKEN.test(c))))
-        problems.push({ propertyPath: `${property}.components`, reason: `components must be a non-empty list of archive components such as [main], not ${JSON.stringify(p.components)}` });
+        problems.push({
+            propertyPath: `${property}.components`,
+            reason: `components must be a non-empty list of archive components such as [main], not ${JSON.stringify(p.components)}`,
+        });
     return problems;
 }
 
@@ -474,7 +503,17 @@ function checkPackages(problems: Problem[], args: ClusterArgs, env: ValidationEn
         return;
     }
     problems.push(...mirrorProblems(p, "packages"));
-    pushFileOrText(problems, { kind: "pgpPublicKey", textPath: "packages.signedBy", filePath: "packages.signedByPath", text: p.signedBy as string | undefined, file: p.signedByPath as string | undefined }, env);
+    pushFileOrText(
+        problems,
+        {
+            kind: "pgpPublicKey",
+            textPath: "packages.signedBy",
+            filePath: "packages.signedByPath",
+            text: p.signedBy as string | undefined,
+            file: p.signedByPath as string | undefined,
+        },
+        env,
+    );
 }
 
 /**
@@ -591,7 +630,13 @@ export function hostListProblems(
         if (become) problems.push({ propertyPath: `${property}[${i}].become`, reason: become });
         if (h.packages !== undefined) {
             problems.push(...mirrorProblems(h.packages, `${property}[${i}].packages`));
-            for (const [at, reason] of fileOrTextProblems({ kind: "pgpPublicKey", textPath: `${property}[${i}].packages.signedBy`, filePath: "-", text: h.packages.signedBy as string | undefined, file: undefined }))
+            for (const [at, reason] of fileOrTextProblems({
+                kind: "pgpPublicKey",
+                textPath: `${property}[${i}].packages.signedBy`,
+                filePath: "-",
+                text: h.packages.signedBy as string | undefined,
+                file: undefined,
+            }))
                 problems.push({ propertyPath: at, reason });
         }
         names.add(h.name);

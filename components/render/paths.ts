@@ -31,6 +31,7 @@ export const PATHS = {
         etcdctl: `${BIN}/etcdctl`,
         etcdutl: `${BIN}/etcdutl`,
         etcdRestore: "/usr/local/sbin/ha-kubernetes-etcd-restore",
+        etcdSnapshot: "/usr/local/sbin/ha-kubernetes-etcd-snapshot",
         kubeApiserver: `${BIN}/kube-apiserver`,
         kubeControllerManager: `${BIN}/kube-controller-manager`,
         kubeScheduler: `${BIN}/kube-scheduler`,
@@ -62,6 +63,10 @@ export const PATHS = {
         sysusers: "/etc/sysusers.d/ha-kubernetes-etcd.conf",
         /** Snapshots taken before every restart of a running member (the newest few are kept). */
         snapshotDir: "/var/lib/etcd-snapshots",
+        /** Scheduled snapshots (etcd-snapshot.timer), kept apart from the pre-restart ones. */
+        scheduledSnapshotDir: "/var/lib/etcd-snapshots/scheduled",
+        /** The scheduled snapshots' timer (its service is PATHS.unit("etcd-snapshot")). */
+        snapshotTimer: "/etc/systemd/system/etcd-snapshot.timer",
     },
     kubernetes: {
         dir: K8S,

@@ -115,7 +115,8 @@ describe("dedicated etcd hosts with an external load balancer", () => {
             // from the mirror: its signed index, then every added package's file
             if (added.length) {
                 expect(requests).toContain(`${address} 200 /debian/dists/bookworm/InRelease`);
-                for (const p of added) expect({ host: h, p, fetched: requests.some((r) => r.startsWith(`${address} 200 /debian/pool/bookworm/${p}_`)) }).toEqual({ host: h, p, fetched: true });
+                for (const p of added)
+                    expect({ host: h, p, fetched: requests.some((r) => r.startsWith(`${address} 200 /debian/pool/bookworm/${p}_`)) }).toEqual({ host: h, p, fetched: true });
             }
             // the host's own apt sources were not changed (the product's source is its own file)
             expect(ssh(inv, h, "ls /etc/apt/sources.list.d/ | grep -v '^lab-' || true").out.trim()).toBe("");
@@ -161,6 +162,26 @@ describe("dedicated etcd hosts with an external load balancer", () => {
         expect(ssh(inv, "m1", "systemctl is-active etcd").out.trim()).not.toBe("active");
         expect(etcdctl(inv, "e1", "put /e2e/k v").code).toBe(0);
         expect(etcdctl(inv, "e3", "get /e2e/k --print-value-only").out.trim()).toBe("v");
+    });
+
+    it("schedules etcd snapshots on every member (etcd-snapshot.timer, on by default); one taken now is a complete snapshot", () => {
+        for (const e of ["e1", "e2", "e3"]) {
+            expect({ e, state: sshOk(inv, e, "systemctl is-active etcd-snapshot.timer; systemctl is-enabled etcd-snapshot.timer").trim().split("\n") }).toEqual({
+                e,
+                state: ["active", "enabled"],
+            });
+            expect(sshOk(inv, e, "cat /etc/systemd/system/etcd-snapshot.timer")).toMatch(/^OnUnitActiveSec=360min$/m);
+        }
+        sshOk(inv, "e1", "systemctl start etcd-snapshot.service");
+        const files = sshOk(inv, "e1", "ls /var/lib/etcd-snapshots/scheduled").trim().split("\n");
+        expect(files).toHaveLength(1);
+        expect(files[0]).toMatch(/^e1-\d{8}T\d{6}Z\.db$/);
+        expect(sshOk(inv, "e1", `stat -c '%a %U' /var/lib/etcd-snapshots/scheduled /var/lib/etcd-snapshots/scheduled/${files[0]}`).trim().split("\n")).toEqual([
+            "700 root",
+            "600 root",
+        ]);
+        const status = JSON.parse(sshOk(inv, "e1", `/usr/local/bin/etcdutl snapshot status -w json /var/lib/etcd-snapshots/scheduled/${files[0]}`));
+        expect(status.totalKey).toBeGreaterThan(10);
     });
 
     it("the API answers through the external address and the worker is Ready", async () => {

@@ -142,9 +142,7 @@ export function mirrorRequests(): string[] {
 
 /** The Debian packages installed on a lab host (dpkg's `ii` entries), sorted. */
 export function installedPackages(inv: Inventory, host: string): string[] {
-    return sshOk(inv, host, `dpkg-query -W -f='\${db:Status-Abbrev} \${Package}\\n' | awk '$1 == "ii" { print $2 }' | sort -u`)
-        .split("\n")
-        .filter(Boolean);
+    return sshOk(inv, host, `dpkg-query -W -f='\${db:Status-Abbrev} \${Package}\\n' | awk '$1 == "ii" { print $2 }' | sort -u`).split("\n").filter(Boolean);
 }
 
 /** Like `ssh` but throws with the output when the command fails. */

@@ -186,11 +186,16 @@ describe("shell quoting: inputs the components refuse, before anything is regist
         ["WorkerPool", "flannelUser", (p, n) => pool(n, { podNetwork: "flannel", flannelUser: `flannel${p}` })],
         ["WorkerPool", "nodes[0].name", (p, n) => pool(n, { nodes: renamed(workers, 0, `w1${p}`) })],
         ["WorkerPool", "registry.server", (p, n) => pool(n, { registry: { server: `registry${p}` } })],
-        ["WorkerPool", "nodes[0].packages.url", (p, n) => pool(n, { nodes: workers.map((w, j) => (j === 0 ? { ...w, packages: { url: `http://10.213.0.1/debian${p}`, components: ["main"] } } : w)) })],
+        [
+            "WorkerPool",
+            "nodes[0].packages.url",
+            (p, n) => pool(n, { nodes: workers.map((w, j) => (j === 0 ? { ...w, packages: { url: `http://10.213.0.1/debian${p}`, components: ["main"] } } : w)) }),
+        ],
         [
             "EtcdCluster",
             "members[0].packages.signedBy",
-            (p, n) => etcd(n, { members: masters.map((h, j) => (j === 0 ? { ...h, packages: { url: "http://10.213.0.1/debian", components: ["main"], signedBy: `key${p}` } } : h)) }),
+            (p, n) =>
+                etcd(n, { members: masters.map((h, j) => (j === 0 ? { ...h, packages: { url: "http://10.213.0.1/debian", components: ["main"], signedBy: `key${p}` } } : h)) }),
         ],
     ];
 

@@ -192,8 +192,12 @@ describe("validateCluster", () => {
         const key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEaxcc3BYJKwYBBAHaRw8BAQdAiGUYbQI6WWYnoS0eIzkI7EXVwTPpTS/o7y+Y\n=ukAB\n-----END PGP PUBLIC KEY BLOCK-----\n";
         expect(reasons(baseCluster({ packages: { source: "host" } }))).toEqual([]);
         expect(reasons(baseCluster({ packages: { source: "mirror", url: "http://10.213.0.1:3142/debian" } }))).toEqual([]);
-        expect(reasons(baseCluster({ packages: { source: "mirror", url: "https://m.example/debian/", suite: "trixie", components: ["main", "contrib"], signedBy: key } }))).toEqual([]);
-        expect(reasons(baseCluster({ packages: { source: "mirror", url: "http://m/debian", signedByPath: "/etc/mirror.asc" } }), { fileExists: () => true, readFile: () => key })).toEqual([]);
+        expect(reasons(baseCluster({ packages: { source: "mirror", url: "https://m.example/debian/", suite: "trixie", components: ["main", "contrib"], signedBy: key } }))).toEqual(
+            [],
+        );
+        expect(
+            reasons(baseCluster({ packages: { source: "mirror", url: "http://m/debian", signedByPath: "/etc/mirror.asc" } }), { fileExists: () => true, readFile: () => key }),
+        ).toEqual([]);
         expectProblem(baseCluster({ packages: { source: "apt" } as never }), "packages.source", /unknown package source "apt" \(known: host, mirror\)/);
         expectProblem(baseCluster({ packages: { url: "http://m/debian" } as never }), "packages.url", /a setting of source: mirror/);
         for (const url of [undefined, "ftp://m/debian", "http://m/debian; rm -rf /", "http://m/$(id)", "http://m/a b", "file:///srv/debian"])
@@ -202,7 +206,11 @@ describe("validateCluster", () => {
         expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", components: [] } }), "packages.components", /non-empty list/);
         expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", components: ["main;id"] } }), "packages.components", /non-empty list/);
         expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", signedBy: "/etc/mirror.asc" } }), "packages.signedBy", /looks like a file path/);
-        expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", signedBy: key.replace("PUBLIC", "PRIVATE") } }), "packages.signedBy", /no single PUBLIC KEY BLOCK/);
+        expectProblem(
+            baseCluster({ packages: { source: "mirror", url: "http://m/d", signedBy: key.replace("PUBLIC", "PRIVATE") } }),
+            "packages.signedBy",
+            /no single PUBLIC KEY BLOCK/,
+        );
         expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", signedBy: key.replace("mDMEaxcc", "mDME'$(id)") } }), "packages.signedBy", /not base64/);
         expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", signedByPath: "/nonexistent.asc" } }), "packages.signedByPath", /does not exist/);
         expectProblem(baseCluster({ packages: { source: "mirror", url: "http://m/d", keyring: "x" } as never }), "packages.keyring", /unknown packages setting/);
@@ -288,6 +296,17 @@ describe("validateCluster", () => {
         expectProblem(baseCluster({ rollout: { drain: "yes" as never } }), "rollout.drain", /true or false/);
         expectProblem(baseCluster({ rollout: { maxSurge: 1 } as never }), "rollout.maxSurge", /unknown rollout setting \(known: maxUnavailable, drain\)/);
         expectProblem(baseCluster({ rollout: [] as never }), "rollout", /must be a mapping/);
+    });
+
+    it("checks the scheduled etcd snapshots", () => {
+        expect(reasons(baseCluster({ etcd: { scheduledSnapshots: { enabled: false } } }))).toEqual([]);
+        expect(reasons(baseCluster({ etcd: { scheduledSnapshots: { intervalMinutes: 60, keep: 48 } } }))).toEqual([]);
+        expectProblem(baseCluster({ etcd: { scheduledSnapshots: { intervalMinutes: 1 } } }), "etcd.scheduledSnapshots.intervalMinutes", /from 5 to 44640/);
+        expectProblem(baseCluster({ etcd: { scheduledSnapshots: { intervalMinutes: 7.5 } } }), "etcd.scheduledSnapshots.intervalMinutes", /whole number/);
+        expectProblem(baseCluster({ etcd: { scheduledSnapshots: { keep: 0 } } }), "etcd.scheduledSnapshots.keep", /from 1 to 1000/);
+        expectProblem(baseCluster({ etcd: { scheduledSnapshots: { enabled: "yes" as never } } }), "etcd.scheduledSnapshots.enabled", /true or false/);
+        expectProblem(baseCluster({ etcd: { scheduledSnapshots: { every: "6h" } as never } }), "etcd.scheduledSnapshots.every", /unknown setting/);
+        expectProblem(baseCluster({ etcd: { scheduledSnapshots: true as never } }), "etcd.scheduledSnapshots", /must be a mapping/);
     });
 
     it("checks the etcd snapshot copy directory", () => {

@@ -2,10 +2,19 @@ import { APT_SOURCE_HEADER, isMirrorUrl, renderAptSource } from "../../../compon
 
 describe("renderAptSource", () => {
     it("matches the snapshot: one deb line, the key as signed-by, the suite given or left for the host", () => {
-        const signed = renderAptSource({ url: "http://10.213.0.1:3142/debian/", suite: "bookworm", components: ["main", "contrib"], keyring: "/var/lib/ha-kubernetes/packages/x.asc" });
+        const signed = renderAptSource({
+            url: "http://10.213.0.1:3142/debian/",
+            suite: "bookworm",
+            components: ["main", "contrib"],
+            keyring: "/var/lib/ha-kubernetes/packages/x.asc",
+        });
         const hostSuite = renderAptSource({ url: "https://mirror.example/debian", components: ["main"] });
         expect({ signed, hostSuite }).toMatchSnapshot();
-        expect(signed.split("\n")).toEqual([APT_SOURCE_HEADER.trim(), "deb [signed-by=/var/lib/ha-kubernetes/packages/x.asc] http://10.213.0.1:3142/debian bookworm main contrib", ""]);
+        expect(signed.split("\n")).toEqual([
+            APT_SOURCE_HEADER.trim(),
+            "deb [signed-by=/var/lib/ha-kubernetes/packages/x.asc] http://10.213.0.1:3142/debian bookworm main contrib",
+            "",
+        ]);
         expect(hostSuite.split("\n")[1]).toBe("deb https://mirror.example/debian $suite main");
     });
 
