@@ -21,4 +21,4 @@ fi
 mv -- "$snap.part" "$snap"
 # shellcheck disable=SC2012 # the names are ours: <member>-<UTC time>.db
 ls -1t "$dir"/*.db | tail -n +"$((keep + 1))" | xargs -r rm -f --
-echo "etcd-snapshot: $snap ($(wc -c < "$snap") bytes); $(ls -1 "$dir"/*.db | wc -l) kept"
+echo "etcd-snapshot: $snap ($(wc -c < "$snap") bytes); $(find "$dir" -maxdepth 1 -name '*.db' | wc -l) kept"
