@@ -19,10 +19,15 @@ if [ "$e2e" = 1 ]; then
 fi
 echo "[tests] npm ci"
 npm ci --no-audit --no-fund --loglevel=error
-echo "[tests] type-check (npm run build)"
-npm run -s build
-echo "[tests] lint and format (npm run lint: eslint, prettier --check)"
-npm run -s lint
+# The type-check and the linters read the same sources and write nothing the other reads: side by side.
+echo "[tests] type-check (npm run build) and lint and format (npm run lint: eslint, prettier --check), side by side"
+lint_log="$(mktemp)"
+npm run -s lint > "$lint_log" 2>&1 & lint=$!
+tsc_rc=0; npm run -s build || tsc_rc=$?
+lint_rc=0; wait "$lint" || lint_rc=$?
+cat "$lint_log"; rm -f "$lint_log"
+[ "$tsc_rc" = 0 ] || { echo "[tests] the type-check failed" >&2; exit 1; }
+[ "$lint_rc" = 0 ] || { echo "[tests] lint or format failed" >&2; exit 1; }
 echo "[tests] unit tests (npm test; they shellcheck every script)"
 LOG_PREFIX=tests
 # shellcheck source-path=SCRIPTDIR source=lab/common.sh
