@@ -52,10 +52,19 @@ export interface HostInstall {
     readonly installed: readonly pulumi.Resource[];
 }
 
+/** What fetching binaries from a download source needs on the host (a minimal Debian has neither). */
+export const DOWNLOAD_PACKAGES: readonly string[] = ["curl", "ca-certificates"];
+
+/** The packages of a host's base: its own, plus what downloading its binaries needs. Pure. */
+export function basePackages(w: Pick<HostWork, "packages" | "binaries">): string[] {
+    const extra = w.binaries?.source.kind === "download" ? DOWNLOAD_PACKAGES : [];
+    return [...new Set([...w.packages, ...extra])];
+}
+
 /** Packages, files, binaries and services of one host (everything before its restart). */
 export function installHost(w: HostWork, opts: pulumi.CustomResourceOptions): HostInstall {
     const hosts = w.etcHosts === undefined ? undefined : etcHostsBlock(`${w.prefix}-${w.role}-etc-hosts`, w.host, w.etcHosts, opts);
-    const base = hostBase(`${w.prefix}-${w.role}-base`, w.host, w.packages, w.cleanup, hosts ? pulumi.mergeOptions(opts, { dependsOn: [hosts] }) : opts);
+    const base = hostBase(`${w.prefix}-${w.role}-base`, w.host, basePackages(w), w.cleanup, hosts ? pulumi.mergeOptions(opts, { dependsOn: [hosts] }) : opts);
     const onBase = pulumi.mergeOptions(opts, { dependsOn: [base] });
     const files = remoteFiles(`${w.prefix}-${w.role}`, w.host, w.files, onBase);
     const binaries = w.binaries ? installBinaries(w.prefix, w.binaries.via ?? w.host, w.binaries.names, w.binaries.source, onBase) : [];

@@ -38,6 +38,12 @@ describe("packages.source: mirror — every host's package installs read only th
         }
     });
 
+    it("installs curl with every component that downloads binaries (a minimal host has none)", async () => {
+        const downloading = bases(host).filter((b) => /-(etcd|cp|node)-base$/.test(b.name));
+        expect(downloading.map((b) => b.name.replace(/^.*-(\w+)-base$/, "$1")).sort()).toEqual(expect.arrayContaining(["cp", "etcd", "node"]));
+        for (const b of downloading) expect({ base: b.name, curl: /^for p in [^;]*\bcurl\b/m.test(b.inputs.create as string) }).toEqual({ base: b.name, curl: true });
+    });
+
     it("installs one component at a time on a host, under one lock, in the default mode too", () => {
         for (const b of [...bases(host), ...bases(mirror)]) {
             expect(b.inputs.create).toMatch(/exec 9>'\/run\/lock\/ha-kubernetes-packages.lock'\nflock -w 900 9 /);
