@@ -12,7 +12,9 @@
 #                                                               each release
 #   lab.sh down                                                 stop and remove everything
 #   lab.sh status                                               hosts, pids, ssh reachability
-#   lab.sh stop NAME | start NAME                               power a single host off / on again
+#   lab.sh stop NAME | start NAME                               shut a single host down / boot it again
+#   lab.sh cut NAME                                             cut a single host's power (its
+#                                                               processes killed at once, disk kept)
 #
 # Writes ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/lab/inventory.json.
 set -euo pipefail
@@ -336,7 +338,7 @@ wait_ssh() {
     done
 }
 
-# stop_host NAME GRACE: an orderly shutdown for up to GRACE seconds, then killed.
+# stop_host NAME GRACE: an orderly shutdown for up to GRACE seconds, then killed (GRACE 0: a power cut).
 stop_host() {
     local n="$1" grace="$2" pid init i
     pid="$(pid_of "$n" || true)"
@@ -346,7 +348,7 @@ stop_host() {
         kill -TERM "$pid" 2>/dev/null || true
         for i in $(seq 1 $(( grace * 5 ))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
         if kill -0 "$pid" 2>/dev/null; then
-            echo "[lab] $n did not shut down in ${grace} s: killed" >&2
+            [ "$grace" = 0 ] || echo "[lab] $n did not shut down in ${grace} s: killed" >&2
             kill -KILL "$pid" 2>/dev/null || true
         fi
         # nothing of the host may outlive it (a second etcd on the same data directory, say)
@@ -467,6 +469,8 @@ case "${1:-}" in
     prepare) ensure_packages; read -ra rels <<< "$RELEASES"; build_rootfses "${rels[@]}" ;;
     # (a master's kube-apiserver alone takes ~15 s to drain its connections)
     stop) t0=$(date +%s%N); stop_host "${2:?name}" 30; log "$2 stopped in $(( ($(date +%s%N) - t0) / 1000000 ))ms (disk kept)" ;;
+    # a power cut: every process of the host killed at once, nothing shut down (disk kept)
+    cut) t0=$(date +%s%N); stop_host "${2:?name}" 0; log "$2 powered off at once in $(( ($(date +%s%N) - t0) / 1000000 ))ms (disk kept)" ;;
     start) ensure_bridge; boot_host "${2:?name}"; wait_ssh "$2"; log "$2 started" ;;
-    *) sed -n '2,14p' "$0"; exit 2 ;;
+    *) sed -n '2,18p' "$0"; exit 2 ;;
 esac
