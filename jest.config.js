@@ -5,6 +5,7 @@ module.exports = {
     roots: ["<rootDir>/tests/unit"],
     modulePathIgnorePatterns: ["<rootDir>/bin/"],
     testMatch: ["**/*.test.ts"],
+    setupFilesAfterEnv: ["<rootDir>/tests/unit/sdkStackTraces.setup.ts"],
     // the summary of failed tests is printed at the end even for a few suites
     reporters: [["default", { summaryThreshold: 0 }]],
     testTimeout: 90000,

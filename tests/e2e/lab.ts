@@ -58,14 +58,24 @@ export function labDown(): void {
     process.stderr.write(sh("bash", ["tests/lab/lab.sh", "down"]));
 }
 
-/** Cuts one lab host's power, as a crash or an outage would: its processes killed at once, nothing shut down, its disk kept. */
-export function labStop(name: string): void {
-    process.stderr.write(sh("bash", ["tests/lab/lab.sh", "cut", name]));
+/** Cuts lab hosts' power at once, as a crash or an outage would: their processes killed, nothing shut down, disks kept. */
+export function labStop(...names: string[]): void {
+    process.stderr.write(sh("bash", ["tests/lab/lab.sh", "cut", ...names]));
 }
 
-/** Boots a stopped lab host again and waits for its SSH. */
-export function labStart(name: string): void {
-    process.stderr.write(sh("bash", ["tests/lab/lab.sh", "start", name]));
+/** Cuts a running lab host off the network: its link stays up, its traffic reaches nothing (a partition). */
+export function labIsolate(name: string): void {
+    process.stderr.write(sh("bash", ["tests/lab/lab.sh", "isolate", name]));
+}
+
+/** Ends labIsolate: the host's link joins the bridge again. */
+export function labRejoin(name: string): void {
+    process.stderr.write(sh("bash", ["tests/lab/lab.sh", "rejoin", name]));
+}
+
+/** Boots stopped lab hosts again, all at once, and waits for their SSH. */
+export function labStart(...names: string[]): void {
+    process.stderr.write(sh("bash", ["tests/lab/lab.sh", "start", ...names]));
 }
 
 export function readInventory(): Inventory {

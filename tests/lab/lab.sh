@@ -12,9 +12,12 @@
 #                                                               each release
 #   lab.sh down                                                 stop and remove everything
 #   lab.sh status                                               hosts, pids, ssh reachability
-#   lab.sh stop NAME | start NAME                               shut a single host down / boot it again
-#   lab.sh cut NAME                                             cut a single host's power (its
-#                                                               processes killed at once, disk kept)
+#   lab.sh stop NAME                                            shut a single host down
+#   lab.sh cut NAME...                                          cut these hosts' power at once (their
+#                                                               processes killed, disks kept)
+#   lab.sh start NAME...                                        boot stopped hosts again
+#   lab.sh isolate NAME | rejoin NAME                           cut a running host off the bridge
+#                                                               (its link stays up) / join it again
 #
 # Writes ${HA_K8S_CACHE:-/var/cache/ha-kubernetes}/lab/inventory.json.
 set -euo pipefail
@@ -470,7 +473,12 @@ case "${1:-}" in
     # (a master's kube-apiserver alone takes ~15 s to drain its connections)
     stop) t0=$(date +%s%N); stop_host "${2:?name}" 30; log "$2 stopped in $(( ($(date +%s%N) - t0) / 1000000 ))ms (disk kept)" ;;
     # a power cut: every process of the host killed at once, nothing shut down (disk kept)
-    cut) t0=$(date +%s%N); stop_host "${2:?name}" 0; log "$2 powered off at once in $(( ($(date +%s%N) - t0) / 1000000 ))ms (disk kept)" ;;
-    start) ensure_bridge; boot_host "${2:?name}"; wait_ssh "$2"; log "$2 started" ;;
-    *) sed -n '2,18p' "$0"; exit 2 ;;
+    cut) shift; : "${1:?name}"; t0=$(date +%s%N)
+        for n in "$@"; do stop_host "$n" 0 & done; wait
+        log "$* powered off at once in $(( ($(date +%s%N) - t0) / 1000000 ))ms (disks kept)" ;;
+    # a partition: the host keeps running with its link up, but its traffic reaches nothing
+    isolate) ip link set "vb-${2:?name}" nomaster; log "$2 isolated (its link detached from $BR)" ;;
+    rejoin) ip link set "vb-${2:?name}" master "$BR"; log "$2 rejoined $BR" ;;
+    start) shift; : "${1:?name}"; ensure_bridge; for n in "$@"; do boot_host "$n"; done; wait_ssh "$@"; log "$* started" ;;
+    *) sed -n '2,20p' "$0"; exit 2 ;;
 esac
