@@ -3,7 +3,8 @@
  * pod network, binaries uploaded by Pulumi (air-gapped), metrics-server, and a lab registry on
  * lb1 holding the conformance images. Asserts the cluster really works (and passes the CI subset
  * of the conformance suite), that a
- * second `pulumi up` and `pulumi preview` change nothing, drift repair, failover, a worker added
+ * second `pulumi up` and `pulumi preview` change nothing, drift repair, failover, a partition of
+ * the VIP holder, a power cut of every host at once (back with no `pulumi up`), a worker added
  * (touching only it and the routes) and one removed (drained first), and a clean destroy.
  */
 import { Stack } from "@pulumi/pulumi/automation";
