@@ -431,7 +431,11 @@ cmd_up() {
     set_sysctls
     t0=$(date +%s%N)
     mkdir -p "$HOSTS_DIR"
-    for n in "${want[@]}"; do make_host "$n" "$release"; done
+    # side by side: each copy of the root filesystem takes seconds, mostly waiting on the disk
+    # (only these jobs are waited for: the mirror server runs in the background of this shell too)
+    local copies=() pid
+    for n in "${want[@]}"; do make_host "$n" "$release" & copies+=("$!"); done
+    for pid in "${copies[@]}"; do wait "$pid"; done
     for n in "${want[@]}"; do boot_host "$n"; done
     wait_ssh "${want[@]}"
     write_inventory "${want[@]}"
@@ -440,8 +444,9 @@ cmd_up() {
 
 cmd_down() {
     local n
-    for n in $(known_hosts | sort -u); do remove_host "$n" & done
-    wait
+    local gone=() pid
+    for n in $(known_hosts | sort -u); do remove_host "$n" & gone+=("$!"); done
+    for pid in "${gone[@]}"; do wait "$pid"; done
     # Strays from a crashed run: machines booted from our host dirs, veths of our bridge.
     # shellcheck disable=SC2046 # the child pids, one word each
     for pid in $(pgrep -f "systemd-nspawn .*-D $HOSTS_DIR/" || true); do kill -KILL $(pgrep -P "$pid" -x systemd || true) "$pid" 2>/dev/null || true; done
