@@ -14,6 +14,12 @@ cd "$(dirname "$0")/../.."
 bash tests/e2e/build.sh --no-conformance
 # shellcheck source-path=SCRIPTDIR source=env.sh
 . tests/lab/env.sh
+# The engine settings the e2e suites use (tests/e2e/stack.ts stackEnv), neither changing what is
+# deployed: the program is not type-checked again at each run (run `npm run build` for that), and
+# the state file (several MB) is written at the end of the run, not after every resource step —
+# a run killed midway then records none of its steps (unset PULUMI_SKIP_CHECKPOINTS to keep them).
+export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY:-true}"
+export PULUMI_SKIP_CHECKPOINTS="${PULUMI_SKIP_CHECKPOINTS:-true}"
 if [ "${1:-}" = destroy ]; then
     pulumi destroy --stack dev --yes --non-interactive || true
     bash tests/lab/lab.sh down
