@@ -63,6 +63,11 @@ export function labStop(...names: string[]): void {
     process.stderr.write(sh("bash", ["tests/lab/lab.sh", "cut", ...names]));
 }
 
+/** Shuts one lab host down in order (its services stopped by systemd, as `poweroff` would), its disk kept. */
+export function labShutdown(name: string): void {
+    process.stderr.write(sh("bash", ["tests/lab/lab.sh", "stop", name]));
+}
+
 /** Cuts a running lab host off the network: its link stays up, its traffic reaches nothing (a partition). */
 export function labIsolate(name: string): void {
     process.stderr.write(sh("bash", ["tests/lab/lab.sh", "isolate", name]));
