@@ -364,6 +364,16 @@ stop_host() {
     remove_host_cgroups "$n"
 }
 
+# at_once FN ARG NAME...: runs `FN NAME ARG` for every NAME side by side and waits for exactly
+# those jobs (the mirror server may run in the background of this shell too); ARG may be empty.
+at_once() {
+    local fn="$1" arg="$2" pids=() n pid
+    shift 2
+    # shellcheck disable=SC2086 # $arg: no word, or one
+    for n in "$@"; do "$fn" "$n" $arg & pids+=("$!"); done
+    for pid in "${pids[@]}"; do wait "$pid"; done
+}
+
 # remove_host NAME: its disk goes too, so nothing is shut down: its processes are killed at once
 remove_host() {
     stop_host "$1" 0
@@ -432,10 +442,7 @@ cmd_up() {
     t0=$(date +%s%N)
     mkdir -p "$HOSTS_DIR"
     # side by side: each copy of the root filesystem takes seconds, mostly waiting on the disk
-    # (only these jobs are waited for: the mirror server runs in the background of this shell too)
-    local copies=() pid
-    for n in "${want[@]}"; do make_host "$n" "$release" & copies+=("$!"); done
-    for pid in "${copies[@]}"; do wait "$pid"; done
+    at_once make_host "$release" "${want[@]}"
     for n in "${want[@]}"; do boot_host "$n"; done
     wait_ssh "${want[@]}"
     write_inventory "${want[@]}"
@@ -443,10 +450,9 @@ cmd_up() {
 }
 
 cmd_down() {
-    local n
-    local gone=() pid
-    for n in $(known_hosts | sort -u); do remove_host "$n" & gone+=("$!"); done
-    for pid in "${gone[@]}"; do wait "$pid"; done
+    local pid
+    # shellcheck disable=SC2046 # host names, one word each
+    at_once remove_host "" $(known_hosts | sort -u)
     # Strays from a crashed run: machines booted from our host dirs, veths of our bridge.
     # shellcheck disable=SC2046 # the child pids, one word each
     for pid in $(pgrep -f "systemd-nspawn .*-D $HOSTS_DIR/" || true); do kill -KILL $(pgrep -P "$pid" -x systemd || true) "$pid" 2>/dev/null || true; done
@@ -481,7 +487,7 @@ case "${1:-}" in
     stop) t0=$(date +%s%N); stop_host "${2:?name}" 30; log "$2 stopped in $(( ($(date +%s%N) - t0) / 1000000 ))ms (disk kept)" ;;
     # a power cut: every process of the host killed at once, nothing shut down (disk kept)
     cut) shift; : "${1:?name}"; t0=$(date +%s%N)
-        for n in "$@"; do stop_host "$n" 0 & done; wait
+        at_once stop_host 0 "$@"
         log "$* powered off at once in $(( ($(date +%s%N) - t0) / 1000000 ))ms (disks kept)" ;;
     # a partition: the host keeps running with its link up, but its traffic reaches nothing
     isolate) ip link set "vb-${2:?name}" nomaster; log "$2 isolated (its link detached from $BR)" ;;
